@@ -1,0 +1,107 @@
+import ArgumentParser
+import Foundation
+import NapkinCore
+import NapkinLibrary
+
+/// Options every way of running napkin shares.
+struct CommonOptions: ParsableArguments {
+    @Option(help: ArgumentHelp("Significant digits in results (1-17).", valueName: "N"))
+    var digits: Int = 4
+
+    @Flag(name: .customLong("no-color"), help: "Never colour output (NO_COLOR and TERM=dumb also turn colour off).")
+    var noColor = false
+
+    @Option(name: .customLong("max-depth"), help: ArgumentHelp("Deepest recursion allowed.", valueName: "CALLS"))
+    var maxDepth = Limits().maxCallDepth
+
+    @Option(name: .customLong("max-sweep"), help: ArgumentHelp("Most points one sweep may have.", valueName: "POINTS"))
+    var maxSweep = Limits().maxSweepPoints
+
+    @Option(name: .customLong("max-list"), help: ArgumentHelp("Longest list a range may make.", valueName: "ITEMS"))
+    var maxList = Limits().maxListLength
+
+    func validate() throws {
+        guard (1...17).contains(digits) else { throw ValidationError("--digits must be from 1 to 17, got \(digits)") }
+        guard maxDepth > 0, maxSweep > 0, maxList > 0 else { throw ValidationError("limits must be positive") }
+    }
+
+    var limits: Limits {
+        var l = Limits()
+        l.maxCallDepth = maxDepth
+        l.maxSweepPoints = maxSweep
+        l.maxListLength = maxList
+        return l
+    }
+}
+
+@main
+struct Napkin: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "napkin",
+        abstract: "A units-aware calculator language for the physics of ML systems.",
+        discussion: """
+        With no arguments napkin opens an interactive session when standard input is a
+        terminal, and otherwise runs the program it reads from standard input:
+
+          napkin -e '1 TB / 10 Gbit/s'        13.33 min [Time]
+          echo '700 W * 30 days -> MWh' | napkin
+          napkin run Samples/demos/roofline.lab
+
+        Exit codes: 0 ok, 64 usage, 65 parse/name/dimension error, 70 runtime or assertion failure.
+        """,
+        version: napkinVersion,
+        subcommands: [Run.self, Eval.self]
+    )
+
+    @Option(name: .customShort("e"), help: ArgumentHelp("Evaluate an expression (or program) and exit.", valueName: "EXPR"))
+    var expression: String?
+
+    @Argument(help: ArgumentHelp("A .lab file to run (so '#!/usr/bin/env napkin' works).", valueName: "FILE"))
+    var file: String?
+
+    @OptionGroup var options: CommonOptions
+
+    func run() throws {
+        let runner = Runner(options: options)
+        if let expression {
+            try runner.finish(runner.runSource(expression, name: "<expr>"))
+        } else if let file {
+            try runner.finish(runner.runFile(file))
+        } else if isatty(STDIN_FILENO) == 1 {
+            try runner.finish(runner.interactive())
+        } else {
+            let data = FileHandle.standardInput.readDataToEndOfFile()
+            try runner.finish(runner.runData(data, name: "<stdin>"))
+        }
+    }
+}
+
+struct Run: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Run a .lab file.")
+
+    @Argument(help: ArgumentHelp("The .lab file to run.", valueName: "FILE"))
+    var file: String
+
+    @OptionGroup var options: CommonOptions
+
+    func run() throws {
+        let runner = Runner(options: options)
+        try runner.finish(runner.runFile(file))
+    }
+}
+
+struct Eval: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Evaluate an expression and print the result.")
+
+    @Argument(help: ArgumentHelp("The expression (or several statements separated by ';').", valueName: "EXPR"))
+    var expression: String
+
+    @OptionGroup var options: CommonOptions
+
+    func run() throws {
+        let runner = Runner(options: options)
+        try runner.finish(runner.runSource(expression, name: "<expr>"))
+    }
+}
+
+let napkinVersion = "0.1.0"

@@ -1,0 +1,102 @@
+/// Resolves every name before anything runs, so a misspelt name in line 40 of a lab is
+/// reported (with a did-you-mean) before lines 1–39 have printed anything.
+public struct NameChecker {
+    let globals: Set<String>
+    let units: UnitNames
+    let builtins: Set<String>
+    var errors: [NapkinError] = []
+
+    public init(globals: some Sequence<String>, builtins: some Sequence<String>, units: UnitNames) {
+        self.globals = Set(globals)
+        self.builtins = Set(builtins)
+        self.units = units
+    }
+
+    /// Checks a program; top-level definitions anywhere in it are visible everywhere
+    /// (functions may call ones defined further down).
+    public mutating func check(_ program: [Stmt]) throws(NapkinError) {
+        var known = globals.union(builtins)
+        for s in program {
+            switch s.kind {
+            case .let(let n, _, _), .function(let n, _, _, _), .knob(let n, _, _, _, _): known.insert(n)
+            default: break
+            }
+        }
+        for s in program { statement(s, known, []) }
+        if let first = errors.first { throw first }
+    }
+
+    mutating func statement(_ s: Stmt, _ known: Set<String>, _ locals: [String]) {
+        switch s.kind {
+        case .expr(let e), .assert(let e), .digits(let e): expr(e, known, locals)
+        case .let(_, _, let e): expr(e, known, locals)
+        case .function(let name, _, let params, let body):
+            var inner = locals + [name]
+            for p in params {
+                if let d = p.defaultValue { expr(d, known, inner) }
+                inner.append(p.name)
+            }
+            expr(body, known, inner)
+        case .knob(_, _, let v, let r, _):
+            expr(v, known, locals)
+            expr(r, known, locals)
+        case .assign(_, _, let e): expr(e, known, locals)
+        case .unit(_, _, let v, _, _): if let v { expr(v, known, locals) }
+        case .prefix(_, let entries): for (_, e) in entries { expr(e, known, locals) }
+        case .dimension, .display: break
+        }
+    }
+
+    mutating func expr(_ e: Expr, _ known: Set<String>, _ locals: [String]) {
+        switch e.kind {
+        case .number, .quantity, .bool: break
+        case .string(let parts):
+            for p in parts { if case .expr(let x) = p { expr(x, known, locals) } }
+        case .name(let n):
+            if locals.contains(n) || known.contains(n) || units.contains(n) { return }
+            let candidates = Array(known) + locals + Array(units.names)
+            let s = suggestions(for: n, among: candidates)
+            errors.append(NapkinError(.name, "unknown name '\(n)'", at: e.span,
+                                      notes: s.isEmpty ? [] : ["did you mean " + s.map { "'\($0)'" }.joined(separator: " or ") + "?"]))
+        case .unary(_, let x): expr(x, known, locals)
+        case .binary(_, let a, let b, _): expr(a, known, locals); expr(b, known, locals)
+        case .convert(let x, _, _): expr(x, known, locals)
+        case .call(let f, let args):
+            expr(f, known, locals)
+            for a in args { expr(a.value, known, locals) }
+        case .field(let x, _, _): expr(x, known, locals)
+        case .index(let x, let i): expr(x, known, locals); expr(i, known, locals)
+        case .list(let items): for x in items { expr(x, known, locals) }
+        case .record(let entries):
+            for entry in entries {
+                switch entry {
+                case .field(_, let v, _): expr(v, known, locals)
+                case .spread(let v): expr(v, known, locals)
+                }
+            }
+        case .range(let a, let b, let s):
+            expr(a, known, locals); expr(b, known, locals)
+            if let s { expr(s, known, locals) }
+        case .conditional(let c, let a, let b):
+            expr(c, known, locals); expr(a, known, locals); expr(b, known, locals)
+        case .lambda(let params, let body):
+            var inner = locals
+            for p in params {
+                if let d = p.defaultValue { expr(d, known, inner) }
+                inner.append(p.name)
+            }
+            expr(body, known, inner)
+        case .block(let stmts, let value):
+            var inner = locals
+            for s in stmts {
+                if case .function(let n, _, _, _) = s.kind { inner.append(n) }
+                statement(s, known, inner)
+                if case .let(let n, _, _) = s.kind { inner.append(n) }
+            }
+            expr(value, known, inner)
+        case .sweep(let knob, _, let range, let columns):
+            expr(range, known, locals)
+            for c in columns { expr(c.expr, known, locals + [knob]) }
+        }
+    }
+}

@@ -1,0 +1,99 @@
+/// The phase that found a problem. It decides the exit code and heads the message.
+public enum Phase: String, Sendable {
+    case parse, name, dimension, runtime, assertion, limit, cancelled
+
+    /// Exit codes follow sysexits: 65 for bad input data, 70 for failures while running.
+    public var exitCode: Int32 {
+        switch self {
+        case .parse, .name, .dimension: return 65
+        case .runtime, .assertion, .limit, .cancelled: return 70
+        }
+    }
+}
+
+/// Every problem napkin reports: never a trap, always one of these.
+public struct NapkinError: Error, Sendable {
+    public var phase: Phase
+    public var message: String
+    public var span: Span?
+    /// Text shown under the caret (e.g. both sides of a dimension mismatch).
+    public var label: String?
+    /// Extra lines: did-you-mean, hints.
+    public var notes: [String]
+
+    public init(_ phase: Phase, _ message: String, at span: Span? = nil, label: String? = nil, notes: [String] = []) {
+        self.phase = phase
+        self.message = message
+        self.span = span
+        self.label = label
+        self.notes = notes
+    }
+
+    /// `file:line:col` of the culprit, if known.
+    public var location: String? {
+        guard let span, let file = span.file else { return nil }
+        let (line, col) = file.location(of: span.start)
+        return "\(file.name):\(line):\(col)"
+    }
+
+    /// The full report: header, location, the source line and a caret span under the culprit.
+    public func render(color: Bool = false) -> String {
+        let red = color ? "\u{1B}[1;31m" : "", bold = color ? "\u{1B}[1m" : "", blue = color ? "\u{1B}[34m" : ""
+        let reset = color ? "\u{1B}[0m" : ""
+        var out = "\(red)\(phase.rawValue) error\(reset)\(bold): \(message)\(reset)\n"
+        if let span, let file = span.file {
+            let (line, col) = file.location(of: span.start)
+            let (endLine, endCol) = file.location(of: max(span.start, span.end))
+            let gutter = String(line).count
+            let pad = String(repeating: " ", count: gutter)
+            out += "\(pad)\(blue)-->\(reset) \(file.name):\(line):\(col)\n"
+            let text = file.lineText(line).replacingTabs()
+            out += "\(pad) \(blue)|\(reset)\n"
+            out += "\(blue)\(line) |\(reset) \(text)\n"
+            let width = endLine == line ? max(1, endCol - col) : max(1, text.count - col + 1)
+            var caret = "\(pad) \(blue)|\(reset) " + String(repeating: " ", count: max(0, col - 1))
+            caret += red + String(repeating: "^", count: width) + reset
+            if let label { caret += " " + label }
+            out += caret + "\n"
+        } else if let label {
+            out += "  \(label)\n"
+        }
+        for note in notes { out += "  = \(note)\n" }
+        return out
+    }
+}
+
+extension String {
+    func replacingTabs() -> String { replacingOccurrences(of: "\t", with: " ") }
+}
+
+/// Edit distance for did-you-mean suggestions.
+public func editDistance(_ a: String, _ b: String) -> Int {
+    let a = Array(a.lowercased()), b = Array(b.lowercased())
+    if a.isEmpty { return b.count }
+    if b.isEmpty { return a.count }
+    var prev = Array(0...b.count), cur = [Int](repeating: 0, count: b.count + 1)
+    for i in 1...a.count {
+        cur[0] = i
+        for j in 1...b.count {
+            cur[j] = min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1))
+        }
+        swap(&prev, &cur)
+    }
+    return prev[b.count]
+}
+
+/// The closest few names to `name`, for "did you mean …?".
+public func suggestions(for name: String, among candidates: some Sequence<String>, limit: Int = 3) -> [String] {
+    // Short names only get near misses, or every one-letter unit would be suggested.
+    let maxDistance = name.count <= 2 ? 0 : name.count <= 5 ? 1 : 2
+    var scored: [(Int, String)] = []
+    for c in candidates {
+        if c.count > name.count + maxDistance || c.count + maxDistance < name.count { continue }
+        let d = editDistance(name, c)
+        if d <= maxDistance || (d <= 1 && c.lowercased() == name.lowercased()) { scored.append((d, c)) }
+    }
+    scored.sort { $0.0 != $1.0 ? $0.0 < $1.0 : $0.1 < $1.1 }
+    var seen = Set<String>()
+    return scored.compactMap { seen.insert($0.1).inserted ? $0.1 : nil }.prefix(limit).map { $0 }
+}

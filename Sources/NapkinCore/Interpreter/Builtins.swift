@@ -1,0 +1,258 @@
+import Foundation
+
+/// A function implemented in Swift. Everything that can be written in napkin lives in the prelude instead.
+public struct Builtin: Sendable {
+    public let name: String
+    public let parameters: [String]
+    public let minArgs: Int
+    public let maxArgs: Int?
+    public let doc: String
+    let impl: @Sendable (Interpreter, [Value], CallSite) throws(NapkinError) -> Value
+}
+
+enum Builtins {
+    static let all: [Builtin] = math + collections + output
+
+    // MARK: Math on plain numbers and quantities
+
+    static func unaryMath(_ name: String, _ doc: String, _ f: @escaping @Sendable (Double) -> Double) -> Builtin {
+        Builtin(name: name, parameters: ["x"], minArgs: 1, maxArgs: 1, doc: doc) { (interp: Interpreter, args: [Value], site: CallSite) throws(NapkinError) -> Value in
+            let q = try interp.quantity(args[0], site.arg(0), "\(name)'s argument")
+            guard q.dim.isNone else {
+                throw NapkinError(.dimension, "\(name) needs a plain number, got \(interp.units.describe(q.dim))", at: site.arg(0),
+                                  notes: ["divide by a unit first, e.g. \(name)(x / 1 s)"])
+            }
+            let v = f(q.value)
+            if v.isNaN { throw NapkinError(.runtime, "\(name)(\(formatNumber(q.value, digits: interp.digits))) is undefined", at: site.span) }
+            try interp.checkFinite(v, site.span, "\(name)(…)")
+            return .number(v)
+        }
+    }
+
+    /// floor/ceil/round: of a plain number, or of a quantity to a multiple of a step (`round(x, 1 h)`).
+    static func rounding(_ name: String, _ rule: FloatingPointRoundingRule) -> Builtin {
+        Builtin(name: name, parameters: ["x", "step"], minArgs: 1, maxArgs: 2,
+                doc: "\(name) a plain number, or a quantity to a multiple of step") { (interp: Interpreter, args: [Value], site: CallSite) throws(NapkinError) -> Value in
+            let q = try interp.quantity(args[0], site.arg(0), "\(name)'s argument")
+            if args.count == 2, case .quantity(let s) = args[1] {
+                try interp.sameDimension(q, s, site.arg(1), "\(name)'s value and step")
+                guard s.value != 0 else { throw NapkinError(.runtime, "\(name)'s step cannot be zero", at: site.arg(1)) }
+                return .quantity(Quantity((q.value / s.value).rounded(rule) * s.value, q.dim, unit: s.unit ?? q.unit))
+            }
+            guard q.dim.isNone else {
+                // Round in the unit the value displays in, so round(2.7 h) is 3 h.
+                let f = interp.formatter
+                if let u = q.unit ?? f.unit(for: q.dim, magnitude: q.value) {
+                    return .quantity(Quantity((q.value / u.factor).rounded(rule) * u.factor, q.dim, unit: u))
+                }
+                return .quantity(Quantity(q.value.rounded(rule), q.dim))
+            }
+            return .number(q.value.rounded(rule))
+        }
+    }
+
+    static let math: [Builtin] = [
+        Builtin(name: "sqrt", parameters: ["x"], minArgs: 1, maxArgs: 1, doc: "square root; halves the dimension's exponents") { (interp: Interpreter, args: [Value], site: CallSite) throws(NapkinError) -> Value in
+            let q = try interp.quantity(args[0], site.arg(0), "sqrt's argument")
+            guard let d = q.dim.root(2) else {
+                throw NapkinError(.dimension, "sqrt of \(interp.units.describe(q.dim)) would need a fractional exponent", at: site.arg(0))
+            }
+            guard q.value >= 0 else { throw NapkinError(.runtime, "sqrt of a negative value", at: site.arg(0)) }
+            return .quantity(Quantity(q.value.squareRoot(), d))
+        },
+        unaryMath("exp", "e to the power x") { Foundation.exp($0) },
+        unaryMath("ln", "natural logarithm") { $0 <= 0 ? .nan : Foundation.log($0) },
+        unaryMath("log10", "base-10 logarithm") { $0 <= 0 ? .nan : Foundation.log10($0) },
+        unaryMath("log2", "base-2 logarithm") { $0 <= 0 ? .nan : Foundation.log2($0) },
+        Builtin(name: "abs", parameters: ["x"], minArgs: 1, maxArgs: 1, doc: "absolute value, keeping the unit") { (interp: Interpreter, args: [Value], site: CallSite) throws(NapkinError) -> Value in
+            var q = try interp.quantity(args[0], site.arg(0), "abs's argument")
+            q.value = Swift.abs(q.value)
+            return .quantity(q)
+        },
+        rounding("floor", .down),
+        rounding("ceil", .up),
+        rounding("round", .toNearestOrAwayFromZero),
+    ]
+
+    // MARK: Lists, tables, functions
+
+    /// The numbers a reduction runs over: a list, a table's last column, or the arguments themselves.
+    static func operands(_ interp: Interpreter, _ args: [Value], _ site: CallSite, _ name: String) throws(NapkinError) -> [Value] {
+        if args.count == 1 {
+            switch args[0] {
+            case .list(let items): return items
+            case .table(let t): return t.column(t.columns.count - 1)
+            default: break
+            }
+        }
+        return args
+    }
+
+    static func quantities(_ interp: Interpreter, _ values: [Value], _ site: CallSite, _ name: String) throws(NapkinError) -> [Quantity] {
+        var out: [Quantity] = []
+        out.reserveCapacity(values.count)
+        for v in values {
+            guard case .quantity(let q) = v else {
+                throw NapkinError(.runtime, "\(name) works on numbers and quantities, found a \(v.typeName)", at: site.span)
+            }
+            if let first = out.first, first.dim != q.dim {
+                throw NapkinError(.dimension, "\(name) over mixed dimensions: \(interp.dimName(first.dim)) and \(interp.dimName(q.dim))", at: site.span,
+                                  label: "\(interp.units.describe(first.dim)) vs \(interp.units.describe(q.dim))")
+            }
+            out.append(q)
+        }
+        return out
+    }
+
+    static func extreme(_ name: String, _ better: @escaping @Sendable (Double, Double) -> Bool) -> Builtin {
+        Builtin(name: name, parameters: ["values"], minArgs: 1, maxArgs: nil, doc: "\(name) of a list, a table's last column, or the arguments") { (interp: Interpreter, args: [Value], site: CallSite) throws(NapkinError) -> Value in
+            let qs = try quantities(interp, try operands(interp, args, site, name), site, name)
+            guard var best = qs.first else { throw NapkinError(.runtime, "\(name) of an empty list", at: site.span) }
+            for q in qs.dropFirst() where better(q.value, best.value) { best = q }
+            return .quantity(best)
+        }
+    }
+
+    static func argExtreme(_ name: String, _ better: @escaping @Sendable (Double, Double) -> Bool) -> Builtin {
+        Builtin(name: name, parameters: ["table"], minArgs: 1, maxArgs: 1, doc: "the swept value where the table's last column is \(name == "argmin" ? "smallest" : "largest")") { (interp: Interpreter, args: [Value], site: CallSite) throws(NapkinError) -> Value in
+            guard case .table(let t) = args[0] else {
+                throw NapkinError(.runtime, "\(name) needs a sweep table, got a \(args[0].typeName)", at: site.arg(0))
+            }
+            let qs = try quantities(interp, t.column(t.columns.count - 1), site, name)
+            guard !qs.isEmpty else { throw NapkinError(.runtime, "\(name) of an empty table", at: site.span) }
+            var best = 0
+            for (i, q) in qs.enumerated() where better(q.value, qs[best].value) { best = i }
+            return t.rows[best][0]
+        }
+    }
+
+    static func function(_ v: Value, _ site: CallSite, _ i: Int, _ who: String) throws(NapkinError) -> FunctionValue {
+        guard case .function(let f) = v else {
+            throw NapkinError(.runtime, "\(who) needs a function as argument \(i + 1) (like x => x * 2), got a \(v.typeName)", at: site.arg(i))
+        }
+        return f
+    }
+
+    static func list(_ v: Value, _ site: CallSite, _ who: String) throws(NapkinError) -> [Value] {
+        switch v {
+        case .list(let items): return items
+        case .table(let t): return t.rows.map { .record(Record(keys: t.columns, values: $0)) }
+        default: throw NapkinError(.runtime, "\(who) needs a list, got a \(v.typeName)", at: site.arg(0))
+        }
+    }
+
+    static let collections: [Builtin] = [
+        Builtin(name: "len", parameters: ["x"], minArgs: 1, maxArgs: 1, doc: "number of items in a list, rows in a table, fields in a record, characters in a string") { (interp: Interpreter, args: [Value], site: CallSite) throws(NapkinError) -> Value in
+            switch args[0] {
+            case .list(let items): return .number(Double(items.count))
+            case .table(let t): return .number(Double(t.rows.count))
+            case .record(let r): return .number(Double(r.keys.count))
+            case .string(let s): return .number(Double(s.count))
+            default: throw NapkinError(.runtime, "len needs a list, table, record or string, got a \(args[0].typeName)", at: site.arg(0))
+            }
+        },
+        Builtin(name: "sum", parameters: ["values"], minArgs: 1, maxArgs: nil, doc: "sum of a list, a table's last column, or the arguments") { (interp: Interpreter, args: [Value], site: CallSite) throws(NapkinError) -> Value in
+            let qs = try quantities(interp, try operands(interp, args, site, "sum"), site, "sum")
+            guard let first = qs.first else { return .number(0) }
+            var total = 0.0
+            for q in qs { total += q.value }
+            try interp.checkFinite(total, site.span, "the sum")
+            return .quantity(Quantity(total, first.dim))
+        },
+        Builtin(name: "mean", parameters: ["values"], minArgs: 1, maxArgs: nil, doc: "arithmetic mean") { (interp: Interpreter, args: [Value], site: CallSite) throws(NapkinError) -> Value in
+            let qs = try quantities(interp, try operands(interp, args, site, "mean"), site, "mean")
+            guard let first = qs.first else { throw NapkinError(.runtime, "mean of an empty list", at: site.span) }
+            var total = 0.0
+            for q in qs { total += q.value }
+            return .quantity(Quantity(total / Double(qs.count), first.dim))
+        },
+        extreme("min") { $0 < $1 },
+        extreme("max") { $0 > $1 },
+        argExtreme("argmin") { $0 < $1 },
+        argExtreme("argmax") { $0 > $1 },
+        Builtin(name: "map", parameters: ["list", "f"], minArgs: 2, maxArgs: 2, doc: "apply f to every item") { (interp: Interpreter, args: [Value], site: CallSite) throws(NapkinError) -> Value in
+            let items = try list(args[0], site, "map")
+            let f = try function(args[1], site, 1, "map")
+            var out: [Value] = []
+            out.reserveCapacity(items.count)
+            for it in items { out.append(try interp.apply(f, [it], [], site.span)) }
+            return .list(out)
+        },
+        Builtin(name: "filter", parameters: ["list", "keep"], minArgs: 2, maxArgs: 2, doc: "the items for which keep is true") { (interp: Interpreter, args: [Value], site: CallSite) throws(NapkinError) -> Value in
+            let items = try list(args[0], site, "filter")
+            let f = try function(args[1], site, 1, "filter")
+            var out: [Value] = []
+            for it in items {
+                let keep = try interp.apply(f, [it], [], site.span)
+                guard case .bool(let k) = keep else {
+                    throw NapkinError(.runtime, "filter's function must return true or false, got a \(keep.typeName)", at: site.arg(1))
+                }
+                if k { out.append(it) }
+            }
+            return .list(out)
+        },
+        Builtin(name: "fields", parameters: ["record"], minArgs: 1, maxArgs: 1, doc: "a record's field names") { (interp: Interpreter, args: [Value], site: CallSite) throws(NapkinError) -> Value in
+            guard case .record(let r) = args[0] else { throw NapkinError(.runtime, "fields needs a record, got a \(args[0].typeName)", at: site.arg(0)) }
+            return .list(r.keys.map { .string($0) })
+        },
+        Builtin(name: "column", parameters: ["table", "name"], minArgs: 2, maxArgs: 2, doc: "one column of a table as a list") { (interp: Interpreter, args: [Value], site: CallSite) throws(NapkinError) -> Value in
+            guard case .table(let t) = args[0] else { throw NapkinError(.runtime, "column needs a table, got a \(args[0].typeName)", at: site.arg(0)) }
+            switch args[1] {
+            case .string(let n): return try interp.field(args[0], n, site.arg(1))
+            case .quantity(let q) where q.dim.isNone && q.value == q.value.rounded():
+                let i = Int(q.value)
+                guard i >= 0, i < t.columns.count else { throw NapkinError(.runtime, "column \(i) does not exist; the table has \(t.columns.count)", at: site.arg(1)) }
+                return .list(t.column(i))
+            default: throw NapkinError(.runtime, "column is chosen by name or number", at: site.arg(1))
+            }
+        },
+    ]
+
+    // MARK: Output and checks
+
+    static let output: [Builtin] = [
+        Builtin(name: "print", parameters: ["value"], minArgs: 0, maxArgs: nil, doc: "print values (strings without quotes)") { (interp: Interpreter, args: [Value], site: CallSite) throws(NapkinError) -> Value in
+            var parts: [String] = []
+            for a in args { parts.append(try interp.describe(a)) }
+            interp.emit(parts.joined(separator: " "))
+            return .nothing
+        },
+        Builtin(name: "assert_eq", parameters: ["actual", "expected", "tolerance"], minArgs: 2, maxArgs: 3,
+                doc: "fail unless actual equals expected; tolerance: a plain number is relative, a quantity absolute") { (interp: Interpreter, args: [Value], site: CallSite) throws(NapkinError) -> Value in
+            let f = interp.formatter
+            guard case .quantity(let a) = args[0], case .quantity(let b) = args[1] else {
+                if try interp.valuesEqual(args[0], args[1], site.span) { return .nothing }
+                throw NapkinError(.assertion, "assert_eq failed: \(try interp.describeInline(args[0])) is not \(try interp.describeInline(args[1]))", at: site.span)
+            }
+            guard a.dim == b.dim else {
+                throw NapkinError(.dimension, "assert_eq compares \(interp.dimName(a.dim)) with \(interp.dimName(b.dim))", at: site.span,
+                                  label: "\(interp.units.describe(a.dim)) vs \(interp.units.describe(b.dim))")
+            }
+            var ok: Bool
+            var within = ""
+            if args.count == 3, case .quantity(let t) = args[2] {
+                if t.dim.isNone {
+                    ok = abs(a.value - b.value) <= t.value * max(abs(a.value), abs(b.value))
+                    within = " (relative tolerance \(formatNumber(t.value, digits: interp.digits)))"
+                } else {
+                    guard t.dim == a.dim else {
+                        throw NapkinError(.dimension, "assert_eq's tolerance is \(interp.dimName(t.dim)) but the values are \(interp.dimName(a.dim))", at: site.arg(2))
+                    }
+                    ok = abs(a.value - b.value) <= t.value
+                    within = " (tolerance \(f.valueAndUnit(t)))"
+                }
+            } else if args.count == 3 {
+                throw NapkinError(.runtime, "assert_eq's tolerance must be a number or quantity", at: site.arg(2))
+            } else {
+                // Without a tolerance, equal up to floating-point rounding of unit factors.
+                ok = a.value == b.value || abs(a.value - b.value) <= 1e-9 * max(abs(a.value), abs(b.value))
+            }
+            if !ok {
+                var fb = f
+                fb.digits = max(f.digits, 10)
+                throw NapkinError(.assertion, "assert_eq failed: \(fb.valueAndUnit(a)) is not \(fb.valueAndUnit(b))\(within)", at: site.span)
+            }
+            return .nothing
+        },
+    ]
+}

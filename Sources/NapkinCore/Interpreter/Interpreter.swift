@@ -1,0 +1,726 @@
+import Foundation
+
+/// Evaluates checked statements. Holds the globals, knobs and unit registry of a session.
+/// It never prints: results go to `emit`, errors are thrown as NapkinError for the host to format.
+public final class Interpreter {
+    public internal(set) var units: UnitRegistry
+    public internal(set) var globals: [String: Global] = [:]
+    public internal(set) var globalOrder: [String] = []
+    public var digits = 4
+    public var limits = Limits()
+    public var cancel = CancelFlag()
+    /// Receives `print(…)` output, one call per line.
+    public var emit: (String) -> Void = { print($0) }
+    let builtins: [String: FunctionValue]
+    var callDepth = 0
+    var steps = 0
+    var unitCache: [String: (factor: Double, dim: Dimension)] = [:]
+
+    public init(units: UnitRegistry = UnitRegistry()) {
+        self.units = units
+        var b: [String: FunctionValue] = [:]
+        for builtin in Builtins.all { b[builtin.name] = FunctionValue(name: builtin.name, body: .builtin(builtin)) }
+        self.builtins = b
+    }
+
+    public var formatter: QuantityFormatter { QuantityFormatter(registry: units, digits: digits) }
+    public var builtinNames: [String] { Array(builtins.keys) }
+
+    /// A copy of the mutable state, so a failed REPL line can be undone.
+    public struct Snapshot {
+        let globals: [String: Global]
+        let order: [String]
+        let units: UnitRegistry
+        let digits: Int
+    }
+
+    public func snapshot() -> Snapshot { Snapshot(globals: globals, order: globalOrder, units: units.copy(), digits: digits) }
+
+    public func restore(_ s: Snapshot) {
+        globals = s.globals
+        globalOrder = s.order
+        units = s.units
+        digits = s.digits
+        unitCache = [:]
+    }
+
+    func setGlobal(_ name: String, _ g: Global) {
+        if globals[name] == nil { globalOrder.append(name) }
+        globals[name] = g
+    }
+
+    // MARK: - Statements
+
+    /// Runs one top-level statement; returns the value to show for an expression statement.
+    public func execute(_ stmt: Stmt) throws(NapkinError) -> Value? {
+        callDepth = 0
+        switch stmt.kind {
+        case .expr(let e):
+            let v = try eval(e, nil)
+            if case .nothing = v { return nil }
+            return v
+        case .let(let name, _, let value):
+            let v = try eval(value, nil)
+            if let old = globals[name], old.kind == .knob {
+                throw NapkinError(.name, "'\(name)' is a knob; move it with '\(name) = …' instead of redefining it with let", at: stmt.span)
+            }
+            setGlobal(name, Global(value: v, kind: .value, knob: nil, definition: stmt.span))
+            return nil
+        case .function(let name, _, let params, let body):
+            let f = FunctionValue(name: name, body: .user(params: params, body: body, closure: nil), definition: stmt.span)
+            setGlobal(name, Global(value: .function(f), kind: .function, knob: nil, definition: stmt.span))
+            return nil
+        case .knob(let name, let nameSpan, let valueExpr, let rangeExpr, let doc):
+            let v = try quantity(try eval(valueExpr, nil), valueExpr.span, "a knob's value")
+            guard case .range(let loE, let hiE, _) = rangeExpr.kind else {
+                throw NapkinError(.parse, "a knob's range is written LOW...HIGH", at: rangeExpr.span)
+            }
+            let lo = try quantity(try eval(loE, nil), loE.span, "a knob's low end")
+            let hi = try quantity(try eval(hiE, nil), hiE.span, "a knob's high end")
+            try sameDimension(lo, hi, rangeExpr.span, "the knob's range")
+            try sameDimension(v, lo, valueExpr.span, "the knob's value and its range")
+            guard lo.value <= hi.value else {
+                throw NapkinError(.runtime, "the knob's range is empty: its low end is above its high end", at: rangeExpr.span)
+            }
+            let info = KnobInfo(low: lo, high: hi, doc: doc)
+            try checkKnobRange(name, v, info, valueExpr.span)
+            if let old = globals[name], old.kind != .knob {
+                throw NapkinError(.name, "'\(name)' is already defined and is not a knob", at: nameSpan)
+            }
+            setGlobal(name, Global(value: .quantity(v), kind: .knob, knob: info, definition: stmt.span))
+            return nil
+        case .assign(let name, let nameSpan, let valueExpr):
+            guard let g = globals[name] else {
+                throw NapkinError(.name, "cannot assign to '\(name)': no knob has that name", at: nameSpan,
+                                  notes: ["declare it first: knob \(name) = 1 in 0...10 \"what it means\", or use let"]
+                                    + didYouMean(name, among: globals.filter { $0.value.kind == .knob }.map(\.key)))
+            }
+            guard g.kind == .knob, let info = g.knob else {
+                throw NapkinError(.name, "cannot assign to '\(name)': only knobs can be moved; '\(name)' was defined with \(g.kind == .function ? "fn" : "let")",
+                                  at: nameSpan, notes: ["rebind it with 'let \(name) = …'"])
+            }
+            var v = try quantity(try eval(valueExpr, nil), valueExpr.span, "a knob's value")
+            try sameDimension(v, info.low, valueExpr.span, "the knob '\(name)'")
+            try checkKnobRange(name, v, info, valueExpr.span)
+            if v.unit == nil, case .quantity(let old) = g.value { v.unit = old.unit }
+            var ng = g
+            ng.value = .quantity(v)
+            globals[name] = ng
+            return nil
+        case .assert(let e):
+            let v = try eval(e, nil)
+            guard case .bool(let ok) = v else {
+                throw NapkinError(.runtime, "assert needs a true/false condition, got a \(v.typeName)", at: e.span)
+            }
+            if !ok { throw NapkinError(.assertion, "assertion failed: \(e.span.text)", at: e.span) }
+            return nil
+        case .digits(let e):
+            let q = try quantity(try eval(e, nil), e.span, "digits")
+            guard q.dim.isNone, q.value == q.value.rounded(), q.value >= 1, q.value <= 17 else {
+                throw NapkinError(.runtime, "digits must be a whole number from 1 to 17", at: e.span)
+            }
+            digits = Int(q.value)
+            return nil
+        case .dimension(let name, let def):
+            let err: String?
+            if let def {
+                var d = Dimension.none
+                for f in def.factors {
+                    guard let fd = units.dimensionsByName[f.name] else {
+                        throw NapkinError(.name, "unknown dimension '\(f.name)'", at: f.span,
+                                          notes: didYouMean(f.name, among: units.dimensionsByName.keys))
+                    }
+                    guard let p = fd.power(f.power), let nd = d.times(p) else {
+                        throw NapkinError(.dimension, "dimension exponent out of range", at: f.span)
+                    }
+                    d = nd
+                }
+                err = units.declareDerivedDimension(name, d)
+            } else {
+                err = units.declareBaseDimension(name)
+            }
+            if let err { throw NapkinError(.name, err, at: stmt.span) }
+            return nil
+        case .unit(let names, let dimName, let valueExpr, let prefixes, let doc):
+            var factor = 1.0
+            var dim = Dimension.none
+            if let dimName {
+                guard let d = units.dimensionsByName[dimName] else {
+                    throw NapkinError(.name, "unknown dimension '\(dimName)'", at: stmt.span, notes: didYouMean(dimName, among: units.dimensionsByName.keys))
+                }
+                dim = d
+            }
+            if let valueExpr {
+                let q = try quantity(try eval(valueExpr, nil), valueExpr.span, "a unit's value")
+                if dimName != nil, q.dim != dim {
+                    throw NapkinError(.dimension, "unit \(names[0]) is declared as \(dimName!) but its value is \(units.describe(q.dim))", at: valueExpr.span)
+                }
+                factor = q.value
+                dim = q.dim
+            }
+            for n in names where units.unit(n) != nil {
+                throw NapkinError(.name, "unit '\(n)' is already declared", at: stmt.span)
+            }
+            units.declareUnit(names: names, factor: factor, dim: dim, prefixes: prefixes, doc: doc)
+            unitCache = [:]
+            return nil
+        case .prefix(let name, let entries):
+            var list: [(String, Double)] = []
+            for (sym, e) in entries {
+                let q = try quantity(try eval(e, nil), e.span, "a prefix factor")
+                guard q.dim.isNone, q.value > 0 else { throw NapkinError(.runtime, "a prefix factor is a positive plain number", at: e.span) }
+                list.append((sym, q.value))
+            }
+            units.declarePrefixFamily(name, list)
+            return nil
+        case .display(let dimName, let list):
+            guard let d = units.dimensionsByName[dimName] else {
+                throw NapkinError(.name, "unknown dimension '\(dimName)'", at: stmt.span, notes: didYouMean(dimName, among: units.dimensionsByName.keys))
+            }
+            var ladder: [DisplayUnit] = []
+            for u in list {
+                let r = try resolveUnit(u)
+                guard r.dim == d else {
+                    throw NapkinError(.dimension, "\(u.text) is \(units.describe(r.dim)), not \(dimName)", at: u.span)
+                }
+                ladder.append(units.displayUnit(u.text, factor: r.factor, dim: d))
+            }
+            units.declareLadder(d, ladder)
+            return nil
+        }
+    }
+
+    func checkKnobRange(_ name: String, _ v: Quantity, _ info: KnobInfo, _ span: Span) throws(NapkinError) {
+        let tol = 1e-12 * max(abs(info.low.value), abs(info.high.value))
+        if v.value < info.low.value - tol || v.value > info.high.value + tol {
+            let f = formatter
+            throw NapkinError(.runtime, "\(name) = \(f.valueAndUnit(v)) is outside the knob's range \(f.valueAndUnit(info.low))...\(f.valueAndUnit(info.high))", at: span)
+        }
+    }
+
+    // MARK: - Expressions
+
+    public func eval(_ e: Expr, _ scope: Scope?) throws(NapkinError) -> Value {
+        switch e.kind {
+        case .number(let v):
+            return .quantity(Quantity(v))
+        case .quantity(let v, let u):
+            let r = try resolveUnit(u)
+            let display = units.displayUnit(u.text, factor: r.factor, dim: r.dim)
+            return .quantity(Quantity(v * r.factor, r.dim, unit: display))
+        case .string(let parts):
+            var s = ""
+            for p in parts {
+                switch p {
+                case .text(let t): s += t
+                case .expr(let x): s += try describeInline(try eval(x, scope))
+                }
+            }
+            return .string(s)
+        case .bool(let b):
+            return .bool(b)
+        case .name(let n):
+            return try lookup(n, scope, e.span)
+        case .unary(let op, let x):
+            let v = try eval(x, scope)
+            if op == "not" {
+                guard case .bool(let b) = v else { throw NapkinError(.runtime, "'not' needs true/false, got a \(v.typeName)", at: e.span) }
+                return .bool(!b)
+            }
+            guard case .quantity(var q) = v else { throw NapkinError(.runtime, "cannot negate a \(v.typeName)", at: e.span) }
+            q.value = -q.value
+            return .quantity(q)
+        case .binary(let op, let l, let r, let opSpan):
+            if op == .and || op == .or {
+                let lv = try eval(l, scope)
+                guard case .bool(let lb) = lv else { throw NapkinError(.runtime, "'\(op.rawValue)' needs true/false on its left, got a \(lv.typeName)", at: l.span) }
+                if op == .and && !lb { return .bool(false) }
+                if op == .or && lb { return .bool(true) }
+                let rv = try eval(r, scope)
+                guard case .bool(let rb) = rv else { throw NapkinError(.runtime, "'\(op.rawValue)' needs true/false on its right, got a \(rv.typeName)", at: r.span) }
+                return .bool(rb)
+            }
+            return try binary(op, try eval(l, scope), try eval(r, scope), opSpan: opSpan, lhs: l, rhs: r)
+        case .convert(let x, let u, let opSpan):
+            return try convert(try eval(x, scope), u, opSpan: opSpan, valueSpan: x.span)
+        case .call(let callee, let args):
+            return try call(callee, args, scope, e.span)
+        case .field(let x, let name, let nameSpan):
+            return try field(try eval(x, scope), name, nameSpan)
+        case .index(let x, let i):
+            return try index(try eval(x, scope), try eval(i, scope), i.span)
+        case .list(let items):
+            var out: [Value] = []
+            out.reserveCapacity(items.count)
+            for it in items { out.append(try eval(it, scope)) }
+            return .list(out)
+        case .record(let entries):
+            var keys: [String] = [], values: [Value] = []
+            for entry in entries {
+                switch entry {
+                case .field(let name, let x, _):
+                    let v = try eval(x, scope)
+                    if let i = keys.firstIndex(of: name) { values[i] = v } else { keys.append(name); values.append(v) }
+                case .spread(let x):
+                    let v = try eval(x, scope)
+                    guard case .record(let r) = v else { throw NapkinError(.runtime, "'...' spreads a record, got a \(v.typeName)", at: x.span) }
+                    for (k, fv) in zip(r.keys, r.values) {
+                        if let i = keys.firstIndex(of: k) { values[i] = fv } else { keys.append(k); values.append(fv) }
+                    }
+                }
+            }
+            return .record(Record(keys: keys, values: values))
+        case .range(let lo, let hi, let step):
+            let r = try rangeSpec(lo, hi, step, scope, e.span)
+            guard r.count <= limits.maxListLength else {
+                throw NapkinError(.runtime, "range of \(r.count) values exceeds the list limit of \(limits.maxListLength)", at: e.span,
+                                  notes: ["raise it with --max-list, or sweep over the range instead"])
+            }
+            var out: [Value] = []
+            out.reserveCapacity(r.count)
+            for i in 0..<r.count { out.append(.quantity(r.value(i))) }
+            return .list(out)
+        case .conditional(let c, let a, let b):
+            let cv = try eval(c, scope)
+            guard case .bool(let cb) = cv else { throw NapkinError(.runtime, "'if' needs a true/false condition, got a \(cv.typeName)", at: c.span) }
+            return try eval(cb ? a : b, scope)
+        case .lambda(let params, let body):
+            return .function(FunctionValue(name: "lambda", body: .user(params: params, body: body, closure: scope), definition: e.span))
+        case .block(let stmts, let value):
+            let local = Scope(parent: scope)
+            for s in stmts { try executeLocal(s, local) }
+            return try eval(value, local)
+        case .sweep(let knob, let knobSpan, let range, let columns):
+            return try sweep(knob, knobSpan, range, columns, scope, e.span)
+        }
+    }
+
+    func executeLocal(_ s: Stmt, _ scope: Scope) throws(NapkinError) {
+        switch s.kind {
+        case .let(let name, _, let value):
+            scope.define(name, try eval(value, scope))
+        case .function(let name, _, let params, let body):
+            // Defined before its body runs, so a local fn can call itself.
+            let f = FunctionValue(name: name, body: .user(params: params, body: body, closure: scope), definition: s.span)
+            scope.define(name, .function(f))
+        case .assert(let e):
+            let v = try eval(e, scope)
+            guard case .bool(let ok) = v else { throw NapkinError(.runtime, "assert needs a true/false condition, got a \(v.typeName)", at: e.span) }
+            if !ok { throw NapkinError(.assertion, "assertion failed: \(e.span.text)", at: e.span) }
+        case .expr(let e):
+            _ = try eval(e, scope)
+        default:
+            throw NapkinError(.parse, "not allowed inside a block", at: s.span)
+        }
+    }
+
+    // MARK: Names
+
+    func lookup(_ n: String, _ scope: Scope?, _ span: Span) throws(NapkinError) -> Value {
+        if let scope, let v = scope.lookup(n) { return v }
+        if let g = globals[n] { return g.value }
+        if let b = builtins[n] { return .function(b) }
+        if let u = units.unit(n) {
+            return .quantity(Quantity(u.factor, u.dim, unit: units.displayUnit(n, factor: u.factor, dim: u.dim)))
+        }
+        var candidates = Array(globals.keys) + Array(builtins.keys)
+        var s = scope
+        while let cur = s { candidates += cur.names; s = cur.parent }
+        candidates += units.unitOrder
+        throw NapkinError(.name, "unknown name '\(n)'", at: span, notes: didYouMean(n, among: candidates))
+    }
+
+    func didYouMean(_ name: String, among candidates: some Sequence<String>) -> [String] {
+        let s = suggestions(for: name, among: candidates)
+        if s.isEmpty { return [] }
+        return ["did you mean " + s.map { "'\($0)'" }.joined(separator: " or ") + "?"]
+    }
+
+    // MARK: Units
+
+    func resolveUnit(_ u: UnitExpr) throws(NapkinError) -> (factor: Double, dim: Dimension) {
+        if let c = unitCache[u.text] { return c }
+        var factor = 1.0
+        var dim = Dimension.none
+        for f in u.factors {
+            let name = f.name == "%" ? "percent" : f.name
+            guard let info = units.unit(name) else {
+                var notes = didYouMean(f.name, among: units.unitOrder)
+                if globals[f.name] != nil { notes.append("'\(f.name)' is a value, not a unit; multiply by it instead") }
+                throw NapkinError(.name, "unknown unit '\(f.name)'", at: f.span, notes: notes)
+            }
+            guard let p = info.dim.power(f.power), let nd = dim.times(p) else {
+                throw NapkinError(.dimension, "unit exponent out of range", at: f.span)
+            }
+            factor *= pow(info.factor, Double(f.power))
+            dim = nd
+        }
+        unitCache[u.text] = (factor, dim)
+        return (factor, dim)
+    }
+
+    func convert(_ v: Value, _ u: UnitExpr, opSpan: Span, valueSpan: Span) throws(NapkinError) -> Value {
+        let r = try resolveUnit(u)
+        let display = units.displayUnit(u.text, factor: r.factor, dim: r.dim)
+        switch v {
+        case .quantity(var q):
+            guard q.dim == r.dim else {
+                throw NapkinError(.dimension, "cannot convert \(dimName(q.dim)) to \(u.text) (\(dimName(r.dim)))", at: opSpan,
+                                  label: "\(units.describe(q.dim)) vs \(units.describe(r.dim))")
+            }
+            q.unit = display
+            return .quantity(q)
+        case .list(let items):
+            var out: [Value] = []
+            for it in items { out.append(try convert(it, u, opSpan: opSpan, valueSpan: valueSpan)) }
+            return .list(out)
+        case .table(let t):
+            var converted = false
+            var rows = t.rows
+            for c in 0..<t.columns.count {
+                guard case .quantity(let q)? = t.rows.first?[c], q.dim == r.dim else { continue }
+                converted = true
+                for i in rows.indices { rows[i][c] = try convert(rows[i][c], u, opSpan: opSpan, valueSpan: valueSpan) }
+            }
+            guard converted else { throw NapkinError(.dimension, "no column of this table is \(dimName(r.dim))", at: opSpan) }
+            return .table(Table(columns: t.columns, rows: rows))
+        case .record(let rec):
+            var values = rec.values
+            for i in values.indices {
+                if case .quantity(let q) = values[i], q.dim == r.dim { values[i] = try convert(values[i], u, opSpan: opSpan, valueSpan: valueSpan) }
+            }
+            return .record(Record(keys: rec.keys, values: values))
+        default:
+            throw NapkinError(.runtime, "cannot convert a \(v.typeName) to a unit", at: valueSpan)
+        }
+    }
+
+    func dimName(_ d: Dimension) -> String {
+        let n = units.name(of: d)
+        return n.isEmpty ? "a plain number" : n
+    }
+
+    // MARK: Arithmetic
+
+    func quantity(_ v: Value, _ span: Span, _ what: String) throws(NapkinError) -> Quantity {
+        guard case .quantity(let q) = v else { throw NapkinError(.runtime, "\(what) must be a number or quantity, got a \(v.typeName)", at: span) }
+        return q
+    }
+
+    func sameDimension(_ a: Quantity, _ b: Quantity, _ span: Span, _ what: String) throws(NapkinError) {
+        guard a.dim == b.dim else {
+            throw NapkinError(.dimension, "\(what) mixes \(dimName(a.dim)) and \(dimName(b.dim))", at: span,
+                              label: "\(units.describe(a.dim)) vs \(units.describe(b.dim))")
+        }
+    }
+
+    func checkFinite(_ x: Double, _ span: Span, _ what: @autoclosure () -> String) throws(NapkinError) {
+        if x.isNaN { throw NapkinError(.runtime, "\(what()) is not a number (NaN)", at: span) }
+        if x.isInfinite { throw NapkinError(.runtime, "\(what()) overflows to infinity", at: span) }
+    }
+
+    func binary(_ op: BinaryOp, _ a: Value, _ b: Value, opSpan: Span, lhs: Expr, rhs: Expr) throws(NapkinError) -> Value {
+        if case .quantity(let x) = a, case .quantity(let y) = b {
+            return try arithmetic(op, x, y, opSpan: opSpan)
+        }
+        switch (op, a, b) {
+        case (.add, .string(let s), _): return .string(s + (try describeInline(b)))
+        case (.add, _, .string(let s)): return .string((try describeInline(a)) + s)
+        case (.add, .list(let x), .list(let y)): return .list(x + y)
+        case (.eq, _, _): return .bool(try valuesEqual(a, b, opSpan))
+        case (.ne, _, _): return .bool(!(try valuesEqual(a, b, opSpan)))
+        case (.lt, .string(let x), .string(let y)): return .bool(x < y)
+        case (.gt, .string(let x), .string(let y)): return .bool(x > y)
+        default:
+            throw NapkinError(.runtime, "cannot apply '\(op.rawValue)' to a \(a.typeName) and a \(b.typeName)", at: opSpan)
+        }
+    }
+
+    func arithmetic(_ op: BinaryOp, _ x: Quantity, _ y: Quantity, opSpan: Span) throws(NapkinError) -> Value {
+        switch op {
+        case .add, .sub:
+            guard x.dim == y.dim else {
+                throw NapkinError(.dimension, "cannot \(op == .add ? "add" : "subtract") \(dimName(x.dim)) and \(dimName(y.dim))", at: opSpan,
+                                  label: "\(units.describe(x.dim)) vs \(units.describe(y.dim))")
+            }
+            let v = op == .add ? x.value + y.value : x.value - y.value
+            try checkFinite(v, opSpan, "the result")
+            let keep = x.unit != nil && x.unit?.name == y.unit?.name ? x.unit : nil
+            return .quantity(Quantity(v, x.dim, unit: keep))
+        case .mul:
+            guard let d = x.dim.times(y.dim) else { throw NapkinError(.dimension, "dimension exponent out of range", at: opSpan) }
+            let v = x.value * y.value
+            try checkFinite(v, opSpan, "the product")
+            return .quantity(Quantity(v, d, unit: x.dim.isNone && x.unit == nil ? y.unit : (y.dim.isNone && y.unit == nil ? x.unit : nil)))
+        case .div:
+            guard let d = x.dim.over(y.dim) else { throw NapkinError(.dimension, "dimension exponent out of range", at: opSpan) }
+            if y.value == 0 {
+                throw NapkinError(.runtime, x.value == 0 ? "0/0 is undefined" : "division by zero", at: opSpan)
+            }
+            let v = x.value / y.value
+            try checkFinite(v, opSpan, "the quotient")
+            return .quantity(Quantity(v, d, unit: y.dim.isNone && y.unit == nil ? x.unit : nil))
+        case .pow:
+            return .quantity(try power(x, y, opSpan))
+        case .lt, .le, .gt, .ge, .eq, .ne:
+            guard x.dim == y.dim else {
+                throw NapkinError(.dimension, "cannot compare \(dimName(x.dim)) and \(dimName(y.dim))", at: opSpan,
+                                  label: "\(units.describe(x.dim)) vs \(units.describe(y.dim))")
+            }
+            switch op {
+            case .lt: return .bool(x.value < y.value)
+            case .le: return .bool(x.value <= y.value || nearlyEqual(x.value, y.value))
+            case .gt: return .bool(x.value > y.value)
+            case .ge: return .bool(x.value >= y.value || nearlyEqual(x.value, y.value))
+            case .eq: return .bool(nearlyEqual(x.value, y.value))
+            default: return .bool(!nearlyEqual(x.value, y.value))
+            }
+        case .and, .or:
+            throw NapkinError(.runtime, "'\(op.rawValue)' needs true/false, got numbers", at: opSpan)
+        }
+    }
+
+    func power(_ x: Quantity, _ y: Quantity, _ span: Span) throws(NapkinError) -> Quantity {
+        guard y.dim.isNone else {
+            throw NapkinError(.dimension, "an exponent must be a plain number, got \(units.describe(y.dim))", at: span)
+        }
+        let p = y.value
+        var d = Dimension.none
+        if !x.dim.isNone {
+            if p == p.rounded(), abs(p) <= 100 {
+                guard let nd = x.dim.power(Int(p)) else { throw NapkinError(.dimension, "dimension exponent out of range", at: span) }
+                d = nd
+            } else if p > 0, (1 / p) == (1 / p).rounded(), let nd = x.dim.root(Int((1 / p).rounded())) {
+                d = nd
+            } else {
+                throw NapkinError(.dimension, "cannot raise \(units.describe(x.dim)) to the power \(formatNumber(p, digits: 6)): the dimension would need a fractional exponent", at: span)
+            }
+        }
+        if x.value < 0 && p != p.rounded() {
+            throw NapkinError(.runtime, "a negative number has no real power \(formatNumber(p, digits: 6))", at: span)
+        }
+        if x.value == 0 && p < 0 { throw NapkinError(.runtime, "division by zero (0 to a negative power)", at: span) }
+        let v = Foundation.pow(x.value, p)
+        try checkFinite(v, span, "the power")
+        return Quantity(v, d)
+    }
+
+    func nearlyEqual(_ a: Double, _ b: Double) -> Bool {
+        a == b || abs(a - b) <= 1e-12 * max(abs(a), abs(b))
+    }
+
+    func valuesEqual(_ a: Value, _ b: Value, _ span: Span) throws(NapkinError) -> Bool {
+        switch (a, b) {
+        case (.quantity(let x), .quantity(let y)):
+            guard x.dim == y.dim else {
+                throw NapkinError(.dimension, "cannot compare \(dimName(x.dim)) and \(dimName(y.dim))", at: span,
+                                  label: "\(units.describe(x.dim)) vs \(units.describe(y.dim))")
+            }
+            return nearlyEqual(x.value, y.value)
+        case (.bool(let x), .bool(let y)): return x == y
+        case (.string(let x), .string(let y)): return x == y
+        case (.list(let x), .list(let y)):
+            guard x.count == y.count else { return false }
+            for (p, q) in zip(x, y) where !(try valuesEqual(p, q, span)) { return false }
+            return true
+        case (.record(let x), .record(let y)):
+            guard x.keys == y.keys else { return false }
+            for (p, q) in zip(x.values, y.values) where !(try valuesEqual(p, q, span)) { return false }
+            return true
+        case (.nothing, .nothing): return true
+        case (.function(let f), .function(let g)): return f === g
+        default: return false
+        }
+    }
+
+    // MARK: Fields and indexing
+
+    func field(_ v: Value, _ name: String, _ span: Span) throws(NapkinError) -> Value {
+        switch v {
+        case .record(let r):
+            if let x = r[name] { return x }
+            throw NapkinError(.name, "this record has no field '\(name)'", at: span,
+                              notes: didYouMean(name, among: r.keys) + ["its fields: " + r.keys.joined(separator: ", ")])
+        case .table(let t):
+            if let i = t.columns.firstIndex(of: name) { return .list(t.column(i)) }
+            throw NapkinError(.name, "this table has no column '\(name)'", at: span,
+                              notes: didYouMean(name, among: t.columns) + ["its columns: " + t.columns.joined(separator: ", ")])
+        default:
+            throw NapkinError(.runtime, "a \(v.typeName) has no fields (looked for '\(name)')", at: span)
+        }
+    }
+
+    func index(_ v: Value, _ i: Value, _ span: Span) throws(NapkinError) -> Value {
+        if case .string(let key) = i { return try field(v, key, span) }
+        guard case .quantity(let q) = i, q.dim.isNone, q.value == q.value.rounded(), abs(q.value) < 1e15 else {
+            throw NapkinError(.runtime, "an index is a whole number, got \(try describeInline(i))", at: span)
+        }
+        let k = Int(q.value)
+        func pick(_ count: Int) throws(NapkinError) -> Int {
+            let j = k < 0 ? count + k : k
+            guard j >= 0, j < count else {
+                throw NapkinError(.runtime, "index \(k) is out of range for \(count) item\(count == 1 ? "" : "s") (the first is 0)", at: span)
+            }
+            return j
+        }
+        switch v {
+        case .list(let items): return items[try pick(items.count)]
+        case .string(let s):
+            let chars = Array(s)
+            return .string(String(chars[try pick(chars.count)]))
+        case .table(let t):
+            let row = t.rows[try pick(t.rows.count)]
+            return .record(Record(keys: t.columns, values: row))
+        default:
+            throw NapkinError(.runtime, "cannot index a \(v.typeName)", at: span)
+        }
+    }
+
+    // MARK: Calls
+
+    func call(_ calleeExpr: Expr, _ args: [CallArgument], _ scope: Scope?, _ span: Span) throws(NapkinError) -> Value {
+        let callee = try eval(calleeExpr, scope)
+        guard case .function(let f) = callee else {
+            throw NapkinError(.runtime, "a \(callee.typeName) cannot be called", at: calleeExpr.span)
+        }
+        var positional: [Value] = []
+        var named: [(String, Value, Span)] = []
+        for a in args {
+            let v = try eval(a.value, scope)
+            if let label = a.label { named.append((label, v, a.labelSpan ?? a.value.span)) } else { positional.append(v) }
+        }
+        return try apply(f, positional, named, span, argSpans: args.map(\.value.span))
+    }
+
+    /// Calls a function value with positional and named arguments.
+    public func apply(_ f: FunctionValue, _ positional: [Value], _ named: [(String, Value, Span)] = [], _ span: Span,
+                      argSpans: [Span] = []) throws(NapkinError) -> Value {
+        steps &+= 1
+        if steps & 0x3FF == 0, cancel.isSet { throw NapkinError(.cancelled, "cancelled", at: span) }
+        switch f.body {
+        case .builtin(let b):
+            var args = positional
+            for (label, v, lspan) in named {
+                guard let i = b.parameters.firstIndex(of: label) else {
+                    throw NapkinError(.name, "\(f.name) has no parameter '\(label)'", at: lspan,
+                                      notes: didYouMean(label, among: b.parameters) + ["\(f.signature)"])
+                }
+                while args.count < i { args.append(.nothing) }
+                if args.count == i { args.append(v) } else { args[i] = v }
+            }
+            if args.count < b.minArgs || (b.maxArgs.map { args.count > $0 } ?? false) {
+                let expected = b.maxArgs == b.minArgs ? "\(b.minArgs)" : b.maxArgs == nil ? "at least \(b.minArgs)" : "\(b.minArgs) to \(b.maxArgs!)"
+                throw NapkinError(.runtime, "\(f.name) takes \(expected) argument\(expected == "1" ? "" : "s"), got \(args.count)", at: span,
+                                  notes: [f.signature])
+            }
+            return try b.impl(self, args, CallSite(span: span, argSpans: argSpans))
+        case .user(let params, let body, let closure):
+            if positional.count > params.count {
+                throw NapkinError(.runtime, "\(f.name) takes \(params.count) argument\(params.count == 1 ? "" : "s"), got \(positional.count)", at: span,
+                                  notes: [f.signature])
+            }
+            var given = [Value?](repeating: nil, count: params.count)
+            for (i, v) in positional.enumerated() { given[i] = v }
+            for (label, v, lspan) in named {
+                guard let i = params.firstIndex(where: { $0.name == label }) else {
+                    throw NapkinError(.name, "\(f.name) has no parameter '\(label)'", at: lspan,
+                                      notes: didYouMean(label, among: params.map(\.name)) + [f.signature])
+                }
+                if given[i] != nil { throw NapkinError(.runtime, "argument '\(label)' is given twice", at: lspan) }
+                given[i] = v
+            }
+            callDepth += 1
+            defer { callDepth -= 1 }
+            if callDepth > limits.maxCallDepth {
+                throw NapkinError(.runtime, "recursion deeper than \(limits.maxCallDepth) calls in \(f.name)", at: span,
+                                  notes: ["is a base case missing? raise the limit with --max-depth"])
+            }
+            let frame = Scope(parent: closure)
+            frame.names.reserveCapacity(params.count)
+            frame.values.reserveCapacity(params.count)
+            for (i, p) in params.enumerated() {
+                if let v = given[i] { frame.define(p.name, v); continue }
+                guard let d = p.defaultValue else {
+                    throw NapkinError(.runtime, "missing argument '\(p.name)' in call to \(f.name)", at: span, notes: [f.signature])
+                }
+                // Defaults are evaluated at call time, so they can read knobs and globals.
+                frame.define(p.name, try eval(d, frame))
+            }
+            return try eval(body, frame)
+        }
+    }
+
+    // MARK: Ranges and sweeps
+
+    struct RangeSpec {
+        var lo: Double, step: Double, count: Int, dim: Dimension, unit: DisplayUnit?
+        func value(_ i: Int) -> Quantity { Quantity(lo + Double(i) * step, dim, unit: unit) }
+    }
+
+    func rangeSpec(_ loE: Expr, _ hiE: Expr, _ stepE: Expr?, _ scope: Scope?, _ span: Span) throws(NapkinError) -> RangeSpec {
+        let lo = try quantity(try eval(loE, scope), loE.span, "a range's start")
+        let hi = try quantity(try eval(hiE, scope), hiE.span, "a range's end")
+        try sameDimension(lo, hi, span, "this range")
+        var step: Double
+        if let stepE {
+            let s = try quantity(try eval(stepE, scope), stepE.span, "a range's step")
+            try sameDimension(s, lo, stepE.span, "this range's step")
+            step = s.value
+            guard step != 0 else { throw NapkinError(.runtime, "a range's step cannot be zero", at: stepE.span) }
+        } else {
+            step = lo.unit?.factor ?? 1
+            if hi.value < lo.value { step = -step }
+        }
+        let span_ = (hi.value - lo.value) / step
+        guard span_.isFinite else { throw NapkinError(.runtime, "this range is not finite", at: span) }
+        if span_ < 0 { return RangeSpec(lo: lo.value, step: step, count: 0, dim: lo.dim, unit: lo.unit) }
+        let n = (span_ + 1e-9).rounded(.down) + 1
+        guard n < 1e15 else { throw NapkinError(.runtime, "this range has too many values (\(formatNumber(n, digits: 3)))", at: span) }
+        return RangeSpec(lo: lo.value, step: step, count: Int(n), dim: lo.dim, unit: lo.unit ?? hi.unit)
+    }
+
+    func sweep(_ name: String, _ nameSpan: Span, _ range: Expr, _ columns: [SweepColumn], _ scope: Scope?, _ span: Span) throws(NapkinError) -> Value {
+        // The points: a range (not materialised) or any list.
+        var spec: RangeSpec?
+        var list: [Value] = []
+        if case .range(let lo, let hi, let step) = range.kind {
+            spec = try rangeSpec(lo, hi, step, scope, range.span)
+        } else {
+            let v = try eval(range, scope)
+            switch v {
+            case .list(let items): list = items
+            default: throw NapkinError(.runtime, "a sweep runs over a range or a list, got a \(v.typeName)", at: range.span)
+            }
+        }
+        let count = spec?.count ?? list.count
+        guard count <= limits.maxSweepPoints else {
+            throw NapkinError(.runtime, "sweep of \(count) points exceeds the limit of \(limits.maxSweepPoints)", at: range.span,
+                              notes: ["use a larger step, or raise the limit with --max-sweep"])
+        }
+        let knob = globals[name].flatMap { $0.kind == .knob ? $0 : nil }
+        let local = Scope(parent: scope, names: [name], values: [.nothing])
+        var rows: [[Value]] = []
+        rows.reserveCapacity(count)
+        defer { if let knob { globals[name] = knob } }
+        for i in 0..<count {
+            if i & 0xFF == 0, cancel.isSet { throw NapkinError(.cancelled, "cancelled", at: span) }
+            let x: Value = spec.map { .quantity($0.value(i)) } ?? list[i]
+            if knob != nil {
+                globals[name]!.value = x
+            }
+            local.values[0] = x
+            var row = [x]
+            row.reserveCapacity(columns.count + 1)
+            for c in columns { row.append(try eval(c.expr, knob == nil ? local : scope)) }
+            rows.append(row)
+        }
+        return .table(Table(columns: [name] + columns.map(\.name), rows: rows))
+    }
+}
+
+/// Where a builtin was called from, for its error messages.
+public struct CallSite {
+    public var span: Span
+    public var argSpans: [Span]
+    public func arg(_ i: Int) -> Span { i < argSpans.count ? argSpans[i] : span }
+}

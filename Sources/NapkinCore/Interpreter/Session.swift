@@ -1,0 +1,62 @@
+import Foundation
+
+/// The pipeline's front door for the CLI, the REPL and the mission runner:
+/// source text in; results, printed lines and errors out.
+public final class Session {
+    public let interpreter: Interpreter
+    public private(set) var unitNames: UnitNames
+    /// Each top-level expression's value, as it is computed.
+    public var onResult: (Value) -> Void = { _ in }
+
+    public init(interpreter: Interpreter = Interpreter(), unitNames: UnitNames = UnitNames()) {
+        self.interpreter = interpreter
+        self.unitNames = unitNames
+    }
+
+    /// Parses and name-checks a whole program without running it.
+    public func parse(_ source: String, name: String) throws(NapkinError) -> [Stmt] {
+        let file = SourceFile(name: name, text: source)
+        let program = try Parser.parse(file, units: unitNames)
+        var checker = NameChecker(globals: interpreter.globals.keys, builtins: interpreter.builtinNames, units: unitNames)
+        try checker.check(program)
+        return program
+    }
+
+    /// Runs a program. With `transactional`, a failure leaves the session exactly as it was
+    /// (a REPL line that fails defines nothing).
+    public func run(_ source: String, name: String, transactional: Bool = false) throws(NapkinError) {
+        let savedNames = transactional ? unitNames.copy() : nil
+        let snapshot = transactional ? interpreter.snapshot() : nil
+        do {
+            let program = try parse(source, name: name)
+            for stmt in program {
+                if let v = try interpreter.execute(stmt) { onResult(v) }
+            }
+        } catch {
+            if let snapshot, let savedNames {
+                interpreter.restore(snapshot)
+                unitNames = savedNames
+            }
+            throw error
+        }
+    }
+
+    /// Runs `body` on a thread with a large stack, so deep (but limited) recursion in napkin
+    /// code reports a limit error instead of overflowing the native stack.
+    public static func onLargeStack<T>(_ body: @escaping () -> T) -> T {
+        let box = ResultBox<T>()
+        let done = DispatchSemaphore(value: 0)
+        let thread = Thread {
+            box.value = body()
+            done.signal()
+        }
+        thread.stackSize = 1 << 30
+        thread.start()
+        done.wait()
+        return box.value!
+    }
+}
+
+final class ResultBox<T>: @unchecked Sendable {
+    var value: T?
+}

@@ -1,0 +1,135 @@
+/// A runtime value. Quantities are unboxed (a Double, a dimension vector, an optional
+/// display unit); everything else is a small enum payload or a reference.
+public enum Value: Sendable {
+    case quantity(Quantity)
+    case bool(Bool)
+    case string(String)
+    case list([Value])
+    case record(Record)
+    case function(FunctionValue)
+    case table(Table)
+    case nothing
+
+    public static func number(_ v: Double) -> Value { .quantity(Quantity(v)) }
+
+    public var typeName: String {
+        switch self {
+        case .quantity(let q): return q.dim.isNone ? "number" : "quantity"
+        case .bool: return "boolean"
+        case .string: return "string"
+        case .list: return "list"
+        case .record: return "record"
+        case .function: return "function"
+        case .table: return "table"
+        case .nothing: return "nothing"
+        }
+    }
+}
+
+/// A record: ordered named fields (`{ name: "H100", peak: 989 TFLOPS }`).
+public final class Record: @unchecked Sendable {
+    public let keys: [String]
+    public let values: [Value]
+    public init(keys: [String], values: [Value]) {
+        self.keys = keys
+        self.values = values
+    }
+
+    public subscript(_ key: String) -> Value? {
+        if let i = keys.firstIndex(of: key) { return values[i] }
+        return nil
+    }
+}
+
+/// The result of a sweep: one column for the swept knob, one per body expression.
+public final class Table: @unchecked Sendable {
+    public let columns: [String]
+    public let rows: [[Value]]
+    public init(columns: [String], rows: [[Value]]) {
+        self.columns = columns
+        self.rows = rows
+    }
+
+    public func column(_ i: Int) -> [Value] { rows.map { $0[i] } }
+}
+
+/// A callable: a user function or lambda with its captured scope, or a builtin.
+public final class FunctionValue: @unchecked Sendable {
+    public enum Body {
+        case user(params: [Parameter], body: Expr, closure: Scope?)
+        case builtin(Builtin)
+    }
+    public let name: String
+    public let body: Body
+    /// Source span of the definition, for `:info` and Math Peek.
+    public let definition: Span?
+
+    public init(name: String, body: Body, definition: Span? = nil) {
+        self.name = name
+        self.body = body
+        self.definition = definition
+    }
+
+    public var parameterNames: [String] {
+        switch body {
+        case .user(let p, _, _): return p.map(\.name)
+        case .builtin(let b): return b.parameters
+        }
+    }
+
+    public var signature: String {
+        switch body {
+        case .user(let params, _, _):
+            let ps = params.map { p in p.defaultValue.map { "\(p.name) = \($0.span.text)" } ?? p.name }
+            return "\(name)(\(ps.joined(separator: ", ")))"
+        case .builtin(let b): return "\(name)(\(b.parameters.joined(separator: ", ")))"
+        }
+    }
+}
+
+/// Local variables: a small frame of names and values chained to the enclosing one.
+public final class Scope: @unchecked Sendable {
+    var names: [String]
+    var values: [Value]
+    let parent: Scope?
+
+    init(parent: Scope?, names: [String] = [], values: [Value] = []) {
+        self.parent = parent
+        self.names = names
+        self.values = values
+    }
+
+    func lookup(_ name: String) -> Value? {
+        var s: Scope? = self
+        while let cur = s {
+            var i = cur.names.count - 1
+            while i >= 0 {
+                if cur.names[i] == name { return cur.values[i] }
+                i -= 1
+            }
+            s = cur.parent
+        }
+        return nil
+    }
+
+    func define(_ name: String, _ value: Value) {
+        names.append(name)
+        values.append(value)
+    }
+}
+
+/// A knob: a named global with a range and a doc line (a workbench slider).
+public struct KnobInfo: Sendable {
+    public var low: Quantity
+    public var high: Quantity
+    public var doc: String?
+}
+
+/// A global binding with how it was made, for `:info` and for assignment rules.
+public struct Global: Sendable {
+    public enum Kind: Sendable { case value, function, knob }
+    public var value: Value
+    public var kind: Kind
+    public var knob: KnobInfo?
+    public var definition: Span?
+}

@@ -1,0 +1,182 @@
+/// Turns source text into tokens. Accepts the Unicode operator spellings people paste
+/// from papers (× · ÷ → ≤ ≥ ≠ ² ³) and normalises them to their ASCII forms.
+public struct Lexer {
+    let file: SourceFile
+    let s: [Unicode.Scalar]
+    var i = 0
+    var tokens: [Token] = []
+
+    public init(file: SourceFile) {
+        self.file = file
+        self.s = file.scalars
+    }
+
+    public static func tokenize(_ file: SourceFile) throws(NapkinError) -> [Token] {
+        var lexer = Lexer(file: file)
+        return try lexer.run()
+    }
+
+    mutating func run() throws(NapkinError) -> [Token] {
+        // A byte-order mark is not part of the program.
+        if i < s.count, s[i] == "\u{FEFF}" { i += 1 }
+        while i < s.count {
+            let c = s[i]
+            let start = i
+            switch c {
+            case " ", "\t", "\r", "\u{A0}":
+                i += 1
+            case "\n":
+                i += 1
+                if case .newline? = tokens.last?.kind {} else if !tokens.isEmpty { add(.newline, start) }
+            case "#":
+                while i < s.count, s[i] != "\n" { i += 1 }
+            case "\\" where peek(1) == "\n":
+                i += 2  // explicit line continuation
+            case "0"..."9":
+                try number()
+            case "." where isDigit(peek(1)) && !previousEndsOperand:
+                try number()
+            case "\"":
+                try string()
+            case "²", "³", "¹":
+                i += 1
+                add(.superscript(c == "²" ? 2 : c == "³" ? 3 : 1), start)
+            default:
+                if isIdentStart(c) {
+                    while i < s.count, isIdentContinue(s[i]) { i += 1 }
+                    let word = String(String.UnicodeScalarView(s[start..<i]))
+                    if let kw = Keyword(rawValue: word) { add(.keyword(kw), start) } else { add(.identifier(word), start) }
+                } else {
+                    try op(start)
+                }
+            }
+        }
+        if case .newline? = tokens.last?.kind { tokens.removeLast() }
+        tokens.append(Token(kind: .eof, span: Span(s.count, s.count, file: file)))
+        return tokens
+    }
+
+    private var previousEndsOperand: Bool {
+        guard let last = tokens.last else { return false }
+        switch last.kind {
+        case .identifier, .number, .string: return true
+        case .op(let o): return o == ")" || o == "]" || o == "}"
+        default: return false
+        }
+    }
+
+    private func peek(_ k: Int) -> Unicode.Scalar? { i + k < s.count ? s[i + k] : nil }
+    private func isDigit(_ c: Unicode.Scalar?) -> Bool { c.map { ("0"..."9").contains($0) } ?? false }
+
+    private mutating func add(_ kind: Token.Kind, _ start: Int) {
+        tokens.append(Token(kind: kind, span: Span(start, i, file: file)))
+    }
+
+    func isIdentStart(_ c: Unicode.Scalar) -> Bool {
+        if c == "_" { return true }
+        if c.isASCII { return ("a"..."z").contains(c) || ("A"..."Z").contains(c) }
+        if c == "µ" || c == "μ" || c == "Ω" || c == "°" { return true }
+        return c.properties.isAlphabetic
+    }
+
+    func isIdentContinue(_ c: Unicode.Scalar) -> Bool {
+        isIdentStart(c) || ("0"..."9").contains(c) || c == "'"
+    }
+
+    private mutating func number() throws(NapkinError) {
+        let start = i
+        var text = ""
+        func digits(_ lexer: inout Lexer) {
+            while lexer.i < lexer.s.count {
+                let c = lexer.s[lexer.i]
+                if ("0"..."9").contains(c) { text.unicodeScalars.append(c); lexer.i += 1 }
+                else if c == "_", lexer.i + 1 < lexer.s.count, ("0"..."9").contains(lexer.s[lexer.i + 1]) { lexer.i += 1 }
+                else { break }
+            }
+        }
+        digits(&self)
+        // A '.' is a decimal point only when a digit follows and it is not the start of '...'.
+        if i < s.count, s[i] == ".", isDigit(peek(1)) || (peek(1) != "." && !(peek(1).map(isIdentStart) ?? false)) {
+            text += "."
+            i += 1
+            digits(&self)
+        }
+        if i < s.count, s[i] == "e" || s[i] == "E" {
+            var j = i + 1
+            if j < s.count, s[j] == "+" || s[j] == "-" { j += 1 }
+            if j < s.count, ("0"..."9").contains(s[j]) {
+                text += "e"
+                if s[i + 1] == "-" { text += "-" }
+                i = j
+                digits(&self)
+            }
+        }
+        if text.hasPrefix(".") { text = "0" + text }
+        if text.hasSuffix(".") { text += "0" }
+        guard let v = Double(text), v.isFinite else {
+            throw NapkinError(.parse, "number '\(String(String.UnicodeScalarView(s[start..<i])))' is too large", at: Span(start, i, file: file))
+        }
+        add(.number(v), start)
+    }
+
+    private mutating func string() throws(NapkinError) {
+        let start = i
+        i += 1
+        var body = String.UnicodeScalarView()
+        var depth = 0
+        while i < s.count {
+            let c = s[i]
+            if c == "\\" , i + 1 < s.count {
+                body.append(c); body.append(s[i + 1]); i += 2; continue
+            }
+            if c == "{" { depth += 1 }
+            if c == "}" { depth = max(0, depth - 1) }
+            if c == "\"" && depth == 0 { break }
+            if c == "\n" && depth == 0 { break }
+            body.append(c)
+            i += 1
+        }
+        guard i < s.count, s[i] == "\"" else {
+            throw NapkinError(.parse, "unterminated string", at: Span(start, min(i, start + 1), file: file),
+                              notes: ["close it with \" on the same line"])
+        }
+        i += 1
+        add(.string(String(body)), start)
+    }
+
+    private static let twoChar: [String] = ["->", "==", "!=", "<=", ">=", "=>"]
+    private static let single: Set<Unicode.Scalar> = ["+", "-", "*", "/", "^", "(", ")", "[", "]", "{", "}", ",", ":", ";", ".", "=", "<", ">", "%"]
+    private static let unicodeOps: [Unicode.Scalar: String] = [
+        "×": "*", "·": "*", "⋅": "*", "÷": "/", "→": "->", "≤": "<=", "≥": ">=", "≠": "!=", "−": "-", "…": "...",
+    ]
+
+    private mutating func op(_ start: Int) throws(NapkinError) {
+        let c = s[i]
+        if c == ".", peek(1) == ".", peek(2) == "." {
+            i += 3
+            add(.op("..."), start)
+            return
+        }
+        if let n = peek(1) {
+            let pair = String(Character(c)) + String(Character(n))
+            if Lexer.twoChar.contains(pair) {
+                i += 2
+                add(.op(pair), start)
+                return
+            }
+        }
+        if let mapped = Lexer.unicodeOps[c] {
+            i += 1
+            add(.op(mapped), start)
+            return
+        }
+        if Lexer.single.contains(c) {
+            i += 1
+            add(.op(String(Character(c))), start)
+            return
+        }
+        i += 1
+        let shown = c.properties.isWhitespace || c.value < 32 ? "U+\(String(c.value, radix: 16, uppercase: true))" : "'\(Character(c))'"
+        throw NapkinError(.parse, "unexpected character \(shown)", at: Span(start, i, file: file))
+    }
+}

@@ -1,0 +1,880 @@
+/// Recursive-descent parser for napkin. Grammar/napkin.ebnf is the normative grammar;
+/// keep the two in step (a test parses every .lab file in the repository).
+public struct Parser {
+    let file: SourceFile
+    let tokens: [Token]
+    var pos = 0
+    let units: UnitNames
+    /// Inside (), [] and sweep bodies newlines do not end anything.
+    var newlineInsensitive = 0
+    /// Inside a sweep body, a bare '>' closes the body instead of comparing.
+    var sweepBodyDepth = 0
+    /// Nesting guard so hostile input cannot overflow the stack.
+    var depth = 0
+    static let maxDepth = 200
+
+    public init(file: SourceFile, units: UnitNames) throws(NapkinError) {
+        self.file = file
+        self.tokens = try Lexer.tokenize(file)
+        self.units = units
+    }
+
+    /// Parses a whole program (a file, or one REPL entry).
+    public static func parse(_ file: SourceFile, units: UnitNames) throws(NapkinError) -> [Stmt] {
+        var p = try Parser(file: file, units: units)
+        return try p.program()
+    }
+
+    // MARK: - Token access
+
+    var current: Token {
+        var i = pos
+        if newlineInsensitive > 0 { while case .newline = tokens[i].kind { i += 1 } }
+        return tokens[i]
+    }
+
+    mutating func advance() -> Token {
+        if newlineInsensitive > 0 { skipNewlines() }
+        let t = tokens[pos]
+        if pos < tokens.count - 1 { pos += 1 }
+        return t
+    }
+
+    mutating func skipNewlines() {
+        while case .newline = tokens[pos].kind { pos += 1 }
+    }
+
+    func peekToken(_ k: Int) -> Token {
+        var i = pos, n = k
+        while true {
+            if newlineInsensitive > 0 { while case .newline = tokens[i].kind { i += 1 } }
+            if n == 0 || i >= tokens.count - 1 { return tokens[min(i, tokens.count - 1)] }
+            i += 1
+            n -= 1
+        }
+    }
+
+    func isOp(_ o: String) -> Bool {
+        if case .op(let x) = current.kind { return x == o }
+        return false
+    }
+
+    func isKeyword(_ k: Keyword) -> Bool {
+        if case .keyword(let x) = current.kind { return x == k }
+        return false
+    }
+
+    var atStatementEnd: Bool {
+        switch tokens[pos].kind {
+        case .newline, .eof: return true
+        case .op(";"): return true
+        case .op("}"): return true
+        default: return false
+        }
+    }
+
+    static func describe(_ t: Token) -> String {
+        switch t.kind {
+        case .number: return "number \(t.text)"
+        case .identifier(let n): return "name '\(n)'"
+        case .string: return "a string"
+        case .keyword(let k): return "keyword '\(k.rawValue)'"
+        case .op(let o): return "'\(o)'"
+        case .superscript: return "'\(t.text)'"
+        case .newline: return "end of line"
+        case .eof: return "end of input"
+        }
+    }
+
+    func error(_ message: String, at token: Token? = nil, notes: [String] = []) -> NapkinError {
+        let t = token ?? current
+        return NapkinError(.parse, message, at: t.span, notes: notes)
+    }
+
+    mutating func expectOp(_ o: String, _ context: String) throws(NapkinError) -> Token {
+        guard isOp(o) else { throw error("expected '\(o)' \(context), found \(Parser.describe(current))") }
+        return advance()
+    }
+
+    mutating func expectIdentifier(_ context: String) throws(NapkinError) -> (String, Span) {
+        if case .identifier(let n) = current.kind {
+            let t = advance()
+            return (n, t.span)
+        }
+        if case .keyword(let k) = current.kind {
+            throw error("'\(k.rawValue)' is a keyword and cannot be used as a name \(context)")
+        }
+        throw error("expected a name \(context), found \(Parser.describe(current))")
+    }
+
+    mutating func enter() throws(NapkinError) {
+        depth += 1
+        if depth > Parser.maxDepth {
+            throw error("expression nested too deeply (more than \(Parser.maxDepth) levels)")
+        }
+    }
+
+    // MARK: - Statements
+
+    mutating func program() throws(NapkinError) -> [Stmt] {
+        var stmts: [Stmt] = []
+        while true {
+            while case .newline = tokens[pos].kind { pos += 1 }
+            while isOp(";") { _ = advance(); skipNewlines() }
+            if case .eof = current.kind { break }
+            stmts.append(try statement())
+            if case .eof = current.kind { break }
+            guard atStatementEnd, !isOp("}") else {
+                throw error("expected end of statement, found \(Parser.describe(current))",
+                            notes: ["put one statement per line, or separate them with ';'"])
+            }
+            _ = advance()
+        }
+        return stmts
+    }
+
+    mutating func statement() throws(NapkinError) -> Stmt {
+        let start = current.span
+        func finish(_ kind: StmtKind, _ p: Parser) -> Stmt {
+            Stmt(kind, start.to(p.tokens[max(0, p.pos - 1)].span))
+        }
+        switch current.kind {
+        case .keyword(.let):
+            _ = advance()
+            let (name, nameSpan) = try expectIdentifier("after 'let'")
+            _ = try expectOp("=", "after 'let \(name)'")
+            skipNewlines()
+            let value = try expression()
+            return finish(.let(name: name, nameSpan: nameSpan, value: value), self)
+        case .keyword(.fn):
+            _ = advance()
+            let (name, nameSpan) = try expectIdentifier("after 'fn'")
+            let open = try expectOp("(", "after 'fn \(name)'")
+            let params = try parameters(open: open)
+            _ = try expectOp("=", "before the body of 'fn \(name)'")
+            skipNewlines()
+            let body = try expression()
+            return finish(.function(name: name, nameSpan: nameSpan, params: params, body: body), self)
+        case .keyword(.knob):
+            _ = advance()
+            let (name, nameSpan) = try expectIdentifier("after 'knob'")
+            _ = try expectOp("=", "after 'knob \(name)'")
+            let value = try expression()
+            guard isKeyword(.in) else {
+                throw error("expected 'in LOW...HIGH' after the knob's value", notes: ["knob \(name) = 1 in 1...10 \"what it means\""])
+            }
+            _ = advance()
+            let range = try rangeExpression()
+            var doc: String?
+            if case .string(let d) = current.kind { _ = advance(); doc = d }
+            return finish(.knob(name: name, nameSpan: nameSpan, value: value, range: range, doc: doc), self)
+        case .keyword(.assert):
+            _ = advance()
+            return finish(.assert(try expression()), self)
+        case .keyword(.digits):
+            _ = advance()
+            if isOp("=") { _ = advance() }
+            return finish(.digits(try expression()), self)
+        case .keyword(.dimension):
+            _ = advance()
+            let (name, _) = try expectIdentifier("after 'dimension'")
+            var def: DimExpr?
+            if isOp("=") {
+                _ = advance()
+                def = try dimensionExpression()
+            }
+            return finish(.dimension(name: name, definition: def), self)
+        case .keyword(.unit):
+            return try unitDeclaration(start)
+        case .keyword(.prefix):
+            _ = advance()
+            let (name, _) = try expectIdentifier("after 'prefix'")
+            _ = try expectOp("=", "after 'prefix \(name)'")
+            let open = try expectOp("{", "to start the prefix table")
+            let entries = try recordEntries(open: open)
+            var pairs: [(String, Expr)] = []
+            for e in entries {
+                guard case .field(let n, let v, _) = e else { throw error("a prefix table holds 'symbol: factor' entries only", at: open) }
+                pairs.append((n, v))
+            }
+            units.declareFamily(name, symbols: pairs.map(\.0))
+            return finish(.prefix(name: name, entries: pairs), self)
+        case .keyword(.display):
+            _ = advance()
+            let (dim, _) = try expectIdentifier("after 'display'")
+            _ = try expectOp(":", "after 'display \(dim)'")
+            var list = [try unitExpression(strict: false)]
+            while isOp(",") {
+                _ = advance()
+                list.append(try unitExpression(strict: false))
+            }
+            return finish(.display(dimension: dim, units: list), self)
+        case .identifier(let name):
+            if case .op("=") = peekToken(1).kind {
+                let nameSpan = advance().span
+                _ = advance()
+                skipNewlines()
+                let value = try expression()
+                return finish(.assign(name: name, nameSpan: nameSpan, value: value), self)
+            }
+        default:
+            break
+        }
+        let e = try expression()
+        return Stmt(.expr(e), e.span)
+    }
+
+    mutating func unitDeclaration(_ start: Span) throws(NapkinError) -> Stmt {
+        _ = advance()
+        var names: [String] = []
+        repeat {
+            if !names.isEmpty { _ = advance() }
+            if isOp("%") { _ = advance(); names.append("%"); continue }
+            let (n, _) = try expectIdentifier("in a unit declaration")
+            names.append(n)
+        } while isOp(",")
+        var dim: String?
+        var value: Expr?
+        var prefixes: [String] = []
+        var doc: String?
+        if isOp(":") {
+            _ = advance()
+            dim = try expectIdentifier("naming the unit's dimension").0
+        }
+        if isOp("=") {
+            _ = advance()
+            value = try expression()
+        }
+        if isKeyword(.prefixes) {
+            _ = advance()
+            repeat {
+                if !prefixes.isEmpty { _ = advance() }
+                let tok = current
+                let (f, _) = try expectIdentifier("after 'prefixes'")
+                guard units.families[f] != nil else {
+                    throw error("unknown prefix family '\(f)'", at: tok,
+                                notes: ["declare it first: prefix \(f) = { k: 1e3, … }"])
+                }
+                prefixes.append(f)
+            } while isOp(",")
+        }
+        if case .string(let d) = current.kind { _ = advance(); doc = d }
+        if dim == nil && value == nil {
+            throw error("a unit needs a dimension (unit s: Time) or a value (unit min = 60 s)")
+        }
+        units.declareUnit(names, prefixes: prefixes)
+        return Stmt(.unit(names: names, dimension: dim, value: value, prefixes: prefixes, doc: doc),
+                    start.to(tokens[max(0, pos - 1)].span))
+    }
+
+    mutating func dimensionExpression() throws(NapkinError) -> DimExpr {
+        var factors: [(String, Int, Span)] = []
+        var sign = 1
+        // `1 / Time`: a leading 1 stands for the dimensionless.
+        if case .number(1) = current.kind, case .op("/") = peekToken(1).kind {
+            _ = advance()
+            _ = advance()
+            sign = -1
+        }
+        while true {
+            let (n, span) = try expectIdentifier("in a dimension expression")
+            var power = 1
+            if isOp("^") {
+                _ = advance()
+                power = try integerExponent()
+            } else if case .superscript(let k) = current.kind {
+                _ = advance()
+                power = k
+            }
+            factors.append((n, sign * power, span))
+            if isOp("*") { _ = advance(); sign = 1 } else if isOp("/") { _ = advance(); sign = -1 } else { break }
+        }
+        return DimExpr(factors: factors)
+    }
+
+    mutating func integerExponent() throws(NapkinError) -> Int {
+        var negative = false
+        if isOp("-") { _ = advance(); negative = true }
+        guard case .number(let v) = current.kind, v == v.rounded(), abs(v) <= 64 else {
+            throw error("expected a whole-number exponent, found \(Parser.describe(current))")
+        }
+        _ = advance()
+        return negative ? -Int(v) : Int(v)
+    }
+
+    mutating func parameters(open: Token) throws(NapkinError) -> [Parameter] {
+        newlineInsensitive += 1
+        defer { newlineInsensitive -= 1 }
+        var params: [Parameter] = []
+        var seen = Set<String>()
+        while !isOp(")") {
+            let tok = current
+            let (name, span) = try expectIdentifier("for a parameter")
+            guard seen.insert(name).inserted else { throw error("parameter '\(name)' appears twice", at: tok) }
+            var def: Expr?
+            if isOp("=") {
+                _ = advance()
+                def = try expression()
+            }
+            params.append(Parameter(name: name, defaultValue: def, span: span))
+            if isOp(",") { _ = advance() } else { break }
+        }
+        guard isOp(")") else {
+            throw error("expected ')' to close the parameter list opened at \(loc(open)), found \(Parser.describe(current))")
+        }
+        _ = advance()
+        return params
+    }
+
+    func loc(_ t: Token) -> String {
+        let (l, c) = file.location(of: t.span.start)
+        return "\(l):\(c)"
+    }
+
+    // MARK: - Expressions
+
+    public mutating func expression() throws(NapkinError) -> Expr {
+        try enter()
+        defer { depth -= 1 }
+        var e = try lambdaOrConditional()
+        while isOp("->") || isKeyword(.to) {
+            let opTok = advance()
+            let target = try unitExpression(strict: false)
+            e = Expr(.convert(e, target, opSpan: opTok.span), e.span.to(target.span))
+        }
+        return e
+    }
+
+    mutating func lambdaOrConditional() throws(NapkinError) -> Expr {
+        // x => body
+        if case .identifier(let n) = current.kind, case .op("=>") = peekToken(1).kind {
+            let t = advance()
+            _ = advance()
+            skipNewlines()
+            let body = try expression()
+            return Expr(.lambda([Parameter(name: n, defaultValue: nil, span: t.span)], body), t.span.to(body.span))
+        }
+        // (a, b) => body
+        if isOp("("), lambdaAhead() {
+            let open = advance()
+            let params = try parameters(open: open)
+            _ = try expectOp("=>", "after a lambda's parameters")
+            skipNewlines()
+            let body = try expression()
+            return Expr(.lambda(params, body), open.span.to(body.span))
+        }
+        return try orExpression()
+    }
+
+    /// True when the '(' at the cursor closes with ')' followed by '=>'.
+    func lambdaAhead() -> Bool {
+        var i = pos, level = 0
+        while i < tokens.count {
+            if case .op(let o) = tokens[i].kind {
+                if o == "(" || o == "[" || o == "{" { level += 1 }
+                if o == ")" || o == "]" || o == "}" {
+                    level -= 1
+                    if level == 0 {
+                        var j = i + 1
+                        while case .newline = tokens[j].kind { j += 1 }
+                        if case .op("=>") = tokens[j].kind { return true }
+                        return false
+                    }
+                }
+            }
+            if case .eof = tokens[i].kind { return false }
+            i += 1
+        }
+        return false
+    }
+
+    mutating func orExpression() throws(NapkinError) -> Expr {
+        var e = try andExpression()
+        while isKeyword(.or) {
+            let t = advance()
+            skipNewlines()
+            let r = try andExpression()
+            e = Expr(.binary(.or, e, r, opSpan: t.span), e.span.to(r.span))
+        }
+        return e
+    }
+
+    mutating func andExpression() throws(NapkinError) -> Expr {
+        var e = try notExpression()
+        while isKeyword(.and) {
+            let t = advance()
+            skipNewlines()
+            let r = try notExpression()
+            e = Expr(.binary(.and, e, r, opSpan: t.span), e.span.to(r.span))
+        }
+        return e
+    }
+
+    mutating func notExpression() throws(NapkinError) -> Expr {
+        if isKeyword(.not) {
+            let t = advance()
+            try enter()
+            defer { depth -= 1 }
+            let e = try notExpression()
+            return Expr(.unary(op: "not", e), t.span.to(e.span))
+        }
+        return try comparison()
+    }
+
+    static let comparisonOps: [String: BinaryOp] = ["==": .eq, "!=": .ne, "<": .lt, "<=": .le, ">": .gt, ">=": .ge]
+
+    mutating func comparison() throws(NapkinError) -> Expr {
+        let e = try rangeExpression()
+        if case .op(let o) = current.kind, let op = Parser.comparisonOps[o] {
+            if op == .gt && sweepBodyDepth > 0 { return e }
+            let t = advance()
+            skipNewlines()
+            let r = try rangeExpression()
+            if case .op(let o2) = current.kind, Parser.comparisonOps[o2] != nil, !(o2 == ">" && sweepBodyDepth > 0) {
+                throw error("comparisons do not chain; write 'a < b and b < c'")
+            }
+            return Expr(.binary(op, e, r, opSpan: t.span), e.span.to(r.span))
+        }
+        return e
+    }
+
+    mutating func rangeExpression() throws(NapkinError) -> Expr {
+        let lo = try additive()
+        guard isOp("...") else { return lo }
+        _ = advance()
+        let hi = try additive()
+        var step: Expr?
+        if isKeyword(.step) {
+            _ = advance()
+            step = try additive()
+        }
+        return Expr(.range(lo, hi, step: step), lo.span.to((step ?? hi).span))
+    }
+
+    mutating func additive() throws(NapkinError) -> Expr {
+        var e = try multiplicative()
+        while true {
+            guard case .op(let o) = current.kind, o == "+" || o == "-" else { break }
+            let t = advance()
+            skipNewlines()
+            let r = try multiplicative()
+            e = Expr(.binary(o == "+" ? .add : .sub, e, r, opSpan: t.span), e.span.to(r.span))
+        }
+        return e
+    }
+
+    mutating func multiplicative() throws(NapkinError) -> Expr {
+        var e = try unary()
+        while true {
+            let op: BinaryOp
+            if isOp("*") { op = .mul } else if isOp("/") || isKeyword(.per) { op = .div } else { break }
+            let t = advance()
+            skipNewlines()
+            let r = try unary()
+            e = Expr(.binary(op, e, r, opSpan: t.span), e.span.to(r.span))
+        }
+        return e
+    }
+
+    mutating func unary() throws(NapkinError) -> Expr {
+        if isOp("-") || isOp("+") {
+            let t = advance()
+            try enter()
+            defer { depth -= 1 }
+            let e = try unary()
+            if t.text == "+" { return e }
+            return Expr(.unary(op: "-", e), t.span.to(e.span))
+        }
+        return try power()
+    }
+
+    mutating func power() throws(NapkinError) -> Expr {
+        let base = try postfix()
+        if isOp("^") {
+            let t = advance()
+            try enter()
+            defer { depth -= 1 }
+            let exp = try unary()  // right-associative; allows 2^-1
+            return Expr(.binary(.pow, base, exp, opSpan: t.span), base.span.to(exp.span))
+        }
+        return base
+    }
+
+    mutating func postfix() throws(NapkinError) -> Expr {
+        var e = try primary()
+        while true {
+            if isOp("(") && !tokenBeforeIsNewline() {
+                let open = advance()
+                let args = try arguments(open: open)
+                e = Expr(.call(e, args), e.span.to(tokens[pos - 1].span))
+            } else if isOp(".") {
+                _ = advance()
+                let (name, span) = try expectIdentifier("after '.'")
+                e = Expr(.field(e, name, nameSpan: span), e.span.to(span))
+            } else if isOp("[") && !tokenBeforeIsNewline() {
+                let open = advance()
+                newlineInsensitive += 1
+                let saved = sweepBodyDepth
+                sweepBodyDepth = 0
+                let index = try expression()
+                sweepBodyDepth = saved
+                newlineInsensitive -= 1
+                guard isOp("]") else { throw error("expected ']' to close '[' at \(loc(open)), found \(Parser.describe(current))") }
+                let close = advance()
+                e = Expr(.index(e, index), e.span.to(close.span))
+            } else if case .superscript(let k) = current.kind {
+                let t = advance()
+                e = Expr(.binary(.pow, e, Expr(.number(Double(k)), t.span), opSpan: t.span), e.span.to(t.span))
+            } else {
+                break
+            }
+        }
+        return e
+    }
+
+    func tokenBeforeIsNewline() -> Bool {
+        // `f\n(x)` in a newline-sensitive context is two statements, not a call.
+        if newlineInsensitive > 0 { return false }
+        if case .newline = tokens[pos].kind { return true }
+        return false
+    }
+
+    mutating func arguments(open: Token) throws(NapkinError) -> [CallArgument] {
+        newlineInsensitive += 1
+        let saved = sweepBodyDepth
+        sweepBodyDepth = 0
+        defer { newlineInsensitive -= 1; sweepBodyDepth = saved }
+        var args: [CallArgument] = []
+        var sawNamed = false
+        while !isOp(")") {
+            if case .identifier(let n) = current.kind, case .op(":") = peekToken(1).kind {
+                let t = advance()
+                _ = advance()
+                args.append(CallArgument(label: n, value: try expression(), labelSpan: t.span))
+                sawNamed = true
+            } else {
+                if sawNamed { throw error("a positional argument cannot follow a named one") }
+                args.append(CallArgument(label: nil, value: try expression(), labelSpan: nil))
+            }
+            if isOp(",") { _ = advance() } else { break }
+        }
+        guard isOp(")") else { throw error("expected ')' to close the call opened at \(loc(open)), found \(Parser.describe(current))") }
+        _ = advance()
+        return args
+    }
+
+    mutating func primary() throws(NapkinError) -> Expr {
+        let t = current
+        switch t.kind {
+        case .number(let v):
+            _ = advance()
+            if startsUnit() {
+                let u = try unitExpression(strict: true)
+                return Expr(.quantity(v, u), t.span.to(u.span))
+            }
+            return Expr(.number(v), t.span)
+        case .string(let body):
+            _ = advance()
+            return Expr(.string(try stringParts(body, token: t)), t.span)
+        case .keyword(.true): _ = advance(); return Expr(.bool(true), t.span)
+        case .keyword(.false): _ = advance(); return Expr(.bool(false), t.span)
+        case .identifier(let n):
+            _ = advance()
+            return Expr(.name(n), t.span)
+        case .keyword(.if):
+            return try conditional()
+        case .keyword(.sweep):
+            return try sweep()
+        case .op("("):
+            _ = advance()
+            newlineInsensitive += 1
+            let saved = sweepBodyDepth
+            sweepBodyDepth = 0
+            let e = try expression()
+            sweepBodyDepth = saved
+            newlineInsensitive -= 1
+            guard isOp(")") else { throw error("expected ')' to close '(' at \(loc(t)), found \(Parser.describe(current))") }
+            let close = advance()
+            return Expr(e.kind, t.span.to(close.span))
+        case .op("["):
+            _ = advance()
+            newlineInsensitive += 1
+            let saved = sweepBodyDepth
+            sweepBodyDepth = 0
+            defer { newlineInsensitive -= 1; sweepBodyDepth = saved }
+            var items: [Expr] = []
+            while !isOp("]") {
+                items.append(try expression())
+                if isOp(",") { _ = advance() } else { break }
+            }
+            guard isOp("]") else { throw error("expected ']' to close the list opened at \(loc(t)), found \(Parser.describe(current))") }
+            let close = advance()
+            return Expr(.list(items), t.span.to(close.span))
+        case .op("{"):
+            return try braces()
+        case .op("%"):
+            throw error("'%' belongs right after a number, as in 30%")
+        case .eof:
+            throw error("expected an expression, found end of input")
+        case .newline:
+            throw error("expected an expression, found end of line", notes: ["a line that ends with an operator continues on the next line"])
+        default:
+            throw error("expected an expression, found \(Parser.describe(t))")
+        }
+    }
+
+    /// A quantity literal continues with a unit name (or %) right after the number.
+    func startsUnit() -> Bool {
+        if tokens[pos].kind == .newline { return false }
+        switch current.kind {
+        case .identifier(let n): return units.contains(n)
+        case .op("%"): return true
+        default: return false
+        }
+    }
+
+    /// `strict`: in a literal only known unit names continue the unit; after `->` any name is
+    /// taken, so a misspelt unit gets a did-you-mean instead of a parse error.
+    mutating func unitExpression(strict: Bool) throws(NapkinError) -> UnitExpr {
+        var factors: [(String, Int, Span)] = []
+        let startSpan = current.span
+        var sign = 1
+        var lastSpan = startSpan
+        while true {
+            let t = current
+            var name: String
+            if isOp("%") { name = "%"; _ = advance() }
+            else if case .identifier(let n) = t.kind { name = n; _ = advance() }
+            else if case .number(let v) = t.kind, v == 1, !strict, sign == 1 { name = "1"; _ = advance() }  // `-> 1/s`
+            else { throw error("expected a unit, found \(Parser.describe(t))") }
+            var power = 1
+            lastSpan = t.span
+            if isOp("^") {
+                _ = advance()
+                power = try integerExponent()
+                lastSpan = tokens[pos - 1].span
+            } else if case .superscript(let k) = current.kind {
+                lastSpan = advance().span
+                power = k
+            }
+            if name != "1" { factors.append((name, sign * power, t.span)) }
+            // Continue only with '*', '/', 'per' followed by a unit name.
+            let next = peekToken(1)
+            let nextIsUnit: Bool
+            switch next.kind {
+            case .identifier(let n): nextIsUnit = !strict || units.contains(n)
+            case .op("%"): nextIsUnit = true
+            default: nextIsUnit = false
+            }
+            if tokens[pos].kind == .newline { break }
+            if (isOp("*") || isOp("/") || isKeyword(.per)) && nextIsUnit {
+                sign = isOp("*") ? 1 : -1
+                _ = advance()
+                continue
+            }
+            break
+        }
+        let span = startSpan.to(lastSpan)
+        return UnitExpr(factors: factors, span: span, text: span.text)
+    }
+
+    mutating func conditional() throws(NapkinError) -> Expr {
+        let t = advance()
+        try enter()
+        defer { depth -= 1 }
+        let cond = try expression()
+        skipNewlines()
+        guard isKeyword(.then) else { throw error("expected 'then' after the condition of 'if'") }
+        _ = advance()
+        skipNewlines()
+        let a = try expression()
+        let save = pos
+        skipNewlines()
+        guard isKeyword(.else) else {
+            pos = save
+            throw error("expected 'else': an 'if' is an expression and needs both branches", at: current)
+        }
+        _ = advance()
+        skipNewlines()
+        let b = try expression()
+        return Expr(.conditional(cond, a, b), t.span.to(b.span))
+    }
+
+    mutating func sweep() throws(NapkinError) -> Expr {
+        let t = advance()
+        let (knob, knobSpan) = try expectIdentifier("after 'sweep' (the knob to vary)")
+        if isKeyword(.in) { _ = advance() }
+        let range = try rangeExpression()
+        guard isOp("<") else {
+            throw error("expected '<' to open the sweep's body, found \(Parser.describe(current))",
+                        notes: ["sweep \(knob) 1...10 < expression, another >"])
+        }
+        let open = advance()
+        newlineInsensitive += 1
+        sweepBodyDepth += 1
+        var columns: [SweepColumn] = []
+        while !isOp(">") {
+            var name: String?
+            if case .identifier(let n) = current.kind, case .op(":") = peekToken(1).kind {
+                _ = advance(); _ = advance()
+                name = n
+            }
+            let e = try expression()
+            columns.append(SweepColumn(name: name ?? e.span.text, expr: e))
+            if isOp(",") { _ = advance() } else { break }
+        }
+        sweepBodyDepth -= 1
+        guard isOp(">") else {
+            newlineInsensitive -= 1
+            throw error("expected '>' to close the sweep body opened at \(loc(open)), found \(Parser.describe(current))")
+        }
+        newlineInsensitive -= 1
+        let close = advance()
+        guard !columns.isEmpty else { throw error("a sweep needs at least one expression between < and >", at: close) }
+        return Expr(.sweep(knob: knob, knobSpan: knobSpan, range: range, columns: columns), t.span.to(close.span))
+    }
+
+    /// `{` starts a record (`{ a: 1 }`, `{}`, `{ ...base, b: 2 }`) or a block (`{ let x = 1; x + 1 }`).
+    mutating func braces() throws(NapkinError) -> Expr {
+        let open = advance()
+        let save = pos
+        skipNewlines()
+        var isRecord = isOp("}") || isOp("...")
+        if case .identifier = current.kind, case .op(":") = peekToken(1).kind { isRecord = true }
+        if case .string = current.kind, case .op(":") = peekToken(1).kind { isRecord = true }
+        pos = save
+        if isRecord {
+            let entries = try recordEntries(open: open)
+            return Expr(.record(entries), open.span.to(tokens[pos - 1].span))
+        }
+        // A block: statements, the last one an expression that is the block's value.
+        let savedInsensitive = newlineInsensitive, savedSweep = sweepBodyDepth
+        newlineInsensitive = 0
+        sweepBodyDepth = 0
+        defer { newlineInsensitive = savedInsensitive; sweepBodyDepth = savedSweep }
+        var stmts: [Stmt] = []
+        while true {
+            skipNewlines()
+            while isOp(";") { _ = advance(); skipNewlines() }
+            if isOp("}") { break }
+            if case .eof = current.kind { throw error("expected '}' to close the block opened at \(loc(open))") }
+            let s = try statement()
+            switch s.kind {
+            case .expr, .let, .function, .assert: break
+            default: throw NapkinError(.parse, "only let, fn, assert and expressions may appear inside a block", at: s.span)
+            }
+            stmts.append(s)
+            guard atStatementEnd else { throw error("expected end of statement, found \(Parser.describe(current))") }
+            if isOp("}") { break }
+        }
+        let close = advance()
+        guard let last = stmts.last, case .expr(let value) = last.kind else {
+            throw NapkinError(.parse, "a block must end with an expression, its value", at: close.span)
+        }
+        return Expr(.block(Array(stmts.dropLast()), value), open.span.to(close.span))
+    }
+
+    mutating func recordEntries(open: Token) throws(NapkinError) -> [RecordEntry] {
+        var entries: [RecordEntry] = []
+        var seen = Set<String>()
+        let savedSweep = sweepBodyDepth
+        sweepBodyDepth = 0
+        defer { sweepBodyDepth = savedSweep }
+        while true {
+            skipNewlines()
+            if isOp("}") { break }
+            if isOp("...") {
+                _ = advance()
+                entries.append(.spread(try expression()))
+            } else {
+                let t = current
+                var name: String
+                if case .string(let s) = t.kind { name = s; _ = advance() } else { name = try expectIdentifier("for a record field").0 }
+                guard seen.insert(name).inserted else { throw error("field '\(name)' appears twice in this record", at: t) }
+                _ = try expectOp(":", "after the field name '\(name)'")
+                skipNewlines()
+                entries.append(.field(name: name, value: try expression(), span: t.span))
+            }
+            skipNewlines()
+            if isOp(",") { _ = advance(); continue }
+            if isOp("}") { break }
+            if case .newline = tokens[max(0, pos - 1)].kind { continue }
+            throw error("expected ',' or '}' in the record opened at \(loc(open)), found \(Parser.describe(current))")
+        }
+        _ = advance()
+        return entries
+    }
+
+    /// Splits a string body into text and `{expr}` parts; `\{` is a literal brace.
+    mutating func stringParts(_ body: String, token: Token) throws(NapkinError) -> [StringPart] {
+        var parts: [StringPart] = []
+        var text = ""
+        let chars = Array(body.unicodeScalars)
+        var i = 0
+        // The body starts one scalar after the opening quote.
+        let base = token.span.start + 1
+        while i < chars.count {
+            let c = chars[i]
+            if c == "\\", i + 1 < chars.count {
+                switch chars[i + 1] {
+                case "n": text += "\n"
+                case "t": text += "\t"
+                case "\"": text += "\""
+                case "\\": text += "\\"
+                case "{": text += "{"
+                case "}": text += "}"
+                default:
+                    throw NapkinError(.parse, "unknown escape '\\\(Character(chars[i + 1]))' in string",
+                                      at: Span(base + i, base + i + 2, file: file), notes: ["known escapes: \\n \\t \\\" \\\\ \\{ \\}"])
+                }
+                i += 2
+                continue
+            }
+            if c == "{" {
+                var level = 1, j = i + 1
+                while j < chars.count {
+                    if chars[j] == "{" { level += 1 }
+                    if chars[j] == "}" { level -= 1; if level == 0 { break } }
+                    j += 1
+                }
+                guard j < chars.count else {
+                    throw NapkinError(.parse, "unclosed '{' in string interpolation", at: Span(base + i, base + i + 1, file: file))
+                }
+                if !text.isEmpty { parts.append(.text(text)); text = "" }
+                // Parse the interpolation against the original file so errors point into it.
+                let inner = try Parser.parseEmbedded(file: file, range: (base + i + 1)..<(base + j), units: units)
+                parts.append(.expr(inner))
+                i = j + 1
+                continue
+            }
+            text.unicodeScalars.append(c)
+            i += 1
+        }
+        if !text.isEmpty || parts.isEmpty { parts.append(.text(text)) }
+        return parts
+    }
+
+    /// Parses one expression from a slice of a file (string interpolations).
+    static func parseEmbedded(file: SourceFile, range: Range<Int>, units: UnitNames) throws(NapkinError) -> Expr {
+        // Lex only the slice, then shift the spans back into the file.
+        let slice = SourceFile(name: file.name, text: String(String.UnicodeScalarView(file.scalars[range])))
+        var toks = try Lexer.tokenize(slice)
+        for k in toks.indices { toks[k].span = Span(toks[k].span.start + range.lowerBound, toks[k].span.end + range.lowerBound, file: file) }
+        var p = Parser(file: file, tokens: toks, units: units)
+        p.newlineInsensitive = 1
+        guard !(toks.first.map { if case .eof = $0.kind { return true } else { return false } } ?? true) else {
+            throw NapkinError(.parse, "empty '{}' in string; write \\{ for a literal brace", at: Span(range.lowerBound - 1, range.upperBound + 1, file: file))
+        }
+        let e = try p.expression()
+        guard case .eof = p.current.kind else {
+            throw p.error("unexpected \(describe(p.current)) in string interpolation")
+        }
+        return e
+    }
+
+    init(file: SourceFile, tokens: [Token], units: UnitNames) {
+        self.file = file
+        self.tokens = tokens
+        self.units = units
+    }
+}

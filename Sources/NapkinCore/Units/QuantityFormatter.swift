@@ -1,0 +1,104 @@
+import Foundation
+
+/// Chooses a readable unit for a quantity and prints it with N significant digits:
+/// `13.33 min [Time]`, `0.504 MWh [Energy]`, `295.2 FLOP/B [Compute/Information]`.
+public struct QuantityFormatter {
+    public let registry: UnitRegistry
+    public var digits: Int
+
+    public init(registry: UnitRegistry, digits: Int) {
+        self.registry = registry
+        self.digits = digits
+    }
+
+    /// Number and unit, without the dimension: `13.33 min`.
+    public func valueAndUnit(_ q: Quantity) -> String {
+        let (mantissa, unit) = split(q)
+        if unit.isEmpty { return mantissa }
+        if unit == "%" { return mantissa + "%" }
+        return mantissa + " " + unit
+    }
+
+    /// The full display: `13.33 min [Time]`.
+    public func format(_ q: Quantity) -> String {
+        let s = valueAndUnit(q)
+        let dim = registry.name(of: q.dim)
+        return dim.isEmpty ? s : "\(s) [\(dim)]"
+    }
+
+    /// The mantissa and unit name a quantity displays with.
+    public func split(_ q: Quantity) -> (String, String) {
+        if let u = q.unit, u.dim == q.dim {
+            return (formatNumber(q.value / u.factor, digits: digits), u.name)
+        }
+        guard let u = unit(for: q.dim, magnitude: q.value) else {
+            return (formatNumber(q.value, digits: digits), q.dim.isNone ? "" : registry.baseUnits(of: q.dim))
+        }
+        var name = u.name
+        let mantissa = formatNumber(q.value / u.factor, digits: digits)
+        if mantissa == "1" || mantissa == "-1", name.hasSuffix("s"), let single = registry.unit(String(name.dropLast())),
+           single.factor == u.factor, single.dim == u.dim {
+            name = single.name
+        }
+        return (mantissa, name)
+    }
+
+    /// The unit to show `magnitude` (in base units) of dimension `d` in, from the prelude's ladders.
+    public func unit(for d: Dimension, magnitude: Double) -> DisplayUnit? {
+        if d.isNone { return nil }
+        if let ladder = registry.ladders[d] { return pick(ladder, magnitude) }
+        // Energy per token, carbon per inference, …: a ladder over a reference unit.
+        for a in registry.ladderOrder {
+            guard let b = a.over(d), let top = registry.ladders[a] else { continue }
+            let ref: DisplayUnit
+            if let bl = registry.ladders[b] { ref = reference(bl) }
+            else if let i = registry.baseIndex(of: b) {
+                ref = DisplayUnit(name: registry.baseUnitNames[i], factor: 1, dim: b)
+            } else { continue }
+            let num = pick(top, magnitude * ref.factor)
+            return registry.displayUnit("\(num.name)/\(ref.name)", factor: num.factor / ref.factor, dim: d)
+        }
+        return nil
+    }
+
+    func reference(_ ladder: [DisplayUnit]) -> DisplayUnit {
+        ladder.min { abs(log10($0.factor)) < abs(log10($1.factor)) }!
+    }
+
+    func pick(_ ladder: [DisplayUnit], _ magnitude: Double) -> DisplayUnit {
+        let m = abs(magnitude)
+        if m == 0 || !m.isFinite { return reference(ladder) }
+        let threshold = 1 - 0.5 * pow(10, Double(-digits))
+        var best = ladder[0]
+        for u in ladder where m / u.factor >= threshold { best = u }
+        return best
+    }
+}
+
+/// N significant digits; fixed notation for everyday magnitudes, `1.235e9` outside them.
+public func formatNumber(_ x: Double, digits: Int) -> String {
+    if x.isNaN { return "NaN" }
+    if x.isInfinite { return x < 0 ? "-∞" : "∞" }
+    if x == 0 { return "0" }
+    let digits = max(1, min(17, digits))
+    let exponent = Int(floor(log10(abs(x))))
+    if exponent >= -4 && exponent < max(digits, 6) {
+        let decimals = max(0, digits - 1 - exponent)
+        var s = String(format: "%.\(decimals)f", x)
+        if s.contains(".") {
+            while s.hasSuffix("0") { s.removeLast() }
+            if s.hasSuffix(".") { s.removeLast() }
+        }
+        if s == "-0" { s = "0" }
+        return s
+    }
+    let s = String(format: "%.\(digits - 1)e", x)
+    guard let e = s.firstIndex(of: "e") else { return s }
+    var mantissa = String(s[..<e])
+    if mantissa.contains(".") {
+        while mantissa.hasSuffix("0") { mantissa.removeLast() }
+        if mantissa.hasSuffix(".") { mantissa.removeLast() }
+    }
+    let exp = Int(s[s.index(after: e)...]) ?? 0
+    return "\(mantissa)e\(exp)"
+}

@@ -1,0 +1,150 @@
+/// Everything the prelude declares about dimensions and units: base dimensions, named
+/// derived dimensions, units with their prefixes, and the ladders used to display values.
+public final class UnitRegistry: @unchecked Sendable {
+    public struct UnitInfo: Sendable {
+        public var name: String
+        public var factor: Double
+        public var dim: Dimension
+        public var doc: String?
+        public var aliases: [String]
+    }
+
+    public private(set) var baseNames: [String] = []
+    public private(set) var baseUnitNames: [String] = []
+    public private(set) var dimensionsByName: [String: Dimension] = [:]
+    public private(set) var namesByDimension: [Dimension: String] = [:]
+    public private(set) var units: [String: UnitInfo] = [:]
+    public private(set) var unitOrder: [String] = []
+    public private(set) var prefixFamilies: [String: [(String, Double)]] = [:]
+    /// Units to display a dimension in, smallest first, in declaration order of dimensions.
+    public private(set) var ladders: [Dimension: [DisplayUnit]] = [:]
+    public private(set) var ladderOrder: [Dimension] = []
+    private var displayCache: [String: DisplayUnit] = [:]
+
+    public init() {}
+
+    public func copy() -> UnitRegistry {
+        let c = UnitRegistry()
+        c.baseNames = baseNames; c.baseUnitNames = baseUnitNames
+        c.dimensionsByName = dimensionsByName; c.namesByDimension = namesByDimension
+        c.units = units; c.unitOrder = unitOrder; c.prefixFamilies = prefixFamilies
+        c.ladders = ladders; c.ladderOrder = ladderOrder; c.displayCache = displayCache
+        return c
+    }
+
+    // MARK: Declarations
+
+    public func declareBaseDimension(_ name: String) -> String? {
+        if dimensionsByName[name] != nil { return "dimension '\(name)' is already declared" }
+        guard baseNames.count < Dimension.maxBase else { return "at most \(Dimension.maxBase) base dimensions" }
+        let d = Dimension.base(baseNames.count)
+        baseNames.append(name)
+        baseUnitNames.append(name)
+        dimensionsByName[name] = d
+        namesByDimension[d] = name
+        return nil
+    }
+
+    public func declareDerivedDimension(_ name: String, _ d: Dimension) -> String? {
+        if dimensionsByName[name] != nil { return "dimension '\(name)' is already declared" }
+        dimensionsByName[name] = d
+        if namesByDimension[d] == nil { namesByDimension[d] = name }
+        return nil
+    }
+
+    public func declareUnit(names: [String], factor: Double, dim: Dimension, prefixes: [String], doc: String?) {
+        let primary = names[0]
+        for n in names {
+            units[n] = UnitInfo(name: n, factor: factor, dim: dim, doc: doc, aliases: names.filter { $0 != n })
+            unitOrder.append(n)
+        }
+        // The base unit of a base dimension names it in messages: Power [kg·m²/s³].
+        if factor == 1, let i = baseIndex(of: dim) { baseUnitNames[i] = primary }
+        for family in prefixes {
+            for (p, f) in prefixFamilies[family] ?? [] {
+                let n = p + primary
+                if units[n] != nil { continue }  // kg is declared before g's prefixes
+                units[n] = UnitInfo(name: n, factor: factor * f, dim: dim, doc: doc.map { "\(p)-prefixed \(primary): \($0)" }, aliases: [])
+                unitOrder.append(n)
+            }
+        }
+    }
+
+    public func declarePrefixFamily(_ name: String, _ entries: [(String, Double)]) {
+        prefixFamilies[name] = entries
+    }
+
+    public func declareLadder(_ dim: Dimension, _ list: [DisplayUnit]) {
+        if ladders[dim] == nil { ladderOrder.append(dim) }
+        ladders[dim] = list.sorted { $0.factor < $1.factor }
+    }
+
+    func baseIndex(of d: Dimension) -> Int? {
+        var found: Int?
+        for i in 0..<16 {
+            let e = d.exponents[i]
+            if e == 0 { continue }
+            if e != 1 || found != nil { return nil }
+            found = i
+        }
+        return found
+    }
+
+    // MARK: Lookup
+
+    public func unit(_ name: String) -> UnitInfo? { units[name] }
+
+    /// A display unit for a written unit expression, cached by its text.
+    public func displayUnit(_ text: String, factor: Double, dim: Dimension) -> DisplayUnit {
+        if let d = displayCache[text], d.factor == factor, d.dim == dim { return d }
+        let d = DisplayUnit(name: text, factor: factor, dim: dim)
+        displayCache[text] = d
+        return d
+    }
+
+    // MARK: Naming dimensions
+
+    /// `Energy`, or a composition of base names (`Compute/Information`); empty when dimensionless.
+    public func name(of d: Dimension) -> String {
+        if d.isNone { return "" }
+        if let n = namesByDimension[d] { return n }
+        // A named dimension per one base quantity (Energy/Token) reads better than base names.
+        for ladder in ladderOrder {
+            guard let n = namesByDimension[ladder], let rest = ladder.over(d), let i = baseIndex(of: rest) else { continue }
+            return "\(n)/\(baseNames[i])"
+        }
+        return compose(d) { baseNames[$0] }
+    }
+
+    /// Base units: `kg·m²/s³`.
+    public func baseUnits(of d: Dimension) -> String {
+        if d.isNone { return "1" }
+        return compose(d) { baseUnitNames[$0] }
+    }
+
+    func compose(_ d: Dimension, _ label: (Int) -> String) -> String {
+        var num: [String] = [], den: [String] = []
+        for i in 0..<baseNames.count {
+            let e = Int(d.exponents[i])
+            if e > 0 { num.append(label(i) + superscript(e)) }
+            if e < 0 { den.append(label(i) + superscript(-e)) }
+        }
+        let n = num.isEmpty ? "1" : num.joined(separator: "·")
+        if den.isEmpty { return n }
+        return n + "/" + den.joined(separator: "/")
+    }
+
+    func superscript(_ e: Int) -> String {
+        if e == 1 { return "" }
+        let digits: [Character] = ["⁰", "¹", "²", "³", "⁴", "⁵", "⁶", "⁷", "⁸", "⁹"]
+        return String(String(e).map { $0 == "-" ? "⁻" : digits[Int(String($0))!] })
+    }
+
+    /// `Power [kg·m²/s³]`, for dimension mismatches.
+    public func describe(_ d: Dimension) -> String {
+        if d.isNone { return "a plain number" }
+        let n = name(of: d)
+        let b = baseUnits(of: d)
+        return n == b ? "[\(b)]" : "\(n) [\(b)]"
+    }
+}
