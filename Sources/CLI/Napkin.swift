@@ -50,16 +50,27 @@ struct Napkin: ParsableCommand {
         Exit codes: 0 ok, 64 usage, 65 parse/name/dimension error, 70 runtime or assertion failure.
         """,
         version: napkinVersion,
-        subcommands: [Run.self, Eval.self]
+        subcommands: [Run.self, Eval.self],
+        // `napkin FILE`, `napkin -e EXPR` and plain `napkin` are all `run`, so shebang lines work.
+        defaultSubcommand: Run.self
     )
+}
+
+struct Run: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Run a .lab file, an expression (-e), standard input, or an interactive session.")
 
     @Option(name: .customShort("e"), help: ArgumentHelp("Evaluate an expression (or program) and exit.", valueName: "EXPR"))
     var expression: String?
 
-    @Argument(help: ArgumentHelp("A .lab file to run (so '#!/usr/bin/env napkin' works).", valueName: "FILE"))
+    @Argument(help: ArgumentHelp("The .lab file to run; without it, standard input or the interactive session.", valueName: "FILE"))
     var file: String?
 
     @OptionGroup var options: CommonOptions
+
+    func validate() throws {
+        if expression != nil && file != nil { throw ValidationError("give either -e EXPR or a FILE, not both") }
+    }
 
     func run() throws {
         let runner = Runner(options: options)
@@ -73,20 +84,6 @@ struct Napkin: ParsableCommand {
             let data = FileHandle.standardInput.readDataToEndOfFile()
             try runner.finish(runner.runData(data, name: "<stdin>"))
         }
-    }
-}
-
-struct Run: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Run a .lab file.")
-
-    @Argument(help: ArgumentHelp("The .lab file to run.", valueName: "FILE"))
-    var file: String
-
-    @OptionGroup var options: CommonOptions
-
-    func run() throws {
-        let runner = Runner(options: options)
-        try runner.finish(runner.runFile(file))
     }
 }
 

@@ -18,7 +18,7 @@ public struct NameChecker {
         var known = globals.union(builtins)
         for s in program {
             switch s.kind {
-            case .let(let n, _, _), .function(let n, _, _, _), .knob(let n, _, _, _, _): known.insert(n)
+            case .let(let n, _, _, _), .function(let n, _, _, _, _), .knob(let n, _, _, _, _): known.insert(n)
             default: break
             }
         }
@@ -29,8 +29,8 @@ public struct NameChecker {
     mutating func statement(_ s: Stmt, _ known: Set<String>, _ locals: [String]) {
         switch s.kind {
         case .expr(let e), .assert(let e), .digits(let e): expr(e, known, locals)
-        case .let(_, _, let e): expr(e, known, locals)
-        case .function(let name, _, let params, let body):
+        case .let(_, _, let e, _): expr(e, known, locals)
+        case .function(let name, _, let params, let body, _):
             var inner = locals + [name]
             for p in params {
                 if let d = p.defaultValue { expr(d, known, inner) }
@@ -89,9 +89,9 @@ public struct NameChecker {
         case .block(let stmts, let value):
             var inner = locals
             for s in stmts {
-                if case .function(let n, _, _, _) = s.kind { inner.append(n) }
+                if case .function(let n, _, _, _, _) = s.kind { inner.append(n) }
                 statement(s, known, inner)
-                if case .let(let n, _, _) = s.kind { inner.append(n) }
+                if case .let(let n, _, _, _) = s.kind { inner.append(n) }
             }
             expr(value, known, inner)
         case .sweep(let knob, _, let range, let columns):

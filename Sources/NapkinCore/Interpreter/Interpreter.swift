@@ -59,16 +59,16 @@ public final class Interpreter {
             let v = try eval(e, nil)
             if case .nothing = v { return nil }
             return v
-        case .let(let name, _, let value):
+        case .let(let name, _, let value, let doc):
             let v = try eval(value, nil)
             if let old = globals[name], old.kind == .knob {
                 throw NapkinError(.name, "'\(name)' is a knob; move it with '\(name) = …' instead of redefining it with let", at: stmt.span)
             }
-            setGlobal(name, Global(value: v, kind: .value, knob: nil, definition: stmt.span))
+            setGlobal(name, Global(value: v, kind: .value, knob: nil, definition: stmt.span, doc: doc))
             return nil
-        case .function(let name, _, let params, let body):
+        case .function(let name, _, let params, let body, let doc):
             let f = FunctionValue(name: name, body: .user(params: params, body: body, closure: nil), definition: stmt.span)
-            setGlobal(name, Global(value: .function(f), kind: .function, knob: nil, definition: stmt.span))
+            setGlobal(name, Global(value: .function(f), kind: .function, knob: nil, definition: stmt.span, doc: doc))
             return nil
         case .knob(let name, let nameSpan, let valueExpr, let rangeExpr, let doc):
             let v = try quantity(try eval(valueExpr, nil), valueExpr.span, "a knob's value")
@@ -87,7 +87,7 @@ public final class Interpreter {
             if let old = globals[name], old.kind != .knob {
                 throw NapkinError(.name, "'\(name)' is already defined and is not a knob", at: nameSpan)
             }
-            setGlobal(name, Global(value: .quantity(v), kind: .knob, knob: info, definition: stmt.span))
+            setGlobal(name, Global(value: .quantity(v), kind: .knob, knob: info, definition: stmt.span, doc: doc))
             return nil
         case .assign(let name, let nameSpan, let valueExpr):
             guard let g = globals[name] else {
@@ -297,9 +297,9 @@ public final class Interpreter {
 
     func executeLocal(_ s: Stmt, _ scope: Scope) throws(NapkinError) {
         switch s.kind {
-        case .let(let name, _, let value):
+        case .let(let name, _, let value, _):
             scope.define(name, try eval(value, scope))
-        case .function(let name, _, let params, let body):
+        case .function(let name, _, let params, let body, _):
             // Defined before its body runs, so a local fn can call itself.
             let f = FunctionValue(name: name, body: .user(params: params, body: body, closure: scope), definition: s.span)
             scope.define(name, .function(f))

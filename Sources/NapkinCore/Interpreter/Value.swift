@@ -132,4 +132,6 @@ public struct Global: Sendable {
     public var kind: Kind
     public var knob: KnobInfo?
     public var definition: Span?
+    /// The doc string written after the definition (a citation, for library figures).
+    public var doc: String?
 }

@@ -80,8 +80,8 @@ public final class Stmt: @unchecked Sendable {
 
 public enum StmtKind: Sendable {
     case expr(Expr)
-    case `let`(name: String, nameSpan: Span, value: Expr)
-    case function(name: String, nameSpan: Span, params: [Parameter], body: Expr)
+    case `let`(name: String, nameSpan: Span, value: Expr, doc: String?)
+    case function(name: String, nameSpan: Span, params: [Parameter], body: Expr, doc: String?)
     case knob(name: String, nameSpan: Span, value: Expr, range: Expr, doc: String?)
     case assign(name: String, nameSpan: Span, value: Expr)
     case assert(Expr)

@@ -145,7 +145,7 @@ public struct Parser {
             _ = try expectOp("=", "after 'let \(name)'")
             skipNewlines()
             let value = try expression()
-            return finish(.let(name: name, nameSpan: nameSpan, value: value), self)
+            return finish(.let(name: name, nameSpan: nameSpan, value: value, doc: try trailingDoc()), self)
         case .keyword(.fn):
             _ = advance()
             let (name, nameSpan) = try expectIdentifier("after 'fn'")
@@ -154,7 +154,7 @@ public struct Parser {
             _ = try expectOp("=", "before the body of 'fn \(name)'")
             skipNewlines()
             let body = try expression()
-            return finish(.function(name: name, nameSpan: nameSpan, params: params, body: body), self)
+            return finish(.function(name: name, nameSpan: nameSpan, params: params, body: body, doc: try trailingDoc()), self)
         case .keyword(.knob):
             _ = advance()
             let (name, nameSpan) = try expectIdentifier("after 'knob'")
@@ -222,6 +222,18 @@ public struct Parser {
         }
         let e = try expression()
         return Stmt(.expr(e), e.span)
+    }
+
+    /// `let x = 3 W "where the figure comes from"`: a string right after a definition documents it.
+    mutating func trailingDoc() throws(NapkinError) -> String? {
+        guard case .string(let body) = tokens[pos].kind else { return nil }
+        let t = advance()
+        var text = ""
+        for part in try stringParts(body, token: t) {
+            guard case .text(let s) = part else { throw error("a doc string cannot interpolate", at: t) }
+            text += s
+        }
+        return text
     }
 
     mutating func unitDeclaration(_ start: Span) throws(NapkinError) -> Stmt {

@@ -1,0 +1,107 @@
+import Foundation
+import Testing
+
+/// Runs the built `napkin` binary, as a user's shell would.
+func runNapkin(_ args: [String], stdin: String? = nil, environment: [String: String] = [:]) throws -> (out: String, err: String, code: Int32) {
+    let binary = productsDirectory.appendingPathComponent("napkin")
+    let p = Process()
+    p.executableURL = binary
+    p.arguments = args
+    var env = ProcessInfo.processInfo.environment
+    for (k, v) in environment { env[k] = v }
+    p.environment = env
+    let out = Pipe(), err = Pipe(), input = Pipe()
+    p.standardOutput = out
+    p.standardError = err
+    p.standardInput = input
+    try p.run()
+    if let stdin { input.fileHandleForWriting.write(stdin.data(using: .utf8)!) }
+    try input.fileHandleForWriting.close()
+    let o = out.fileHandleForReading.readDataToEndOfFile()
+    let e = err.fileHandleForReading.readDataToEndOfFile()
+    p.waitUntilExit()
+    return (String(decoding: o, as: UTF8.self), String(decoding: e, as: UTF8.self), p.terminationStatus)
+}
+
+/// The folder holding the built products (the test bundle sits beside the `napkin` binary).
+let productsDirectory: URL = {
+    var url = Bundle.main.bundleURL
+    for _ in 0..<4 {
+        if FileManager.default.fileExists(atPath: url.appendingPathComponent("napkin").path) { return url }
+        url.deleteLastPathComponent()
+    }
+    return URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+}()
+
+@Suite("Command line")
+struct CommandLineTests {
+    @Test("-e, eval and stdin print the result")
+    func evaluates() throws {
+        #expect(try runNapkin(["-e", "1 TB / 10 Gbit/s"]).out == "13.33 min [Time]\n")
+        #expect(try runNapkin(["eval", "1 TB / 10 Gbit/s -> h"]).out == "0.2222 h [Time]\n")
+        let piped = try runNapkin([], stdin: "1 TB / 10 Gbit/s\n")
+        #expect(piped.out == "13.33 min [Time]\n")
+        #expect(piped.code == 0)
+    }
+
+    @Test("--digits changes significant digits")
+    func digits() throws {
+        #expect(try runNapkin(["--digits", "6", "-e", "1 TB / 10 Gbit/s"]).out == "13.3333 min [Time]\n")
+    }
+
+    @Test("exit codes: 64 usage, 65 static errors, 70 runtime and assertion failures", arguments: [
+        (["--digits", "0", "-e", "1"], 64), (["--no-such-flag"], 64), (["run", "/no/such/file.lab"], 64),
+        (["-e", "1 +"], 65), (["-e", "nosuchname"], 65), (["-e", "2 W + 3 J"], 65),
+        (["-e", "1 / 0"], 70), (["-e", "assert 1 > 2"], 70), (["-e", "assert_eq(1 m, 2 m)"], 70),
+    ] as [([String], Int32)])
+    func exitCodes(_ args: [String], _ code: Int32) throws {
+        let r = try runNapkin(args)
+        #expect(r.code == code, "napkin \(args.joined(separator: " ")) → \(r.code): \(r.err)")
+    }
+
+    @Test("errors go to stderr with file:line:col and a caret; output before them is kept")
+    func errorReport() throws {
+        let r = try runNapkin(["-e", "1 m\n2 W + 3 J"], environment: ["NO_COLOR": "1"])
+        #expect(r.out == "1 m [Length]\n")
+        #expect(r.err.contains("dimension error: cannot add Power and Energy"))
+        #expect(r.err.contains("<expr>:2:5"))
+        #expect(r.err.contains("    ^ Power [kg·m²/s³] vs Energy [kg·m²/s²]"))
+        #expect(!r.err.contains("\u{1B}["), "no colour when NO_COLOR is set")
+    }
+
+    @Test("a file with a shebang line runs, from any folder")
+    func shebang() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("napkin-shebang-\(getpid())")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        let file = dir.appendingPathComponent("hello.lab")
+        try "#!/usr/bin/env napkin\n1 kWh -> MJ\n".write(to: file, atomically: true, encoding: .utf8)
+        chmod(file.path, 0o755)
+        let r = try runNapkin([file.path])
+        #expect(r.out == "3.6 MJ [Energy]\n")
+        let r2 = try runNapkin(["run", file.path])
+        #expect(r2.out == "3.6 MJ [Energy]\n")
+    }
+
+    @Test("malformed input files are reported, not crashed on")
+    func malformedFiles() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("napkin-bad-\(getpid())")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        let bad = dir.appendingPathComponent("bad.lab")
+        try Data([0x31, 0x20, 0xFF, 0xFE, 0x0A]).write(to: bad)
+        let r = try runNapkin(["run", bad.path])
+        #expect(r.code == 65)
+        #expect(r.err.contains("not UTF-8"))
+        let crlf = dir.appendingPathComponent("crlf.lab")
+        try "\u{FEFF}let x = 2 m\r\nx * 2\r\n".write(to: crlf, atomically: true, encoding: .utf8)
+        #expect(try runNapkin(["run", crlf.path]).out == "4 m [Length]\n")
+        let empty = dir.appendingPathComponent("empty.lab")
+        try "".write(to: empty, atomically: true, encoding: .utf8)
+        #expect(try runNapkin(["run", empty.path]).code == 0)
+    }
+
+    @Test("--help and --version")
+    func help() throws {
+        #expect(try runNapkin(["--help"]).out.contains("units-aware"))
+        #expect(try runNapkin(["--version"]).out.hasPrefix("0."))
+    }
+}

@@ -1,0 +1,67 @@
+import Testing
+@testable import NapkinCore
+
+@Suite("Number formatting")
+struct FormatTests {
+    @Test("significant digits", arguments: [
+        (800.0 / 60, 4, "13.33"), (0.2222222, 4, "0.2222"), (0.504, 4, "0.504"), (800, 4, "800"), (12345, 4, "12345"),
+        (1234567, 4, "1.235e6"), (1e-9, 4, "1e-9"), (3.14e23, 4, "3.14e23"), (0, 4, "0"), (-2.5, 4, "-2.5"),
+        (2.0 / 3, 2, "0.67"), (2.0 / 3, 8, "0.66666667"), (9.99996, 4, "10"), (0.0001234, 4, "0.0001234"), (0.00001234, 4, "1.234e-5"),
+    ] as [(Double, Int, String)])
+    func significantDigits(_ x: Double, _ digits: Int, _ expected: String) {
+        #expect(formatNumber(x, digits: digits) == expected)
+    }
+
+    @Test("non-finite values print visibly")
+    func nonFinite() {
+        #expect(formatNumber(.nan, digits: 4) == "NaN")
+        #expect(formatNumber(-.infinity, digits: 4) == "-∞")
+    }
+}
+
+@Suite("Dimensions")
+struct DimensionTests {
+    @Test("multiply, divide, power and root")
+    func algebra() {
+        let length = Dimension.base(0), time = Dimension.base(2)
+        let speed = length.over(time)!
+        #expect(speed.times(time) == length)
+        #expect(length.power(2)!.root(2) == length)
+        #expect(length.root(2) == nil)
+        #expect(length.power(101) == nil)
+    }
+}
+
+@Suite("Error rendering")
+struct ErrorRenderingTests {
+    @Test("location, source line and a caret span under the culprit")
+    func caret() {
+        let file = SourceFile(name: "lab.lab", text: "let a = 1\n2 W + 3 J\n")
+        let e = NapkinError(.dimension, "cannot add Power and Energy", at: Span(14, 15, file: file), label: "Power vs Energy")
+        #expect(e.location == "lab.lab:2:5")
+        #expect(e.render() == """
+        dimension error: cannot add Power and Energy
+         --> lab.lab:2:5
+          |
+        2 | 2 W + 3 J
+          |     ^ Power vs Energy
+
+        """)
+    }
+
+    @Test("exit codes by phase")
+    func exitCodes() {
+        #expect(Phase.parse.exitCode == 65)
+        #expect(Phase.name.exitCode == 65)
+        #expect(Phase.dimension.exitCode == 65)
+        #expect(Phase.runtime.exitCode == 70)
+        #expect(Phase.assertion.exitCode == 70)
+    }
+
+    @Test("did-you-mean finds near misses, not every short name")
+    func suggestionsAreNear() {
+        #expect(suggestions(for: "powr", among: ["power", "POP", "x"]) == ["power"])
+        #expect(suggestions(for: "x", among: ["A", "B", "%"]).isEmpty)
+        #expect(suggestions(for: "kwh", among: ["kWh", "Wh"]).first == "kWh")
+    }
+}
