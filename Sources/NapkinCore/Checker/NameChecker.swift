@@ -6,7 +6,11 @@ public struct NameChecker {
     let builtins: Set<String>
     var errors: [NapkinError] = []
 
-    public init(globals: some Sequence<String>, builtins: some Sequence<String>, units: UnitNames) {
+    /// Unit names as declared (no generated prefixes), for suggestions.
+    var declaredUnits: [String] = []
+
+    public init(globals: some Sequence<String>, builtins: some Sequence<String>, units: UnitNames, declaredUnits: [String] = []) {
+        self.declaredUnits = declaredUnits
         self.globals = Set(globals)
         self.builtins = Set(builtins)
         self.units = units
@@ -47,20 +51,35 @@ public struct NameChecker {
         }
     }
 
+    /// Every name in a unit expression must be a unit.
+    mutating func unit(_ u: UnitExpr) {
+        for f in u.factors where !units.contains(f.name) {
+            let lower = f.name.lowercased()
+            let s = suggestions(for: f.name, among: declaredUnits + units.names.filter { $0.lowercased() == lower })
+            var notes = s.isEmpty ? [] : ["did you mean " + s.map { "'\($0)'" }.joined(separator: " or ") + "?"]
+            if globals.contains(f.name) { notes.append("'\(f.name)' is a value, not a unit; multiply by it instead") }
+            errors.append(NapkinError(.name, "unknown unit '\(f.name)'", at: f.span, notes: notes))
+        }
+    }
+
     mutating func expr(_ e: Expr, _ known: Set<String>, _ locals: [String]) {
         switch e.kind {
-        case .number, .quantity, .bool: break
+        case .number, .bool: break
+        case .quantity(_, let u): unit(u)
         case .string(let parts):
             for p in parts { if case .expr(let x) = p { expr(x, known, locals) } }
         case .name(let n):
             if locals.contains(n) || known.contains(n) || units.contains(n) { return }
-            let candidates = Array(known) + locals + Array(units.names)
+            let lower = n.lowercased()
+            let candidates = Array(known) + locals + declaredUnits + units.names.filter { $0.lowercased() == lower }
             let s = suggestions(for: n, among: candidates)
             errors.append(NapkinError(.name, "unknown name '\(n)'", at: e.span,
                                       notes: s.isEmpty ? [] : ["did you mean " + s.map { "'\($0)'" }.joined(separator: " or ") + "?"]))
         case .unary(_, let x): expr(x, known, locals)
         case .binary(_, let a, let b, _): expr(a, known, locals); expr(b, known, locals)
-        case .convert(let x, _, _): expr(x, known, locals)
+        case .convert(let x, let u, _):
+            expr(x, known, locals)
+            unit(u)
         case .call(let f, let args):
             expr(f, known, locals)
             for a in args { expr(a.value, known, locals) }

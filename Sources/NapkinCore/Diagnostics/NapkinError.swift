@@ -72,12 +72,16 @@ public func editDistance(_ a: String, _ b: String) -> Int {
     let a = Array(a.lowercased()), b = Array(b.lowercased())
     if a.isEmpty { return b.count }
     if b.isEmpty { return a.count }
+    // Optimal string alignment: a swap of two neighbouring letters (alpah → alpha) costs 1.
+    var before = [Int](repeating: 0, count: b.count + 1)
     var prev = Array(0...b.count), cur = [Int](repeating: 0, count: b.count + 1)
     for i in 1...a.count {
         cur[0] = i
         for j in 1...b.count {
             cur[j] = min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1))
+            if i > 1, j > 1, a[i - 1] == b[j - 2], a[i - 2] == b[j - 1] { cur[j] = min(cur[j], before[j - 2] + 1) }
         }
+        before = prev
         swap(&prev, &cur)
     }
     return prev[b.count]
@@ -94,6 +98,8 @@ public func suggestions(for name: String, among candidates: some Sequence<String
         if d <= maxDistance || (d <= 1 && c.lowercased() == name.lowercased()) { scored.append((d, c)) }
     }
     scored.sort { $0.0 != $1.0 ? $0.0 < $1.0 : $0.1 < $1.1 }
+    // A name that differs only in letter case is the answer on its own (kwh → kWh).
+    if let best = scored.first, best.0 == 0 { scored = scored.filter { $0.0 == 0 } }
     var seen = Set<String>()
     return scored.compactMap { seen.insert($0.1).inserted ? $0.1 : nil }.prefix(limit).map { $0 }
 }

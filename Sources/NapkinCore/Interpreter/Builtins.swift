@@ -8,6 +8,17 @@ public struct Builtin: Sendable {
     public let maxArgs: Int?
     public let doc: String
     let impl: @Sendable (Interpreter, [Value], CallSite) throws(NapkinError) -> Value
+
+    /// A builtin for hosts and extension modules (instruments) to register.
+    public init(name: String, parameters: [String], minArgs: Int, maxArgs: Int?, doc: String,
+                impl: @escaping @Sendable (Interpreter, [Value], CallSite) throws(NapkinError) -> Value) {
+        self.name = name
+        self.parameters = parameters
+        self.minArgs = minArgs
+        self.maxArgs = maxArgs
+        self.doc = doc
+        self.impl = impl
+    }
 }
 
 enum Builtins {
@@ -69,6 +80,14 @@ enum Builtins {
             q.value = Swift.abs(q.value)
             return .quantity(q)
         },
+        Builtin(name: "mod", parameters: ["x", "m"], minArgs: 2, maxArgs: 2, doc: "remainder of x / m, with the sign of m (mod(25 h, 24 h) is 1 h)") { (interp: Interpreter, args: [Value], site: CallSite) throws(NapkinError) -> Value in
+            let x = try interp.quantity(args[0], site.arg(0), "mod's value")
+            let m = try interp.quantity(args[1], site.arg(1), "mod's modulus")
+            try interp.sameDimension(x, m, site.span, "mod's arguments")
+            guard m.value != 0 else { throw NapkinError(.runtime, "mod by zero", at: site.arg(1)) }
+            let r = x.value - m.value * (x.value / m.value).rounded(.down)
+            return .quantity(Quantity(r, x.dim, unit: x.unit))
+        },
         rounding("floor", .down),
         rounding("ceil", .up),
         rounding("round", .toNearestOrAwayFromZero),
@@ -91,10 +110,16 @@ enum Builtins {
     static func quantities(_ interp: Interpreter, _ values: [Value], _ site: CallSite, _ name: String) throws(NapkinError) -> [Quantity] {
         var out: [Quantity] = []
         out.reserveCapacity(values.count)
+        // A plain 0 takes the dimension of the others, as in arithmetic.
+        var dim: Dimension?
         for v in values {
-            guard case .quantity(let q) = v else {
+            if case .quantity(let q) = v, !(q.value == 0 && q.dim.isNone && q.unit == nil) { dim = q.dim; break }
+        }
+        for v in values {
+            guard case .quantity(var q) = v else {
                 throw NapkinError(.runtime, "\(name) works on numbers and quantities, found a \(v.typeName)", at: site.span)
             }
+            if let dim, q.value == 0, q.dim.isNone, q.unit == nil { q.dim = dim }
             if let first = out.first, first.dim != q.dim {
                 throw NapkinError(.dimension, "\(name) over mixed dimensions: \(interp.dimName(first.dim)) and \(interp.dimName(q.dim))", at: site.span,
                                   label: "\(interp.units.describe(first.dim)) vs \(interp.units.describe(q.dim))")
@@ -190,6 +215,9 @@ enum Builtins {
                 if k { out.append(it) }
             }
             return .list(out)
+        },
+        Builtin(name: "type", parameters: ["value"], minArgs: 1, maxArgs: 1, doc: "the kind of a value: number, quantity, boolean, string, list, record, function, table, figure") { (interp: Interpreter, args: [Value], site: CallSite) throws(NapkinError) -> Value in
+            .string(args[0].typeName)
         },
         Builtin(name: "fields", parameters: ["record"], minArgs: 1, maxArgs: 1, doc: "a record's field names") { (interp: Interpreter, args: [Value], site: CallSite) throws(NapkinError) -> Value in
             guard case .record(let r) = args[0] else { throw NapkinError(.runtime, "fields needs a record, got a \(args[0].typeName)", at: site.arg(0)) }

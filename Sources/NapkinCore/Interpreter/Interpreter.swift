@@ -11,7 +11,9 @@ public final class Interpreter {
     public var cancel = CancelFlag()
     /// Receives `print(…)` output, one call per line.
     public var emit: (String) -> Void = { print($0) }
-    let builtins: [String: FunctionValue]
+    public private(set) var builtins: [String: FunctionValue]
+    /// Draws figures for display; installed by the host (the core itself never draws).
+    public var figureRenderer: ((Figure) throws(NapkinError) -> String)?
     var callDepth = 0
     var steps = 0
     var unitCache: [String: (factor: Double, dim: Dimension)] = [:]
@@ -21,6 +23,11 @@ public final class Interpreter {
         var b: [String: FunctionValue] = [:]
         for builtin in Builtins.all { b[builtin.name] = FunctionValue(name: builtin.name, body: .builtin(builtin)) }
         self.builtins = b
+    }
+
+    /// Adds (or replaces) a builtin function, e.g. the instruments.
+    public func register(_ b: Builtin) {
+        builtins[b.name] = FunctionValue(name: b.name, body: .builtin(b))
     }
 
     public var formatter: QuantityFormatter { QuantityFormatter(registry: units, digits: digits) }
@@ -161,7 +168,7 @@ public final class Interpreter {
             for n in names where units.unit(n) != nil {
                 throw NapkinError(.name, "unit '\(n)' is already declared", at: stmt.span)
             }
-            units.declareUnit(names: names, factor: factor, dim: dim, prefixes: prefixes, doc: doc)
+            units.declareUnit(names: names, factor: factor, dim: dim, prefixes: prefixes, doc: doc, isBase: valueExpr == nil)
             unitCache = [:]
             return nil
         case .prefix(let name, let entries):
@@ -326,7 +333,7 @@ public final class Interpreter {
         var candidates = Array(globals.keys) + Array(builtins.keys)
         var s = scope
         while let cur = s { candidates += cur.names; s = cur.parent }
-        candidates += units.unitOrder
+        candidates += units.suggestableUnitNames(for: n)
         throw NapkinError(.name, "unknown name '\(n)'", at: span, notes: didYouMean(n, among: candidates))
     }
 
@@ -345,7 +352,7 @@ public final class Interpreter {
         for f in u.factors {
             let name = f.name == "%" ? "percent" : f.name
             guard let info = units.unit(name) else {
-                var notes = didYouMean(f.name, among: units.unitOrder)
+                var notes = didYouMean(f.name, among: units.suggestableUnitNames(for: f.name))
                 if globals[f.name] != nil { notes.append("'\(f.name)' is a value, not a unit; multiply by it instead") }
                 throw NapkinError(.name, "unknown unit '\(f.name)'", at: f.span, notes: notes)
             }
@@ -361,7 +368,7 @@ public final class Interpreter {
 
     func convert(_ v: Value, _ u: UnitExpr, opSpan: Span, valueSpan: Span) throws(NapkinError) -> Value {
         let r = try resolveUnit(u)
-        let display = units.displayUnit(u.text, factor: r.factor, dim: r.dim)
+        let display = units.displayUnit(u.text, factor: r.factor, dim: r.dim, explicit: true)
         switch v {
         case .quantity(var q):
             guard q.dim == r.dim else {
@@ -437,6 +444,12 @@ public final class Interpreter {
     }
 
     func arithmetic(_ op: BinaryOp, _ x: Quantity, _ y: Quantity, opSpan: Span) throws(NapkinError) -> Value {
+        // A plain 0 fits every dimension: `x > 0`, `total + 0` and `max(0, x)` just work.
+        var x = x, y = y
+        if x.dim != y.dim, op != .mul, op != .div, op != .pow {
+            if x.value == 0 && x.dim.isNone && x.unit == nil { x.dim = y.dim }
+            else if y.value == 0 && y.dim.isNone && y.unit == nil { y.dim = x.dim }
+        }
         switch op {
         case .add, .sub:
             guard x.dim == y.dim else {
@@ -529,6 +542,7 @@ public final class Interpreter {
             return true
         case (.nothing, .nothing): return true
         case (.function(let f), .function(let g)): return f === g
+        case (.figure(let f), .figure(let g)): return f === g
         default: return false
         }
     }
@@ -668,8 +682,8 @@ public final class Interpreter {
             step = s.value
             guard step != 0 else { throw NapkinError(.runtime, "a range's step cannot be zero", at: stepE.span) }
         } else {
+            // Without a step a range counts up by one of its unit; `5...1` is empty.
             step = lo.unit?.factor ?? 1
-            if hi.value < lo.value { step = -step }
         }
         let span_ = (hi.value - lo.value) / step
         guard span_.isFinite else { throw NapkinError(.runtime, "this range is not finite", at: span) }
@@ -705,7 +719,16 @@ public final class Interpreter {
         for i in 0..<count {
             if i & 0xFF == 0, cancel.isSet { throw NapkinError(.cancelled, "cancelled", at: span) }
             let x: Value = spec.map { .quantity($0.value(i)) } ?? list[i]
-            if knob != nil {
+            if let knob {
+                // A knob keeps its dimension while it is swept.
+                if case .quantity(let old) = knob.value {
+                    guard case .quantity(let q) = x, q.dim == old.dim else {
+                        let got: String
+                        if case .quantity(let q) = x { got = units.describe(q.dim) } else { got = "a \(x.typeName)" }
+                        throw NapkinError(.dimension, "cannot sweep knob '\(name)' (\(dimName(old.dim))) over \(got)", at: range.span,
+                                          label: "\(units.describe(old.dim)) vs \(got)")
+                    }
+                }
                 globals[name]!.value = x
             }
             local.values[0] = x

@@ -17,7 +17,8 @@ public final class Session {
     public func parse(_ source: String, name: String) throws(NapkinError) -> [Stmt] {
         let file = SourceFile(name: name, text: source)
         let program = try Parser.parse(file, units: unitNames)
-        var checker = NameChecker(globals: interpreter.globals.keys, builtins: interpreter.builtinNames, units: unitNames)
+        var checker = NameChecker(globals: interpreter.globals.keys, builtins: interpreter.builtinNames, units: unitNames,
+                                  declaredUnits: interpreter.units.declaredUnitNames)
         try checker.check(program)
         return program
     }

@@ -8,6 +8,8 @@ public enum Value: Sendable {
     case record(Record)
     case function(FunctionValue)
     case table(Table)
+    /// A picture (plot, bars, gauge, …): data only; the host's renderer draws it.
+    case figure(Figure)
     case nothing
 
     public static func number(_ v: Double) -> Value { .quantity(Quantity(v)) }
@@ -21,6 +23,7 @@ public enum Value: Sendable {
         case .record: return "record"
         case .function: return "function"
         case .table: return "table"
+        case .figure: return "figure"
         case .nothing: return "nothing"
         }
     }
@@ -51,6 +54,19 @@ public final class Table: @unchecked Sendable {
     }
 
     public func column(_ i: Int) -> [Value] { rows.map { $0[i] } }
+}
+
+/// An instrument's output as data: which instrument and its arguments. The core never
+/// draws; hosts install a renderer (NapkinInstruments) through `Interpreter.figureRenderer`.
+public final class Figure: @unchecked Sendable {
+    public let kind: String
+    public let title: String?
+    public let payload: Any
+    public init(kind: String, title: String? = nil, payload: Any) {
+        self.kind = kind
+        self.title = title
+        self.payload = payload
+    }
 }
 
 /// A callable: a user function or lambda with its captured scope, or a builtin.

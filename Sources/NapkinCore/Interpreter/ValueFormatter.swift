@@ -7,6 +7,9 @@ extension Interpreter {
         case .quantity(let q): return formatter.format(q)
         case .string(let s): return s
         case .table(let t): return renderTable(t)
+        case .figure(let f):
+            if let render = figureRenderer { return try render(f) }
+            return try describeNested(v)
         case .record(let r):
             let oneLine = try describeInline(v)
             if oneLine.count <= 100 { return oneLine }
@@ -47,6 +50,7 @@ extension Interpreter {
             return "{ " + parts.joined(separator: ", ") + " }"
         case .function(let f): return "fn " + f.signature
         case .table(let t): return "<table \(t.rows.count)×\(t.columns.count): \(t.columns.joined(separator: ", "))>"
+        case .figure(let f): return "<figure \(f.kind)\(f.title.map { ": " + $0 } ?? "")>"
         case .nothing: return "nothing"
         }
     }

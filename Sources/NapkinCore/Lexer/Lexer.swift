@@ -52,7 +52,9 @@ public struct Lexer {
             }
         }
         if case .newline? = tokens.last?.kind { tokens.removeLast() }
-        tokens.append(Token(kind: .eof, span: Span(s.count, s.count, file: file)))
+        // End of input is reported just after the last token, not on a blank last line.
+        let end = tokens.last?.span.end ?? 0
+        tokens.append(Token(kind: .eof, span: Span(end, end, file: file)))
         return tokens
     }
 
@@ -124,17 +126,22 @@ public struct Lexer {
         i += 1
         var body = String.UnicodeScalarView()
         var depth = 0
+        var openBraces: [Int] = []
         while i < s.count {
             let c = s[i]
             if c == "\\" , i + 1 < s.count {
                 body.append(c); body.append(s[i + 1]); i += 2; continue
             }
-            if c == "{" { depth += 1 }
-            if c == "}" { depth = max(0, depth - 1) }
+            if c == "{" { depth += 1; openBraces.append(i) }
+            if c == "}" { depth = max(0, depth - 1); _ = openBraces.popLast() }
             if c == "\"" && depth == 0 { break }
             if c == "\n" && depth == 0 { break }
             body.append(c)
             i += 1
+        }
+        if depth > 0, let brace = openBraces.first {
+            throw NapkinError(.parse, "unclosed '{' in string interpolation", at: Span(brace, brace + 1, file: file),
+                              notes: ["close it with '}', or write \\{ for a literal brace"])
         }
         guard i < s.count, s[i] == "\"" else {
             throw NapkinError(.parse, "unterminated string", at: Span(start, min(i, start + 1), file: file),

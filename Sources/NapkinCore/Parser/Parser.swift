@@ -165,6 +165,10 @@ public struct Parser {
             }
             _ = advance()
             let range = try rangeExpression()
+            guard case .range(_, _, nil) = range.kind else {
+                throw NapkinError(.parse, "a knob's range is written LOW...HIGH (no step)", at: range.span,
+                                  notes: ["knob \(name) = 1 in 1...10 \"what it means\""])
+            }
             var doc: String?
             if case .string(let d) = current.kind { _ = advance(); doc = d }
             return finish(.knob(name: name, nameSpan: nameSpan, value: value, range: range, doc: doc), self)
@@ -584,6 +588,12 @@ public struct Parser {
                 let u = try unitExpression(strict: true)
                 return Expr(.quantity(v, u), t.span.to(u.span))
             }
+            // `1 kwh`: a name right after a number can only be meant as a unit; the checker
+            // reports it as unknown with a did-you-mean.
+            if case .identifier = tokens[pos].kind {
+                let u = try unitExpression(strict: false, single: true)
+                return Expr(.quantity(v, u), t.span.to(u.span))
+            }
             return Expr(.number(v), t.span)
         case .string(let body):
             _ = advance()
@@ -592,6 +602,11 @@ public struct Parser {
         case .keyword(.false): _ = advance(); return Expr(.bool(false), t.span)
         case .identifier(let n):
             _ = advance()
+            // Instrument words take one argument without parentheses: `plot s`, `bars { a: 1 W }`.
+            if Parser.commandWords.contains(n), startsCommandArgument() {
+                let arg = try expression()
+                return Expr(.call(Expr(.name(n), t.span), [CallArgument(label: nil, value: arg, labelSpan: nil)]), t.span.to(arg.span))
+            }
             return Expr(.name(n), t.span)
         case .keyword(.if):
             return try conditional()
@@ -635,6 +650,17 @@ public struct Parser {
         }
     }
 
+    static let commandWords: Set<String> = ["plot", "bars", "waterfall", "radar"]
+
+    /// After a command word, on the same line: a name, a record or list, or a sweep.
+    func startsCommandArgument() -> Bool {
+        if case .newline = tokens[pos].kind { return false }
+        switch current.kind {
+        case .identifier, .keyword(.sweep), .op("{"), .op("["): return true
+        default: return false
+        }
+    }
+
     /// A quantity literal continues with a unit name (or %) right after the number.
     func startsUnit() -> Bool {
         if tokens[pos].kind == .newline { return false }
@@ -647,7 +673,7 @@ public struct Parser {
 
     /// `strict`: in a literal only known unit names continue the unit; after `->` any name is
     /// taken, so a misspelt unit gets a did-you-mean instead of a parse error.
-    mutating func unitExpression(strict: Bool) throws(NapkinError) -> UnitExpr {
+    mutating func unitExpression(strict: Bool, single: Bool = false) throws(NapkinError) -> UnitExpr {
         var factors: [(String, Int, Span)] = []
         let startSpan = current.span
         var sign = 1
@@ -670,6 +696,7 @@ public struct Parser {
                 power = k
             }
             if name != "1" { factors.append((name, sign * power, t.span)) }
+            if single { break }
             // Continue only with '*', '/', 'per' followed by a unit name.
             let next = peekToken(1)
             let nextIsUnit: Bool
@@ -687,7 +714,23 @@ public struct Parser {
             break
         }
         let span = startSpan.to(lastSpan)
-        return UnitExpr(factors: factors, span: span, text: span.text)
+        return UnitExpr(factors: factors, span: span, text: Parser.canonicalUnitText(factors))
+    }
+
+    /// One spelling per unit expression, so `kg*m^2`, `kg·m²` and `kg m^2` display alike: `kg·m²`.
+    static func canonicalUnitText(_ factors: [(String, Int, Span)]) -> String {
+        func power(_ name: String, _ p: Int) -> String {
+            p == 1 ? name : p == 2 ? name + "²" : p == 3 ? name + "³" : "\(name)^\(p)"
+        }
+        let num = factors.filter { $0.1 > 0 }.map { power($0.0, $0.1) }
+        let den = factors.filter { $0.1 < 0 }.map { power($0.0, -$0.1) }
+        if num.isEmpty {
+            // `1/s` reads as s⁻¹; a bare `1` is no unit at all.
+            let sup: [Character] = ["⁰", "¹", "²", "³", "⁴", "⁵", "⁶", "⁷", "⁸", "⁹"]
+            return factors.filter { $0.1 < 0 }.map { f in f.0 + "⁻" + String(String(-f.1).map { sup[Int(String($0))!] }) }.joined(separator: "·")
+        }
+        let top = num.joined(separator: "·")
+        return den.isEmpty ? top : top + "/" + den.joined(separator: "/")
     }
 
     mutating func conditional() throws(NapkinError) -> Expr {
@@ -786,6 +829,9 @@ public struct Parser {
         return Expr(.block(Array(stmts.dropLast()), value), open.span.to(close.span))
     }
 
+    var isStringToken: Bool { if case .string = current.kind { return true } else { return false } }
+    var isIdentifierToken: Bool { if case .identifier = current.kind { return true } else { return false } }
+
     mutating func recordEntries(open: Token) throws(NapkinError) -> [RecordEntry] {
         var entries: [RecordEntry] = []
         var seen = Set<String>()
@@ -798,6 +844,9 @@ public struct Parser {
             if isOp("...") {
                 _ = advance()
                 entries.append(.spread(try expression()))
+            } else if !entries.isEmpty, !isStringToken, !isIdentifierToken {
+                // A new line that does not start a field: the record was never closed.
+                throw error("expected ',' or '}' in the record opened at \(loc(open)), found \(Parser.describe(current))")
             } else {
                 let t = current
                 var name: String

@@ -69,13 +69,17 @@ public struct Quantity: Sendable {
 }
 
 /// A unit to show a value in: a name as written and its factor to base units.
+/// `explicit` units come from `->` and are always honoured; units remembered from a literal
+/// (`3600 s`) are used only while they keep the number readable (1 to 1000).
 public final class DisplayUnit: @unchecked Sendable {
     public let name: String
     public let factor: Double
     public let dim: Dimension
-    public init(name: String, factor: Double, dim: Dimension) {
+    public let explicit: Bool
+    public init(name: String, factor: Double, dim: Dimension, explicit: Bool = false) {
         self.name = name
         self.factor = factor
         self.dim = dim
+        self.explicit = explicit
     }
 }

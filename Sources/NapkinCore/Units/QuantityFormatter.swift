@@ -14,7 +14,7 @@ public struct QuantityFormatter {
     /// Number and unit, without the dimension: `13.33 min`.
     public func valueAndUnit(_ q: Quantity) -> String {
         let (mantissa, unit) = split(q)
-        if unit.isEmpty { return mantissa }
+        if unit.isEmpty || unit == "1" { return mantissa }
         if unit == "%" { return mantissa + "%" }
         return mantissa + " " + unit
     }
@@ -29,7 +29,10 @@ public struct QuantityFormatter {
     /// The mantissa and unit name a quantity displays with.
     public func split(_ q: Quantity) -> (String, String) {
         if let u = q.unit, u.dim == q.dim {
-            return (formatNumber(q.value / u.factor, digits: digits), u.name)
+            let m = abs(q.value / u.factor)
+            if u.explicit || m == 0 || (m >= 1 && m < 1000) || registry.ladders[q.dim] == nil {
+                return (formatNumber(q.value / u.factor, digits: digits), u.name)
+            }
         }
         guard let u = unit(for: q.dim, magnitude: q.value) else {
             return (formatNumber(q.value, digits: digits), q.dim.isNone ? "" : registry.baseUnits(of: q.dim))

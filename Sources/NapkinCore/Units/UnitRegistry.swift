@@ -15,6 +15,8 @@ public final class UnitRegistry: @unchecked Sendable {
     public private(set) var namesByDimension: [Dimension: String] = [:]
     public private(set) var units: [String: UnitInfo] = [:]
     public private(set) var unitOrder: [String] = []
+    /// Names written in `unit` declarations (no generated prefixes): what did-you-mean offers.
+    public private(set) var declaredUnitNames: [String] = []
     public private(set) var prefixFamilies: [String: [(String, Double)]] = [:]
     /// Units to display a dimension in, smallest first, in declaration order of dimensions.
     public private(set) var ladders: [Dimension: [DisplayUnit]] = [:]
@@ -27,7 +29,7 @@ public final class UnitRegistry: @unchecked Sendable {
         let c = UnitRegistry()
         c.baseNames = baseNames; c.baseUnitNames = baseUnitNames
         c.dimensionsByName = dimensionsByName; c.namesByDimension = namesByDimension
-        c.units = units; c.unitOrder = unitOrder; c.prefixFamilies = prefixFamilies
+        c.units = units; c.unitOrder = unitOrder; c.declaredUnitNames = declaredUnitNames; c.prefixFamilies = prefixFamilies
         c.ladders = ladders; c.ladderOrder = ladderOrder; c.displayCache = displayCache
         return c
     }
@@ -52,14 +54,15 @@ public final class UnitRegistry: @unchecked Sendable {
         return nil
     }
 
-    public func declareUnit(names: [String], factor: Double, dim: Dimension, prefixes: [String], doc: String?) {
+    public func declareUnit(names: [String], factor: Double, dim: Dimension, prefixes: [String], doc: String?, isBase: Bool = false) {
         let primary = names[0]
         for n in names {
             units[n] = UnitInfo(name: n, factor: factor, dim: dim, doc: doc, aliases: names.filter { $0 != n })
             unitOrder.append(n)
+            declaredUnitNames.append(n)
         }
         // The base unit of a base dimension names it in messages: Power [kg·m²/s³].
-        if factor == 1, let i = baseIndex(of: dim) { baseUnitNames[i] = primary }
+        if isBase, let i = baseIndex(of: dim) { baseUnitNames[i] = primary }
         for family in prefixes {
             for (p, f) in prefixFamilies[family] ?? [] {
                 let n = p + primary
@@ -92,13 +95,21 @@ public final class UnitRegistry: @unchecked Sendable {
 
     // MARK: Lookup
 
+    /// Unit names worth suggesting for a misspelling: declared ones, and generated prefixed
+    /// ones only when they differ from `name` by letter case alone (kwh → kWh).
+    public func suggestableUnitNames(for name: String) -> [String] {
+        let lower = name.lowercased()
+        return declaredUnitNames + unitOrder.filter { $0.lowercased() == lower }
+    }
+
     public func unit(_ name: String) -> UnitInfo? { units[name] }
 
     /// A display unit for a written unit expression, cached by its text.
-    public func displayUnit(_ text: String, factor: Double, dim: Dimension) -> DisplayUnit {
-        if let d = displayCache[text], d.factor == factor, d.dim == dim { return d }
-        let d = DisplayUnit(name: text, factor: factor, dim: dim)
-        displayCache[text] = d
+    public func displayUnit(_ text: String, factor: Double, dim: Dimension, explicit: Bool = false) -> DisplayUnit {
+        let key = explicit ? "->" + text : text
+        if let d = displayCache[key], d.factor == factor, d.dim == dim { return d }
+        let d = DisplayUnit(name: text, factor: factor, dim: dim, explicit: explicit)
+        displayCache[key] = d
         return d
     }
 
@@ -110,8 +121,11 @@ public final class UnitRegistry: @unchecked Sendable {
         if let n = namesByDimension[d] { return n }
         // A named dimension per one base quantity (Energy/Token) reads better than base names.
         for ladder in ladderOrder {
-            guard let n = namesByDimension[ladder], let rest = ladder.over(d), let i = baseIndex(of: rest) else { continue }
-            return "\(n)/\(baseNames[i])"
+            guard let n = namesByDimension[ladder], let rest = ladder.over(d) else { continue }
+            if let i = baseIndex(of: rest) { return "\(n)/\(baseNames[i])" }
+            // Inference/Energy, but not Length/Area for 1/Length.
+            let overlap = (0..<16).contains { ladder.exponents[$0] != 0 && rest.exponents[$0] != 0 }
+            if !overlap, ladders[rest] != nil, let r = namesByDimension[rest] { return "\(n)/\(r)" }
         }
         return compose(d) { baseNames[$0] }
     }
