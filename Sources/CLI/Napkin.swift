@@ -11,6 +11,12 @@ struct CommonOptions: ParsableArguments {
     @Flag(name: .customLong("no-color"), help: "Never colour output (NO_COLOR and TERM=dumb also turn colour off).")
     var noColor = false
 
+    @Option(name: .customLong("svg-dir"), help: ArgumentHelp("Also write every figure as an SVG file into this folder.", valueName: "DIR"))
+    var svgDir: String?
+
+    @Option(help: ArgumentHelp("Print tables as data: csv, json or md (Markdown).", valueName: "FORMAT"))
+    var format: TableFormat?
+
     @Option(name: .customLong("max-depth"), help: ArgumentHelp("Deepest recursion allowed.", valueName: "CALLS"))
     var maxDepth = Limits().maxCallDepth
 
@@ -60,7 +66,7 @@ struct Run: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Run a .lab file, an expression (-e), standard input, or an interactive session.")
 
-    @Option(name: .customShort("e"), help: ArgumentHelp("Evaluate an expression (or program) and exit.", valueName: "EXPR"))
+    @Option(name: .customShort("e"), parsing: .unconditional, help: ArgumentHelp("Evaluate an expression (or program) and exit.", valueName: "EXPR"))
     var expression: String?
 
     @Argument(help: ArgumentHelp("The .lab file to run; without it, standard input or the interactive session.", valueName: "FILE"))
@@ -102,3 +108,7 @@ struct Eval: ParsableCommand {
 }
 
 let napkinVersion = "0.1.0"
+
+enum TableFormat: String, ExpressibleByArgument, CaseIterable {
+    case csv, json, md
+}

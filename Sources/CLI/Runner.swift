@@ -1,7 +1,9 @@
 import ArgumentParser
 import Foundation
 import NapkinCore
+import NapkinInstruments
 import NapkinLibrary
+import NapkinREPL
 
 /// Runs napkin source for the command line: results to stdout, errors to stderr, an exit code back.
 struct Runner {
@@ -27,10 +29,22 @@ struct Runner {
             let session = try Prelude.makeSession()
             session.interpreter.digits = options.digits
             session.interpreter.limits = options.limits
+            Instruments.install(into: session.interpreter,
+                                style: RenderStyle.fromEnvironment(isTerminal: isatty(STDOUT_FILENO) == 1, noColorFlag: options.noColor))
             let out = OutputSink.shared
             session.interpreter.emit = { out.line($0) }
+            let exporter = FigureExporter(directory: options.svgDir, format: options.format)
             session.onResult = { [unowned session] v in
-                out.line((try? session.interpreter.describe(v)) ?? "?")
+                do {
+                    if let data = try exporter.tableData(v, session.interpreter) {
+                        out.line(data)
+                        return
+                    }
+                    out.line(try session.interpreter.describe(v))
+                    try exporter.export(v, session.interpreter)
+                } catch let error as NapkinError {
+                    report(error)
+                } catch {}
             }
             return .success(session)
         } catch {
@@ -97,40 +111,25 @@ struct Runner {
         return i
     }
 
-    /// A minimal line-by-line session for terminals. Each line is transactional.
+    /// The interactive session (NapkinREPL): line editing, history, completion, :commands.
     func interactive() -> Int32 {
         Session.onLargeStack {
-            guard case .success(let session) = makeSession() else { return 70 }
-            let color = useColor(fd: STDOUT_FILENO)
-            let prompt = color ? "\u{1B}[1;36mnapkin>\u{1B}[0m " : "napkin> "
-            print("napkin \(napkinVersion) — units-aware napkin math. :help for help, Ctrl-D to quit.")
-            var pending = ""
-            while true {
-                print(pending.isEmpty ? prompt : "...     ", terminator: "")
-                fflush(stdout)
-                guard let line = readLine() else { print(); return 0 }
-                let trimmed = line.trimmingCharacters(in: .whitespaces)
-                if pending.isEmpty {
-                    if trimmed == ":quit" || trimmed == ":q" { return 0 }
-                    if trimmed == ":help" {
-                        print("Type an expression (1 TB / 10 Gbit/s), 'let x = …', 'fn f(a) = …', 'knob k = 1 in 0...10'.\nConvert with '->'. :quit leaves.")
-                        continue
+            OutputSink.shared.flush()
+            var opts = REPL.Options.forTerminal(noColor: options.noColor, version: napkinVersion)
+            opts.digits = options.digits
+            do {
+                let repl = try REPL(options: opts) { () throws(NapkinError) -> Session in
+                    switch makeSession() {
+                    case .success(let s): return s
+                    case .failure(let e): throw e
                     }
                 }
-                pending += (pending.isEmpty ? "" : "\n") + line
-                do {
-                    try session.run(pending, name: "<repl>", transactional: true)
-                    OutputSink.shared.flush()
-                    pending = ""
-                } catch let error as NapkinError {
-                    if error.phase == .parse, error.message.hasSuffix("found end of input"), !trimmed.isEmpty {
-                        continue  // an unfinished line: keep reading
-                    }
-                    report(error)
-                    pending = ""
-                } catch {
-                    pending = ""
-                }
+                return repl.run()
+            } catch let error as NapkinError {
+                report(error)
+                return 70
+            } catch {
+                return 70
             }
         }
     }

@@ -1,0 +1,65 @@
+import Foundation
+
+/// How a figure may be drawn on this terminal: width, colour, and Unicode or plain ASCII.
+public struct RenderStyle: Sendable {
+    public var width: Int
+    public var color: Bool
+    public var unicode: Bool
+    public var digits = 4
+
+    public init(width: Int = 80, color: Bool = false, unicode: Bool = true) {
+        self.width = max(30, min(width, 400))
+        self.color = color
+        self.unicode = unicode
+    }
+
+    /// From the environment: COLUMNS (else 80), colour unless NO_COLOR / TERM=dumb / not a terminal,
+    /// ASCII for TERM=dumb.
+    public static func fromEnvironment(isTerminal: Bool, noColorFlag: Bool = false) -> RenderStyle {
+        let env = ProcessInfo.processInfo.environment
+        var width = Int(env["COLUMNS"] ?? "") ?? 0
+        if width <= 0, isTerminal {
+            var ws = winsize()
+            if ioctl(STDOUT_FILENO, UInt(TIOCGWINSZ), &ws) == 0, ws.ws_col > 0 { width = Int(ws.ws_col) }
+        }
+        if width <= 0 { width = 80 }
+        let dumb = env["TERM"] == "dumb"
+        let noColor = noColorFlag || dumb || !(env["NO_COLOR"] ?? "").isEmpty || !isTerminal
+        return RenderStyle(width: width, color: !noColor, unicode: !dumb)
+    }
+
+    static let palette = ["34", "31", "32", "33", "35", "36"]  // blue, red, green, yellow, magenta, cyan
+
+    func paint(_ s: String, _ code: String?) -> String {
+        guard color, let code, !s.isEmpty else { return s }
+        return "\u{1B}[\(code)m\(s)\u{1B}[0m"
+    }
+
+    func seriesColor(_ i: Int) -> String { RenderStyle.palette[i % RenderStyle.palette.count] }
+}
+
+/// Display width of text in terminal cells (braille, box drawing and blocks are one cell each).
+func cellWidth(_ s: String) -> Int {
+    var n = 0
+    var inEscape = false
+    for u in s.unicodeScalars {
+        if inEscape { if u == "m" { inEscape = false }; continue }
+        if u == "\u{1B}" { inEscape = true; continue }
+        n += 1
+    }
+    return n
+}
+
+func padRight(_ s: String, _ w: Int) -> String { s + String(repeating: " ", count: max(0, w - cellWidth(s))) }
+func padLeft(_ s: String, _ w: Int) -> String { String(repeating: " ", count: max(0, w - cellWidth(s))) + s }
+func center(_ s: String, _ w: Int) -> String {
+    let gap = max(0, w - cellWidth(s))
+    return String(repeating: " ", count: gap / 2) + s + String(repeating: " ", count: gap - gap / 2)
+}
+
+/// Cut text to at most `w` cells, marking the cut.
+func clip(_ s: String, _ w: Int) -> String {
+    if cellWidth(s) <= w { return s }
+    if w <= 1 { return String(s.prefix(max(0, w))) }
+    return String(s.prefix(w - 1)) + "…"
+}

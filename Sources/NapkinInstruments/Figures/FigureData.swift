@@ -1,0 +1,90 @@
+import NapkinCore
+
+/// One axis's label: what it measures, in which unit, of which dimension.
+struct AxisLabel {
+    var name: String
+    var unit: String
+    var dimension: String
+
+    var text: String {
+        var s = name
+        if !unit.isEmpty { s += " [\(unit)]" }
+        if !dimension.isEmpty && dimension != unit { s += " (\(dimension))" }
+        return s
+    }
+}
+
+/// A labelled value in display units, e.g. one bar.
+struct Entry {
+    var label: String
+    var value: Double
+}
+
+/// What each instrument draws. Values are already in their display unit.
+enum FigureData {
+    struct Series {
+        var name: String
+        var points: [(x: Double, y: Double)]
+    }
+
+    struct Plot {
+        var title: String?
+        var x: AxisLabel
+        var y: AxisLabel
+        var series: [Series]
+        var logX = false
+        var logY = false
+        var targets: [Double] = []   // horizontal lines (y values)
+        var marks: [Double] = []     // vertical lines (x values)
+        var notes: [String] = []     // points left out, and why
+    }
+
+    struct Bars {
+        var title: String?
+        var unit: String
+        var dimension: String
+        var entries: [Entry]
+        var total: Bool              // waterfall: cumulative, with a total row
+    }
+
+    struct Gauge {
+        var title: String?
+        var unit: String
+        var value: Double
+        var low: Double
+        var high: Double
+        var bands: [Entry]           // label, upper edge
+    }
+
+    struct Radar {
+        var title: String?
+        var unit: String
+        var dimension: String
+        var entries: [Entry]
+    }
+
+    struct Seesaw {
+        var title: String?
+        var unit: String
+        var left: [Entry]
+        var right: [Entry]
+        var leftName: String
+        var rightName: String
+    }
+
+    case plot(Plot)
+    case bars(Bars)
+    case gauge(Gauge)
+    case radar(Radar)
+    case seesaw(Seesaw)
+
+    var title: String? {
+        switch self {
+        case .plot(let p): return p.title
+        case .bars(let b): return b.title
+        case .gauge(let g): return g.title
+        case .radar(let r): return r.title
+        case .seesaw(let s): return s.title
+        }
+    }
+}

@@ -1,0 +1,262 @@
+import Foundation
+import NapkinCore
+
+/// The instrument builtins (plot, bars, waterfall, gauge, radar, seesaw) and the renderer that
+/// draws their figures. Hosts call `install` once per session.
+public enum Instruments {
+    /// Registers the instruments and a renderer for the session's figures.
+    public static func install(into interpreter: Interpreter, style: RenderStyle) {
+        for b in builtins { interpreter.register(b) }
+        interpreter.figureRenderer = { [weak interpreter] (figure: Figure) throws(NapkinError) -> String in
+            var s = style
+            s.digits = interpreter?.digits ?? style.digits
+            return try renderText(figure, style: s)
+        }
+    }
+
+    public static func renderText(_ figure: Figure, style: RenderStyle) throws(NapkinError) -> String {
+        guard let data = figure.payload as? FigureData else {
+            throw NapkinError(.runtime, "this figure cannot be drawn as text")
+        }
+        return TextRenderer(style: style).render(data)
+    }
+
+    /// The figure as a standalone SVG document.
+    public static func renderSVG(_ figure: Figure, digits: Int = 4) throws(NapkinError) -> String {
+        guard let data = figure.payload as? FigureData else {
+            throw NapkinError(.runtime, "this figure cannot be drawn as SVG")
+        }
+        var r = SVGRenderer()
+        r.digits = digits
+        return r.render(data, fallbackTitle: figure.kind)
+    }
+
+    static let builtins: [Builtin] = [
+        Builtin(name: "plot", parameters: ["data", "title", "log_x", "log_y", "target", "mark"], minArgs: 1, maxArgs: 6,
+                doc: "line chart of a sweep table (or a list): columns against the first") { interp, args, site throws(NapkinError) in
+            let plot = try FigureBuilder(interp, site).plot(args)
+            return .figure(Figure(kind: "plot", title: plot.title, payload: FigureData.plot(plot)))
+        },
+        Builtin(name: "bars", parameters: ["data", "title"], minArgs: 1, maxArgs: 2,
+                doc: "horizontal bars of a record's quantities (or a table's last column)") { interp, args, site throws(NapkinError) in
+            let b = try FigureBuilder(interp, site).bars(args, total: false)
+            return .figure(Figure(kind: "bars", title: b.title, payload: FigureData.bars(b)))
+        },
+        Builtin(name: "waterfall", parameters: ["data", "title"], minArgs: 1, maxArgs: 2,
+                doc: "stacked contributions to a total, in order") { interp, args, site throws(NapkinError) in
+            let b = try FigureBuilder(interp, site).bars(args, total: true)
+            return .figure(Figure(kind: "waterfall", title: b.title, payload: FigureData.bars(b)))
+        },
+        Builtin(name: "gauge", parameters: ["value", "min", "max", "bands", "title"], minArgs: 3, maxArgs: 5,
+                doc: "a dial: value between min and max; bands is a record of label: upper edge") { interp, args, site throws(NapkinError) in
+            let g = try FigureBuilder(interp, site).gauge(args)
+            return .figure(Figure(kind: "gauge", title: g.title, payload: FigureData.gauge(g)))
+        },
+        Builtin(name: "radar", parameters: ["data", "title"], minArgs: 1, maxArgs: 2,
+                doc: "quantities of one dimension on log-scaled spokes") { interp, args, site throws(NapkinError) in
+            let r = try FigureBuilder(interp, site).radar(args)
+            return .figure(Figure(kind: "radar", title: r.title, payload: FigureData.radar(r)))
+        },
+        Builtin(name: "seesaw", parameters: ["left", "right", "title"], minArgs: 2, maxArgs: 3,
+                doc: "which side of a trade-off weighs more (same dimension on both sides)") { interp, args, site throws(NapkinError) in
+            let s = try FigureBuilder(interp, site).seesaw(args)
+            return .figure(Figure(kind: "seesaw", title: s.title, payload: FigureData.seesaw(s)))
+        },
+    ]
+}
+
+/// Turns napkin values into figure data, with clear errors for what cannot be drawn.
+struct FigureBuilder {
+    let interp: Interpreter
+    let site: CallSite
+    init(_ interp: Interpreter, _ site: CallSite) {
+        self.interp = interp
+        self.site = site
+    }
+
+    func fail(_ message: String, arg: Int? = nil, _ phase: Phase = .runtime) -> NapkinError {
+        NapkinError(phase, message, at: arg.map { site.arg($0) } ?? site.span)
+    }
+
+    func optional(_ args: [Value], _ i: Int) -> Value? {
+        guard i < args.count else { return nil }
+        if case .nothing = args[i] { return nil }
+        return args[i]
+    }
+
+    func title(_ args: [Value], _ i: Int) throws(NapkinError) -> String? {
+        guard let v = optional(args, i) else { return nil }
+        guard case .string(let s) = v else { throw fail("title must be a string", arg: i) }
+        return s
+    }
+
+    func flag(_ args: [Value], _ i: Int) throws(NapkinError) -> Bool {
+        guard let v = optional(args, i) else { return false }
+        guard case .bool(let b) = v else { throw fail("expected true or false", arg: i) }
+        return b
+    }
+
+    /// Quantities of one dimension, in the display unit chosen for the largest of them.
+    func column(_ values: [Value], what: String, arg: Int) throws(NapkinError) -> (values: [Double], unit: String, factor: Double, dim: NapkinCore.Dimension) {
+        var qs: [Quantity] = []
+        for v in values {
+            guard case .quantity(let q) = v else { throw fail("\(what) must be numbers or quantities, found a \(v.typeName)", arg: arg) }
+            if let first = qs.first, first.dim != q.dim {
+                throw NapkinError(.dimension, "mismatched units in one chart: \(interp.units.describe(first.dim)) and \(interp.units.describe(q.dim))",
+                                  at: site.arg(arg))
+            }
+            qs.append(q)
+        }
+        guard let first = qs.first else { return ([], "", 1, .none) }
+        let biggest = qs.map { abs($0.value) }.filter(\.isFinite).max() ?? 0
+        let unit = first.unit ?? interp.formatter.unit(for: first.dim, magnitude: biggest)
+        let factor = unit?.factor ?? 1
+        return (qs.map { $0.value / factor }, unit?.name ?? (first.dim.isNone ? "" : interp.units.baseUnits(of: first.dim)), factor, first.dim)
+    }
+
+    func dimensionName(_ d: NapkinCore.Dimension) -> String { interp.units.name(of: d) }
+
+    func plot(_ args: [Value]) throws(NapkinError) -> FigureData.Plot {
+        var xValues: [Value], xName: String
+        var ys: [(String, [Value])] = []
+        switch args[0] {
+        case .table(let t):
+            guard !t.rows.isEmpty else { throw fail("nothing to plot: the table is empty", arg: 0) }
+            guard t.columns.count >= 2 else { throw fail("a table to plot needs at least two columns", arg: 0) }
+            xValues = t.column(0)
+            xName = t.columns[0]
+            for c in 1..<t.columns.count { ys.append((t.columns[c], t.column(c))) }
+        case .list(let items):
+            guard !items.isEmpty else { throw fail("nothing to plot: the list is empty", arg: 0) }
+            xValues = (0..<items.count).map { .number(Double($0)) }
+            xName = "index"
+            ys = [("value", items)]
+        default:
+            throw fail("plot needs a sweep table or a list, got a \(args[0].typeName)", arg: 0)
+        }
+        let x = try column(xValues, what: "the x values", arg: 0)
+        var yUnit = "", yDim = NapkinCore.Dimension.none
+        var series: [FigureData.Series] = []
+        var allY: [Value] = []
+        for (_, values) in ys { allY += values }
+        let yCol = try column(allY, what: "the plotted values", arg: 0)
+        yUnit = yCol.unit
+        yDim = yCol.dim
+        var offset = 0
+        let logX = try flag(args, 2), logY = try flag(args, 3)
+        var dropped = 0, nonPositive = 0
+        for (name, values) in ys {
+            var pts: [(x: Double, y: Double)] = []
+            for i in 0..<values.count {
+                let px = x.values[i], py = yCol.values[offset + i]
+                if !px.isFinite || !py.isFinite { dropped += 1; continue }
+                if (logX && px <= 0) || (logY && py <= 0) { nonPositive += 1; continue }
+                pts.append((px, py))
+            }
+            offset += values.count
+            series.append(FigureData.Series(name: name, points: pts))
+        }
+        var p = FigureData.Plot(title: try title(args, 1),
+                                x: AxisLabel(name: xName, unit: x.unit, dimension: dimensionName(x.dim)),
+                                y: AxisLabel(name: ys.count == 1 ? ys[0].0 : "value", unit: yUnit, dimension: dimensionName(yDim)),
+                                series: series, logX: logX, logY: logY)
+        if dropped > 0 { p.notes.append("\(dropped) point\(dropped == 1 ? "" : "s") not finite, left out") }
+        if nonPositive > 0 { p.notes.append("\(nonPositive) point\(nonPositive == 1 ? "" : "s") ≤ 0 left out of the log axis") }
+        if series.allSatisfy({ $0.points.isEmpty }) { throw fail("nothing to plot: no point can be placed on these axes", arg: 0) }
+        let yFactor = yCol.factor, xFactor = x.factor
+        if let t = optional(args, 4) {
+            let tq = try target(t, dim: yDim, arg: 4, what: "target")
+            p.targets = tq.map { $0 / yFactor }
+        }
+        if let m = optional(args, 5) {
+            let mq = try target(m, dim: x.dim, arg: 5, what: "mark")
+            p.marks = mq.map { $0 / xFactor }
+        }
+        return p
+    }
+
+    func target(_ v: Value, dim: NapkinCore.Dimension, arg: Int, what: String) throws(NapkinError) -> [Double] {
+        var values: [Value] = []
+        if case .list(let items) = v { values = items } else { values = [v] }
+        var out: [Double] = []
+        for item in values {
+            guard case .quantity(let q) = item else { throw fail("\(what) must be a quantity", arg: arg) }
+            guard q.dim == dim else {
+                throw NapkinError(.dimension, "\(what) is \(interp.units.describe(q.dim)) but the axis is \(interp.units.describe(dim))", at: site.arg(arg))
+            }
+            out.append(q.value)
+        }
+        return out
+    }
+
+    /// Labelled quantities from a record, or from a table (first column labels, last column values).
+    func entries(_ v: Value, arg: Int) throws(NapkinError) -> (labels: [String], values: [Value]) {
+        switch v {
+        case .record(let r):
+            guard !r.keys.isEmpty else { throw fail("nothing to draw: the record is empty", arg: arg) }
+            return (r.keys, r.values)
+        case .table(let t):
+            guard !t.rows.isEmpty else { throw fail("nothing to draw: the table is empty", arg: arg) }
+            var labels: [String] = []
+            for row in t.rows { labels.append(try interp.describeInline(row[0])) }
+            return (labels, t.column(t.columns.count - 1))
+        default:
+            throw fail("expected a record like { a: 1 W, b: 2 W } or a table, got a \(v.typeName)", arg: arg)
+        }
+    }
+
+    func bars(_ args: [Value], total: Bool) throws(NapkinError) -> FigureData.Bars {
+        let (labels, values) = try entries(args[0], arg: 0)
+        let col = try column(values, what: "bar values", arg: 0)
+        for v in col.values where !v.isFinite { throw fail("a bar's value is not finite", arg: 0) }
+        return FigureData.Bars(title: try title(args, 1), unit: col.unit, dimension: dimensionName(col.dim),
+                               entries: zip(labels, col.values).map { Entry(label: $0, value: $1) }, total: total)
+    }
+
+    func gauge(_ args: [Value]) throws(NapkinError) -> FigureData.Gauge {
+        var values = [args[0], args[1], args[2]]
+        var bandLabels: [String] = []
+        if let b = optional(args, 3) {
+            guard case .record(let r) = b else { throw fail("bands must be a record of label: upper edge", arg: 3) }
+            bandLabels = r.keys
+            values += r.values
+        }
+        let col = try column(values, what: "the gauge's value, range and bands", arg: 0)
+        let (v, lo, hi) = (col.values[0], col.values[1], col.values[2])
+        guard lo < hi else { throw fail("the gauge's min must be below its max", arg: 1) }
+        guard v.isFinite else { throw fail("the gauge's value is not finite", arg: 0) }
+        var bands: [Entry] = []
+        for (label, edge) in zip(bandLabels, col.values.dropFirst(3)) { bands.append(Entry(label: label, value: edge)) }
+        for i in 1..<max(1, bands.count) where bands[i].value < bands[i - 1].value {
+            throw fail("band edges must increase", arg: 3)
+        }
+        return FigureData.Gauge(title: try title(args, 4), unit: col.unit, value: v, low: lo, high: hi, bands: bands)
+    }
+
+    func radar(_ args: [Value]) throws(NapkinError) -> FigureData.Radar {
+        let (labels, values) = try entries(args[0], arg: 0)
+        let col = try column(values, what: "radar values", arg: 0)
+        guard labels.count >= 3 else { throw fail("a radar needs at least three spokes", arg: 0) }
+        guard col.values.contains(where: { $0 > 0 && $0.isFinite }) else { throw fail("a radar's log scale needs positive values", arg: 0) }
+        return FigureData.Radar(title: try title(args, 1), unit: col.unit, dimension: dimensionName(col.dim),
+                                entries: zip(labels, col.values).map { Entry(label: $0, value: $1) })
+    }
+
+    func seesaw(_ args: [Value]) throws(NapkinError) -> FigureData.Seesaw {
+        func side(_ v: Value, _ i: Int, _ fallback: String) throws(NapkinError) -> (String, [String], [Value]) {
+            switch v {
+            case .quantity: return (fallback, [fallback], [v])
+            case .record(let r):
+                guard !r.keys.isEmpty else { throw fail("a seesaw side cannot be empty", arg: i) }
+                return (r.keys.count == 1 ? r.keys[0] : fallback, r.keys, r.values)
+            default: throw fail("a seesaw side is a quantity or a record of quantities", arg: i)
+            }
+        }
+        let (ln, ll, lv) = try side(args[0], 0, "left"), (rn, rl, rv) = try side(args[1], 1, "right")
+        let col = try column(lv + rv, what: "seesaw weights", arg: 0)
+        for v in col.values where !v.isFinite || v < 0 { throw fail("seesaw weights must be finite and not negative", arg: 0) }
+        let left = zip(ll, col.values.prefix(lv.count)).map { Entry(label: $0, value: $1) }
+        let right = zip(rl, col.values.suffix(rv.count)).map { Entry(label: $0, value: $1) }
+        return FigureData.Seesaw(title: try title(args, 2), unit: col.unit, left: left, right: right, leftName: ln, rightName: rn)
+    }
+}

@@ -1,0 +1,68 @@
+import Foundation
+
+/// The REPL's history on disk: one line per entry, appended after every line so a crash
+/// loses nothing, capped at `capacity` entries, blank and repeated lines skipped.
+public final class HistoryFile {
+    public static let capacity = 5000
+    public let path: String
+    public private(set) var entries: [String] = []
+    /// Lines in the file, which may run a little past `capacity` before it is rewritten.
+    var linesOnDisk = 0
+
+    /// `$NAPKIN_HISTORY`, else `$XDG_DATA_HOME/napkin/history`, else `~/.local/share/napkin/history`.
+    public static func defaultPath(environment env: [String: String] = ProcessInfo.processInfo.environment) -> String {
+        if let p = env["NAPKIN_HISTORY"], !p.isEmpty { return p }
+        if let d = env["XDG_DATA_HOME"], !d.isEmpty { return d + "/napkin/history" }
+        let home = env["HOME"].flatMap { $0.isEmpty ? nil : $0 } ?? NSHomeDirectory()
+        return home + "/.local/share/napkin/history"
+    }
+
+    public init(path: String) {
+        self.path = path
+        guard let data = FileManager.default.contents(atPath: path) else { return }
+        let lines = String(decoding: data, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: true).map(String.init)
+        linesOnDisk = lines.count
+        entries = Array(lines.suffix(HistoryFile.capacity))
+        if lines.count > HistoryFile.capacity { rewrite() }
+    }
+
+    /// Whether `line` would be recorded (not blank, not the same as the last entry).
+    public func accepts(_ line: String) -> Bool {
+        !line.trimmingCharacters(in: .whitespaces).isEmpty && line != entries.last && !line.contains("\n")
+    }
+
+    /// Records a line and appends it to the file at once. Returns false if it was skipped.
+    @discardableResult
+    public func add(_ line: String) -> Bool {
+        guard accepts(line) else { return false }
+        entries.append(line)
+        if entries.count > HistoryFile.capacity { entries.removeFirst(entries.count - HistoryFile.capacity) }
+        append(line)
+        // Let the file grow by a tenth before trimming it back, so appends stay cheap.
+        if linesOnDisk > HistoryFile.capacity + HistoryFile.capacity / 10 { rewrite() }
+        return true
+    }
+
+    func ensureDirectory() {
+        let dir = (path as NSString).deletingLastPathComponent
+        if !dir.isEmpty { try? FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true) }
+    }
+
+    func append(_ line: String) {
+        ensureDirectory()
+        let fd = open(path, O_WRONLY | O_APPEND | O_CREAT, 0o600)
+        guard fd >= 0 else { return }
+        defer { close(fd) }
+        let bytes = Array((line + "\n").utf8)
+        _ = bytes.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+        linesOnDisk += 1
+    }
+
+    func rewrite() {
+        ensureDirectory()
+        let text = entries.map { $0 + "\n" }.joined()
+        let tmp = path + ".tmp\(getpid())"
+        guard FileManager.default.createFile(atPath: tmp, contents: Data(text.utf8), attributes: [.posixPermissions: 0o600]) else { return }
+        if rename(tmp, path) == 0 { linesOnDisk = entries.count } else { unlink(tmp) }
+    }
+}

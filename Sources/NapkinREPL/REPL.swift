@@ -1,0 +1,555 @@
+import CEditLineShim
+import Foundation
+import NapkinCore
+
+/// The interactive session: reads lines (with libedit on a terminal), runs each one
+/// transactionally, prints results in colour, and answers `:commands`.
+public final class REPL {
+    public struct Options {
+        public var color: Bool
+        public var errorColor: Bool
+        public var version: String
+        /// The history file; nil keeps no history.
+        public var historyPath: String?
+        /// Use libedit (needs a terminal on stdin and stdout).
+        public var lineEditing: Bool
+        public var digits: Int?
+
+        public init(color: Bool, errorColor: Bool, version: String, historyPath: String?, lineEditing: Bool, digits: Int? = nil) {
+            self.color = color
+            self.errorColor = errorColor
+            self.version = version
+            self.historyPath = historyPath
+            self.lineEditing = lineEditing
+            self.digits = digits
+        }
+
+        /// The defaults for a process: colour and editing on a terminal, history only when stdin is one.
+        public static func forTerminal(noColor: Bool, version: String) -> Options {
+            let env = ProcessInfo.processInfo.environment
+            let stdinTTY = isatty(STDIN_FILENO) == 1, stdoutTTY = isatty(STDOUT_FILENO) == 1
+            let colorOff = noColor || !(env["NO_COLOR"] ?? "").isEmpty || env["TERM"] == "dumb"
+            return Options(color: !colorOff && stdoutTTY, errorColor: !colorOff && isatty(STDERR_FILENO) == 1,
+                           version: version,
+                           historyPath: stdinTTY ? HistoryFile.defaultPath() : nil,
+                           lineEditing: stdinTTY && stdoutTTY)
+        }
+    }
+
+    let options: Options
+    let makeSession: () throws(NapkinError) -> Session
+    public private(set) var session: Session
+    var editor: LineEditor?
+    var history: HistoryFile?
+    let style: Style
+    /// Source text of every successful definition, for :save.
+    var definitions: [String] = []
+    let last = LastValue()
+    var out = ""
+    var quit = false
+
+    public init(options: Options, makeSession: @escaping () throws(NapkinError) -> Session) throws(NapkinError) {
+        self.options = options
+        self.makeSession = makeSession
+        self.style = Style(enabled: options.color)
+        self.session = try makeSession()
+        configure(session)
+    }
+
+    // MARK: Session set-up
+
+    /// Hooks a session's output to the REPL and makes `ans` / `_` follow the last result.
+    func configure(_ s: Session) {
+        let interp = s.interpreter
+        let last = self.last
+        interp.register(Builtin(name: LastValue.builtinName, parameters: [], minArgs: 0, maxArgs: 0,
+                                doc: "the REPL's last result") { _, _, _ in last.value ?? .nothing })
+        if let digits = options.digits { interp.digits = digits }
+        interp.emit = { [unowned self] line in self.out += line + "\n" }
+        s.onResult = { [unowned self, unowned interp] v in
+            let text: String
+            do { text = try self.style.value(v, interp) } catch { text = (try? interp.describe(v)) ?? "?" }
+            self.out += text + "\n"
+            self.last.value = v
+            for name in ["ans", "_"] {
+                _ = try? interp.execute(self.last.bindingStatement(name))
+            }
+        }
+        napkin_install_sigint(interp.cancel.pointer)
+    }
+
+    // MARK: The loop
+
+    /// Runs until :quit or Ctrl-D; returns the exit code.
+    public func run() -> Int32 {
+        setupLocale()
+        if let path = options.historyPath { history = HistoryFile(path: path) }
+        if options.lineEditing {
+            editor = LineEditor(program: "napkin") { [unowned self] line in
+                Completer(session: self.session).complete(line)
+            }
+            for line in history?.entries ?? [] { editor?.addHistory(line) }
+        }
+        if options.lineEditing {
+            print(style.dim("napkin \(options.version) — units-aware napkin math. :help for help, Tab completes, Ctrl-D quits."))
+        }
+        var pending = ""
+        while !quit {
+            let prompt = pending.isEmpty ? style.prompt("napkin> ") : style.prompt("   ...  ")
+            let read = readLine(prompt: prompt)
+            let line: String
+            switch read {
+            case .eof:
+                if options.lineEditing || !pending.isEmpty { print() }
+                if !pending.isEmpty, !options.lineEditing { evaluate(pending, final: true) }
+                flush()
+                return 0
+            case .interrupted:
+                pending = ""
+                continue
+            case .line(let l):
+                line = l
+            }
+            if let h = history, h.accepts(line) {
+                h.add(line)
+            }
+            if let e = editor, !line.trimmingCharacters(in: .whitespaces).isEmpty { e.addHistory(line) }
+
+            let trimmed = line.trimmingCharacters(in: .whitespaces)
+            if pending.isEmpty {
+                if trimmed.isEmpty { continue }
+                if trimmed.hasPrefix(":") {
+                    command(trimmed)
+                    flush()
+                    continue
+                }
+            }
+            pending += (pending.isEmpty ? "" : "\n") + line
+            if evaluate(pending, final: trimmed.isEmpty) { pending = "" }
+        }
+        flush()
+        return 0
+    }
+
+    func readLine(prompt: String) -> LineRead {
+        if let editor { return editor.read(prompt: prompt) }
+        if options.lineEditing || isatty(STDOUT_FILENO) == 1 && isatty(STDIN_FILENO) == 1 {
+            print(prompt, terminator: "")
+            fflush(stdout)
+        }
+        guard let l = Swift.readLine(strippingNewline: true) else { return .eof }
+        return .line(l)
+    }
+
+    /// Runs `source` as one transaction. Returns false when it is unfinished and more lines
+    /// should be read (unless `final`, when the unfinished input is reported as an error).
+    @discardableResult
+    func evaluate(_ source: String, final: Bool, name: String = "<repl>") -> Bool {
+        session.interpreter.cancel.clear()
+        do {
+            try session.run(source, name: name, transactional: true)
+            flush()
+            recordDefinitions(source, name: name)
+            return true
+        } catch {
+            if error.phase == .parse, error.message.hasSuffix("found end of input"), !final {
+                out = ""
+                return false
+            }
+            report(error)
+            return true
+        }
+    }
+
+    func recordDefinitions(_ source: String, name: String) {
+        guard let stmts = try? Parser.parse(SourceFile(name: name, text: source), units: session.unitNames.copy()) else { return }
+        for s in stmts {
+            if case .expr = s.kind { continue }
+            if case .assert = s.kind { continue }
+            let text = s.span.text.trimmingCharacters(in: .whitespacesAndNewlines)
+            if !text.isEmpty { definitions.append(text) }
+        }
+    }
+
+    func report(_ e: NapkinError) {
+        flush()
+        var text = e.render(color: options.errorColor)
+        if e.phase == .cancelled {
+            text = "\n" + style.error("cancelled") + " — the session is as it was before this line.\n"
+        }
+        FileHandle.standardError.write(Data(text.utf8))
+    }
+
+    func say(_ s: String) { out += s + (s.hasSuffix("\n") ? "" : "\n") }
+
+    func fail(_ s: String) {
+        flush()
+        FileHandle.standardError.write(Data((style.error("error") + ": " + s + "\n").utf8))
+    }
+
+    func flush() {
+        guard !out.isEmpty else { return }
+        FileHandle.standardOutput.write(Data(out.utf8))
+        out = ""
+    }
+
+    func setupLocale() {
+        setlocale(LC_ALL, "")
+        if let cs = nl_langinfo(nl_item(CODESET)), String(cString: cs) != "UTF-8" {
+            setlocale(LC_CTYPE, "C.UTF-8")
+        }
+        setlocale(LC_NUMERIC, "C")  // numbers always print with a '.'
+    }
+
+    // MARK: Commands
+
+    func command(_ text: String) {
+        let body = text.dropFirst()
+        let name = String(body.prefix { !$0.isWhitespace })
+        let arg = body.dropFirst(name.count).trimmingCharacters(in: .whitespaces)
+        guard let c = Commands.find(name) else {
+            let known = Commands.all.map(\.name)
+            let hint = suggestions(for: name, among: known).first.map { " — did you mean :\($0)?" } ?? ""
+            fail("unknown command ':\(name)'\(hint) (:help lists them)")
+            return
+        }
+        switch c.name {
+        case "help": help(arg)
+        case "info": info(arg)
+        case "type": type(arg)
+        case "list": list(arg)
+        case "units": conformableUnits(arg)
+        case "knobs": knobs()
+        case "digits": digits(arg)
+        case "load": load(arg)
+        case "save": save(arg)
+        case "reset": reset()
+        case "quit": quit = true
+        default: break
+        }
+    }
+
+    func help(_ topic: String) {
+        switch topic {
+        case "":
+            say("""
+            Type napkin: \(style.code("1 TB / 10 Gbit/s")), \(style.code("let x = 3 W * 2 h")), \(style.code("fn f(a) = a * 2")), \(style.code("knob k = 1 in 0...10 \"what\"")).
+            Convert with ->. ans (or _) is the last result. An unfinished line continues on a '...' prompt.
+
+            Commands:
+            """)
+            let width = Commands.all.map { $0.shortUsage.count }.max() ?? 10
+            for c in Commands.all { say("  " + style.code(c.shortUsage.padding(toLength: width, withPad: " ", startingAt: 0)) + "  " + firstSentence(c.help)) }
+            say("\nMore: :help keys, :help language, :help units, :help knobs, :help sweep, :help COMMAND, :info NAME")
+        case "keys": say(Commands.keys)
+        case "commands": for c in Commands.all { say(style.code(c.usage) + "\n    " + c.help) }
+        case "language": say(Commands.language)
+        case "units": say(Commands.unitsHelp)
+        case "knobs": say(Commands.knobsHelp)
+        case "sweep": say(Commands.sweepHelp)
+        default:
+            let t = topic.hasPrefix(":") ? String(topic.dropFirst()) : topic
+            if let c = Commands.find(t) {
+                var aliases = ""
+                if !c.aliases.isEmpty { aliases = " (also " + c.aliases.map { ":" + $0 }.joined(separator: ", ") + ")" }
+                say(style.code(c.usage) + aliases + "\n    " + c.help)
+            } else {
+                info(topic)
+            }
+        }
+    }
+
+    func firstSentence(_ s: String) -> String {
+        if let r = s.range(of: ". ") { return String(s[..<r.lowerBound]) + "." }
+        return s
+    }
+
+    /// Evaluates `source` without changing the session or printing anything.
+    func peek(_ source: String) throws(NapkinError) -> Value? {
+        let interp = session.interpreter
+        let snapshot = interp.snapshot()
+        defer { interp.restore(snapshot) }
+        interp.cancel.clear()
+        let stmts = try session.parse(source, name: "<repl>")
+        var result: Value?
+        for s in stmts { result = try interp.execute(s) }
+        return result
+    }
+
+    func type(_ expr: String) {
+        guard !expr.isEmpty else { return fail("usage: :type EXPR") }
+        do {
+            guard let v = try peek(expr) else { return say("nothing") }
+            if case .quantity(let q) = v {
+                let u = session.interpreter.units
+                say(q.dim.isNone ? "a plain number" : style.dimension(u.describe(q.dim)))
+            } else {
+                say(v.typeName)
+            }
+        } catch {
+            report(error)
+        }
+    }
+
+    func info(_ name: String) {
+        guard !name.isEmpty else { return fail("usage: :info NAME") }
+        let interp = session.interpreter
+        let units = interp.units
+        var found = false
+        if let g = interp.globals[name] {
+            found = true
+            let kind: String
+            switch g.kind {
+            case .knob: kind = "knob"
+            case .function: kind = "function"
+            case .value: kind = g.value.typeName
+            }
+            var where_ = ""
+            if let span = g.definition, let file = span.file, file.name != "<repl>" {
+                where_ = " (defined in \(file.name):\(file.location(of: span.start).line))"
+            }
+            say(style.bold(name) + " — " + kind + style.dim(where_))
+            var citation: String?
+            if case .record(let r) = g.value, case .string(let src)? = r["source"] { citation = src }
+            if let def = g.definition?.text, !def.isEmpty {
+                // A long record literal is shown by its value below (with computed fields).
+                let lines = def.split(separator: "\n").count
+                if lines <= 3 || !(g.value.typeName == "record") {
+                    say("  " + style.code(def.replacingOccurrences(of: "\n", with: "\n  ")))
+                }
+            }
+            if case .quantity(let q) = g.value {
+                say("  value:     " + ((try? style.value(g.value, interp)) ?? ""))
+                say("  dimension: " + (q.dim.isNone ? "a plain number" : units.describe(q.dim)))
+            } else if case .function(let f) = g.value {
+                say("  signature: " + f.signature)
+            } else if case .record(let r) = g.value {
+                say("  fields:    " + r.keys.joined(separator: ", "))
+                say("  value:")
+                for (k, v) in zip(r.keys, r.values) where !(k == "source" && citation != nil) {
+                    var text = (try? interp.describeInline(v)) ?? "?"
+                    if case .string = v { text = "\"" + text + "\"" }
+                    say("    \(k): " + text)
+                }
+            } else if let text = try? interp.describe(g.value) {
+                say("  value:     " + text)
+            }
+            if let k = g.knob {
+                let f = interp.formatter
+                say("  range:     \(f.valueAndUnit(k.low))...\(f.valueAndUnit(k.high))")
+                if let d = k.doc, d != g.doc { say("  about:     " + d) }
+            }
+            if let citation {
+                if let doc = g.doc { say("  about:     " + doc) }
+                say("  source:    " + citation)
+            } else if let doc = g.doc {
+                say("  source:    " + doc)
+            }
+        } else if interp.builtinNames.contains(name), !name.hasPrefix("__") {
+            found = true
+            if case .function(let f)? = try? peek(name) {
+                say(style.bold(name) + " — builtin function")
+                say("  signature: " + f.signature)
+                if case .builtin(let b) = f.body, !b.doc.isEmpty { say("  " + b.doc) }
+            }
+        }
+        if let u = units.unit(name) {
+            found = true
+            let q = Quantity(u.factor, u.dim)
+            let f = interp.formatter
+            say(style.bold(name) + " — unit of " + (u.dim.isNone ? "a plain number" : units.describe(u.dim)))
+            say("  factor:    \(formatNumber(u.factor, digits: 10)) \(units.baseUnits(of: u.dim))" +
+                (f.valueAndUnit(q) != "\(formatNumber(u.factor, digits: interp.digits)) \(units.baseUnits(of: u.dim))" ? "  (= \(f.valueAndUnit(q)))" : ""))
+            if !u.aliases.isEmpty { say("  also:      " + u.aliases.joined(separator: ", ")) }
+            if let doc = u.doc { say("  about:     " + doc) }
+        }
+        if let d = units.dimensionsByName[name] {
+            found = true
+            say(style.bold(name) + " — dimension, in base units " + units.baseUnits(of: d))
+            let list = primaryUnits().filter { $0.dim == d }.map { $0.name }
+            if !list.isEmpty { say("  units:     " + list.joined(separator: ", ")) }
+        }
+        if !found, Keyword(rawValue: name) != nil {
+            found = true
+            say(style.bold(name) + " — a keyword (:help language)")
+        }
+        if !found {
+            var candidates = Array(interp.globals.keys) + interp.builtinNames + units.unitOrder
+            candidates += Array(units.dimensionsByName.keys)
+            let hint = suggestions(for: name, among: candidates.filter { !$0.hasPrefix("__") }).map { "'\($0)'" }
+            fail("nothing is called '\(name)'" + (hint.isEmpty ? "" : " — did you mean \(hint.joined(separator: ", "))?"))
+        }
+    }
+
+    /// Units as declared (without the prefixed forms like kJ), aliases folded into their primary name.
+    func primaryUnits() -> [(name: String, aliases: [String], dim: NapkinCore.Dimension, factor: Double)] {
+        let units = session.interpreter.units
+        var seen = Set<String>()
+        var result: [(String, [String], NapkinCore.Dimension, Double)] = []
+        let families = units.prefixFamilies.values.flatMap { $0 }
+        for n in units.unitOrder where !seen.contains(n) {
+            guard let u = units.unit(n) else { continue }
+            seen.insert(n)
+            seen.formUnion(u.aliases)
+            let prefixed = families.contains { p, f in
+                guard n.hasPrefix(p), n.count > p.count, let base = units.unit(String(n.dropFirst(p.count))) else { return false }
+                return base.dim == u.dim && abs(base.factor * f - u.factor) <= 1e-9 * abs(u.factor)
+            }
+            if prefixed { continue }
+            result.append((n, u.aliases, u.dim, u.factor))
+        }
+        return result
+    }
+
+    func list(_ category: String) {
+        let interp = session.interpreter
+        let units = interp.units
+        let globals = interp.globalOrder.filter { !$0.hasPrefix("__") }.compactMap { n in interp.globals[n].map { (n, $0) } }
+        switch category {
+        case "units", "u":
+            var byDim: [(NapkinCore.Dimension, [String])] = []
+            for u in primaryUnits() {
+                let label = u.aliases.isEmpty ? u.name : "\(u.name) (\(u.aliases.joined(separator: ", ")))"
+                if let i = byDim.firstIndex(where: { $0.0 == u.dim }) { byDim[i].1.append(label) } else { byDim.append((u.dim, [label])) }
+            }
+            for (d, names) in byDim {
+                let dn = d.isNone ? "plain number" : units.name(of: d)
+                say(style.dimension(dn) + ": " + names.joined(separator: ", "))
+            }
+            let fams = units.prefixFamilies.keys.sorted().map { k in "\(k): " + (units.prefixFamilies[k] ?? []).map(\.0).joined(separator: " ") }
+            if !fams.isEmpty { say(style.dim("prefixes — " + fams.joined(separator: "; "))) }
+        case "functions", "f", "fn":
+            for (_, g) in globals where g.kind == .function {
+                if case .function(let f) = g.value { say("  " + style.code(f.signature) + (g.doc.map { style.dim("  — " + $0) } ?? "")) }
+            }
+            let builtins = interp.builtinNames.filter { !$0.hasPrefix("__") }.sorted()
+            say(style.dim("builtins: ") + builtins.joined(separator: ", "))
+        case "knobs", "k": knobs()
+        case "records", "r":
+            for (n, g) in globals {
+                if case .record(let r) = g.value { say("  " + style.bold(n) + style.dim("  { " + r.keys.joined(separator: ", ") + " }")) }
+            }
+        case "dimensions", "d":
+            let names = units.dimensionsByName.sorted { a, b in
+                let ia = units.baseNames.firstIndex(of: a.key), ib = units.baseNames.firstIndex(of: b.key)
+                if (ia != nil) != (ib != nil) { return ia != nil }
+                if let ia, let ib { return ia < ib }
+                return a.key < b.key
+            }
+            for (n, d) in names {
+                let base = units.baseNames.contains(n)
+                say("  " + style.dimension(n.padding(toLength: 22, withPad: " ", startingAt: 0)) + (base ? style.dim("base (\(units.baseUnits(of: d)))") : units.baseUnits(of: d)))
+            }
+        case "":
+            let count = { (k: Global.Kind) in globals.filter { $0.1.kind == k }.count }
+            let records = globals.filter { if case .record = $0.1.value { return true } else { return false } }.count
+            say("\(primaryUnits().count) units, \(units.dimensionsByName.count) dimensions, \(count(.function)) functions, \(count(.knob)) knobs, \(records) records, \(count(.value)) values.")
+            say(style.dim(":list units | functions | knobs | records | dimensions"))
+            let mine = globals.filter { $0.1.definition?.file?.name == "<repl>" && $0.0 != "ans" && $0.0 != "_" }
+            if !mine.isEmpty { say("yours: " + mine.map(\.0).joined(separator: ", ")) }
+        default:
+            fail("unknown list '\(category)': try " + Commands.listCategories.joined(separator: ", "))
+        }
+    }
+
+    func conformableUnits(_ expr: String) {
+        guard !expr.isEmpty else { return fail("usage: :units EXPR (for example :units 1 kWh)") }
+        do {
+            guard case .quantity(let q)? = try peek(expr) else { return fail("':units' needs a quantity") }
+            let units = session.interpreter.units
+            let matches = primaryUnits().filter { $0.dim == q.dim }
+            say(style.dimension(q.dim.isNone ? "a plain number" : units.describe(q.dim)) + " — \(matches.count) unit\(matches.count == 1 ? "" : "s"):")
+            let digits = session.interpreter.digits
+            let width = min(14, (matches.map { $0.name.count }.max() ?? 1))
+            for u in matches {
+                let value = formatNumber(q.value / u.factor, digits: digits)
+                say("  " + style.unit(u.name.padding(toLength: width, withPad: " ", startingAt: 0)) + "  " + value +
+                    (u.aliases.isEmpty ? "" : style.dim("   (" + u.aliases.joined(separator: ", ") + ")")))
+            }
+            if matches.isEmpty { say("  (no named unit; in base units: \(units.baseUnits(of: q.dim)))") }
+        } catch {
+            report(error)
+        }
+    }
+
+    func knobs() {
+        let interp = session.interpreter
+        let f = interp.formatter
+        let list = interp.globalOrder.compactMap { n in interp.globals[n].flatMap { $0.kind == .knob ? (n, $0) : nil } }
+        if list.isEmpty { return say("no knobs yet: knob eta = 1 in 1...10 \"what it means\"") }
+        let width = list.map(\.0.count).max() ?? 1
+        let values = list.map { (_, g) -> String in
+            if case .quantity(let q) = g.value { return f.valueAndUnit(q) } else { return "" }
+        }
+        let valueWidth = values.map(\.count).max() ?? 1
+        for ((n, g), value) in zip(list, values) {
+            guard let k = g.knob else { continue }
+            var line = "  " + style.bold(n.padding(toLength: width, withPad: " ", startingAt: 0)) + " = "
+                + style.number(value.padding(toLength: valueWidth, withPad: " ", startingAt: 0))
+            line += style.dim("   in \(f.valueAndUnit(k.low))...\(f.valueAndUnit(k.high))")
+            if let d = k.doc ?? g.doc { line += "   \"\(d)\"" }
+            say(line)
+        }
+    }
+
+    func digits(_ arg: String) {
+        if arg.isEmpty { return say("digits: \(session.interpreter.digits)") }
+        guard let n = Int(arg), (1...17).contains(n) else { return fail(":digits takes a whole number from 1 to 17") }
+        session.interpreter.digits = n
+        say("results now show \(n) significant digit\(n == 1 ? "" : "s")")
+    }
+
+    func load(_ arg: String) {
+        guard !arg.isEmpty else { return fail("usage: :load FILE") }
+        let path = (arg as NSString).expandingTildeInPath
+        var isDir: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDir), !isDir.boolValue,
+              let data = FileManager.default.contents(atPath: path) else {
+            return fail("cannot read '\(arg)': " + (FileManager.default.fileExists(atPath: path) ? "it is a directory or unreadable" : "no such file"))
+        }
+        guard let text = String(data: data, encoding: .utf8) else { return fail("'\(arg)' is not UTF-8 text") }
+        let before = Set(session.interpreter.globals.keys)
+        evaluate(text, final: true, name: arg)
+        let added = session.interpreter.globals.keys.filter { !before.contains($0) && !$0.hasPrefix("__") }
+        if !added.isEmpty { say(style.dim("loaded \(arg): " + added.sorted().joined(separator: ", "))) }
+    }
+
+    func save(_ arg: String) {
+        guard !arg.isEmpty else { return fail("usage: :save FILE") }
+        let path = (arg as NSString).expandingTildeInPath
+        var text = "# napkin session saved with :save — run it with: napkin \(arg)\n\n"
+        text += definitions.joined(separator: "\n") + (definitions.isEmpty ? "" : "\n")
+        do {
+            try text.write(toFile: path, atomically: true, encoding: .utf8)
+            say("saved \(definitions.count) definition\(definitions.count == 1 ? "" : "s") to \(arg)")
+        } catch {
+            fail("cannot write '\(arg)': \(error.localizedDescription)")
+        }
+    }
+
+    func reset() {
+        do {
+            let fresh = try makeSession()
+            configure(fresh)  // installs the new cancel flag before the old one goes away
+            session = fresh
+            definitions = []
+            last.value = nil
+            say("session reset: only the library is defined")
+        } catch {
+            report(error)
+        }
+    }
+}
+
+/// The last result, for `ans` and `_`.
+final class LastValue: @unchecked Sendable {
+    static let builtinName = "__repl_last_result"
+    var value: Value?
+    let file = SourceFile(name: "<repl:ans>", text: "the last result")
+
+    func bindingStatement(_ name: String) -> Stmt {
+        let span = Span(0, file.text.utf8.count, file: file)
+        let call = Expr(.call(Expr(.name(LastValue.builtinName), span), []), span)
+        return Stmt(.let(name: name, nameSpan: span, value: call, doc: nil), span)
+    }
+}

@@ -1,0 +1,166 @@
+import Foundation
+#if canImport(FoundationXML)
+import FoundationXML
+#endif
+import NapkinCore
+import NapkinInstruments
+import NapkinLibrary
+import Testing
+
+/// Golden files for every instrument: terminal text (colour, plain, ASCII) and SVG.
+/// Regenerate after an intended change with:
+///     NAPKIN_UPDATE_GOLDEN=1 swift test --filter InstrumentsTests
+/// then read the diff (`git diff Tests/InstrumentsTests/Golden`) before committing it.
+enum Golden {
+    static let folder = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Golden")
+    static let updating = ProcessInfo.processInfo.environment["NAPKIN_UPDATE_GOLDEN"] == "1"
+
+    static func check(_ name: String, _ actual: String, sourceLocation: SourceLocation = #_sourceLocation) throws {
+        let url = folder.appendingPathComponent(name)
+        if updating {
+            try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+            try actual.write(to: url, atomically: true, encoding: .utf8)
+            return
+        }
+        guard let expected = try? String(contentsOf: url, encoding: .utf8) else {
+            Issue.record("missing golden file \(name); run NAPKIN_UPDATE_GOLDEN=1 swift test --filter InstrumentsTests", sourceLocation: sourceLocation)
+            return
+        }
+        if expected != actual {
+            let e = expected.split(separator: "\n", omittingEmptySubsequences: false)
+            let a = actual.split(separator: "\n", omittingEmptySubsequences: false)
+            let line = Array(zip(e, a)).firstIndex { $0 != $1 } ?? min(e.count, a.count)
+            Issue.record("\(name) differs from its golden file at line \(line + 1):\n  golden: \(line < e.count ? String(e[line]) : "<end>")\n  actual: \(line < a.count ? String(a[line]) : "<end>")",
+                         sourceLocation: sourceLocation)
+        }
+    }
+}
+
+/// Evaluates napkin source with the instruments installed and returns its last figure.
+func figure(_ source: String) throws -> Figure {
+    var result: Value?
+    var failure: NapkinError?
+    Session.onLargeStack {
+        do {
+            let session = try Prelude.makeSession()
+            Instruments.install(into: session.interpreter, style: RenderStyle(width: 72))
+            session.onResult = { result = $0 }
+            try session.run(source, name: "<golden>")
+        } catch let e as NapkinError {
+            failure = e
+        } catch {}
+    }
+    if let failure { throw failure }
+    guard case .figure(let f)? = result else { throw NapkinError(.runtime, "no figure") }
+    return f
+}
+
+/// What a napkin program reports when drawing fails.
+func drawingError(_ source: String) -> NapkinError? {
+    do {
+        _ = try figure(source)
+        return nil
+    } catch let e as NapkinError {
+        return e
+    } catch {
+        return nil
+    }
+}
+
+@Suite("Instruments: golden files")
+struct GoldenTests {
+    static let figures: [(name: String, source: String)] = [
+        ("plot", """
+        knob efficiency = 1 in 1...10 "hardware efficiency factor"
+        fn fleet(eff = efficiency, jevons = 0) = 100 MWh * eff ^ (jevons - 1)
+        let s = sweep efficiency 1...10 step 0.25 < fleet(jevons: 1.4), fleet(jevons: 0.5) >
+        plot(s, title: "Jevons: fleet energy vs efficiency", target: 150 MWh)
+        """),
+        ("plot_log", """
+        let s = sweep intensity [0.1, 0.3, 1, 3, 10, 30, 100, 300, 1000] < min(989 TFLOPS, intensity * 1 FLOP/B * 3.35 TB/s) >
+        plot(s, title: "Roofline", log_x: true, log_y: true, mark: 295)
+        """),
+        ("plot_single_point", "plot(sweep x 3...3 < x * 1 W >)"),
+        ("bars", "bars { h100: 989 TFLOPS, a100: 312 TFLOPS, v100: 125 TFLOPS, orin: 43 TFLOPS }"),
+        ("bars_negative", "bars({ saved: -3 kWh, spent: 5 kWh }, title: \"net energy\")"),
+        ("waterfall", "waterfall({ embodied: 12 tCO2e, grid_energy: 20 tCO2e, cooling: 5 tCO2e }, title: \"Lifecycle carbon\")"),
+        ("gauge", """
+        gauge(412 gCO2e/kWh, 0 gCO2e/kWh, 800 gCO2e/kWh, { low: 200 gCO2e/kWh, medium: 450 gCO2e/kWh, high: 800 gCO2e/kWh }, title: "Carbon intensity")
+        """),
+        ("radar", "radar({ mac: 0.2 pJ, sram: 5 pJ, dram: 640 pJ, network: 10000 pJ }, title: \"Energy per operation\")"),
+        ("seesaw", "seesaw({ tco: 1.2e6 USD }, { carbon_cost: 4e5 USD }, title: \"TCO vs carbon\")"),
+    ]
+
+    @Test("terminal text and SVG match their golden files", arguments: figures.map(\.name))
+    func golden(_ name: String) throws {
+        let source = Self.figures.first { $0.name == name }!.source
+        let f = try figure(source)
+        try Golden.check("\(name).color.txt", try Instruments.renderText(f, style: RenderStyle(width: 72, color: true, unicode: true)) + "\n")
+        try Golden.check("\(name).txt", try Instruments.renderText(f, style: RenderStyle(width: 72, color: false, unicode: true)) + "\n")
+        try Golden.check("\(name).ascii.txt", try Instruments.renderText(f, style: RenderStyle(width: 72, color: false, unicode: false)) + "\n")
+        try Golden.check("\(name).svg", try Instruments.renderSVG(f))
+    }
+
+    @Test("every SVG parses as XML and has a title", arguments: figures.map(\.name))
+    func svgIsXML(_ name: String) throws {
+        let f = try figure(Self.figures.first { $0.name == name }!.source)
+        let svg = try Instruments.renderSVG(f)
+        let parser = XMLParser(data: svg.data(using: .utf8)!)
+        #expect(parser.parse(), "\(name).svg is not well-formed XML: \(String(describing: parser.parserError))")
+        #expect(svg.contains("<title>"))
+    }
+
+    @Test("plain and ASCII output have no escape codes; ASCII has nothing beyond ASCII", arguments: figures.map(\.name))
+    func plainStyles(_ name: String) throws {
+        let f = try figure(Self.figures.first { $0.name == name }!.source)
+        let plain = try Instruments.renderText(f, style: RenderStyle(width: 72, color: false, unicode: true))
+        #expect(!plain.contains("\u{1B}"))
+        let ascii = try Instruments.renderText(f, style: RenderStyle(width: 72, color: false, unicode: false))
+        let firstNonASCII = ascii.unicodeScalars.first { !$0.isASCII }
+        #expect(firstNonASCII == nil, "\(name) ASCII output has \(firstNonASCII.map { String($0) } ?? "")")
+    }
+
+    @Test("figures fit the terminal width", arguments: [40, 72, 120])
+    func widths(_ width: Int) throws {
+        for (name, source) in Self.figures {
+            let text = try Instruments.renderText(try figure(source), style: RenderStyle(width: width, color: false, unicode: true))
+            for line in text.split(separator: "\n") {
+                #expect(line.unicodeScalars.count <= width, "\(name) at width \(width): \(line.unicodeScalars.count) cells: \(line)")
+            }
+        }
+    }
+}
+
+@Suite("Instruments: bad input")
+struct BadInputTests {
+    @Test("an empty table or list is a clear error")
+    func empty() {
+        #expect(drawingError("plot(sweep x 1...0 < x >)")?.message == "nothing to plot: the table is empty")
+        #expect(drawingError("plot([])")?.message == "nothing to plot: the list is empty")
+        #expect(drawingError("bars {}")?.message == "nothing to draw: the record is empty")
+    }
+
+    @Test("mismatched units in one chart name both dimensions")
+    func mismatched() {
+        let e = drawingError("bars { a: 1 W, b: 2 J }")
+        #expect(e?.phase == .dimension)
+        #expect(e?.message.contains("mismatched units in one chart") == true)
+        #expect(drawingError("plot(sweep x 1...3 < x * 1 W, x * 1 J >)")?.phase == .dimension)
+    }
+
+    @Test("negative values on a log axis are left out with a note")
+    func logAxis() throws {
+        let f = try figure("plot(sweep x -2...3 < x * 1 W >, log_y: true)")
+        let text = try Instruments.renderText(f, style: RenderStyle(width: 60))
+        #expect(text.contains("points ≤ 0 left out of the log axis"))
+        #expect(drawingError("plot(sweep x -2...0 < x * 1 W >, log_y: true)")?.message.contains("no point can be placed") == true)
+    }
+
+    @Test("gauge, radar and seesaw reject what they cannot draw")
+    func others() {
+        #expect(drawingError("gauge(1 W, 5 W, 2 W)")?.message == "the gauge's min must be below its max")
+        #expect(drawingError("radar({ a: 1 J, b: 2 J })")?.message == "a radar needs at least three spokes")
+        #expect(drawingError("seesaw(1 W, 1 J)")?.phase == .dimension)
+        #expect(drawingError("plot(3)")?.message.contains("plot needs a sweep table or a list") == true)
+    }
+}
