@@ -30,6 +30,31 @@ struct DimensionTests {
         #expect(length.root(2) == nil)
         #expect(length.power(101) == nil)
     }
+
+    @Test("packed byte arithmetic agrees with lane-by-lane arithmetic, and rejects exponents past ±60")
+    func packedArithmetic() {
+        var rng = SystemRandomNumberGenerator()
+        for _ in 0..<2000 {
+            var a = SIMD16<Int8>.zero, b = SIMD16<Int8>.zero
+            for i in 0..<16 {
+                a[i] = Int8.random(in: -60...60, using: &rng)
+                b[i] = Int8.random(in: -60...60, using: &rng)
+            }
+            let sum = (0..<16).map { Int(a[$0]) + Int(b[$0]) }, diff = (0..<16).map { Int(a[$0]) - Int(b[$0]) }
+            let x = Dimension(exponents: a), y = Dimension(exponents: b)
+            if sum.allSatisfy({ abs($0) <= 60 }) {
+                #expect(x.times(y).map { d in (0..<16).map { i in Int(d.exponents[i]) } } == sum)
+            } else {
+                #expect(x.times(y) == nil)
+            }
+            if diff.allSatisfy({ abs($0) <= 60 }) {
+                #expect(x.over(y).map { d in (0..<16).map { i in Int(d.exponents[i]) } } == diff)
+            } else {
+                #expect(x.over(y) == nil)
+            }
+        }
+        #expect(Dimension.none.isNone && !Dimension.base(15).isNone)
+    }
 }
 
 @Suite("Error rendering")

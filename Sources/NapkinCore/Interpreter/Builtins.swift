@@ -216,6 +216,34 @@ enum Builtins {
             }
             return .list(out)
         },
+        Builtin(name: "record", parameters: ["keys", "values"], minArgs: 2, maxArgs: 2, doc: "a record from a list of field names and a list of values") { (interp: Interpreter, args: [Value], site: CallSite) throws(NapkinError) -> Value in
+            let keys = try list(args[0], site, "record"), values = try list(args[1], CallSite(span: site.span, argSpans: [site.arg(1)]), "record")
+            guard keys.count == values.count else {
+                throw NapkinError(.runtime, "record needs as many values as keys (\(keys.count) keys, \(values.count) values)", at: site.span)
+            }
+            var names: [String] = []
+            for k in keys {
+                guard case .string(let n) = k else { throw NapkinError(.runtime, "record's keys must be strings, found a \(k.typeName)", at: site.arg(0)) }
+                guard !names.contains(n) else { throw NapkinError(.runtime, "key '\(n)' appears twice", at: site.arg(0)) }
+                names.append(n)
+            }
+            return .record(Record(keys: names, values: values))
+        },
+        Builtin(name: "table", parameters: ["columns"], minArgs: 1, maxArgs: 1, doc: "a table from a record of equal-length lists; the first field is the x column") { (interp: Interpreter, args: [Value], site: CallSite) throws(NapkinError) -> Value in
+            guard case .record(let r) = args[0], !r.keys.isEmpty else {
+                throw NapkinError(.runtime, "table needs a record of lists, like { x: [1, 2], y: [3 W, 4 W] }", at: site.arg(0))
+            }
+            var columns: [[Value]] = []
+            for (k, v) in zip(r.keys, r.values) {
+                guard case .list(let items) = v else { throw NapkinError(.runtime, "table column '\(k)' must be a list, got a \(v.typeName)", at: site.arg(0)) }
+                if let first = columns.first, first.count != items.count {
+                    throw NapkinError(.runtime, "table columns differ in length: '\(r.keys[0])' has \(first.count), '\(k)' has \(items.count)", at: site.arg(0))
+                }
+                columns.append(items)
+            }
+            let rows = (0..<columns[0].count).map { i in columns.map { $0[i] } }
+            return .table(Table(columns: r.keys, rows: rows))
+        },
         Builtin(name: "type", parameters: ["value"], minArgs: 1, maxArgs: 1, doc: "the kind of a value: number, quantity, boolean, string, list, record, function, table, figure") { (interp: Interpreter, args: [Value], site: CallSite) throws(NapkinError) -> Value in
             .string(args[0].typeName)
         },

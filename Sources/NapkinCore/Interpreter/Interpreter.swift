@@ -17,6 +17,15 @@ public final class Interpreter {
     var callDepth = 0
     var steps = 0
     var unitCache: [String: (factor: Double, dim: Dimension)] = [:]
+    /// Unique for the life of the process, so caches in a shared syntax tree know their owner.
+    let instanceID: UInt64 = Interpreter.nextInstanceID()
+    private static let idLock = NSLock()
+    nonisolated(unsafe) private static var lastID: UInt64 = 0
+    static func nextInstanceID() -> UInt64 {
+        idLock.lock(); defer { idLock.unlock() }
+        lastID += 1
+        return lastID
+    }
 
     public init(units: UnitRegistry = UnitRegistry()) {
         self.units = units
@@ -36,14 +45,29 @@ public final class Interpreter {
     /// A copy of the mutable state, so a failed REPL line can be undone.
     public struct Snapshot {
         let globals: [String: Global]
+        let values: [(GlobalCell, Value)]
         let order: [String]
         let units: UnitRegistry
         let digits: Int
     }
 
-    public func snapshot() -> Snapshot { Snapshot(globals: globals, order: globalOrder, units: units.copy(), digits: digits) }
+    /// Cells of names that a restore removed; a later definition of the same name reuses its cell.
+    var retiredCells: [String: GlobalCell] = [:]
+
+    public func snapshot() -> Snapshot {
+        Snapshot(globals: globals, values: globals.values.map { ($0.cell, $0.cell.value) }, order: globalOrder,
+                 units: units.copy(), digits: digits)
+    }
 
     public func restore(_ s: Snapshot) {
+        for (name, g) in globals where s.globals[name] == nil {
+            g.cell.defined = false
+            retiredCells[name] = g.cell
+        }
+        for (cell, value) in s.values {
+            cell.value = value
+            cell.defined = true
+        }
         globals = s.globals
         globalOrder = s.order
         units = s.units
@@ -51,8 +75,20 @@ public final class Interpreter {
         unitCache = [:]
     }
 
+    /// Binds a global, keeping the name's cell so compiled references stay valid.
     func setGlobal(_ name: String, _ g: Global) {
-        if globals[name] == nil { globalOrder.append(name) }
+        var g = g
+        if let old = globals[name] {
+            old.cell.value = g.value
+            g = Global(cell: old.cell, kind: g.kind, knob: g.knob, definition: g.definition, doc: g.doc)
+        } else {
+            globalOrder.append(name)
+            if let cell = retiredCells.removeValue(forKey: name) {
+                cell.value = g.value
+                cell.defined = true
+                g = Global(cell: cell, kind: g.kind, knob: g.knob, definition: g.definition, doc: g.doc)
+            }
+        }
         globals[name] = g
     }
 
@@ -212,9 +248,12 @@ public final class Interpreter {
         case .number(let v):
             return .quantity(Quantity(v))
         case .quantity(let v, let u):
+            if let cached = e.cachedValue { return cached }
             let r = try resolveUnit(u)
             let display = units.displayUnit(u.text, factor: r.factor, dim: r.dim)
-            return .quantity(Quantity(v * r.factor, r.dim, unit: display))
+            let value = Value.quantity(Quantity(v * r.factor, r.dim, unit: display))
+            e.cachedValue = value
+            return value
         case .string(let parts):
             var s = ""
             for p in parts {
@@ -227,7 +266,7 @@ public final class Interpreter {
         case .bool(let b):
             return .bool(b)
         case .name(let n):
-            return try lookup(n, scope, e.span)
+            return try lookup(n, scope, e.span, node: e)
         case .unary(let op, let x):
             let v = try eval(x, scope)
             if op == "not" {
@@ -251,7 +290,7 @@ public final class Interpreter {
         case .convert(let x, let u, let opSpan):
             return try convert(try eval(x, scope), u, opSpan: opSpan, valueSpan: x.span)
         case .call(let callee, let args):
-            return try call(callee, args, scope, e.span)
+            return try call(callee, args, scope, e.span, callNode: e)
         case .field(let x, let name, let nameSpan):
             return try field(try eval(x, scope), name, nameSpan)
         case .index(let x, let i):
@@ -323,9 +362,14 @@ public final class Interpreter {
 
     // MARK: Names
 
-    func lookup(_ n: String, _ scope: Scope?, _ span: Span) throws(NapkinError) -> Value {
+    func lookup(_ n: String, _ scope: Scope?, _ span: Span, node: Expr? = nil) throws(NapkinError) -> Value {
         if let scope, let v = scope.lookup(n) { return v }
-        if let g = globals[n] { return g.value }
+        if let node, let cell = node.cachedCell, cell.defined, node.cachedCellOwner == instanceID { return cell.value }
+        if let g = globals[n] {
+            node?.cachedCell = g.cell
+            node?.cachedCellOwner = instanceID
+            return g.value
+        }
         if let b = builtins[n] { return .function(b) }
         if let u = units.unit(n) {
             return .quantity(Quantity(u.factor, u.dim, unit: units.displayUnit(n, factor: u.factor, dim: u.dim)))
@@ -447,8 +491,8 @@ public final class Interpreter {
         // A plain 0 fits every dimension: `x > 0`, `total + 0` and `max(0, x)` just work.
         var x = x, y = y
         if x.dim != y.dim, op != .mul, op != .div, op != .pow {
-            if x.value == 0 && x.dim.isNone && x.unit == nil { x.dim = y.dim }
-            else if y.value == 0 && y.dim.isNone && y.unit == nil { y.dim = x.dim }
+            if x.value == 0 && x.isPlain { x.dim = y.dim }
+            else if y.value == 0 && y.isPlain { y.dim = x.dim }
         }
         switch op {
         case .add, .sub:
@@ -458,13 +502,12 @@ public final class Interpreter {
             }
             let v = op == .add ? x.value + y.value : x.value - y.value
             try checkFinite(v, opSpan, "the result")
-            let keep = x.unit != nil && x.unit?.name == y.unit?.name ? x.unit : nil
-            return .quantity(Quantity(v, x.dim, unit: keep))
+            return .quantity(Quantity(v, x.dim, unitID: x.unitID == y.unitID ? x.unitID : 0))
         case .mul:
             guard let d = x.dim.times(y.dim) else { throw NapkinError(.dimension, "dimension exponent out of range", at: opSpan) }
             let v = x.value * y.value
             try checkFinite(v, opSpan, "the product")
-            return .quantity(Quantity(v, d, unit: x.dim.isNone && x.unit == nil ? y.unit : (y.dim.isNone && y.unit == nil ? x.unit : nil)))
+            return .quantity(Quantity(v, d, unitID: x.isPlain ? y.unitID : (y.isPlain ? x.unitID : 0)))
         case .div:
             guard let d = x.dim.over(y.dim) else { throw NapkinError(.dimension, "dimension exponent out of range", at: opSpan) }
             if y.value == 0 {
@@ -472,7 +515,7 @@ public final class Interpreter {
             }
             let v = x.value / y.value
             try checkFinite(v, opSpan, "the quotient")
-            return .quantity(Quantity(v, d, unit: y.dim.isNone && y.unit == nil ? x.unit : nil))
+            return .quantity(Quantity(v, d, unitID: y.isPlain ? x.unitID : 0))
         case .pow:
             return .quantity(try power(x, y, opSpan))
         case .lt, .le, .gt, .ge, .eq, .ne:
@@ -592,10 +635,31 @@ public final class Interpreter {
 
     // MARK: Calls
 
-    func call(_ calleeExpr: Expr, _ args: [CallArgument], _ scope: Scope?, _ span: Span) throws(NapkinError) -> Value {
+    func call(_ calleeExpr: Expr, _ args: [CallArgument], _ scope: Scope?, _ span: Span, callNode: Expr? = nil) throws(NapkinError) -> Value {
+        // sum(sweep …), min(sweep …), …: stream the sweep when the name still means the builtin.
+        if args.count == 1, args[0].label == nil, case .sweep = args[0].value.kind, case .name(let n) = calleeExpr.kind,
+           Interpreter.sweepReducers.contains(n), globals[n] == nil, scope?.lookup(n) == nil {
+            steps &+= 1
+            return try reduceSweep(n, args[0].value, scope, span)
+        }
         let callee = try eval(calleeExpr, scope)
         guard case .function(let f) = callee else {
             throw NapkinError(.runtime, "a \(callee.typeName) cannot be called", at: calleeExpr.span)
+        }
+        // A user function called from here before: its arguments go straight to their slots.
+        if case .user(let params, _, _) = f.body, let node = callNode {
+            if node.cachedCallee !== f {
+                let positionalCount = args.prefix { $0.label == nil }.count
+                let labels = args.dropFirst(positionalCount).map { ($0.label ?? "", $0.labelSpan ?? $0.value.span) }
+                node.cachedArgumentSlots = try argumentSlots(f, params, positionalCount: positionalCount, labels: labels, span)
+                node.cachedCallee = f
+            }
+            steps &+= 1
+            if steps & 0x3FF == 0, cancel.isSet { throw NapkinError(.cancelled, "cancelled", at: span) }
+            var given = [Value?](repeating: nil, count: params.count)
+            let slots = node.cachedArgumentSlots
+            for (k, a) in args.enumerated() { given[slots[k]] = try eval(a.value, scope) }
+            return try invoke(f, given, span)
         }
         var positional: [Value] = []
         var named: [(String, Value, Span)] = []
@@ -628,40 +692,54 @@ public final class Interpreter {
                                   notes: [f.signature])
             }
             return try b.impl(self, args, CallSite(span: span, argSpans: argSpans))
-        case .user(let params, let body, let closure):
-            if positional.count > params.count {
-                throw NapkinError(.runtime, "\(f.name) takes \(params.count) argument\(params.count == 1 ? "" : "s"), got \(positional.count)", at: span,
-                                  notes: [f.signature])
-            }
+        case .user(let params, _, _):
+            let slots = try argumentSlots(f, params, positionalCount: positional.count, labels: named.map { ($0.0, $0.2) }, span)
             var given = [Value?](repeating: nil, count: params.count)
-            for (i, v) in positional.enumerated() { given[i] = v }
-            for (label, v, lspan) in named {
-                guard let i = params.firstIndex(where: { $0.name == label }) else {
-                    throw NapkinError(.name, "\(f.name) has no parameter '\(label)'", at: lspan,
-                                      notes: didYouMean(label, among: params.map(\.name)) + [f.signature])
-                }
-                if given[i] != nil { throw NapkinError(.runtime, "argument '\(label)' is given twice", at: lspan) }
-                given[i] = v
-            }
-            callDepth += 1
-            defer { callDepth -= 1 }
-            if callDepth > limits.maxCallDepth {
-                throw NapkinError(.runtime, "recursion deeper than \(limits.maxCallDepth) calls in \(f.name)", at: span,
-                                  notes: ["is a base case missing? raise the limit with --max-depth"])
-            }
-            let frame = Scope(parent: closure)
-            frame.names.reserveCapacity(params.count)
-            frame.values.reserveCapacity(params.count)
-            for (i, p) in params.enumerated() {
-                if let v = given[i] { frame.define(p.name, v); continue }
-                guard let d = p.defaultValue else {
-                    throw NapkinError(.runtime, "missing argument '\(p.name)' in call to \(f.name)", at: span, notes: [f.signature])
-                }
-                // Defaults are evaluated at call time, so they can read knobs and globals.
-                frame.define(p.name, try eval(d, frame))
-            }
-            return try eval(body, frame)
+            for (i, v) in positional.enumerated() { given[slots[i]] = v }
+            for (k, arg) in named.enumerated() { given[slots[positional.count + k]] = arg.1 }
+            return try invoke(f, given, span)
         }
+    }
+
+    /// Where each argument of a call goes: positional ones in order, then named ones by label.
+    func argumentSlots(_ f: FunctionValue, _ params: [Parameter], positionalCount: Int, labels: [(String, Span)],
+                       _ span: Span) throws(NapkinError) -> [Int] {
+        if positionalCount > params.count {
+            throw NapkinError(.runtime, "\(f.name) takes \(params.count) argument\(params.count == 1 ? "" : "s"), got \(positionalCount)", at: span,
+                              notes: [f.signature])
+        }
+        var slots = Array(0..<positionalCount)
+        for (label, lspan) in labels {
+            guard let i = f.paramNames.firstIndex(of: label) else {
+                throw NapkinError(.name, "\(f.name) has no parameter '\(label)'", at: lspan,
+                                  notes: didYouMean(label, among: f.paramNames) + [f.signature])
+            }
+            if slots.contains(i) { throw NapkinError(.runtime, "argument '\(label)' is given twice", at: lspan) }
+            slots.append(i)
+        }
+        return slots
+    }
+
+    /// Runs a user function with its arguments in parameter order (nil: use the default).
+    func invoke(_ f: FunctionValue, _ given: [Value?], _ span: Span) throws(NapkinError) -> Value {
+        guard case .user(let params, let body, let closure) = f.body else { return .nothing }
+        callDepth += 1
+        defer { callDepth -= 1 }
+        if callDepth > limits.maxCallDepth {
+            throw NapkinError(.runtime, "recursion deeper than \(limits.maxCallDepth) calls in \(f.name)", at: span,
+                              notes: ["is a base case missing? raise the limit with --max-depth"])
+        }
+        let frame = Scope(parent: closure, names: f.paramNames, values: [])
+        frame.values.reserveCapacity(params.count)
+        for i in 0..<params.count {
+            if let v = given[i] { frame.bindNext(v); continue }
+            guard let d = params[i].defaultValue else {
+                throw NapkinError(.runtime, "missing argument '\(params[i].name)' in call to \(f.name)", at: span, notes: [f.signature])
+            }
+            // Defaults are evaluated at call time, so they can read knobs and globals.
+            frame.bindNext(try eval(d, frame))
+        }
+        return try eval(body, frame)
     }
 
     // MARK: Ranges and sweeps
@@ -694,6 +772,17 @@ public final class Interpreter {
     }
 
     func sweep(_ name: String, _ nameSpan: Span, _ range: Expr, _ columns: [SweepColumn], _ scope: Scope?, _ span: Span) throws(NapkinError) -> Value {
+        var rows: [[Value]] = []
+        try forEachSweepRow(name, range, columns, scope, span, reserve: { rows.reserveCapacity($0) }) { row throws(NapkinError) in
+            rows.append(row)
+        }
+        return .table(Table(columns: [name] + columns.map(\.name), rows: rows))
+    }
+
+    /// Runs a sweep point by point, handing each row (the swept value, then each column) to `body`.
+    func forEachSweepRow(_ name: String, _ range: Expr, _ columns: [SweepColumn], _ scope: Scope?, _ span: Span,
+                         reserve: (Int) -> Void = { _ in },
+                         _ body: ([Value]) throws(NapkinError) -> Void) throws(NapkinError) {
         // The points: a range (not materialised) or any list.
         var spec: RangeSpec?
         var list: [Value] = []
@@ -711,11 +800,14 @@ public final class Interpreter {
             throw NapkinError(.runtime, "sweep of \(count) points exceeds the limit of \(limits.maxSweepPoints)", at: range.span,
                               notes: ["use a larger step, or raise the limit with --max-sweep"])
         }
+        reserve(count)
         let knob = globals[name].flatMap { $0.kind == .knob ? $0 : nil }
         let local = Scope(parent: scope, names: [name], values: [.nothing])
-        var rows: [[Value]] = []
-        rows.reserveCapacity(count)
-        defer { if let knob { globals[name] = knob } }
+        // The knob moves with each point and is put back afterwards, even after an error.
+        let original = knob?.value
+        defer { if let knob, let original { knob.value = original } }
+        var row: [Value] = []
+        row.reserveCapacity(columns.count + 1)
         for i in 0..<count {
             if i & 0xFF == 0, cancel.isSet { throw NapkinError(.cancelled, "cancelled", at: span) }
             let x: Value = spec.map { .quantity($0.value(i)) } ?? list[i]
@@ -729,15 +821,66 @@ public final class Interpreter {
                                           label: "\(units.describe(old.dim)) vs \(got)")
                     }
                 }
-                globals[name]!.value = x
+                knob.value = x
             }
             local.values[0] = x
-            var row = [x]
-            row.reserveCapacity(columns.count + 1)
+            row.removeAll(keepingCapacity: true)
+            row.append(x)
             for c in columns { row.append(try eval(c.expr, knob == nil ? local : scope)) }
-            rows.append(row)
+            try body(row)
         }
-        return .table(Table(columns: [name] + columns.map(\.name), rows: rows))
+    }
+
+    /// Reductions that stream a sweep instead of building its table, so `sum(sweep x 1...10000000 < … >)`
+    /// runs in constant memory. They mean exactly what the builtins do on the table: the last column.
+    static let sweepReducers: Set<String> = ["sum", "mean", "min", "max", "argmin", "argmax", "len"]
+
+    func reduceSweep(_ reducer: String, _ sweepExpr: Expr, _ scope: Scope?, _ site: Span) throws(NapkinError) -> Value {
+        guard case .sweep(let name, _, let range, let columns) = sweepExpr.kind else { return .nothing }
+        var count = 0
+        var total = 0.0
+        var dim: Dimension?
+        var unit: DisplayUnit?
+        var best: Quantity?
+        var bestX: Value = .nothing
+        try forEachSweepRow(name, range, columns, scope, sweepExpr.span) { row throws(NapkinError) in
+            count += 1
+            if reducer == "len" { return }
+            guard case .quantity(var q) = row[row.count - 1] else {
+                throw NapkinError(.runtime, "\(reducer) works on numbers and quantities, found a \(row[row.count - 1].typeName)", at: site)
+            }
+            let plainZero = q.value == 0 && q.dim.isNone && q.unit == nil
+            if let d = dim, q.dim != d {
+                if plainZero { q.dim = d } else {
+                    throw NapkinError(.dimension, "\(reducer) over mixed dimensions: \(dimName(d)) and \(dimName(q.dim))", at: site,
+                                      label: "\(units.describe(d)) vs \(units.describe(q.dim))")
+                }
+            } else if dim == nil, !plainZero { dim = q.dim }
+            if unit == nil { unit = q.unit }
+            total += q.value
+            switch reducer {
+            case "min", "argmin": if best == nil || q.value < best!.value { best = q; bestX = row[0] }
+            case "max", "argmax": if best == nil || q.value > best!.value { best = q; bestX = row[0] }
+            default: break
+            }
+        }
+        let d = dim ?? .none
+        switch reducer {
+        case "len": return .number(Double(count))
+        case "sum":
+            try checkFinite(total, site, "the sum")
+            return .quantity(Quantity(total, d))
+        case "mean":
+            guard count > 0 else { throw NapkinError(.runtime, "mean of an empty list", at: site) }
+            return .quantity(Quantity(total / Double(count), d))
+        case "min", "max":
+            guard var b = best else { throw NapkinError(.runtime, "\(reducer) of an empty list", at: site) }
+            b.dim = d
+            return .quantity(b)
+        default:
+            guard best != nil else { throw NapkinError(.runtime, "\(reducer) of an empty table", at: site) }
+            return bestX
+        }
     }
 }
 

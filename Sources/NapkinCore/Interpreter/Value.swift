@@ -80,10 +80,14 @@ public final class FunctionValue: @unchecked Sendable {
     /// Source span of the definition, for `:info` and Math Peek.
     public let definition: Span?
 
+    /// A user function's parameter names, shared by every call's frame.
+    let paramNames: [String]
+
     public init(name: String, body: Body, definition: Span? = nil) {
         self.name = name
         self.body = body
         self.definition = definition
+        if case .user(let params, _, _) = body { paramNames = params.map(\.name) } else { paramNames = [] }
     }
 
     public var parameterNames: [String] {
@@ -115,10 +119,12 @@ public final class Scope: @unchecked Sendable {
         self.values = values
     }
 
+    /// Only the first `values.count` names are bound yet: a function's frame is made with all
+    /// its parameter names and fills them in order, so a default sees only earlier parameters.
     func lookup(_ name: String) -> Value? {
         var s: Scope? = self
         while let cur = s {
-            var i = cur.names.count - 1
+            var i = cur.values.count - 1
             while i >= 0 {
                 if cur.names[i] == name { return cur.values[i] }
                 i -= 1
@@ -129,7 +135,13 @@ public final class Scope: @unchecked Sendable {
     }
 
     func define(_ name: String, _ value: Value) {
+        if names.count > values.count { names.removeSubrange(values.count...) }
         names.append(name)
+        values.append(value)
+    }
+
+    /// Binds the next pre-declared name (a parameter).
+    func bindNext(_ value: Value) {
         values.append(value)
     }
 }
@@ -141,13 +153,38 @@ public struct KnobInfo: Sendable {
     public var doc: String?
 }
 
+/// Where a global's value lives. A name keeps its cell for the life of a session, so a
+/// compiled reference can hold the cell instead of hashing the name on every use.
+public final class GlobalCell: @unchecked Sendable {
+    public var value: Value
+    /// False once a failed REPL line is undone and the name it made is gone again.
+    public var defined = true
+    init(_ value: Value) { self.value = value }
+}
+
 /// A global binding with how it was made, for `:info` and for assignment rules.
 public struct Global: Sendable {
     public enum Kind: Sendable { case value, function, knob }
-    public var value: Value
+    let cell: GlobalCell
+    public var value: Value {
+        get { cell.value }
+        nonmutating set { cell.value = newValue }
+    }
     public var kind: Kind
     public var knob: KnobInfo?
     public var definition: Span?
     /// The doc string written after the definition (a citation, for library figures).
     public var doc: String?
+
+    init(value: Value, kind: Kind, knob: KnobInfo?, definition: Span?, doc: String? = nil) {
+        self.init(cell: GlobalCell(value), kind: kind, knob: knob, definition: definition, doc: doc)
+    }
+
+    init(cell: GlobalCell, kind: Kind, knob: KnobInfo?, definition: Span?, doc: String? = nil) {
+        self.cell = cell
+        self.kind = kind
+        self.knob = knob
+        self.definition = definition
+        self.doc = doc
+    }
 }

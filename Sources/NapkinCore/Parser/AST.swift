@@ -2,6 +2,15 @@
 public final class Expr: @unchecked Sendable {
     public let kind: ExprKind
     public let span: Span
+    /// For a name: the global cell it resolved to last time (checked for `defined` on use),
+    /// and which interpreter it belongs to (a parsed tree may run in several sessions).
+    var cachedCell: GlobalCell?
+    var cachedCellOwner: UInt64 = 0
+    /// For a call: the function it called last time and where each argument goes.
+    var cachedCallee: FunctionValue?
+    var cachedArgumentSlots: [Int] = []
+    /// For a quantity literal: its value, resolved once (a unit never changes meaning).
+    var cachedValue: Value?
     public init(_ kind: ExprKind, _ span: Span) {
         self.kind = kind
         self.span = span

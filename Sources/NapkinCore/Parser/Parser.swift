@@ -2,8 +2,9 @@
 /// keep the two in step (a test parses every .lab file in the repository).
 public struct Parser {
     let file: SourceFile
-    let tokens: [Token]
-    var pos = 0
+    public let tokens: [Token]
+    /// The index of the next token; hosts that parse their own layer (missions) move it.
+    public var pos = 0
     let units: UnitNames
     /// Inside (), [] and sweep bodies newlines do not end anything.
     var newlineInsensitive = 0
@@ -27,20 +28,20 @@ public struct Parser {
 
     // MARK: - Token access
 
-    var current: Token {
+    public var current: Token {
         var i = pos
         if newlineInsensitive > 0 { while case .newline = tokens[i].kind { i += 1 } }
         return tokens[i]
     }
 
-    mutating func advance() -> Token {
+    public mutating func advance() -> Token {
         if newlineInsensitive > 0 { skipNewlines() }
         let t = tokens[pos]
         if pos < tokens.count - 1 { pos += 1 }
         return t
     }
 
-    mutating func skipNewlines() {
+    public mutating func skipNewlines() {
         while case .newline = tokens[pos].kind { pos += 1 }
     }
 
@@ -133,7 +134,7 @@ public struct Parser {
         return stmts
     }
 
-    mutating func statement() throws(NapkinError) -> Stmt {
+    public mutating func statement() throws(NapkinError) -> Stmt {
         let start = current.span
         func finish(_ kind: StmtKind, _ p: Parser) -> Stmt {
             Stmt(kind, start.to(p.tokens[max(0, p.pos - 1)].span))
@@ -933,7 +934,8 @@ public struct Parser {
         return e
     }
 
-    init(file: SourceFile, tokens: [Token], units: UnitNames) {
+    /// A parser over tokens lexed elsewhere (a host language layered on napkin).
+    public init(file: SourceFile, tokens: [Token], units: UnitNames) {
         self.file = file
         self.tokens = tokens
         self.units = units
