@@ -89,6 +89,18 @@ struct GoldenTests {
         """),
         ("radar", "radar({ mac: 0.2 pJ, sram: 5 pJ, dram: 640 pJ, network: 10000 pJ }, title: \"Energy per operation\")"),
         ("seesaw", "seesaw({ tco: 1.2e6 USD }, { carbon_cost: 4e5 USD }, title: \"TCO vs carbon\")"),
+        // The named instruments of the seed labs (Prelude/80_instruments.lab).
+        ("energy_roofline", "energy_roofline()"),
+        ("carbon_waterfall", "carbon_waterfall(h100, poland)"),
+        ("carbon_gauge", "carbon_gauge(california, 13)"),
+        ("tco_carbon_seesaw", "tco_carbon_seesaw(a100, germany)"),
+        ("fleet_footprint", "fleet_footprint(orin, california, 10000)"),
+        ("ingestion_waterfall", "ingestion_waterfall(hdd, eth_10g, json, 4)"),
+        ("energy_radar", "energy_radar()"),
+        ("transfer_time_radar", "transfer_time_radar(10 TB)"),
+        ("sneakernet_crossover", "sneakernet_crossover()"),
+        ("feeding_tax_gauge", "feeding_tax_gauge()"),
+        ("mfu_vs_ingestion", "mfu_vs_ingestion()"),
     ]
 
     @Test("terminal text and SVG match their golden files", arguments: figures.map(\.name))

@@ -12,13 +12,36 @@ struct TextRenderer {
     }
 
     func render(_ f: FigureData) -> String {
+        let text: String
         switch f {
-        case .plot(let p): return plot(p)
-        case .bars(let b): return bars(b)
-        case .gauge(let g): return gauge(g)
-        case .radar(let r): return radar(r)
-        case .seesaw(let s): return seesaw(s)
+        case .plot(let p): text = plot(p)
+        case .bars(let b): text = bars(b)
+        case .gauge(let g): text = gauge(g)
+        case .radar(let r): text = radar(r)
+        case .seesaw(let s): text = seesaw(s)
         }
+        // Every line fits the terminal; a dumb terminal gets ASCII only, labels included.
+        let lines = text.split(separator: "\n", omittingEmptySubsequences: false).map { line -> String in
+            let l = style.unicode ? String(line) : asciify(String(line))
+            return cellWidth(l) > style.width && !l.contains("\u{1B}") ? clip(l, style.width) : l
+        }
+        let fitted = lines.joined(separator: "\n")
+        return style.unicode ? fitted : asciify(fitted)
+    }
+
+    static let asciiSpellings: [Unicode.Scalar: String] = [
+        "×": "x", "·": "*", "÷": "/", "→": "->", "←": "<-", "↑": "^", "↓": "v", "↗": "/", "↘": "\\", "↙": "/", "↖": "\\",
+        "≤": "<=", "≥": ">=", "≠": "!=", "…": "...", "−": "-", "µ": "u", "μ": "u", "η": "eta", "ε": "e", "°": "deg",
+        "²": "^2", "³": "^3", "¹": "^1", "⁻": "^-", "€": "EUR", "£": "GBP", "–": "-", "—": "-", "’": "'", "“": "\"", "”": "\"",
+    ]
+
+    /// Plain ASCII for TERM=dumb: common symbols spelt out, anything else as '?'.
+    func asciify(_ s: String) -> String {
+        var out = ""
+        for u in s.unicodeScalars {
+            if u.isASCII { out.unicodeScalars.append(u) } else { out += TextRenderer.asciiSpellings[u] ?? "?" }
+        }
+        return out
     }
 
     func titleLine(_ t: String?, _ width: Int) -> [String] {
