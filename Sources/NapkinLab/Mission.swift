@@ -1,0 +1,133 @@
+import NapkinCore
+
+/// A lab mission as written in a `.lab` mission script: tracks (personas) and parts, each part a
+/// Predict → Explore → Reveal → Reflect sequence. Embedded napkin code is kept as core AST.
+public struct Mission {
+    public var title: String
+    public var minutes: Int?
+    public var file: SourceFile
+    /// Top-level items in file order: shared napkin statements and the track blocks' positions.
+    public var setup: [SetupItem] = []
+    public var tracks: [Track] = []
+    public var parts: [Part] = []
+    /// The closing synthesis (context, messages, reflections) after the last part.
+    public var synthesis: [PartItem] = []
+
+    public func track(_ id: String) -> Track? { tracks.first { $0.id == id } }
+
+    /// Every answerable item id (locks and reflections) in order.
+    public var answerIDs: [String] {
+        var ids: [String] = []
+        for p in parts {
+            for item in p.items {
+                if case .lock(let l) = item { ids.append(l.id) }
+                if case .reflect(let r) = item { ids.append(r.id) }
+            }
+        }
+        for item in synthesis { if case .reflect(let r) = item { ids.append(r.id) } }
+        return ids
+    }
+}
+
+public enum SetupItem {
+    case code(Stmt)
+    /// Where the selected track's bindings run.
+    case tracks
+}
+
+public struct Track {
+    public var id: String
+    public var persona: String
+    public var bindings: [Stmt]
+    public var line: Int
+}
+
+public struct Part {
+    public var id: String
+    public var title: String
+    public var minutes: Int?
+    public var items: [PartItem]
+    public var line: Int
+
+    public var locks: [Lock] { items.compactMap { if case .lock(let l) = $0 { return l } else { return nil } } }
+    public var goals: [Goal] {
+        var out: [Goal] = []
+        for i in items {
+            if case .goal(let g) = i { out.append(g) }
+            if case .workbench(let w) = i { out += w.goals }
+        }
+        return out
+    }
+    public var workbench: Workbench? { items.lazy.compactMap { if case .workbench(let w) = $0 { return w } else { return nil } }.first }
+    public var peeks: [String] { items.flatMap { if case .peek(let n, _) = $0 { return n } else { return [] } } }
+}
+
+public enum PartItem {
+    case context(Expr)
+    case message(from: Expr, text: Expr)
+    case code(Stmt)
+    case lock(Lock)
+    case workbench(Workbench)
+    case goal(Goal)
+    case reveal(Reveal)
+    case peek([String], line: Int)
+    case reflect(Reflect)
+}
+
+public struct Lock {
+    public enum Kind {
+        case choices([(key: String, text: String)])
+        /// An answer that napkin evaluates; `range` is LOW...HIGH, `tolerance` how close counts.
+        case number(range: Expr, tolerance: Tolerance)
+    }
+    public var id: String
+    public var prompt: Expr
+    public var kind: Kind
+    public var line: Int
+
+    public var choiceKeys: [String] {
+        if case .choices(let c) = kind { return c.map(\.key) }
+        return []
+    }
+}
+
+public enum Tolerance {
+    /// Within a relative fraction (0.25 = 25%), or an absolute quantity, evaluated per track.
+    case within(Expr)
+    /// The same order of magnitude: within a factor of √10 either way.
+    case magnitude
+}
+
+public struct Workbench {
+    public var statements: [Stmt]
+    /// Expression statements: instruments (or any value) shown when the workbench opens.
+    public var instruments: [Expr]
+    public var goals: [Goal]
+    public var line: Int
+    public var knobNames: [String] {
+        statements.compactMap { if case .knob(let n, _, _, _, _) = $0.kind { return n } else { return nil } }
+    }
+}
+
+public struct Goal {
+    public var id: String
+    public var text: String
+    public var tries: Int
+    public var condition: Expr
+    public var line: Int
+}
+
+public struct Reveal {
+    public var lockID: String
+    public var answer: Expr
+    /// Per-choice explanations (key → text) and a general one shown for every answer.
+    public var explanations: [(key: String?, text: Expr)]
+    public var line: Int
+}
+
+public struct Reflect {
+    public var id: String
+    public var prompt: Expr
+    public var choices: [(key: String, text: String)]?
+    public var line: Int
+}

@@ -1,0 +1,47 @@
+import Foundation
+
+/// Answers from an answers file; output to a closure (stdout, or a string for tests).
+public final class ScriptedIO: MissionIO {
+    public let answers: Answers
+    public var track: String
+    public private(set) var transcript = ""
+    let echo: ((String) -> Void)?
+    /// A fallback for answers the file lacks (the terminal, in `napkin run --answers`).
+    let fallback: MissionIO?
+    /// Without a fallback a wrong answer in the file is an error, not a question asked again.
+    public var strict: Bool { fallback == nil }
+
+    public init(answers: Answers, track: String, echo: ((String) -> Void)? = nil, fallback: MissionIO? = nil) {
+        self.answers = answers
+        self.track = track
+        self.echo = echo
+        self.fallback = fallback
+    }
+
+    public func say(_ text: String) {
+        transcript += text + "\n"
+        echo?(text)
+    }
+
+    public func ask(_ prompt: String, id: String) -> String? {
+        if id == "track" { return answers.track ?? fallback?.ask(prompt, id: id) }
+        if let a = answers.answer(id, track: track) {
+            say(prompt + a)
+            return a
+        }
+        return fallback?.ask(prompt, id: id)
+    }
+
+    public func runWorkbench(_ bench: WorkbenchSession) {
+        if let lines = answers.workbenchLines(part: bench.part.id, track: track) {
+            for line in lines {
+                say(bench.prompt + line)
+                bench.input(line)
+                if bench.done { return }
+            }
+            _ = bench.command("done", "")
+            return
+        }
+        if let fallback { fallback.runWorkbench(bench) } else { _ = bench.command("done", "") }
+    }
+}
