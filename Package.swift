@@ -9,14 +9,18 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
     ],
     targets: [
         // The language pipeline: lexer → parser → checker → interpreter, plus units and diagnostics.
-        .target(name: "NapkinCore", path: "Sources/NapkinCore"),
+        .target(name: "NapkinCore", path: "Sources/NapkinCore",
+                // The interpreter's state is touched by one thread at a time; dynamic exclusivity
+                // checks cost ~5% of evaluation in release builds.
+                swiftSettings: [.unsafeFlags(["-enforce-exclusivity=unchecked"], .when(configuration: .release))]),
         // The prelude (units, physics library) written in napkin, embedded into the binary at build time.
         .target(
             name: "NapkinLibrary",
-            dependencies: ["NapkinCore"],
+            dependencies: ["NapkinCore", "NapkinInstruments"],
             path: "Sources/NapkinLibrary",
             exclude: ["Prelude"],
             plugins: ["EmbedPrelude"]
@@ -28,7 +32,7 @@ let package = Package(
         .executableTarget(
             name: "napkin",
             dependencies: [
-                "NapkinCore", "NapkinLibrary", "NapkinREPL", "NapkinInstruments",
+                "NapkinCore", "NapkinLibrary", "NapkinREPL", "NapkinInstruments", "NapkinLab",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             path: "Sources/CLI"
@@ -37,11 +41,26 @@ let package = Package(
         .systemLibrary(name: "CEditLine", path: "Sources/CEditLine", pkgConfig: "libedit",
                        providers: [.apt(["libedit-dev"])]),
         .target(name: "CEditLineShim", dependencies: ["CEditLine"], path: "Sources/CEditLineShim"),
-        .target(name: "NapkinREPL", dependencies: ["NapkinCore", "CEditLine", "CEditLineShim"], path: "Sources/NapkinREPL"),
+        .target(name: "NapkinREPL", dependencies: ["NapkinCore", "NapkinInstruments", "CEditLine", "CEditLineShim"], path: "Sources/NapkinREPL"),
+        // Lab missions: the mission syntax, prediction locks, workbench, goals, the ledger, `napkin check`.
+        .target(name: "NapkinLab",
+                dependencies: ["NapkinCore", "NapkinLibrary", "NapkinInstruments", "NapkinREPL",
+                               .product(name: "Crypto", package: "swift-crypto")],
+                path: "Sources/NapkinLab"),
+        .testTarget(name: "NapkinLabTests", dependencies: ["NapkinLab", "NapkinCore", "NapkinLibrary", "napkin"]),
         .testTarget(name: "NapkinCoreTests", dependencies: ["NapkinCore", "NapkinLibrary"]),
         .testTarget(name: "InstrumentsTests", dependencies: ["NapkinInstruments", "NapkinCore", "NapkinLibrary"]),
         .testTarget(name: "REPLTests", dependencies: ["NapkinREPL", "NapkinCore", "NapkinLibrary", "napkin"]),
         .testTarget(name: "ConformanceTests", dependencies: ["NapkinCore", "NapkinLibrary", "napkin"]),
+        // Benchmarks, reported as ratios to reference runs: swift run -c release napkin-bench
+        .executableTarget(name: "napkin-bench", dependencies: ["NapkinCore", "NapkinLibrary"], path: "Benchmarks/NapkinBench"),
+        // Robustness: a libFuzzer harness (a replayer when built without -DNAPKIN_LIBFUZZER; see
+        // fuzz/README.md), and the hostile-input, limits and sandbox tests.
+        .executableTarget(name: "NapkinFuzz", dependencies: ["NapkinCore", "NapkinLibrary", "NapkinInstruments"],
+                          path: "Sources/NapkinFuzz"),
+        .testTarget(name: "RobustnessTests",
+                    dependencies: ["NapkinCore", "NapkinLibrary", "NapkinInstruments", "napkin", "NapkinFuzz"],
+                    path: "Tests/Robustness"),
     ],
     // Swift 5 mode: the interpreter is single-threaded by design and shares no mutable state.
     swiftLanguageModes: [.v5]

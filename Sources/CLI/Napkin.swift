@@ -56,7 +56,7 @@ struct Napkin: ParsableCommand {
         Exit codes: 0 ok, 64 usage, 65 parse/name/dimension error, 70 runtime or assertion failure.
         """,
         version: napkinVersion,
-        subcommands: [Run.self, Eval.self],
+        subcommands: [Run.self, Eval.self, Check.self, LedgerCommand.self, Info.self, List.self],
         // `napkin FILE`, `napkin -e EXPR` and plain `napkin` are all `run`, so shebang lines work.
         defaultSubcommand: Run.self
     )
@@ -74,12 +74,19 @@ struct Run: ParsableCommand {
 
     @OptionGroup var options: CommonOptions
 
+    @OptionGroup(title: "Lab missions") var mission: MissionOptions
+
     func validate() throws {
         if expression != nil && file != nil { throw ValidationError("give either -e EXPR or a FILE, not both") }
     }
 
     func run() throws {
         let runner = Runner(options: options)
+        if expression == nil, (file.map(MissionCLI.isMissionFile) ?? false) || (file == nil && mission.resume != nil) {
+            try runner.finish(MissionCLI.run(file: file, options: mission, common: options))
+            return
+        }
+        if mission.used { throw ValidationError("--track, --resume, --ledger and --answers are for mission scripts (a .lab file that starts with 'mission')") }
         if let expression {
             try runner.finish(runner.runSource(expression, name: "<expr>"))
         } else if let file {

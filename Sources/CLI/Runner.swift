@@ -26,11 +26,10 @@ struct Runner {
 
     func makeSession() -> Result<Session, NapkinError> {
         do {
-            let session = try Prelude.makeSession()
+            let style = RenderStyle.fromEnvironment(isTerminal: isatty(STDOUT_FILENO) == 1, noColorFlag: options.noColor)
+            let session = try Prelude.makeSession(style: style)
             session.interpreter.digits = options.digits
             session.interpreter.limits = options.limits
-            Instruments.install(into: session.interpreter,
-                                style: RenderStyle.fromEnvironment(isTerminal: isatty(STDOUT_FILENO) == 1, noColorFlag: options.noColor))
             let out = OutputSink.shared
             session.interpreter.emit = { out.line($0) }
             let exporter = FigureExporter(directory: options.svgDir, format: options.format)

@@ -31,6 +31,8 @@ public enum Commands {
                 help: "Run a .lab file in this session. All or nothing: a failing file defines nothing."),
         Command(name: "save", aliases: [], argument: .file, usage: ":save FILE",
                 help: "Save your successful definitions to FILE. let, fn, knob, unit, … as a .lab script."),
+        Command(name: "svg", aliases: [], argument: .file, usage: ":svg FILE",
+                help: "Write the last figure (plot, bars, gauge, …) to FILE as SVG, for slides."),
         Command(name: "reset", aliases: [], argument: .none, usage: ":reset",
                 help: "Forget this session's definitions. Only the library stays; history is kept."),
         Command(name: "quit", aliases: ["q", "exit"], argument: .none, usage: ":quit",

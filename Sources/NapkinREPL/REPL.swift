@@ -1,6 +1,7 @@
 import CEditLineShim
 import Foundation
 import NapkinCore
+import NapkinInstruments
 
 /// The interactive session: reads lines (with libedit on a terminal), runs each one
 /// transactionally, prints results in colour, and answers `:commands`.
@@ -45,8 +46,24 @@ public final class REPL {
     /// Source text of every successful definition, for :save.
     var definitions: [String] = []
     let last = LastValue()
+    /// The last figure shown, for `:svg FILE`.
+    var lastFigure: Figure?
     var out = ""
     var quit = false
+    /// Set when a command reports an error (for `napkin info` / `napkin list` exit codes).
+    var failed = false
+
+    // Hooks for a host that runs the REPL inside something larger (the mission workbench).
+    /// The prompt for a new entry.
+    public var prompt = "napkin> "
+    /// The line shown when an editing session starts; nil shows napkin's own.
+    public var banner: String?
+    /// A host's own `:commands`, tried before the REPL's; returns true when it handled one.
+    public var hostCommand: ((_ name: String, _ argument: String) -> Bool)?
+    /// Called after each entry has run (whether or not it succeeded).
+    public var afterEntry: ((String) -> Void)?
+    /// Ends `run()` after the current entry.
+    public func stop() { quit = true }
 
     public init(options: Options, makeSession: @escaping () throws(NapkinError) -> Session) throws(NapkinError) {
         self.options = options
@@ -71,6 +88,7 @@ public final class REPL {
             do { text = try self.style.value(v, interp) } catch { text = (try? interp.describe(v)) ?? "?" }
             self.out += text + "\n"
             self.last.value = v
+            if case .figure(let f) = v { self.lastFigure = f }
             for name in ["ans", "_"] {
                 _ = try? interp.execute(self.last.bindingStatement(name))
             }
@@ -91,11 +109,11 @@ public final class REPL {
             for line in history?.entries ?? [] { editor?.addHistory(line) }
         }
         if options.lineEditing {
-            print(style.dim("napkin \(options.version) — units-aware napkin math. :help for help, Tab completes, Ctrl-D quits."))
+            print(style.dim(banner ?? "napkin \(options.version) — units-aware napkin math. :help for help, Tab completes, Ctrl-D quits."))
         }
         var pending = ""
         while !quit {
-            let prompt = pending.isEmpty ? style.prompt("napkin> ") : style.prompt("   ...  ")
+            let prompt = pending.isEmpty ? style.prompt(self.prompt) : style.prompt("   ...  ")
             let read = readLine(prompt: prompt)
             let line: String
             switch read {
@@ -125,7 +143,10 @@ public final class REPL {
                 }
             }
             pending += (pending.isEmpty ? "" : "\n") + line
-            if evaluate(pending, final: trimmed.isEmpty) { pending = "" }
+            if evaluate(pending, final: trimmed.isEmpty) {
+                if let afterEntry { flush(); afterEntry(pending) }
+                pending = ""
+            }
         }
         flush()
         return 0
@@ -183,6 +204,7 @@ public final class REPL {
     func say(_ s: String) { out += s + (s.hasSuffix("\n") ? "" : "\n") }
 
     func fail(_ s: String) {
+        failed = true
         flush()
         FileHandle.standardError.write(Data((style.error("error") + ": " + s + "\n").utf8))
     }
@@ -203,10 +225,19 @@ public final class REPL {
 
     // MARK: Commands
 
+    /// Runs one `:command` without a terminal (`napkin info h100` is `:info h100`); false if it failed.
+    public func runCommand(_ text: String) -> Bool {
+        failed = false
+        command(text)
+        flush()
+        return !failed
+    }
+
     func command(_ text: String) {
         let body = text.dropFirst()
         let name = String(body.prefix { !$0.isWhitespace })
         let arg = body.dropFirst(name.count).trimmingCharacters(in: .whitespaces)
+        if let hostCommand, hostCommand(name, arg) { return }
         guard let c = Commands.find(name) else {
             let known = Commands.all.map(\.name)
             let hint = suggestions(for: name, among: known).first.map { " — did you mean :\($0)?" } ?? ""
@@ -223,6 +254,7 @@ public final class REPL {
         case "digits": digits(arg)
         case "load": load(arg)
         case "save": save(arg)
+        case "svg": svg(arg)
         case "reset": reset()
         case "quit": quit = true
         default: break
@@ -512,6 +544,22 @@ public final class REPL {
         evaluate(text, final: true, name: arg)
         let added = session.interpreter.globals.keys.filter { !before.contains($0) && !$0.hasPrefix("__") }
         if !added.isEmpty { say(style.dim("loaded \(arg): " + added.sorted().joined(separator: ", "))) }
+    }
+
+    /// `:svg FILE`: the last figure as SVG (the one place the REPL writes a file the user named).
+    func svg(_ arg: String) {
+        guard !arg.isEmpty else { return fail("usage: :svg FILE") }
+        guard let figure = lastFigure else { return fail("no figure yet: draw one first, e.g. plot(sweep x 1...10 < x^2 >)") }
+        let path = (arg as NSString).expandingTildeInPath
+        do {
+            let text = try Instruments.renderSVG(figure, digits: session.interpreter.digits)
+            try text.write(toFile: path, atomically: true, encoding: .utf8)
+            say("wrote \(figure.kind) figure to \(arg)")
+        } catch let error as NapkinError {
+            fail(error.message)
+        } catch {
+            fail("cannot write '\(arg)': \(error.localizedDescription)")
+        }
     }
 
     func save(_ arg: String) {

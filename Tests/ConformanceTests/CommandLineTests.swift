@@ -99,6 +99,31 @@ struct CommandLineTests {
         #expect(try runNapkin(["run", empty.path]).code == 0)
     }
 
+    @Test("the library is readable from the shell: napkin info and napkin list")
+    func libraryCommands() throws {
+        let info = try runNapkin(["info", "h100"], environment: ["NO_COLOR": "1"])
+        #expect(info.code == 0)
+        #expect(info.out.contains("peak_bf16"))
+        #expect(info.out.contains("source:") && info.out.contains("datasheet"))
+        let knobs = try runNapkin(["list", "knobs"], environment: ["NO_COLOR": "1"])
+        #expect(knobs.out.contains("efficiency") && knobs.out.contains("jevons"))
+        let missing = try runNapkin(["info", "no_such_thing"])
+        #expect(missing.code == 64)
+        #expect(missing.err.contains("no_such_thing"))
+    }
+
+    @Test("figures go to --svg-dir as SVG, tables to --format as data")
+    func exports() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("napkin-svg-\(getpid())")
+        try? FileManager.default.removeItem(at: dir)
+        let r = try runNapkin(["run", "--svg-dir", dir.path, "-e", "bars { a: 1 W, b: 2 W }"])
+        #expect(r.code == 0)
+        let files = try FileManager.default.contentsOfDirectory(atPath: dir.path)
+        #expect(files.count == 1 && files[0].hasSuffix(".svg"))
+        let csv = try runNapkin(["--format", "csv", "-e", "sweep x 1...2 < x * 1 W >"])
+        #expect(csv.out == "x,x * 1 W [W]\n1,1\n2,2\n")
+    }
+
     @Test("--help and --version")
     func help() throws {
         #expect(try runNapkin(["--help"]).out.contains("units-aware"))

@@ -1,0 +1,133 @@
+// napkin's benchmarks. Run: swift run -c release napkin-bench [--quick]
+//
+// Each figure is reported beside a reference measured in the same invocation, as a ratio, so
+// results compare across machines: the sweep against the same formula hand-written in Swift,
+// start-up against spawning `/bin/true`, prelude parsing against reading its bytes.
+import Foundation
+import NapkinCore
+import NapkinLibrary
+
+let quick = CommandLine.arguments.contains("--quick")
+
+func now() -> Double {
+    var t = timespec()
+    clock_gettime(CLOCK_MONOTONIC, &t)
+    return Double(t.tv_sec) + Double(t.tv_nsec) / 1e9
+}
+
+/// Median wall time of `runs` calls.
+func median(_ runs: Int, _ body: () throws -> Void) rethrows -> Double {
+    var times: [Double] = []
+    for _ in 0..<runs {
+        let t0 = now()
+        try body()
+        times.append(now() - t0)
+    }
+    times.sort()
+    return times[times.count / 2]
+}
+
+func peakRSSMiB() -> Double {
+    var u = rusage()
+    getrusage(RUSAGE_SELF.rawValue, &u)
+    return Double(u.ru_maxrss) / 1024
+}
+
+func fmt(_ x: Double, _ d: Int = 3) -> String { String(format: "%.\(d)g", x) }
+
+var rows: [(String, String, String, String)] = []
+func report(_ what: String, _ napkin: String, _ reference: String, _ ratio: String) {
+    rows.append((what, napkin, reference, ratio))
+}
+
+// MARK: 1. Sweep throughput: a library-style function of ~8 operations with units per point.
+
+let points = quick ? 100_000 : 1_000_000
+let program = """
+knob bench_eff = 1 in 1...10000000 "efficiency"
+let bench_hw = { power: 60 W, idle: 15 W, peak: 275 TFLOPS }
+fn bench_fleet(hw = bench_hw, eff = bench_eff, jevons = 1.4, fleet = 10000, util = 0.7) = fleet * (util * hw.power + (1 - util) * hw.idle) * 1 year * eff ^ (jevons - 1)
+"""
+let session = try Prelude.makeSession()
+session.interpreter.limits.maxSweepPoints = 100_000_000
+try session.run(program, name: "<bench>")
+var napkinResult: Value = .nothing
+session.onResult = { napkinResult = $0 }
+let sweepSource = "sum(sweep bench_eff 1...\(points) < bench_fleet(eff: bench_eff, jevons: 1.4) >)"
+let napkinTime = try Session.onLargeStack { () -> Result<Double, Error> in
+    do { return .success(try median(3) { try session.run(sweepSource, name: "<bench>") }) } catch { return .failure(error) }
+}.get()
+
+// The same formula in plain Swift, in SI base units.
+@inline(never) func referenceSweep(_ n: Int) -> Double {
+    let power = 60.0, idle = 15.0, year = 365.25 * 86400, fleet = 10000.0, util = 0.7
+    var total = 0.0
+    for i in 1...n {
+        total += fleet * (util * power + (1 - util) * idle) * year * pow(Double(i), 1.4 - 1)
+    }
+    return total
+}
+var sink = 0.0
+let referenceTime = median(5) { sink += referenceSweep(points) }
+let pointsPerSecond = Double(points) / napkinTime
+report("sweep of \(points) points (sum of a 8-op unit formula)", "\(fmt(pointsPerSecond)) points/s",
+       "\(fmt(Double(points) / referenceTime)) points/s (compiled Swift)", "\(fmt(napkinTime / referenceTime))× slower")
+if case .quantity(let q) = napkinResult {
+    let rel = abs(q.value - referenceSweep(points)) / abs(q.value)
+    if rel > 1e-9 { print("warning: napkin and the reference disagree (relative \(rel))") }
+}
+
+// MARK: 2. Prelude: parse + check of every prelude file, against reading its bytes.
+
+let sources = Prelude.files
+// Parsing needs the prelude's unit names, so parse against a session that has loaded it.
+let loaded = try Prelude.makeSession()
+let parseTime = try median(quick ? 5 : 20) {
+    for f in sources { _ = try loaded.parse(f.source, name: f.name) }
+}
+let loadTime = try median(quick ? 5 : 20) { _ = try Prelude.makeSession() }
+let bytes = sources.reduce(0) { $0 + $1.source.utf8.count }
+let copyTime = median(quick ? 5 : 20) { sink += Double(sources.map { Array($0.source.utf8).count }.reduce(0, +)) }
+report("prelude parse+check (\(sources.count) files, \(bytes / 1024) KiB)", "\(fmt(parseTime * 1000)) ms",
+       "\(fmt(copyTime * 1000)) ms (copy its bytes)", "\(fmt(parseTime / max(copyTime, 1e-9)))×")
+report("prelude load (parse, check, evaluate)", "\(fmt(loadTime * 1000)) ms", "", "")
+
+// MARK: 3. Start-up of the binary against spawning /bin/true.
+
+func spawn(_ path: String, _ args: [String]) throws {
+    let p = Process()
+    p.executableURL = URL(fileURLWithPath: path)
+    p.arguments = args
+    p.standardOutput = FileHandle.nullDevice
+    try p.run()
+    p.waitUntilExit()
+}
+let binary = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("napkin").path
+if FileManager.default.isExecutableFile(atPath: binary) {
+    let startup = try median(quick ? 5 : 21) { try spawn(binary, ["-e", "1 TB / 10 Gbit/s"]) }
+    let trueTime = try median(quick ? 5 : 21) { try spawn("/bin/true", []) }
+    report("start-up: napkin -e '1 TB / 10 Gbit/s'", "\(fmt(startup * 1000)) ms", "\(fmt(trueTime * 1000)) ms (/bin/true)",
+           "\(fmt(startup / trueTime))×")
+} else {
+    print("(build the napkin product in the same configuration to measure start-up: swift build -c release)")
+}
+
+// MARK: 4. Memory: a reduced sweep of many points.
+
+let before = peakRSSMiB()
+let bigPoints = quick ? 200_000 : 2_000_000
+try Session.onLargeStack { () -> Result<Void, Error> in
+    do { try session.run("min(sweep bench_eff 1...\(bigPoints) < bench_fleet(eff: bench_eff) >)", name: "<bench>"); return .success(()) }
+    catch { return .failure(error) }
+}.get()
+report("peak memory, min of a \(bigPoints)-point sweep", "\(fmt(peakRSSMiB())) MiB peak", "\(fmt(before)) MiB before it", "+\(fmt(peakRSSMiB() - before)) MiB")
+
+// MARK: Report
+
+let widths = [0, 1, 2, 3].map { i in rows.map { [$0.0, $0.1, $0.2, $0.3][i].count }.max()! }
+func line(_ cells: [String]) -> String {
+    zip(cells, widths).map { $0.padding(toLength: $1, withPad: " ", startingAt: 0) }.joined(separator: "  ")
+}
+print(line(["benchmark", "napkin", "reference", "ratio"]))
+for r in rows { print(line([r.0, r.1, r.2, r.3])) }
+if sink == 42 { print("") }
