@@ -142,13 +142,7 @@ public final class Interpreter {
                 throw NapkinError(.name, "cannot assign to '\(name)': only knobs can be moved; '\(name)' was defined with \(g.kind == .function ? "fn" : "let")",
                                   at: nameSpan, notes: ["rebind it with 'let \(name) = …'"])
             }
-            var v = try quantity(try eval(valueExpr, nil), valueExpr.span, "a knob's value")
-            try sameDimension(v, info.low, valueExpr.span, "the knob '\(name)'")
-            try checkKnobRange(name, v, info, valueExpr.span)
-            if v.unit == nil, case .quantity(let old) = g.value { v.unit = old.unit }
-            var ng = g
-            ng.value = .quantity(v)
-            globals[name] = ng
+            try moveKnob(name, g, info, try quantity(try eval(valueExpr, nil), valueExpr.span, "a knob's value"), at: valueExpr.span)
             return nil
         case .assert(let e):
             let v = try eval(e, nil)
@@ -231,6 +225,16 @@ public final class Interpreter {
             units.declareLadder(d, ladder)
             return nil
         }
+    }
+
+    /// Moves a knob: same dimension, inside its range; it keeps the unit it displays in.
+    func moveKnob(_ name: String, _ g: Global, _ info: KnobInfo, _ value: Quantity, at span: Span?) throws(NapkinError) {
+        var v = value
+        let where_ = span ?? Span(0, 0, file: nil)
+        try sameDimension(v, info.low, where_, "the knob '\(name)'")
+        try checkKnobRange(name, v, info, where_)
+        if v.unit == nil, case .quantity(let old) = g.value { v.unit = old.unit }
+        g.value = .quantity(v)
     }
 
     func checkKnobRange(_ name: String, _ v: Quantity, _ info: KnobInfo, _ span: Span) throws(NapkinError) {
