@@ -98,7 +98,8 @@ struct TextRenderer {
         }
         // Bottom frame with x ticks, then their labels without overlaps.
         var bottom = Array(repeating: box.h, count: cols)
-        var labelLine = Array(repeating: Character(" "), count: cols + 8)
+        // Tick labels may overhang the frame's right corner by one cell, no more: the line fits.
+        var labelLine = Array(repeating: Character(" "), count: cols + 1)
         var lastEnd = -2
         for t in xAxis.ticks {
             guard let pos = xAxis.position(xAxis.value(ofTick: t)) else { continue }
@@ -106,7 +107,7 @@ struct TextRenderer {
             bottom[c] = box.tickB
             let label = tickLabel(xAxis.value(ofTick: t))
             var start = c - label.count / 2
-            start = max(0, min(start, cols + 8 - label.count))
+            start = max(0, min(start, cols + 1 - label.count))
             if start > lastEnd + 1 {
                 for (k, ch) in label.enumerated() where start + k < labelLine.count { labelLine[start + k] = ch }
                 lastEnd = start + label.count - 1
