@@ -49,7 +49,8 @@ let package = Package(
                 path: "Sources/NapkinLab"),
         .testTarget(name: "NapkinLabTests", dependencies: ["NapkinLab", "NapkinCore", "NapkinLibrary", "napkin"]),
         .testTarget(name: "NapkinCoreTests", dependencies: ["NapkinCore", "NapkinLibrary"]),
-        .testTarget(name: "InstrumentsTests", dependencies: ["NapkinInstruments", "NapkinCore", "NapkinLibrary"]),
+        .testTarget(name: "InstrumentsTests", dependencies: ["NapkinInstruments", "NapkinCore", "NapkinLibrary"],
+                    exclude: ["Golden"]),
         .testTarget(name: "REPLTests", dependencies: ["NapkinREPL", "NapkinCore", "NapkinLibrary", "napkin"]),
         .testTarget(name: "ConformanceTests", dependencies: ["NapkinCore", "NapkinLibrary", "napkin"]),
         // Benchmarks, reported as ratios to reference runs: swift run -c release napkin-bench

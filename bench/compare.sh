@@ -4,7 +4,7 @@
 # them with: apt-get install hyperfine qalc units && pip install pint
 set -euo pipefail
 cd "$(dirname "$0")/.."
-swift build -c release --product napkin >/dev/null
+swift build -c release --product napkin >/dev/null 2>&1
 napkin=.build/release/napkin
 command -v hyperfine >/dev/null || { echo "hyperfine is not installed (apt-get install hyperfine)"; exit 1; }
 
@@ -15,7 +15,7 @@ if command -v qalc >/dev/null; then cmds+=(--command-name qalc "qalc -t '1 TB / 
 if python3 -c 'import pint' 2>/dev/null; then
   cmds+=(--command-name "python+pint" "python3 -c \"import pint; u = pint.UnitRegistry(); print((1 * u.TB / (10 * u.Gbit / u.s)).to('min'))\"")
 else echo "skipping Python+pint (pip install pint)"; fi
-hyperfine --warmup 3 --min-runs 10 --export-json "$out/startup.json" "${cmds[@]}" >/dev/null
+hyperfine -N --warmup 3 --min-runs 10 --export-json "$out/startup.json" "${cmds[@]}" >/dev/null
 python3 - "$out/startup.json" <<'PY'
 import json, sys
 results = json.load(open(sys.argv[1]))["results"]
