@@ -47,11 +47,13 @@ let package = Package(
                 dependencies: ["NapkinCore", "NapkinLibrary", "NapkinInstruments", "NapkinREPL",
                                .product(name: "Crypto", package: "swift-crypto")],
                 path: "Sources/NapkinLab"),
-        .testTarget(name: "NapkinLabTests", dependencies: ["NapkinLab", "NapkinCore", "NapkinLibrary", "napkin"]),
+        // Drives the real binary through a pseudo-terminal; shared by the REPL and lab tests.
+        .target(name: "PTYSupport", path: "Tests/PTYSupport"),
+        .testTarget(name: "NapkinLabTests", dependencies: ["NapkinLab", "NapkinCore", "NapkinLibrary", "napkin", "PTYSupport"]),
         .testTarget(name: "NapkinCoreTests", dependencies: ["NapkinCore", "NapkinLibrary"]),
         .testTarget(name: "InstrumentsTests", dependencies: ["NapkinInstruments", "NapkinCore", "NapkinLibrary"],
                     exclude: ["Golden"]),
-        .testTarget(name: "REPLTests", dependencies: ["NapkinREPL", "NapkinCore", "NapkinLibrary", "napkin"]),
+        .testTarget(name: "REPLTests", dependencies: ["NapkinREPL", "NapkinCore", "NapkinLibrary", "napkin", "PTYSupport"]),
         .testTarget(name: "ConformanceTests", dependencies: ["NapkinCore", "NapkinLibrary", "napkin"]),
         // Benchmarks, reported as ratios to reference runs: swift run -c release napkin-bench
         .executableTarget(name: "napkin-bench", dependencies: ["NapkinCore", "NapkinLibrary"], path: "Benchmarks/NapkinBench"),

@@ -66,18 +66,7 @@ public struct MissionParser {
         }
     }
 
-    func describe(_ t: Token) -> String {
-        switch t.kind {
-        case .number: return "number \(t.text)"
-        case .identifier(let n): return "name '\(n)'"
-        case .string: return "a string"
-        case .keyword(let k): return "keyword '\(k.rawValue)'"
-        case .op(let o): return "'\(o)'"
-        case .superscript: return "'\(t.text)'"
-        case .newline: return "end of line"
-        case .eof: return "end of input"
-        }
-    }
+    func describe(_ t: Token) -> String { Parser.describe(t) }
 
     mutating func name(_ context: String) throws(NapkinError) -> (String, Token) {
         let t = current

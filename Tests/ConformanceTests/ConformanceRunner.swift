@@ -22,8 +22,14 @@ struct ConformanceCase {
     let expectations: [Expectation]
 
     init(path: String) throws {
-        self.path = path
-        self.source = try String(contentsOfFile: path, encoding: .utf8)
+        self.init(source: try String(contentsOfFile: path, encoding: .utf8), name: path)
+    }
+
+    /// A case from source text (a file's, or a documentation block's). `name` is used in
+    /// messages and as the file name in error locations.
+    init(source: String, name: String) {
+        self.path = name
+        self.source = source
         var list: [Expectation] = []
         for (i, line) in source.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
             for (marker, kind) in [("# expect runtime error: ", Expectation.Kind.runtimeError),

@@ -167,22 +167,3 @@ struct DocsAndGrammarTests {
     }
 }
 
-extension ConformanceCase {
-    /// A case from source text (a documentation block) rather than a file. `name` is used in
-    /// messages and as the file name in error locations.
-    init(source: String, name: String) {
-        self.path = name
-        self.source = source
-        var list: [Expectation] = []
-        for (i, line) in source.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
-            for (marker, kind) in [("# expect runtime error: ", Expectation.Kind.runtimeError),
-                                   ("# expect: ", .output), ("# error: ", .staticError)] {
-                if let r = line.range(of: marker) {
-                    list.append(Expectation(kind: kind, text: String(line[r.upperBound...]).trimmingCharacters(in: .whitespaces), line: i + 1))
-                    break
-                }
-            }
-        }
-        self.expectations = list
-    }
-}

@@ -1,4 +1,5 @@
 import Foundation
+import PTYSupport
 import NapkinCore
 import NapkinLab
 import NapkinLibrary

@@ -74,7 +74,8 @@ public struct Parser {
         }
     }
 
-    static func describe(_ t: Token) -> String {
+    /// How a token is named in messages: `name 'x'`, `'+'`, `end of line`.
+    public static func describe(_ t: Token) -> String {
         switch t.kind {
         case .number: return "number \(t.text)"
         case .identifier(let n): return "name '\(n)'"

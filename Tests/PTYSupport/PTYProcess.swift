@@ -4,7 +4,7 @@ import Glibc
 #endif
 
 /// The built `napkin` executable, found next to the test bundle (the products directory).
-func napkinBinary() -> String? {
+public func napkinBinary() -> String? {
     var dirs: [URL] = []
     if let env = ProcessInfo.processInfo.environment["NAPKIN_BIN"], !env.isEmpty { return env }
     let arg0 = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
@@ -21,19 +21,19 @@ func napkinBinary() -> String? {
     return nil
 }
 
-enum PTYError: Error { case noBinary, forkFailed(Int32) }
+public enum PTYError: Error { case noBinary, forkFailed(Int32) }
 
 /// A child process on a pseudo-terminal: type into it, read its screen output with timeouts.
 /// Every wait has a deadline and `close()` kills the child, so a test never hangs.
-final class PTYProcess {
-    let pid: pid_t
-    let master: Int32
-    private(set) var raw: [UInt8] = []
+public final class PTYProcess {
+    public let pid: pid_t
+    public let master: Int32
+    public private(set) var raw: [UInt8] = []
     /// Where the next `expect` starts looking, in `text`.
     private var mark: String.Index?
     private(set) var exitStatus: Int32?
 
-    init(arguments: [String] = [], environment extra: [String: String] = [:]) throws {
+    public init(arguments: [String] = [], environment extra: [String: String] = [:]) throws {
         guard let exe = napkinBinary() else { throw PTYError.noBinary }
         var env = ProcessInfo.processInfo.environment
         env["TERM"] = "xterm"
@@ -67,9 +67,9 @@ final class PTYProcess {
     deinit { close() }
 
     /// The output so far with ANSI escapes and carriage returns taken out.
-    var text: String { PTYProcess.clean(String(decoding: raw, as: UTF8.self)) }
+    public var text: String { PTYProcess.clean(String(decoding: raw, as: UTF8.self)) }
 
-    static func clean(_ s: String) -> String {
+    public static func clean(_ s: String) -> String {
         var out = String.UnicodeScalarView()
         var it = s.unicodeScalars.makeIterator()
         while let c = it.next() {
@@ -89,7 +89,7 @@ final class PTYProcess {
         return String(out)
     }
 
-    func send(_ s: String) {
+    public func send(_ s: String) {
         var bytes = Array(s.utf8)
         while !bytes.isEmpty {
             let n = bytes.withUnsafeBytes { write(master, $0.baseAddress, $0.count) }
@@ -99,7 +99,7 @@ final class PTYProcess {
 
     /// Reads whatever is available within `timeout` seconds; false at end of output.
     @discardableResult
-    func pump(_ timeout: Double) -> Bool {
+    public func pump(_ timeout: Double) -> Bool {
         var p = pollfd(fd: master, events: Int16(POLLIN), revents: 0)
         let r = poll(&p, 1, Int32(max(0, timeout) * 1000))
         guard r > 0 else { return true }
@@ -112,7 +112,7 @@ final class PTYProcess {
 
     /// Waits until `needle` appears after the previous match; moves past it. False on timeout.
     @discardableResult
-    func expect(_ needle: String, timeout: Double = 15) -> Bool {
+    public func expect(_ needle: String, timeout: Double = 15) -> Bool {
         let deadline = Date().addingTimeInterval(timeout)
         while true {
             let t = text
@@ -128,13 +128,13 @@ final class PTYProcess {
     }
 
     /// Output after the last match (for messages when a test fails).
-    var tail: String {
+    public var tail: String {
         let t = text
         return String(t[(mark.map { min($0, t.endIndex) } ?? t.startIndex)...].suffix(600))
     }
 
     /// Waits for the child to exit; its exit code, or nil on timeout or a signal.
-    func waitExit(timeout: Double = 15) -> Int32? {
+    public func waitExit(timeout: Double = 15) -> Int32? {
         let deadline = Date().addingTimeInterval(timeout)
         while Date() < deadline {
             pump(0.05)
@@ -155,7 +155,7 @@ final class PTYProcess {
 
     private var closed = false
 
-    func close() {
+    public func close() {
         guard !closed else { return }
         closed = true
         if exitStatus == nil {
