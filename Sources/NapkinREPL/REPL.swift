@@ -542,7 +542,7 @@ public final class REPL {
         guard let text = String(data: data, encoding: .utf8) else { return fail("'\(arg)' is not UTF-8 text") }
         let before = Set(session.interpreter.globals.keys)
         evaluate(text, final: true, name: arg)
-        let added = session.interpreter.globals.keys.filter { !before.contains($0) && !$0.hasPrefix("__") }
+        let added = session.interpreter.globals.keys.filter { !before.contains($0) && !$0.hasPrefix("__") && $0 != "ans" && $0 != "_" }
         if !added.isEmpty { say(style.dim("loaded \(arg): " + added.sorted().joined(separator: ", "))) }
     }
 

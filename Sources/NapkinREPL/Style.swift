@@ -1,8 +1,12 @@
+import Foundation
 import NapkinCore
+import NapkinInstruments
 
 /// ANSI colour for the REPL, or plain text when colour is off.
 struct Style {
     let enabled: Bool
+    /// Block characters for sparklines; plain ASCII on a dumb terminal.
+    var unicode: Bool { ProcessInfo.processInfo.environment["TERM"] != "dumb" }
 
     func wrap(_ s: String, _ code: String) -> String { enabled && !s.isEmpty ? "\u{1B}[\(code)m\(s)\u{1B}[0m" : s }
     func prompt(_ s: String) -> String { wrap(s, "1;36") }
@@ -17,6 +21,11 @@ struct Style {
     /// A result: number bold, unit green, dimension magenta (`13.33 min [Time]`).
     func value(_ v: Value, _ interp: Interpreter) throws(NapkinError) -> String {
         let text = try interp.describe(v)
+        if case .table(let t) = v {
+            // A sweep shows its trend at a glance under the table.
+            let sparks = Sparkline.lines(for: t, interpreter: interp, unicode: unicode)
+            return sparks.isEmpty ? text : text + "\n" + sparks.map { self.dim($0) }.joined(separator: "\n")
+        }
         guard enabled, case .quantity(let q) = v else { return text }
         let f = interp.formatter
         guard text == f.format(q) else { return text }

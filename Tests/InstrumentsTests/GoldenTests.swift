@@ -176,3 +176,16 @@ struct BadInputTests {
         #expect(drawingError("plot(3)")?.message.contains("plot needs a sweep table or a list") == true)
     }
 }
+
+@Suite("Instruments: sparklines")
+struct SparklineTests {
+    @Test("a trend in block characters, ASCII on a dumb terminal, averaged down to the width")
+    func trend() {
+        #expect(Sparkline.render([1, 2, 3, 4, 5, 6, 7, 8]) == "▁▂▃▄▅▆▇█")
+        #expect(Sparkline.render([1, 2, 3, 4, 5, 6, 7, 8], unicode: false) == ".:-=+*#@")
+        #expect(Sparkline.render([3, 3, 3]) == "▅▅▅")
+        #expect(Sparkline.render(Array(repeating: 1.0, count: 500), width: 40)?.count == 40)
+        #expect(Sparkline.render([1, 2]) == nil, "too short to show a trend")
+        #expect(Sparkline.render([1, .nan, 3]) == nil)
+    }
+}
