@@ -134,6 +134,26 @@ public final class PTYProcess {
     }
 
     /// Waits for the child to exit; its exit code, or nil on timeout or a signal.
+    /// Sends a control key once the line editor has the terminal. libedit prints the prompt a
+    /// moment before it switches the terminal to raw mode; a key typed in that moment reaches
+    /// the cooked line discipline (a ^D there turns into a NUL), so wait briefly first. A person
+    /// never types that fast; a test on a loaded machine does.
+    public func sendKey(_ key: String) {
+        Thread.sleep(forTimeInterval: 0.3)
+        send(key)
+    }
+
+    /// Ctrl-D until the child exits (each press after the editor is ready), for up to `timeout`.
+    public func endInput(timeout: Double = 15) -> Int32? {
+        let deadline = Date().addingTimeInterval(timeout)
+        while Date() < deadline {
+            sendKey("\u{4}")
+            if let code = waitExit(timeout: min(3, max(0.1, deadline.timeIntervalSinceNow))) { return code }
+            if exitStatus != nil { return nil }
+        }
+        return nil
+    }
+
     public func waitExit(timeout: Double = 15) -> Int32? {
         let deadline = Date().addingTimeInterval(timeout)
         while Date() < deadline {

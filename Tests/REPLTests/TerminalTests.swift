@@ -109,7 +109,8 @@ struct TerminalTests {
         #expect(p.expect("10 W [Power]"), "session not intact: \(p.tail)")
         // Ctrl-C at the prompt throws the line away.
         try #require(p.expect(Self.prompt), "\(p.tail)")
-        p.send("this is not napkin\u{3}")
+        p.send("this is not napkin")
+        p.sendKey("\u{3}")
         try #require(p.expect(Self.prompt), "\(p.tail)")
         p.send("2 * 3\r")
         #expect(p.expect("6"), "\(p.tail)")
@@ -128,8 +129,7 @@ struct TerminalTests {
         // Appended after every line, before the session ends.
         let during = (try? String(contentsOfFile: file, encoding: .utf8)) ?? ""
         #expect(during == "1 + 2\n3 W * 2 h\n", "history file: \(during.debugDescription)")
-        p.send("\u{4}")
-        #expect(p.waitExit() == 0)
+        #expect(p.endInput() == 0)
 
         // A new session recalls it with the up arrow.
         let p2 = try PTYProcess(environment: ["NAPKIN_HISTORY": file, "HOME": dir.path])
@@ -143,8 +143,7 @@ struct TerminalTests {
         let (p, dir) = try start()
         defer { finish(p, dir) }
         try #require(p.expect(Self.prompt), "\(p.tail)")
-        p.send("\u{4}")
-        #expect(p.waitExit() == 0)
+        #expect(p.endInput() == 0)
         #expect(p.text.hasSuffix("\n"), "no newline at exit: \(p.text.debugDescription)")
     }
 
