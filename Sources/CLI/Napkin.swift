@@ -23,12 +23,23 @@ struct CommonOptions: ParsableArguments {
     @Option(name: .customLong("max-sweep"), help: ArgumentHelp("Most points one sweep may have.", valueName: "POINTS"))
     var maxSweep = Limits().maxSweepPoints
 
-    @Option(name: .customLong("max-list"), help: ArgumentHelp("Longest list a range may make.", valueName: "ITEMS"))
+    @Option(name: .customLong("max-list"), help: ArgumentHelp("Longest list a range or concatenation may make.", valueName: "ITEMS"))
     var maxList = Limits().maxListLength
+
+    @Option(name: .customLong("max-string"), help: ArgumentHelp("Longest string, in bytes.", valueName: "BYTES"))
+    var maxString = Limits().maxStringLength
+
+    @Option(help: ArgumentHelp("Stop a program (or each REPL line) that runs longer than this.", valueName: "SECONDS"))
+    var timeout: Double?
 
     func validate() throws {
         guard (1...17).contains(digits) else { throw ValidationError("--digits must be from 1 to 17, got \(digits)") }
-        guard maxDepth > 0, maxSweep > 0, maxList > 0 else { throw ValidationError("limits must be positive") }
+        guard maxDepth > 0, maxSweep > 0, maxList > 0, maxString > 0 else { throw ValidationError("limits must be positive") }
+        // Deeper napkin recursion than this would overflow the evaluator's native stack.
+        guard maxDepth <= Limits.deepestSafeRecursion else {
+            throw ValidationError("--max-depth can be at most \(Limits.deepestSafeRecursion)")
+        }
+        if let timeout { guard timeout > 0 else { throw ValidationError("--timeout must be positive") } }
     }
 
     var limits: Limits {
@@ -36,6 +47,7 @@ struct CommonOptions: ParsableArguments {
         l.maxCallDepth = maxDepth
         l.maxSweepPoints = maxSweep
         l.maxListLength = maxList
+        l.maxStringLength = maxString
         return l
     }
 }

@@ -8,6 +8,8 @@ import NapkinREPL
 /// Runs napkin source for the command line: results to stdout, errors to stderr, an exit code back.
 struct Runner {
     let options: CommonOptions
+    /// Set when a figure or table could not be exported: the run then exits 70.
+    let exportFailed = SharedFlag()
 
     var colorErrors: Bool { useColor(fd: STDERR_FILENO) }
 
@@ -42,7 +44,9 @@ struct Runner {
                     out.line(try session.interpreter.describe(v))
                     try exporter.export(v, session.interpreter)
                 } catch let error as NapkinError {
+                    // An export that fails (the --svg-dir is a file, the disk is full) fails the run.
                     report(error)
+                    exportFailed.set()
                 } catch {}
             }
             return .success(session)
@@ -63,13 +67,30 @@ struct Runner {
                 report(e)
                 return 70
             case .success(let session):
+                // --timeout: a watchdog stops the evaluation the way Ctrl-C does.
+                var watchdog: DispatchSourceTimer?
+                let timedOut = SharedFlag()
+                if let seconds = options.timeout {
+                    let cancel = session.interpreter.cancel
+                    let timer = DispatchSource.makeTimerSource(queue: .global())
+                    timer.schedule(deadline: .now() + seconds)
+                    timer.setEventHandler { timedOut.set(); cancel.set() }
+                    timer.resume()
+                    watchdog = timer
+                }
+                defer { watchdog?.cancel() }
                 do {
                     try session.run(source, name: name)
                     OutputSink.shared.flush()
-                    return 0
+                    return exportFailed.isSet ? 70 : 0
                 } catch let error as NapkinError {
-                    report(error)
-                    return error.phase.exitCode
+                    var e = error
+                    if e.phase == .cancelled, timedOut.isSet, let seconds = options.timeout {
+                        e = NapkinError(.runtime, "stopped after \(formatNumber(seconds, digits: 4)) s (--timeout)", at: error.span,
+                                        notes: ["give it longer with --timeout, or a smaller sweep"])
+                    }
+                    report(e)
+                    return e.phase.exitCode
                 } catch {
                     return 70
                 }
@@ -132,6 +153,14 @@ struct Runner {
             }
         }
     }
+}
+
+/// A one-way switch shared between threads (a watchdog, an export callback).
+final class SharedFlag: @unchecked Sendable {
+    private let lock = NSLock()
+    private var value = false
+    func set() { lock.lock(); value = true; lock.unlock() }
+    var isSet: Bool { lock.lock(); defer { lock.unlock() }; return value }
 }
 
 /// Buffers stdout so a million-line print stays fast, and flushes before errors.

@@ -36,7 +36,7 @@ struct ProgramGenerator {
     static let units: [String: [String]] = [
         "Length": ["m", "km", "mm", "ft", "mile"],
         "Time": ["s", "ms", "µs", "μs", "min", "h", "days", "year"],
-        "Energy": ["J", "kWh", "MJ", "pJ", "W*h", "kW h", "eV"],
+        "Energy": ["J", "kWh", "MJ", "pJ", "W*h", "kW*h", "eV"],
         "Power": ["W", "kW", "MW", "J/s", "J per s"],
         "Information": ["B", "GB", "TB", "bit", "GiB", "KiB"],
         "DataRate": ["Gbit/s", "MB/s", "B per s", "bps"],
@@ -58,6 +58,8 @@ struct ProgramGenerator {
     /// Units declared by the program, with their dimension (for quantity literals).
     var userUnits: [(name: String, dim: String)] = []
     var depth = 0
+    /// Expressions nest at most this deep (the programs stay readable and quick to run).
+    let maxDepth = 3
     /// Directly inside a sweep body (not nested in (), [] or {}): '>' would close it.
     var inSweepBody = false
 
@@ -336,11 +338,15 @@ struct ProgramGenerator {
     // MARK: - 2. Expressions
 
     /// expression ::= lambda_expr ( ( '->' | 'to' ) unit_expr_loose )*
-    mutating func expression(_ ty: Ty) {
+    /// `conversion: false` where the expression may be followed by more operators: the
+    /// else-branch of a conditional extends as far as possible, so `if c then a else b -> 1`
+    /// followed by `^ 2` would put '^' after the conversion's unit.
+    mutating func expression(_ ty: Ty, conversion: Bool = true) {
         depth += 1
         defer { depth -= 1 }
         if case .fn(let n) = ty { lambda(n); return }
         orExpression(ty)
+        guard conversion else { return }
         if case .qty(let d) = ty, rng.chance(0.2) {
             emit(rng.pick(["->", "→", "to"]))
             unitLoose(d)
@@ -369,7 +375,7 @@ struct ProgramGenerator {
 
     /// or_expr ::= and_expr ( 'or' and_expr )*    (and the levels below it, for booleans)
     mutating func orExpression(_ ty: Ty) {
-        guard ty == .bool, depth < 6 else { return additiveOrRange(ty) }
+        guard ty == .bool, depth < maxDepth else { return additiveOrRange(ty) }
         switch rng.below(6) {
         case 0:
             notExpression(); binop("or"); notExpression()
@@ -388,7 +394,7 @@ struct ProgramGenerator {
 
     /// comparison ::= range_expr ( comp_op range_expr )?
     mutating func comparison() {
-        guard rng.chance(0.7), depth < 6 else { return postfix(.bool) }
+        guard rng.chance(0.7), depth < maxDepth else { return postfix(.bool) }
         let wrap = inSweepBody
         if wrap { emit("(") }
         let saved = inSweepBody
@@ -415,7 +421,7 @@ struct ProgramGenerator {
     /// additive ::= multiplicative ( ( '+' | '-' ) multiplicative )*
     mutating func additive(_ ty: Ty) {
         multiplicative(ty)
-        guard depth < 6 else { return }
+        guard depth < maxDepth else { return }
         switch ty {
         case .num, .qty:
             for _ in 0..<rng.below(3) { binop(rng.pick(["+", "-"])); multiplicative(ty) }
@@ -431,9 +437,9 @@ struct ProgramGenerator {
     /// multiplicative ::= unary ( ( '*' | '/' | 'per' ) unary )*
     mutating func multiplicative(_ ty: Ty) {
         switch ty {
-        case .num where depth < 6 && rng.chance(0.4):
+        case .num where depth < maxDepth && rng.chance(0.4):
             unary(.num); binop(rng.pick(["*", "/"])); unary(.num)
-        case .qty(let d) where depth < 6 && rng.chance(0.3):
+        case .qty(let d) where depth < maxDepth && rng.chance(0.3):
             // quantity * number, quantity / number: the dimension stays.
             unary(.qty(d)); binop(rng.pick(["*", "/"])); unary(.num)
         default:
@@ -453,7 +459,7 @@ struct ProgramGenerator {
 
     /// power ::= postfix ( '^' unary )?
     mutating func power(_ ty: Ty) {
-        if ty == .num, depth < 6, rng.chance(0.1) {
+        if ty == .num, depth < maxDepth, rng.chance(0.1) {
             postfix(.num); emit("^"); emit(rng.pick(["2", "-1", "0.5", "(1/2)", "-2", "3"]))
             return
         }
@@ -508,7 +514,7 @@ struct ProgramGenerator {
     /// primary ::= quantity | NUMBER | command_call | STRING | 'true' | 'false' | NAME
     ///           | conditional | sweep | '(' expression ')' | list | record | block
     mutating func primary(_ ty: Ty) {
-        let deep = depth >= 6
+        let deep = depth >= maxDepth
         if !deep {
             switch rng.below(12) {
             case 0:
@@ -602,7 +608,7 @@ struct ProgramGenerator {
         if rng.chance(0.1) { out += "\n" }
         emit("then"); expression(ty)
         if rng.chance(0.1) { out += "\n" }
-        emit("else"); expression(ty)
+        emit("else"); expression(ty, conversion: false)
     }
 
     /// list ::= '[' ( expression ( ',' expression )* ','? )? ']'
@@ -614,7 +620,7 @@ struct ProgramGenerator {
             for i in 0..<n {
                 if i > 0 { g.emit(",") }
                 if g.rng.chance(0.05) { g.out += "\n" }
-                g.expression(g.depth < 4 ? itemTy : .num)
+                g.expression(g.depth < g.maxDepth - 1 ? itemTy : .num)
             }
         }
         if n > 0, rng.chance(0.2) { emit(",") }
@@ -634,7 +640,7 @@ struct ProgramGenerator {
                     continue
                 }
                 g.emit(g.rng.chance(0.8) ? "field\(i):" : "\"field \(i)\":")
-                g.expression(g.depth < 4 ? g.anyType() : .num)
+                g.expression(g.depth < g.maxDepth - 1 ? g.anyType() : .num)
             }
         }
         if n > 0, rng.chance(0.2) { emit(",") }
@@ -705,7 +711,7 @@ struct ProgramGenerator {
             switch rng.below(6) {
             case 0: s += "\\n"
             case 1: s += "\\{\\}\\\"\\\\"
-            case 2 where depth < 5:
+            case 2 where depth < maxDepth:
                 s += "{"
                 // Interpolations are parsed as expressions of their own.
                 var inner = ProgramGenerator(seed: rng.next())

@@ -47,11 +47,28 @@ public struct NapkinError: Error, Sendable {
             let gutter = String(line).count
             let pad = String(repeating: " ", count: gutter)
             out += "\(pad)\(blue)-->\(reset) \(file.name):\(line):\(col)\n"
-            let text = file.lineText(line).replacingTabs()
+            // The excerpt is safe to print: control characters (a hostile file's escape
+            // sequences) become '?', and a long line shows a window around the culprit.
+            var scalars = Array(file.lineText(line).unicodeScalars).map { u -> Unicode.Scalar in
+                if u == "\t" { return " " }
+                return u.value < 0x20 || (0x7F...0x9F).contains(u.value) ? "?" : u
+            }
+            var caretColumn = col
+            var width = endLine == line ? max(1, endCol - col) : max(1, scalars.count - col + 1)
+            let window = 100
+            if scalars.count > window {
+                let start = max(0, min(col - 1 - window / 2, scalars.count - window))
+                let end = min(scalars.count, start + window)
+                scalars = (start > 0 ? ["…"] : []) + Array(scalars[start..<end]) + (end < scalars.count ? ["…"] : [])
+                caretColumn = col - start + (start > 0 ? 1 : 0)
+                width = min(width, max(1, scalars.count - caretColumn + 1))
+            }
+            var view = String.UnicodeScalarView()
+            view.append(contentsOf: scalars)
+            let text = String(view)
             out += "\(pad) \(blue)|\(reset)\n"
             out += "\(blue)\(line) |\(reset) \(text)\n"
-            let width = endLine == line ? max(1, endCol - col) : max(1, text.count - col + 1)
-            var caret = "\(pad) \(blue)|\(reset) " + String(repeating: " ", count: max(0, col - 1))
+            var caret = "\(pad) \(blue)|\(reset) " + String(repeating: " ", count: max(0, caretColumn - 1))
             caret += red + String(repeating: "^", count: width) + reset
             if let label { caret += " " + label }
             out += caret + "\n"

@@ -265,6 +265,7 @@ public final class Interpreter {
                 case .text(let t): s += t
                 case .expr(let x): s += try describeInline(try eval(x, scope))
                 }
+                if s.utf8.count > limits.maxStringLength { return .string(try limitedString(s, e.span)) }
             }
             return .string(s)
         case .bool(let b):
@@ -479,9 +480,14 @@ public final class Interpreter {
             return try arithmetic(op, x, y, opSpan: opSpan)
         }
         switch (op, a, b) {
-        case (.add, .string(let s), _): return .string(s + (try describeInline(b)))
-        case (.add, _, .string(let s)): return .string((try describeInline(a)) + s)
-        case (.add, .list(let x), .list(let y)): return .list(x + y)
+        case (.add, .string(let s), _): return .string(try limitedString(s + (try describeInline(b)), opSpan))
+        case (.add, _, .string(let s)): return .string(try limitedString((try describeInline(a)) + s, opSpan))
+        case (.add, .list(let x), .list(let y)):
+            guard x.count + y.count <= limits.maxListLength else {
+                throw NapkinError(.runtime, "list of \(x.count + y.count) items exceeds the limit of \(limits.maxListLength)", at: opSpan,
+                                  notes: ["raise it with --max-list"])
+            }
+            return .list(x + y)
         case (.eq, _, _): return .bool(try valuesEqual(a, b, opSpan))
         case (.ne, _, _): return .bool(!(try valuesEqual(a, b, opSpan)))
         case (.lt, .string(let x), .string(let y)): return .bool(x < y)
@@ -489,6 +495,15 @@ public final class Interpreter {
         default:
             throw NapkinError(.runtime, "cannot apply '\(op.rawValue)' to a \(a.typeName) and a \(b.typeName)", at: opSpan)
         }
+    }
+
+    /// Strings stay under the length limit, so a runaway doubling stops with an error.
+    func limitedString(_ s: String, _ span: Span) throws(NapkinError) -> String {
+        guard s.utf8.count <= limits.maxStringLength else {
+            throw NapkinError(.runtime, "string of \(s.utf8.count) bytes exceeds the limit of \(limits.maxStringLength)", at: span,
+                              notes: ["raise it with --max-string"])
+        }
+        return s
     }
 
     func arithmetic(_ op: BinaryOp, _ x: Quantity, _ y: Quantity, opSpan: Span) throws(NapkinError) -> Value {

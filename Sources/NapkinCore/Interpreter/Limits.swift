@@ -4,6 +4,9 @@ public struct Limits: Sendable {
     public var maxSweepPoints = 10_000_000
     public var maxListLength = 10_000_000
     public var maxStringLength = 10_000_000
+    /// The most napkin calls the evaluator's 1 GiB stack holds with room to spare (a debug build
+    /// uses ~35 KB of native stack per call).
+    public static let deepestSafeRecursion = 20_000
     public init() {}
 }
 

@@ -43,21 +43,44 @@ public final class Session {
     }
 
     /// Runs `body` on a thread with a large stack, so deep (but limited) recursion in napkin
-    /// code reports a limit error instead of overflowing the native stack.
+    /// code reports a limit error instead of overflowing the native stack. When the system
+    /// cannot give that much (a memory cap), smaller stacks are tried, then the calling thread.
     public static func onLargeStack<T>(_ body: @escaping () -> T) -> T {
         let box = ResultBox<T>()
-        let done = DispatchSemaphore(value: 0)
-        let thread = Thread {
-            box.value = body()
-            done.signal()
+        box.body = { box.value = body() }
+        for size in [1 << 30, 1 << 28, 1 << 26] {
+            var attr = pthread_attr_t()
+            pthread_attr_init(&attr)
+            defer { pthread_attr_destroy(&attr) }
+            guard pthread_attr_setstacksize(&attr, size) == 0 else { continue }
+            var thread = pthread_t()
+            let context = Unmanaged.passRetained(box).toOpaque()
+            let started = pthread_create(&thread, &attr, { raw in
+                let box = Unmanaged<AnyObject>.fromOpaque(raw!).takeRetainedValue() as! RunnableBox
+                box.run()
+                return nil
+            }, context)
+            if started == 0 {
+                pthread_join(thread, nil)
+                return box.value!
+            }
+            Unmanaged<ResultBox<T>>.fromOpaque(context).release()
         }
-        thread.stackSize = 1 << 30
-        thread.start()
-        done.wait()
-        return box.value!
+        return body()
     }
 }
 
-final class ResultBox<T>: @unchecked Sendable {
+/// Something a raw thread can run.
+protocol RunnableBox: AnyObject {
+    func run()
+}
+
+final class ResultBox<T>: RunnableBox, @unchecked Sendable {
     var value: T?
+    var body: (() -> Void)?
+    func run() {
+        let b = body
+        body = nil  // the closure holds the box; let go of it once run
+        b?()
+    }
 }

@@ -109,6 +109,16 @@ public struct Parser {
         throw error("expected a name \(context), found \(Parser.describe(current))")
     }
 
+    /// Operators in one left-to-right chain (`1 + 1 + …`, `a.b.c…`): a chain nests its tree as
+    /// deeply as brackets do, so it has a limit too.
+    static let maxChain = 10_000
+
+    func checkChain(_ count: Int) throws(NapkinError) {
+        if count > Parser.maxChain {
+            throw error("expression too long: more than \(Parser.maxChain) operators in a row")
+        }
+    }
+
     mutating func enter() throws(NapkinError) {
         depth += 1
         if depth > Parser.maxDepth {
@@ -355,7 +365,10 @@ public struct Parser {
         try enter()
         defer { depth -= 1 }
         var e = try lambdaOrConditional()
+        var chain = 0
         while isOp("->") || isKeyword(.to) {
+            chain += 1
+            try checkChain(chain)
             let opTok = advance()
             let target = try unitExpression(strict: false)
             e = Expr(.convert(e, target, opSpan: opTok.span), e.span.to(target.span))
@@ -408,7 +421,10 @@ public struct Parser {
 
     mutating func orExpression() throws(NapkinError) -> Expr {
         var e = try andExpression()
+        var chain = 0
         while isKeyword(.or) {
+            chain += 1
+            try checkChain(chain)
             let t = advance()
             skipNewlines()
             let r = try andExpression()
@@ -419,7 +435,10 @@ public struct Parser {
 
     mutating func andExpression() throws(NapkinError) -> Expr {
         var e = try notExpression()
+        var chain = 0
         while isKeyword(.and) {
+            chain += 1
+            try checkChain(chain)
             let t = advance()
             skipNewlines()
             let r = try notExpression()
@@ -471,8 +490,11 @@ public struct Parser {
 
     mutating func additive() throws(NapkinError) -> Expr {
         var e = try multiplicative()
+        var chain = 0
         while true {
             guard case .op(let o) = current.kind, o == "+" || o == "-" else { break }
+            chain += 1
+            try checkChain(chain)
             let t = advance()
             skipNewlines()
             let r = try multiplicative()
@@ -483,9 +505,12 @@ public struct Parser {
 
     mutating func multiplicative() throws(NapkinError) -> Expr {
         var e = try unary()
+        var chain = 0
         while true {
             let op: BinaryOp
             if isOp("*") { op = .mul } else if isOp("/") || isKeyword(.per) { op = .div } else { break }
+            chain += 1
+            try checkChain(chain)
             let t = advance()
             skipNewlines()
             let r = try unary()
@@ -520,7 +545,10 @@ public struct Parser {
 
     mutating func postfix() throws(NapkinError) -> Expr {
         var e = try primary()
+        var chain = 0
         while true {
+            chain += 1
+            try checkChain(chain)
             if isOp("(") && !tokenBeforeIsNewline() {
                 let open = advance()
                 let args = try arguments(open: open)
@@ -905,7 +933,7 @@ public struct Parser {
                 }
                 if !text.isEmpty { parts.append(.text(text)); text = "" }
                 // Parse the interpolation against the original file so errors point into it.
-                let inner = try Parser.parseEmbedded(file: file, range: (base + i + 1)..<(base + j), units: units)
+                let inner = try Parser.parseEmbedded(file: file, range: (base + i + 1)..<(base + j), units: units, depth: depth + 1)
                 parts.append(.expr(inner))
                 i = j + 1
                 continue
@@ -918,13 +946,19 @@ public struct Parser {
     }
 
     /// Parses one expression from a slice of a file (string interpolations).
-    static func parseEmbedded(file: SourceFile, range: Range<Int>, units: UnitNames) throws(NapkinError) -> Expr {
+    static func parseEmbedded(file: SourceFile, range: Range<Int>, units: UnitNames, depth: Int) throws(NapkinError) -> Expr {
+        // Interpolations nest like brackets and share their limit.
+        guard depth <= maxDepth else {
+            throw NapkinError(.parse, "string interpolation nested too deeply (more than \(maxDepth) levels)",
+                              at: Span(range.lowerBound - 1, range.lowerBound, file: file))
+        }
         // Lex only the slice, then shift the spans back into the file.
         let slice = SourceFile(name: file.name, text: String(String.UnicodeScalarView(file.scalars[range])))
         var toks = try Lexer.tokenize(slice)
         for k in toks.indices { toks[k].span = Span(toks[k].span.start + range.lowerBound, toks[k].span.end + range.lowerBound, file: file) }
         var p = Parser(file: file, tokens: toks, units: units)
         p.newlineInsensitive = 1
+        p.depth = depth
         guard !(toks.first.map { if case .eof = $0.kind { return true } else { return false } } ?? true) else {
             throw NapkinError(.parse, "empty '{}' in string; write \\{ for a literal brace", at: Span(range.lowerBound - 1, range.upperBound + 1, file: file))
         }

@@ -1,0 +1,25 @@
+import Foundation
+import Testing
+
+/// The fuzz harness, built as a plain replayer (no sanitizer), over the seed corpus: every
+/// .lab file in the repository goes through lexer → parser → checker → evaluator → renderer.
+/// Inputs the fuzzer once crashed on are kept in fuzz/regressions/ and replayed here too.
+@Suite("Fuzz replay")
+struct FuzzReplayTests {
+    @Test("the harness replays every .lab file and every fuzz regression without crashing")
+    func replaySeeds() throws {
+        var paths: [String] = []
+        for folder in ["Samples", "Tests/Conformance", "Sources/NapkinLibrary/Prelude", "fuzz/regressions"] {
+            let root = repositoryRoot.appendingPathComponent(folder)
+            guard let e = FileManager.default.enumerator(atPath: root.path) else { continue }
+            for case let p as String in e where p.hasSuffix(".lab") { paths.append(root.appendingPathComponent(p).path) }
+        }
+        #expect(paths.count > 50, "seed corpus not found under \(repositoryRoot.path)")
+        // A generous memory cap: under a tight one the large-stack thread cannot start and
+        // Session.onLargeStack hangs (a core bug, see LimitsAndSandboxTests.tightMemoryCap).
+        let r = try napkin(paths, memoryKiB: 16_000_000, seconds: 120, binary: "NapkinFuzz")
+        #expect(!r.crashed, "\(r)")
+        #expect(r.code == 0, "\(r)")
+        #expect(r.out.contains("replayed \(paths.count) inputs"), "\(r)")
+    }
+}
