@@ -47,14 +47,14 @@ let package = Package(
                 dependencies: ["NapkinCore", "NapkinLibrary", "NapkinInstruments", "NapkinREPL",
                                .product(name: "Crypto", package: "swift-crypto")],
                 path: "Sources/NapkinLab"),
-        // Drives the real binary through a pseudo-terminal; shared by the REPL and lab tests.
-        .target(name: "PTYSupport", path: "Tests/PTYSupport"),
-        .testTarget(name: "NapkinLabTests", dependencies: ["NapkinLab", "NapkinCore", "NapkinLibrary", "napkin", "PTYSupport"]),
+        // Shared by the test targets: the real binary on a pseudo-terminal, where things are.
+        .target(name: "TestSupport", path: "Tests/TestSupport"),
+        .testTarget(name: "NapkinLabTests", dependencies: ["NapkinLab", "NapkinCore", "NapkinLibrary", "napkin", "TestSupport"]),
         .testTarget(name: "NapkinCoreTests", dependencies: ["NapkinCore", "NapkinLibrary"]),
         .testTarget(name: "InstrumentsTests", dependencies: ["NapkinInstruments", "NapkinCore", "NapkinLibrary"],
                     exclude: ["Golden"]),
-        .testTarget(name: "REPLTests", dependencies: ["NapkinREPL", "NapkinCore", "NapkinLibrary", "napkin", "PTYSupport"]),
-        .testTarget(name: "ConformanceTests", dependencies: ["NapkinCore", "NapkinLibrary", "napkin"]),
+        .testTarget(name: "REPLTests", dependencies: ["NapkinREPL", "NapkinCore", "NapkinLibrary", "napkin", "TestSupport"]),
+        .testTarget(name: "ConformanceTests", dependencies: ["NapkinCore", "NapkinLibrary", "napkin", "TestSupport"]),
         // Benchmarks, reported as ratios to reference runs: swift run -c release napkin-bench
         .executableTarget(name: "napkin-bench", dependencies: ["NapkinCore", "NapkinLibrary"], path: "Benchmarks/NapkinBench"),
         // Robustness: a libFuzzer harness (a replayer when built without -DNAPKIN_LIBFUZZER; see
@@ -62,7 +62,7 @@ let package = Package(
         .executableTarget(name: "NapkinFuzz", dependencies: ["NapkinCore", "NapkinLibrary", "NapkinInstruments"],
                           path: "Sources/NapkinFuzz"),
         .testTarget(name: "RobustnessTests",
-                    dependencies: ["NapkinCore", "NapkinLibrary", "NapkinInstruments", "napkin", "NapkinFuzz"],
+                    dependencies: ["NapkinCore", "NapkinLibrary", "NapkinInstruments", "napkin", "NapkinFuzz", "TestSupport"],
                     path: "Tests/Robustness"),
     ],
     // Swift 5 mode: the interpreter is single-threaded by design and shares no mutable state.

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 
 /// Runs the built `napkin` binary, as a user's shell would.
@@ -23,15 +24,6 @@ func runNapkin(_ args: [String], stdin: String? = nil, environment: [String: Str
     return (String(decoding: o, as: UTF8.self), String(decoding: e, as: UTF8.self), p.terminationStatus)
 }
 
-/// The folder holding the built products (the test bundle sits beside the `napkin` binary).
-let productsDirectory: URL = {
-    var url = Bundle.main.bundleURL
-    for _ in 0..<4 {
-        if FileManager.default.fileExists(atPath: url.appendingPathComponent("napkin").path) { return url }
-        url.deleteLastPathComponent()
-    }
-    return URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
-}()
 
 @Suite("Command line")
 struct CommandLineTests {

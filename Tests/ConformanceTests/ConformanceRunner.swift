@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import NapkinCore
 import NapkinLibrary
 
@@ -101,15 +102,6 @@ struct ConformanceCase {
     }
 }
 
-/// The repository root, found from this file's path.
-let repositoryRoot: URL = {
-    var url = URL(fileURLWithPath: #filePath)
-    while url.path != "/" {
-        url.deleteLastPathComponent()
-        if FileManager.default.fileExists(atPath: url.appendingPathComponent("Package.swift").path) { return url }
-    }
-    return URL(fileURLWithPath: FileManager.default.currentDirectoryPath)
-}()
 
 /// Every file with an extension under a repository folder, sorted.
 func files(under folder: String, withExtension ext: String) -> [String] {

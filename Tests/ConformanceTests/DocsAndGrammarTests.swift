@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import NapkinCore
 import NapkinLibrary
 import Testing

@@ -1,5 +1,5 @@
 import Foundation
-import PTYSupport
+import TestSupport
 import NapkinCore
 import NapkinLab
 import NapkinLibrary

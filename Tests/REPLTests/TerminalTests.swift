@@ -1,5 +1,5 @@
 import Foundation
-import PTYSupport
+import TestSupport
 import Testing
 
 /// End-to-end: the real `napkin` binary on a pseudo-terminal, typed into like a person would.

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 
 /// The fuzz harness, built as a plain replayer (no sanitizer), over the seed corpus: every
@@ -15,8 +16,7 @@ struct FuzzReplayTests {
             for case let p as String in e where p.hasSuffix(".lab") { paths.append(root.appendingPathComponent(p).path) }
         }
         #expect(paths.count > 50, "seed corpus not found under \(repositoryRoot.path)")
-        // A generous memory cap: under a tight one the large-stack thread cannot start and
-        // Session.onLargeStack hangs (a core bug, see LimitsAndSandboxTests.tightMemoryCap).
+        // A generous memory cap, so the replayer keeps its full 1 GiB evaluation stack.
         let r = try napkin(paths, memoryKiB: 16_000_000, seconds: 120, binary: "NapkinFuzz")
         #expect(!r.crashed, "\(r)")
         #expect(r.code == 0, "\(r)")
