@@ -9,6 +9,7 @@ public enum Prelude {
     /// order. Hosts that draw on a terminal re-install the instruments with their own style.
     public static func makeSession(style: RenderStyle = RenderStyle()) throws(NapkinError) -> Session {
         let session = Session()
+        session.interpreter.asciiOnly = !style.unicode
         Instruments.install(into: session.interpreter, style: style)
         for f in files {
             try session.run(f.source, name: "prelude/\(f.name)")

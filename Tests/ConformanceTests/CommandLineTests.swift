@@ -116,6 +116,14 @@ struct CommandLineTests {
         #expect(csv.out == "x,x * 1 W [W]\n1,1\n2,2\n")
     }
 
+    @Test("TERM=dumb gets plain ASCII tables and figures")
+    func dumbTerminal() throws {
+        let r = try runNapkin(["-e", "sweep x 1...3 < x * 1 W >\nbars { a: 1 W, b: 2 W }"], environment: ["TERM": "dumb"])
+        #expect(r.code == 0)
+        #expect(r.out.unicodeScalars.allSatisfy(\.isASCII), "\(r.out)")
+        #expect(r.out.contains("x | x * 1 W [W]"))
+    }
+
     @Test("--help and --version")
     func help() throws {
         #expect(try runNapkin(["--help"]).out.contains("units-aware"))

@@ -12,6 +12,8 @@ public final class Interpreter {
     /// Receives `print(…)` output, one call per line.
     public var emit: (String) -> Void = { print($0) }
     public private(set) var builtins: [String: FunctionValue]
+    /// Tables drawn with plain ASCII rules (a dumb terminal); set by the host.
+    public var asciiOnly = false
     /// Draws figures for display; installed by the host (the core itself never draws).
     public var figureRenderer: ((Figure) throws(NapkinError) -> String)?
     var callDepth = 0

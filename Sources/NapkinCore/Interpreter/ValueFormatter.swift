@@ -103,14 +103,15 @@ extension Interpreter {
             let fill = String(repeating: " ", count: max(0, w - s.count))
             return right ? fill + s : s + fill
         }
+        let (bar, rule, cross, more) = asciiOnly ? ("|", "-", "-+-", ":") : ("│", "─", "─┼─", "⋮")
         var lines: [String] = []
-        lines.append(headers.enumerated().map { pad($1, widths[$0], right: numeric[$0]) }.joined(separator: " │ "))
-        lines.append(widths.map { String(repeating: "─", count: $0) }.joined(separator: "─┼─"))
+        lines.append(headers.enumerated().map { pad($1, widths[$0], right: numeric[$0]) }.joined(separator: " \(bar) "))
+        lines.append(widths.map { String(repeating: rule, count: $0) }.joined(separator: cross))
         for row in shown {
             if let row {
-                lines.append(row.enumerated().map { pad($1, widths[$0], right: numeric[$0]) }.joined(separator: " │ "))
+                lines.append(row.enumerated().map { pad($1, widths[$0], right: numeric[$0]) }.joined(separator: " \(bar) "))
             } else {
-                lines.append(widths.map { pad("⋮", $0, right: true) }.joined(separator: " │ "))
+                lines.append(widths.map { pad(more, $0, right: true) }.joined(separator: " \(bar) "))
             }
         }
         if t.rows.count > maxRows { lines.append("(\(t.rows.count) rows)") }
