@@ -137,6 +137,7 @@ struct Runner {
             OutputSink.shared.flush()
             var opts = REPL.Options.forTerminal(noColor: options.noColor, version: napkinVersion)
             opts.digits = options.digits
+            opts.lineTimeout = options.timeout
             do {
                 let repl = try REPL(options: opts) { () throws(NapkinError) -> Session in
                     switch makeSession() {

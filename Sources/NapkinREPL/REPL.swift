@@ -15,6 +15,8 @@ public final class REPL {
         /// Use libedit (needs a terminal on stdin and stdout).
         public var lineEditing: Bool
         public var digits: Int?
+        /// Each line may run this long before it is stopped as if by Ctrl-C (`--timeout`).
+        public var lineTimeout: Double?
 
         public init(color: Bool, errorColor: Bool, version: String, historyPath: String?, lineEditing: Bool, digits: Int? = nil) {
             self.color = color
@@ -167,6 +169,17 @@ public final class REPL {
     @discardableResult
     func evaluate(_ source: String, final: Bool, name: String = "<repl>") -> Bool {
         session.interpreter.cancel.clear()
+        // A runaway line stops by itself after --timeout; the session survives it.
+        var watchdog: DispatchSourceTimer?
+        if let seconds = options.lineTimeout {
+            let cancel = session.interpreter.cancel
+            let timer = DispatchSource.makeTimerSource(queue: .global())
+            timer.schedule(deadline: .now() + seconds)
+            timer.setEventHandler { cancel.set() }
+            timer.resume()
+            watchdog = timer
+        }
+        defer { watchdog?.cancel() }
         do {
             try session.run(source, name: name, transactional: true)
             flush()
@@ -196,7 +209,8 @@ public final class REPL {
         flush()
         var text = e.render(color: options.errorColor)
         if e.phase == .cancelled {
-            text = "\n" + style.error("cancelled") + " — the session is as it was before this line.\n"
+            let why = options.lineTimeout.map { "cancelled (or stopped after \(formatNumber($0, digits: 4)) s, --timeout)" } ?? "cancelled"
+            text = "\n" + style.error(why) + " — the session is as it was before this line.\n"
         }
         FileHandle.standardError.write(Data(text.utf8))
     }

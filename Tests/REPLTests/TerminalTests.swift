@@ -117,6 +117,19 @@ struct TerminalTests {
         #expect(!p.text.contains("error"), "\(p.text)")
     }
 
+    @Test func timeoutStopsARunawayLineAndKeepsTheSession() throws {
+        let (p, dir) = try start(["--timeout", "1"])
+        defer { finish(p, dir) }
+        try #require(p.expect(Self.prompt), "\(p.tail)")
+        p.send("fn slow(n) = if n < 2 then n else slow(n - 1) + slow(n - 2)\r")
+        try #require(p.expect(Self.prompt), "\(p.tail)")
+        p.send("slow(40)\r")
+        #expect(p.expect("--timeout", timeout: 20), "not stopped: \(p.tail)")
+        try #require(p.expect(Self.prompt), "\(p.tail)")
+        p.send("slow(10)\r")
+        #expect(p.expect("55"), "session not intact: \(p.tail)")
+    }
+
     @Test func historyIsWrittenToNapkinHistory() throws {
         let (p, dir) = try start()
         defer { finish(p, dir) }
