@@ -665,6 +665,10 @@ public final class Interpreter {
         }
         let callee = try eval(calleeExpr, scope)
         guard case .function(let f) = callee else {
+            if case .name(let n) = calleeExpr.kind, globals[n] == nil, scope?.lookup(n) == nil, units.unit(n) != nil {
+                throw NapkinError(.name, "'\(n)' is a unit, not a function", at: calleeExpr.span,
+                                  notes: ["no function called '\(n)' is defined here"])
+            }
             throw NapkinError(.runtime, "a \(callee.typeName) cannot be called", at: calleeExpr.span)
         }
         // A user function called from here before: its arguments go straight to their slots.
