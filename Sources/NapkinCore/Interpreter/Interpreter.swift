@@ -664,15 +664,25 @@ public final class Interpreter {
             return try reduceSweep(n, args[0].value, scope, span)
         }
         let callee = try eval(calleeExpr, scope)
+        var calleeIsLocal = false
+        if case .name(let n) = calleeExpr.kind { calleeIsLocal = scope?.lookup(n) != nil }
+        return try callValue(callee, calleeExpr, args, span, node: callNode, calleeIsLocal: calleeIsLocal) { (i: Int) throws(NapkinError) -> Value in
+            try self.eval(args[i].value, scope)
+        }
+    }
+
+    /// Calls an evaluated callee; `argument(i)` evaluates the i-th argument (in source order).
+    func callValue(_ callee: Value, _ calleeExpr: Expr, _ args: [CallArgument], _ span: Span, node: Expr?, calleeIsLocal: Bool,
+                   argument: (Int) throws(NapkinError) -> Value) throws(NapkinError) -> Value {
         guard case .function(let f) = callee else {
-            if case .name(let n) = calleeExpr.kind, globals[n] == nil, scope?.lookup(n) == nil, units.unit(n) != nil {
+            if case .name(let n) = calleeExpr.kind, globals[n] == nil, !calleeIsLocal, units.unit(n) != nil {
                 throw NapkinError(.name, "'\(n)' is a unit, not a function", at: calleeExpr.span,
                                   notes: ["no function called '\(n)' is defined here"])
             }
             throw NapkinError(.runtime, "a \(callee.typeName) cannot be called", at: calleeExpr.span)
         }
         // A user function called from here before: its arguments go straight to their slots.
-        if case .user(let params, _, _) = f.body, let node = callNode {
+        if case .user(let params, _, _) = f.body, let node {
             if node.cachedCallee !== f {
                 let positionalCount = args.prefix { $0.label == nil }.count
                 let labels = args.dropFirst(positionalCount).map { ($0.label ?? "", $0.labelSpan ?? $0.value.span) }
@@ -683,13 +693,13 @@ public final class Interpreter {
             if steps & 0x3FF == 0, cancel.isSet { throw NapkinError(.cancelled, "cancelled", at: span) }
             var given = [Value?](repeating: nil, count: params.count)
             let slots = node.cachedArgumentSlots
-            for (k, a) in args.enumerated() { given[slots[k]] = try eval(a.value, scope) }
+            for k in 0..<args.count { given[slots[k]] = try argument(k) }
             return try invoke(f, given, span)
         }
         var positional: [Value] = []
         var named: [(String, Value, Span)] = []
-        for a in args {
-            let v = try eval(a.value, scope)
+        for (k, a) in args.enumerated() {
+            let v = try argument(k)
             if let label = a.label { named.append((label, v, a.labelSpan ?? a.value.span)) } else { positional.append(v) }
         }
         return try apply(f, positional, named, span, argSpans: args.map(\.value.span))
@@ -753,6 +763,9 @@ public final class Interpreter {
         if callDepth > limits.maxCallDepth {
             throw NapkinError(.runtime, "recursion deeper than \(limits.maxCallDepth) calls in \(f.name)", at: span,
                               notes: ["is a base case missing? raise the limit with --max-depth"])
+        }
+        if closure == nil, let compiled = compiledBody(of: f) {
+            return try runCompiled(f, compiled, params, given, span)
         }
         let frame = Scope(parent: closure, names: f.paramNames, values: [])
         frame.values.reserveCapacity(params.count)

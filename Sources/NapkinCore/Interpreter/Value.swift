@@ -82,6 +82,10 @@ public final class FunctionValue: @unchecked Sendable {
 
     /// A user function's parameter names, shared by every call's frame.
     let paramNames: [String]
+    /// The body and defaults turned into closures on first call (nil if they use something the
+    /// body compiler leaves to the tree walker); `compileTried` says whether that was tried.
+    var compiled: CompiledBody?
+    var compileTried = false
 
     public init(name: String, body: Body, definition: Span? = nil) {
         self.name = name
