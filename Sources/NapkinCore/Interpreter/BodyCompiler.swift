@@ -1,18 +1,21 @@
-/// Function bodies turned into closures. A top-level function whose body and defaults use only
-/// numbers, names, operators, conversions, calls, fields, indexing, `if` and lists is compiled on
-/// its first call: its parameters live in stack slots instead of a named scope, and each node is a
-/// closure instead of a `switch` over the tree. Everything else (blocks, lambdas, sweeps, strings,
-/// records, ranges) stays with the tree walker, which means exactly the same thing; the closures
-/// call the same helpers (`binary`, `convert`, `field`, `index`, `callValue`) for every rule.
+/// Function bodies turned into closures. A top-level function is compiled on its first call: its
+/// parameters and the `let`s of its blocks live in slots instead of a named scope, and each node
+/// is a closure instead of a `switch` over the tree. A body that uses a lambda, a local `fn`, a
+/// sweep or a range stays with the tree walker, which means exactly the same thing: the closures
+/// call the same helpers (`binary`, `convert`, `field`, `index`, `callValue`, `buildRecord`,
+/// `buildString`, `checkAssertion`) for every rule.
 typealias Compiled = (Interpreter, UnsafeMutablePointer<Value>) throws(NapkinError) -> Value
 
 final class CompiledBody {
     let body: Compiled
     /// Default of each parameter (nil: the parameter has none).
     let defaults: [Compiled?]
-    init(body: @escaping Compiled, defaults: [Compiled?]) {
+    /// Slots a call needs: the parameters, then every block `let`.
+    let frameSize: Int
+    init(body: @escaping Compiled, defaults: [Compiled?], frameSize: Int) {
         self.body = body
         self.defaults = defaults
+        self.frameSize = frameSize
     }
 }
 
@@ -21,25 +24,31 @@ extension Interpreter {
         if f.compileTried { return f.compiled }
         f.compileTried = true
         guard case .user(let params, let body, nil) = f.body else { return nil }
+        let compiler = BodyCompiler(parameters: params.count)
         var defaults: [Compiled?] = []
         for (i, p) in params.enumerated() {
             guard let d = p.defaultValue else { defaults.append(nil); continue }
             // A default sees only the parameters before it.
-            guard let c = BodyCompiler(slots: params[..<i].map(\.name)).compile(d) else { return nil }
+            compiler.visible = params[..<i].enumerated().map { ($1.name, $0) }
+            guard let c = compiler.compile(d) else { return nil }
             defaults.append(c)
         }
-        guard let b = BodyCompiler(slots: params.map(\.name)).compile(body) else { return nil }
-        f.compiled = CompiledBody(body: b, defaults: defaults)
+        compiler.visible = params.enumerated().map { ($1.name, $0) }
+        guard let b = compiler.compile(body) else { return nil }
+        f.compiled = CompiledBody(body: b, defaults: defaults, frameSize: compiler.frameSize)
         return f.compiled
     }
 
     /// Binds the arguments (or defaults) into stack slots and runs the compiled body.
     func runCompiled(_ f: FunctionValue, _ c: CompiledBody, _ params: [Parameter], _ given: [Value?],
                      _ span: Span) throws(NapkinError) -> Value {
-        let slots = UnsafeMutablePointer<Value>.allocate(capacity: max(1, params.count))
+        let slots = UnsafeMutablePointer<Value>.allocate(capacity: max(1, c.frameSize))
+        // Block slots start empty; parameters are bound in order below.
+        (slots + params.count).initialize(repeating: .nothing, count: c.frameSize - params.count)
         var bound = 0
         defer {
             slots.deinitialize(count: bound)
+            (slots + params.count).deinitialize(count: c.frameSize - params.count)
             slots.deallocate()
         }
         for i in 0..<params.count {
@@ -60,9 +69,16 @@ extension Interpreter {
     }
 }
 
-/// Compiles one expression against a fixed list of slot names (the parameters in scope).
-struct BodyCompiler {
-    let slots: [String]
+/// Compiles expressions against the names in scope, each in a slot of the call's frame.
+final class BodyCompiler {
+    /// Names in scope, innermost last, with their slots.
+    var visible: [(String, Int)] = []
+    /// Slots used so far: the parameters, then one per block `let`.
+    private(set) var frameSize: Int
+
+    init(parameters: Int) { frameSize = parameters }
+
+    func slot(_ name: String) -> Int? { visible.last { $0.0 == name }?.1 }
 
     func compile(_ e: Expr) -> Compiled? {
         switch e.kind {
@@ -76,7 +92,7 @@ struct BodyCompiler {
             let value = Value.bool(b)
             return { _, _ in value }
         case .name(let n):
-            if let i = slots.lastIndex(of: n) { return { _, s in s[i] } }
+            if let i = slot(n) { return { _, s in s[i] } }
             let span = e.span
             return { interp, _ throws(NapkinError) in try interp.lookup(n, nil, span, node: e) }
         case .unary(let op, let x):
@@ -124,7 +140,7 @@ struct BodyCompiler {
             }
             let span = e.span
             var calleeIsLocal = false
-            if case .name(let n) = callee.kind { calleeIsLocal = slots.contains(n) }
+            if case .name(let n) = callee.kind { calleeIsLocal = slot(n) != nil }
             return { interp, s throws(NapkinError) in
                 let f = try cc(interp, s)
                 return try interp.callValue(f, callee, args, span, node: e, calleeIsLocal: calleeIsLocal) { (i: Int) throws(NapkinError) -> Value in
@@ -156,7 +172,70 @@ struct BodyCompiler {
                 for c in cs { out.append(try c(interp, s)) }
                 return .list(out)
             }
-        case .string, .record, .range, .lambda, .block, .sweep:
+        case .string(let parts):
+            var compiled: [ObjectIdentifier: Compiled] = [:]
+            for p in parts {
+                guard case .expr(let x) = p else { continue }
+                guard let c = compile(x) else { return nil }
+                compiled[ObjectIdentifier(x)] = c
+            }
+            let span = e.span
+            return { interp, s throws(NapkinError) in
+                try interp.buildString(parts, span) { (x: Expr) throws(NapkinError) -> Value in try compiled[ObjectIdentifier(x)]!(interp, s) }
+            }
+        case .record(let entries):
+            var compiled: [ObjectIdentifier: Compiled] = [:]
+            for entry in entries {
+                let x: Expr
+                switch entry {
+                case .field(_, let v, _): x = v
+                case .spread(let v): x = v
+                }
+                guard let c = compile(x) else { return nil }
+                compiled[ObjectIdentifier(x)] = c
+            }
+            return { interp, s throws(NapkinError) in
+                try interp.buildRecord(entries) { (x: Expr) throws(NapkinError) -> Value in try compiled[ObjectIdentifier(x)]!(interp, s) }
+            }
+        case .block(let stmts, let value):
+            let outer = visible.count
+            defer { visible.removeSubrange(outer...) }
+            var steps: [Compiled] = []
+            for st in stmts {
+                switch st.kind {
+                case .let(let name, _, let v, _):
+                    guard let c = compile(v) else { return nil }
+                    let i = frameSize
+                    frameSize += 1
+                    visible.append((name, i))
+                    let bind: Compiled = { (interp: Interpreter, s: UnsafeMutablePointer<Value>) throws(NapkinError) -> Value in
+                        let v = try c(interp, s)
+                        s[i] = v
+                        return .nothing
+                    }
+                    steps.append(bind)
+                case .assert(let x):
+                    guard let c = compile(x) else { return nil }
+                    let check: Compiled = { (interp: Interpreter, s: UnsafeMutablePointer<Value>) throws(NapkinError) -> Value in
+                        let v = try c(interp, s)
+                        try interp.checkAssertion(v, x)
+                        return .nothing
+                    }
+                    steps.append(check)
+                case .expr(let x):
+                    guard let c = compile(x) else { return nil }
+                    steps.append(c)
+                default:
+                    return nil  // a local fn closes over its block: the tree walker handles it
+                }
+            }
+            guard let cv = compile(value) else { return nil }
+            let all = steps
+            return { (interp: Interpreter, s: UnsafeMutablePointer<Value>) throws(NapkinError) -> Value in
+                for step in all { _ = try step(interp, s) }
+                return try cv(interp, s)
+            }
+        case .range, .lambda, .sweep:
             return nil
         }
     }

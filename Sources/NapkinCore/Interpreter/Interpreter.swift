@@ -147,11 +147,7 @@ public final class Interpreter {
             try moveKnob(name, g, info, try quantity(try eval(valueExpr, nil), valueExpr.span, "a knob's value"), at: valueExpr.span)
             return nil
         case .assert(let e):
-            let v = try eval(e, nil)
-            guard case .bool(let ok) = v else {
-                throw NapkinError(.runtime, "assert needs a true/false condition, got a \(v.typeName)", at: e.span)
-            }
-            if !ok { throw NapkinError(.assertion, "assertion failed: \(e.span.text)", at: e.span) }
+            try checkAssertion(try eval(e, nil), e)
             return nil
         case .digits(let e):
             let q = try quantity(try eval(e, nil), e.span, "digits")
@@ -261,15 +257,7 @@ public final class Interpreter {
             e.cachedValue = value
             return value
         case .string(let parts):
-            var s = ""
-            for p in parts {
-                switch p {
-                case .text(let t): s += t
-                case .expr(let x): s += try describeInline(try eval(x, scope))
-                }
-                if s.utf8.count > limits.maxStringLength { return .string(try limitedString(s, e.span)) }
-            }
-            return .string(s)
+            return try buildString(parts, e.span) { (x: Expr) throws(NapkinError) -> Value in try self.eval(x, scope) }
         case .bool(let b):
             return .bool(b)
         case .name(let n):
@@ -308,21 +296,7 @@ public final class Interpreter {
             for it in items { out.append(try eval(it, scope)) }
             return .list(out)
         case .record(let entries):
-            var keys: [String] = [], values: [Value] = []
-            for entry in entries {
-                switch entry {
-                case .field(let name, let x, _):
-                    let v = try eval(x, scope)
-                    if let i = keys.firstIndex(of: name) { values[i] = v } else { keys.append(name); values.append(v) }
-                case .spread(let x):
-                    let v = try eval(x, scope)
-                    guard case .record(let r) = v else { throw NapkinError(.runtime, "'...' spreads a record, got a \(v.typeName)", at: x.span) }
-                    for (k, fv) in zip(r.keys, r.values) {
-                        if let i = keys.firstIndex(of: k) { values[i] = fv } else { keys.append(k); values.append(fv) }
-                    }
-                }
-            }
-            return .record(Record(keys: keys, values: values))
+            return try buildRecord(entries) { (x: Expr) throws(NapkinError) -> Value in try self.eval(x, scope) }
         case .range(let lo, let hi, let step):
             let r = try rangeSpec(lo, hi, step, scope, e.span)
             guard r.count <= limits.maxListLength else {
@@ -348,6 +322,44 @@ public final class Interpreter {
         }
     }
 
+    /// A string with its `{…}` parts filled in, within the length limit.
+    func buildString(_ parts: [StringPart], _ span: Span, value: (Expr) throws(NapkinError) -> Value) throws(NapkinError) -> Value {
+        var s = ""
+        for p in parts {
+            switch p {
+            case .text(let t): s += t
+            case .expr(let x): s += try describeInline(try value(x))
+            }
+            if s.utf8.count > limits.maxStringLength { return .string(try limitedString(s, span)) }
+        }
+        return .string(s)
+    }
+
+    /// A record from its entries in order; a later field (or spread) replaces an earlier one.
+    func buildRecord(_ entries: [RecordEntry], value: (Expr) throws(NapkinError) -> Value) throws(NapkinError) -> Value {
+        var keys: [String] = [], values: [Value] = []
+        for entry in entries {
+            switch entry {
+            case .field(let name, let x, _):
+                let v = try value(x)
+                if let i = keys.firstIndex(of: name) { values[i] = v } else { keys.append(name); values.append(v) }
+            case .spread(let x):
+                let v = try value(x)
+                guard case .record(let r) = v else { throw NapkinError(.runtime, "'...' spreads a record, got a \(v.typeName)", at: x.span) }
+                for (k, fv) in zip(r.keys, r.values) {
+                    if let i = keys.firstIndex(of: k) { values[i] = fv } else { keys.append(k); values.append(fv) }
+                }
+            }
+        }
+        return .record(Record(keys: keys, values: values))
+    }
+
+    /// `assert` in a block or at the top level.
+    func checkAssertion(_ v: Value, _ e: Expr) throws(NapkinError) {
+        guard case .bool(let ok) = v else { throw NapkinError(.runtime, "assert needs a true/false condition, got a \(v.typeName)", at: e.span) }
+        if !ok { throw NapkinError(.assertion, "assertion failed: \(e.span.text)", at: e.span) }
+    }
+
     func executeLocal(_ s: Stmt, _ scope: Scope) throws(NapkinError) {
         switch s.kind {
         case .let(let name, _, let value, _):
@@ -357,9 +369,7 @@ public final class Interpreter {
             let f = FunctionValue(name: name, body: .user(params: params, body: body, closure: scope), definition: s.span)
             scope.define(name, .function(f))
         case .assert(let e):
-            let v = try eval(e, scope)
-            guard case .bool(let ok) = v else { throw NapkinError(.runtime, "assert needs a true/false condition, got a \(v.typeName)", at: e.span) }
-            if !ok { throw NapkinError(.assertion, "assertion failed: \(e.span.text)", at: e.span) }
+            try checkAssertion(try eval(e, scope), e)
         case .expr(let e):
             _ = try eval(e, scope)
         default:
