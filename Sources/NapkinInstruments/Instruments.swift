@@ -7,9 +7,11 @@ public enum Instruments {
     /// Registers the instruments and a renderer for the session's figures.
     public static func install(into interpreter: Interpreter, style: RenderStyle) {
         for b in builtins { interpreter.register(b) }
-        interpreter.figureRenderer = { [weak interpreter] (figure: Figure) throws(NapkinError) -> String in
+        // Unowned, not weak: a weak reference would move the interpreter's reference count to a
+        // side table and slow down every retain of it on the evaluation's hot path.
+        interpreter.figureRenderer = { [unowned interpreter] (figure: Figure) throws(NapkinError) -> String in
             var s = style
-            s.digits = interpreter?.digits ?? style.digits
+            s.digits = interpreter.digits
             return try renderText(figure, style: s)
         }
     }
