@@ -98,30 +98,13 @@ final class BodyCompiler {
         case .unary(let op, let x):
             guard let cx = compile(x) else { return nil }
             let span = e.span
-            if op == "not" {
-                return { interp, s throws(NapkinError) in
-                    let v = try cx(interp, s)
-                    guard case .bool(let b) = v else { throw NapkinError(.runtime, "'not' needs true/false, got a \(v.typeName)", at: span) }
-                    return .bool(!b)
-                }
-            }
-            return { interp, s throws(NapkinError) in
-                let v = try cx(interp, s)
-                guard case .quantity(var q) = v else { throw NapkinError(.runtime, "cannot negate a \(v.typeName)", at: span) }
-                q.value = -q.value
-                return .quantity(q)
-            }
+            return { interp, s throws(NapkinError) in try interp.unary(op, try cx(interp, s), span) }
         case .binary(let op, let l, let r, let opSpan):
             guard let cl = compile(l), let cr = compile(r) else { return nil }
             if op == .and || op == .or {
-                return { interp, s throws(NapkinError) in
-                    let lv = try cl(interp, s)
-                    guard case .bool(let lb) = lv else { throw NapkinError(.runtime, "'\(op.rawValue)' needs true/false on its left, got a \(lv.typeName)", at: l.span) }
-                    if op == .and && !lb { return .bool(false) }
-                    if op == .or && lb { return .bool(true) }
-                    let rv = try cr(interp, s)
-                    guard case .bool(let rb) = rv else { throw NapkinError(.runtime, "'\(op.rawValue)' needs true/false on its right, got a \(rv.typeName)", at: r.span) }
-                    return .bool(rb)
+                return { (interp: Interpreter, s: UnsafeMutablePointer<Value>) throws(NapkinError) -> Value in
+                    try interp.logic(op, l, r, left: { () throws(NapkinError) -> Value in try cl(interp, s) },
+                                     right: { () throws(NapkinError) -> Value in try cr(interp, s) })
                 }
             }
             return { interp, s throws(NapkinError) in
@@ -156,9 +139,7 @@ final class BodyCompiler {
         case .conditional(let c, let a, let b):
             guard let cc = compile(c), let ca = compile(a), let cb = compile(b) else { return nil }
             return { interp, s throws(NapkinError) in
-                let cv = try cc(interp, s)
-                guard case .bool(let cb2) = cv else { throw NapkinError(.runtime, "'if' needs a true/false condition, got a \(cv.typeName)", at: c.span) }
-                return try cb2 ? ca(interp, s) : cb(interp, s)
+                try interp.condition(try cc(interp, s), c) ? ca(interp, s) : cb(interp, s)
             }
         case .list(let items):
             var cs: [Compiled] = []

@@ -263,23 +263,11 @@ public final class Interpreter {
         case .name(let n):
             return try lookup(n, scope, e.span, node: e)
         case .unary(let op, let x):
-            let v = try eval(x, scope)
-            if op == "not" {
-                guard case .bool(let b) = v else { throw NapkinError(.runtime, "'not' needs true/false, got a \(v.typeName)", at: e.span) }
-                return .bool(!b)
-            }
-            guard case .quantity(var q) = v else { throw NapkinError(.runtime, "cannot negate a \(v.typeName)", at: e.span) }
-            q.value = -q.value
-            return .quantity(q)
+            return try unary(op, try eval(x, scope), e.span)
         case .binary(let op, let l, let r, let opSpan):
             if op == .and || op == .or {
-                let lv = try eval(l, scope)
-                guard case .bool(let lb) = lv else { throw NapkinError(.runtime, "'\(op.rawValue)' needs true/false on its left, got a \(lv.typeName)", at: l.span) }
-                if op == .and && !lb { return .bool(false) }
-                if op == .or && lb { return .bool(true) }
-                let rv = try eval(r, scope)
-                guard case .bool(let rb) = rv else { throw NapkinError(.runtime, "'\(op.rawValue)' needs true/false on its right, got a \(rv.typeName)", at: r.span) }
-                return .bool(rb)
+                return try logic(op, l, r, left: { () throws(NapkinError) -> Value in try self.eval(l, scope) },
+                                 right: { () throws(NapkinError) -> Value in try self.eval(r, scope) })
             }
             return try binary(op, try eval(l, scope), try eval(r, scope), opSpan: opSpan, lhs: l, rhs: r)
         case .convert(let x, let u, let opSpan):
@@ -308,9 +296,7 @@ public final class Interpreter {
             for i in 0..<r.count { out.append(.quantity(r.value(i))) }
             return .list(out)
         case .conditional(let c, let a, let b):
-            let cv = try eval(c, scope)
-            guard case .bool(let cb) = cv else { throw NapkinError(.runtime, "'if' needs a true/false condition, got a \(cv.typeName)", at: c.span) }
-            return try eval(cb ? a : b, scope)
+            return try eval(try condition(try eval(c, scope), c) ? a : b, scope)
         case .lambda(let params, let body):
             return .function(FunctionValue(name: "lambda", body: .user(params: params, body: body, closure: scope), definition: e.span))
         case .block(let stmts, let value):
@@ -320,6 +306,35 @@ public final class Interpreter {
         case .sweep(let knob, let knobSpan, let range, let columns):
             return try sweep(knob, knobSpan, range, columns, scope, e.span)
         }
+    }
+
+    /// `-x` and `not x`.
+    func unary(_ op: String, _ v: Value, _ span: Span) throws(NapkinError) -> Value {
+        if op == "not" {
+            guard case .bool(let b) = v else { throw NapkinError(.runtime, "'not' needs true/false, got a \(v.typeName)", at: span) }
+            return .bool(!b)
+        }
+        guard case .quantity(var q) = v else { throw NapkinError(.runtime, "cannot negate a \(v.typeName)", at: span) }
+        q.value = -q.value
+        return .quantity(q)
+    }
+
+    /// `and` / `or`, evaluating the right side only when it decides.
+    func logic(_ op: BinaryOp, _ l: Expr, _ r: Expr, left: () throws(NapkinError) -> Value,
+               right: () throws(NapkinError) -> Value) throws(NapkinError) -> Value {
+        let lv = try left()
+        guard case .bool(let lb) = lv else { throw NapkinError(.runtime, "'\(op.rawValue)' needs true/false on its left, got a \(lv.typeName)", at: l.span) }
+        if op == .and && !lb { return .bool(false) }
+        if op == .or && lb { return .bool(true) }
+        let rv = try right()
+        guard case .bool(let rb) = rv else { throw NapkinError(.runtime, "'\(op.rawValue)' needs true/false on its right, got a \(rv.typeName)", at: r.span) }
+        return .bool(rb)
+    }
+
+    /// The condition of an `if`.
+    func condition(_ v: Value, _ c: Expr) throws(NapkinError) -> Bool {
+        guard case .bool(let b) = v else { throw NapkinError(.runtime, "'if' needs a true/false condition, got a \(v.typeName)", at: c.span) }
+        return b
     }
 
     /// A string with its `{…}` parts filled in, within the length limit.
