@@ -113,13 +113,13 @@ enum Builtins {
         // A plain 0 takes the dimension of the others, as in arithmetic.
         var dim: Dimension?
         for v in values {
-            if case .quantity(let q) = v, !(q.value == 0 && q.dim.isNone && q.unit == nil) { dim = q.dim; break }
+            if case .quantity(let q) = v, !q.isPlainZero { dim = q.dim; break }
         }
         for v in values {
             guard case .quantity(var q) = v else {
                 throw NapkinError(.runtime, "\(name) works on numbers and quantities, found a \(v.typeName)", at: site.span)
             }
-            if let dim, q.value == 0, q.dim.isNone, q.unit == nil { q.dim = dim }
+            if let dim, q.isPlainZero { q.dim = dim }
             if let first = out.first, first.dim != q.dim {
                 throw NapkinError(.dimension, "\(name) over mixed dimensions: \(interp.dimName(first.dim)) and \(interp.dimName(q.dim))", at: site.span,
                                   label: "\(interp.units.describe(first.dim)) vs \(interp.units.describe(q.dim))")

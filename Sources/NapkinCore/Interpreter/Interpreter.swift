@@ -537,8 +537,8 @@ public final class Interpreter {
         // A plain 0 fits every dimension: `x > 0`, `total + 0` and `max(0, x)` just work.
         var x = x, y = y
         if x.dim != y.dim, op != .mul, op != .div, op != .pow {
-            if x.value == 0 && x.isPlain { x.dim = y.dim }
-            else if y.value == 0 && y.isPlain { y.dim = x.dim }
+            if x.isPlainZero { x.dim = y.dim }
+            else if y.isPlainZero { y.dim = x.dim }
         }
         switch op {
         case .add, .sub:
@@ -684,7 +684,7 @@ public final class Interpreter {
     func call(_ calleeExpr: Expr, _ args: [CallArgument], _ scope: Scope?, _ span: Span, callNode: Expr? = nil) throws(NapkinError) -> Value {
         // sum(sweep …), min(sweep …), …: stream the sweep when the name still means the builtin.
         if args.count == 1, args[0].label == nil, case .sweep = args[0].value.kind, case .name(let n) = calleeExpr.kind,
-           Interpreter.sweepReducers.contains(n), globals[n] == nil, scope?.lookup(n) == nil {
+           SweepReducer(rawValue: n) != nil, globals[n] == nil, scope?.lookup(n) == nil {
             steps &+= 1
             return try reduceSweep(n, args[0].value, scope, span)
         }
@@ -896,52 +896,51 @@ public final class Interpreter {
 
     /// Reductions that stream a sweep instead of building its table, so `sum(sweep x 1...10000000 < … >)`
     /// runs in constant memory. They mean exactly what the builtins do on the table: the last column.
-    static let sweepReducers: Set<String> = ["sum", "mean", "min", "max", "argmin", "argmax", "len"]
+    enum SweepReducer: String { case sum, mean, min, max, argmin, argmax, len }
 
-    func reduceSweep(_ reducer: String, _ sweepExpr: Expr, _ scope: Scope?, _ site: Span) throws(NapkinError) -> Value {
-        guard case .sweep(let name, _, let range, let columns) = sweepExpr.kind else { return .nothing }
+    func reduceSweep(_ name: String, _ sweepExpr: Expr, _ scope: Scope?, _ site: Span) throws(NapkinError) -> Value {
+        guard case .sweep(let knob, _, let range, let columns) = sweepExpr.kind, let reducer = SweepReducer(rawValue: name) else {
+            return .nothing
+        }
         var count = 0
         var total = 0.0
         var dim: Dimension?
-        var unit: DisplayUnit?
         var best: Quantity?
         var bestX: Value = .nothing
-        try forEachSweepRow(name, range, columns, scope, sweepExpr.span) { row throws(NapkinError) in
+        try forEachSweepRow(knob, range, columns, scope, sweepExpr.span) { row throws(NapkinError) in
             count += 1
-            if reducer == "len" { return }
+            if reducer == .len { return }
             guard case .quantity(var q) = row[row.count - 1] else {
-                throw NapkinError(.runtime, "\(reducer) works on numbers and quantities, found a \(row[row.count - 1].typeName)", at: site)
+                throw NapkinError(.runtime, "\(name) works on numbers and quantities, found a \(row[row.count - 1].typeName)", at: site)
             }
-            let plainZero = q.value == 0 && q.dim.isNone && q.unit == nil
             if let d = dim, q.dim != d {
-                if plainZero { q.dim = d } else {
-                    throw NapkinError(.dimension, "\(reducer) over mixed dimensions: \(dimName(d)) and \(dimName(q.dim))", at: site,
+                if q.isPlainZero { q.dim = d } else {
+                    throw NapkinError(.dimension, "\(name) over mixed dimensions: \(dimName(d)) and \(dimName(q.dim))", at: site,
                                       label: "\(units.describe(d)) vs \(units.describe(q.dim))")
                 }
-            } else if dim == nil, !plainZero { dim = q.dim }
-            if unit == nil { unit = q.unit }
+            } else if dim == nil, !q.isPlainZero { dim = q.dim }
             total += q.value
             switch reducer {
-            case "min", "argmin": if best == nil || q.value < best!.value { best = q; bestX = row[0] }
-            case "max", "argmax": if best == nil || q.value > best!.value { best = q; bestX = row[0] }
+            case .min, .argmin: if best == nil || q.value < best!.value { best = q; bestX = row[0] }
+            case .max, .argmax: if best == nil || q.value > best!.value { best = q; bestX = row[0] }
             default: break
             }
         }
         let d = dim ?? .none
         switch reducer {
-        case "len": return .number(Double(count))
-        case "sum":
+        case .len: return .number(Double(count))
+        case .sum:
             try checkFinite(total, site, "the sum")
             return .quantity(Quantity(total, d))
-        case "mean":
+        case .mean:
             guard count > 0 else { throw NapkinError(.runtime, "mean of an empty list", at: site) }
             return .quantity(Quantity(total / Double(count), d))
-        case "min", "max":
-            guard var b = best else { throw NapkinError(.runtime, "\(reducer) of an empty list", at: site) }
+        case .min, .max:
+            guard var b = best else { throw NapkinError(.runtime, "\(name) of an empty list", at: site) }
             b.dim = d
             return .quantity(b)
         default:
-            guard best != nil else { throw NapkinError(.runtime, "\(reducer) of an empty table", at: site) }
+            guard best != nil else { throw NapkinError(.runtime, "\(name) of an empty table", at: site) }
             return bestX
         }
     }

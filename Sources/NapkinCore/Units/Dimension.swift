@@ -110,6 +110,10 @@ public struct Quantity: Sendable {
     /// A plain number as written: no dimension and no unit (a 0 like this fits any dimension).
     @inline(__always)
     var isPlain: Bool { dim.isNone && unitID == 0 }
+
+    /// A plain 0: it takes the dimension of whatever it meets (`x > 0`, `max(0, x)`).
+    @inline(__always)
+    var isPlainZero: Bool { value == 0 && isPlain }
 }
 
 /// A unit to show a value in: a name as written and its factor to base units.
