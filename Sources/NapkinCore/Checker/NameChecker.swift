@@ -55,10 +55,8 @@ public struct NameChecker {
     mutating func unit(_ u: UnitExpr) {
         for f in u.factors where !units.contains(f.name) {
             let lower = f.name.lowercased()
-            let s = suggestions(for: f.name, among: declaredUnits + units.names.filter { $0.lowercased() == lower })
-            var notes = s.isEmpty ? [] : ["did you mean " + s.map { "'\($0)'" }.joined(separator: " or ") + "?"]
-            if globals.contains(f.name) { notes.append("'\(f.name)' is a value, not a unit; multiply by it instead") }
-            errors.append(NapkinError(.name, "unknown unit '\(f.name)'", at: f.span, notes: notes))
+            errors.append(.unknownUnit(f.name, at: f.span, candidates: declaredUnits + units.names.filter { $0.lowercased() == lower },
+                                       isValue: globals.contains(f.name)))
         }
     }
 
@@ -72,9 +70,7 @@ public struct NameChecker {
             if locals.contains(n) || known.contains(n) || units.contains(n) { return }
             let lower = n.lowercased()
             let candidates = Array(known) + locals + declaredUnits + units.names.filter { $0.lowercased() == lower }
-            let s = suggestions(for: n, among: candidates)
-            errors.append(NapkinError(.name, "unknown name '\(n)'", at: e.span,
-                                      notes: s.isEmpty ? [] : ["did you mean " + s.map { "'\($0)'" }.joined(separator: " or ") + "?"]))
+            errors.append(NapkinError(.name, "unknown name '\(n)'", at: e.span, notes: didYouMean(n, among: candidates)))
         case .unary(_, let x): expr(x, known, locals)
         case .binary(_, let a, let b, _): expr(a, known, locals); expr(b, known, locals)
         case .convert(let x, let u, _):

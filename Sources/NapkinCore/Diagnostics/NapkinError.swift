@@ -120,3 +120,19 @@ public func suggestions(for name: String, among candidates: some Sequence<String
     var seen = Set<String>()
     return scored.compactMap { seen.insert($0.1).inserted ? $0.1 : nil }.prefix(limit).map { $0 }
 }
+
+/// The "did you mean …?" note for a misspelt name, or no note when nothing is close.
+public func didYouMean(_ name: String, among candidates: some Sequence<String>) -> [String] {
+    let s = suggestions(for: name, among: candidates)
+    if s.isEmpty { return [] }
+    return ["did you mean " + s.map { "'\($0)'" }.joined(separator: " or ") + "?"]
+}
+
+extension NapkinError {
+    /// A name used as a unit that is not one; `isValue` when it names a let or fn instead.
+    static func unknownUnit(_ name: String, at span: Span, candidates: [String], isValue: Bool) -> NapkinError {
+        var notes = didYouMean(name, among: candidates)
+        if isValue { notes.append("'\(name)' is a value, not a unit; multiply by it instead") }
+        return NapkinError(.name, "unknown unit '\(name)'", at: span, notes: notes)
+    }
+}

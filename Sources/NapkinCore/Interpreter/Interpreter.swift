@@ -413,12 +413,6 @@ public final class Interpreter {
         throw NapkinError(.name, "unknown name '\(n)'", at: span, notes: didYouMean(n, among: candidates))
     }
 
-    func didYouMean(_ name: String, among candidates: some Sequence<String>) -> [String] {
-        let s = suggestions(for: name, among: candidates)
-        if s.isEmpty { return [] }
-        return ["did you mean " + s.map { "'\($0)'" }.joined(separator: " or ") + "?"]
-    }
-
     // MARK: Units
 
     func resolveUnit(_ u: UnitExpr) throws(NapkinError) -> (factor: Double, dim: Dimension) {
@@ -428,9 +422,8 @@ public final class Interpreter {
         for f in u.factors {
             let name = f.name == "%" ? "percent" : f.name
             guard let info = units.unit(name) else {
-                var notes = didYouMean(f.name, among: units.suggestableUnitNames(for: f.name))
-                if globals[f.name] != nil { notes.append("'\(f.name)' is a value, not a unit; multiply by it instead") }
-                throw NapkinError(.name, "unknown unit '\(f.name)'", at: f.span, notes: notes)
+                throw NapkinError.unknownUnit(f.name, at: f.span, candidates: units.suggestableUnitNames(for: f.name),
+                                              isValue: globals[f.name] != nil)
             }
             guard let p = info.dim.power(f.power), let nd = dim.times(p) else {
                 throw NapkinError(.dimension, "unit exponent out of range", at: f.span)
