@@ -110,8 +110,7 @@ struct FigureBuilder {
             qs.append(q)
         }
         guard let first = qs.first else { return ([], "", 1, .none) }
-        let biggest = qs.map { abs($0.value) }.filter(\.isFinite).max() ?? 0
-        let unit = first.unit ?? interp.formatter.unit(for: first.dim, magnitude: biggest)
+        let unit = interp.formatter.unit(forColumn: qs)
         let factor = unit?.factor ?? 1
         return (qs.map { $0.value / factor }, unit?.name ?? (first.dim.isNone ? "" : interp.units.baseUnits(of: first.dim)), factor, first.dim)
     }

@@ -11,13 +11,9 @@ public enum TableExport {
         var numeric: [Bool] = []
         for c in 0..<t.columns.count {
             let col = t.column(c)
-            var qs: [Quantity] = []
-            for v in col { if case .quantity(let q) = v { qs.append(q) } }
-            let isNumeric = qs.count == col.count && Set(qs.map(\.dim)).count == 1
-            var unit: DisplayUnit?
-            if isNumeric, let first = qs.first {
-                unit = first.unit ?? interpreter.formatter.unit(for: first.dim, magnitude: qs.map { abs($0.value) }.max() ?? 0)
-            }
+            let quantities = t.quantityColumn(c)
+            let isNumeric = quantities != nil
+            let unit = quantities.flatMap { interpreter.formatter.unit(forColumn: $0) }
             headers.append(t.columns[c])
             units.append(unit?.name ?? "")
             numeric.append(isNumeric)

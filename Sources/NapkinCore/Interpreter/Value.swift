@@ -54,6 +54,17 @@ public final class Table: @unchecked Sendable {
     }
 
     public func column(_ i: Int) -> [Value] { rows.map { $0[i] } }
+
+    /// Column `i` as quantities, when every cell is a quantity of one dimension.
+    public func quantityColumn(_ i: Int) -> [Quantity]? {
+        var qs: [Quantity] = []
+        qs.reserveCapacity(rows.count)
+        for row in rows {
+            guard case .quantity(let q) = row[i], qs.first.map({ $0.dim == q.dim }) ?? true else { return nil }
+            qs.append(q)
+        }
+        return qs.isEmpty ? nil : qs
+    }
 }
 
 /// An instrument's output as data: which instrument and its arguments. The core never

@@ -63,19 +63,10 @@ extension Interpreter {
         var numeric: [Bool] = []
         for c in 0..<t.columns.count {
             let col = t.column(c)
-            // One unit per column, chosen from its largest magnitude, so values line up.
-            var unit: DisplayUnit?
-            var dim: Dimension?
-            var allQuantities = true
-            var biggest = 0.0
-            for v in col {
-                if case .quantity(let q) = v {
-                    if dim == nil { dim = q.dim; unit = q.unit }
-                    if q.dim != dim { allQuantities = false }
-                    if q.value.isFinite { biggest = max(biggest, abs(q.value)) }
-                } else { allQuantities = false }
-            }
-            if allQuantities, let d = dim, unit == nil { unit = f.unit(for: d, magnitude: biggest) }
+            // One unit per column, so values line up.
+            let quantities = t.quantityColumn(c)
+            let allQuantities = quantities != nil
+            let unit = quantities.flatMap { f.unit(forColumn: $0) }
             var header = t.columns[c]
             if allQuantities, let u = unit { header += " [\(u.name)]" }
             headers.append(header)

@@ -64,6 +64,15 @@ public struct QuantityFormatter {
         return nil
     }
 
+    /// One unit for a column of quantities of one dimension, so the numbers line up: the unit
+    /// the first was written in, else the readable unit of the largest finite magnitude.
+    public func unit(forColumn qs: [Quantity]) -> DisplayUnit? {
+        guard let first = qs.first else { return nil }
+        if let u = first.unit { return u }
+        let biggest = qs.lazy.map { abs($0.value) }.filter(\.isFinite).max() ?? 0
+        return unit(for: first.dim, magnitude: biggest)
+    }
+
     func reference(_ ladder: [DisplayUnit]) -> DisplayUnit {
         ladder.min { abs(log10($0.factor)) < abs(log10($1.factor)) }!
     }
