@@ -20,6 +20,15 @@ public struct NapkinError: Error, Sendable {
     public var label: String?
     /// Extra lines: did-you-mean, hints.
     public var notes: [String]
+    /// Not an error: compiled arithmetic met a value that is not a quantity and hands it back to
+    /// the generic rules (a string to join, say). Caught before it can reach a user.
+    var carried: Value?
+
+    static func carrying(_ v: Value) -> NapkinError {
+        var e = NapkinError(.runtime, "internal: a value escaped compiled arithmetic")
+        e.carried = v
+        return e
+    }
 
     public init(_ phase: Phase, _ message: String, at span: Span? = nil, label: String? = nil, notes: [String] = []) {
         self.phase = phase

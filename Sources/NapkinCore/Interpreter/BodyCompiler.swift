@@ -1,16 +1,63 @@
-/// Function bodies turned into closures. A top-level function is compiled on its first call: its
-/// parameters and the `let`s of its blocks live in slots instead of a named scope, and each node
-/// is a closure instead of a `switch` over the tree. A body that uses a lambda, a local `fn`, a
-/// sweep or a range stays with the tree walker, which means exactly the same thing: the closures
-/// call the same helpers (`binary`, `convert`, `field`, `index`, `callValue`, `buildRecord`,
-/// `buildString`, `checkAssertion`) for every rule.
+/// Syntax turned into closures. A top-level function is compiled on its first call, and a
+/// top-level statement that sweeps is compiled before it runs: parameters, block `let`s and
+/// sweep variables live in frame slots instead of a named scope, and each node is a closure
+/// instead of a `switch` over the tree. Arithmetic on two quantities, calls of compiled
+/// functions and field reads take inline fast paths; anything unusual (an error, a string, a
+/// plain zero meeting a unit) goes to the same helper the tree walker uses (`binary`, `field`,
+/// `callValue`, …), so both mean exactly the same thing. A body with a local `fn` stays with the
+/// tree walker (a local fn closes over its block as it grows).
 typealias Compiled = (Interpreter, UnsafeMutablePointer<Value>) throws(NapkinError) -> Value
+/// Code whose value is nearly always a quantity, returned unboxed (see `compileNumeric`).
+typealias NumericCode = (Interpreter, UnsafeMutablePointer<Value>) throws(NapkinError) -> Quantity
+
+/// The quantity in `v`, or `v` carried out to the generic rules.
+@inline(__always)
+func numeric(_ v: Value) throws(NapkinError) -> Quantity {
+    if case .quantity(let q) = v { return q }
+    throw .carrying(v)
+}
+
+/// An operand of compiled arithmetic.
+enum NumericOperand {
+    case constant(Quantity)
+    case slot(Int)
+    case code(NumericCode)
+
+    @inline(__always)
+    func read(_ interp: Interpreter, _ s: UnsafeMutablePointer<Value>) throws(NapkinError) -> Quantity {
+        switch self {
+        case .constant(let q): return q
+        case .slot(let i):
+            if case .quantity(let q) = s[i] { return q }
+            throw .carrying(s[i])
+        case .code(let c): return try c(interp, s)
+        }
+    }
+
+    /// The operand as a value, whatever it turns out to be.
+    func value(_ interp: Interpreter, _ s: UnsafeMutablePointer<Value>) throws(NapkinError) -> Value {
+        switch self {
+        case .constant(let q): return .quantity(q)
+        case .slot(let i): return s[i]
+        case .code(let c): return try unboxed(c, interp, s)
+        }
+    }
+}
+
+/// Numeric code's result as a value, whether it was a quantity or carried another value out.
+@inline(__always)
+func unboxed(_ n: NumericCode, _ interp: Interpreter, _ s: UnsafeMutablePointer<Value>) throws(NapkinError) -> Value {
+    do throws(NapkinError) { return .quantity(try n(interp, s)) } catch {
+        if let v = error.carried { return v }
+        throw error
+    }
+}
 
 final class CompiledBody {
     let body: Compiled
     /// Default of each parameter (nil: the parameter has none).
     let defaults: [Compiled?]
-    /// Slots a call needs: the parameters, then every block `let`.
+    /// Slots a call needs: the parameters, then every block `let` and sweep variable.
     let frameSize: Int
     init(body: @escaping Compiled, defaults: [Compiled?], frameSize: Int) {
         self.body = body
@@ -24,7 +71,8 @@ extension Interpreter {
         if f.compileTried { return f.compiled }
         f.compileTried = true
         guard case .user(let params, let body, nil) = f.body else { return nil }
-        let compiler = BodyCompiler(parameters: params.count)
+        let compiler = BodyCompiler(self, parameters: params.count)
+        compiler.inlining = [f]
         var defaults: [Compiled?] = []
         for (i, p) in params.enumerated() {
             guard let d = p.defaultValue else { defaults.append(nil); continue }
@@ -39,46 +87,81 @@ extension Interpreter {
         return f.compiled
     }
 
-    /// Binds the arguments (or defaults) into stack slots and runs the compiled body.
-    func runCompiled(_ f: FunctionValue, _ c: CompiledBody, _ params: [Parameter], _ given: [Value?],
-                     _ span: Span) throws(NapkinError) -> Value {
-        let slots = UnsafeMutablePointer<Value>.allocate(capacity: max(1, c.frameSize))
-        // Block slots start empty; parameters are bound in order below.
-        (slots + params.count).initialize(repeating: .nothing, count: c.frameSize - params.count)
-        var bound = 0
-        defer {
-            slots.deinitialize(count: bound)
-            (slots + params.count).deinitialize(count: c.frameSize - params.count)
-            slots.deallocate()
-        }
-        for i in 0..<params.count {
-            let v: Value
-            if let g = given[i] {
-                v = g
-            } else {
-                guard let d = c.defaults[i] else {
-                    throw NapkinError(.runtime, "missing argument '\(params[i].name)' in call to \(f.name)", at: span, notes: [f.signature])
-                }
-                // Defaults are evaluated at call time, so they can read knobs and globals.
-                v = try d(self, slots)
-            }
-            (slots + i).initialize(to: v)
-            bound += 1
-        }
-        return try c.body(self, slots)
+    /// Evaluates a top-level expression, compiled when it sweeps (where the time goes);
+    /// anything else runs once, and the tree walker does that faster than compiling it.
+    func evalTopLevel(_ e: Expr) throws(NapkinError) -> Value {
+        guard e.containsSweep else { return try eval(e, nil) }
+        let compiler = BodyCompiler(self, parameters: 0)
+        guard let c = compiler.compile(e) else { return try eval(e, nil) }
+        let frame = pushFrame(compiler.frameSize)
+        defer { popFrame(frame, compiler.frameSize) }
+        return try c(self, frame)
     }
 }
 
-/// Compiles expressions against the names in scope, each in a slot of the call's frame.
+extension Expr {
+    /// Whether a sweep appears anywhere inside (outside lambdas, which the tree walker runs).
+    var containsSweep: Bool {
+        switch kind {
+        case .sweep: return true
+        case .number, .quantity, .bool, .name, .lambda: return false
+        case .string(let parts): return parts.contains { if case .expr(let x) = $0 { return x.containsSweep } else { return false } }
+        case .unary(_, let x), .convert(let x, _, _), .field(let x, _, _): return x.containsSweep
+        case .binary(_, let l, let r, _), .index(let l, let r): return l.containsSweep || r.containsSweep
+        case .call(let c, let args): return c.containsSweep || args.contains { $0.value.containsSweep }
+        case .list(let items): return items.contains { $0.containsSweep }
+        case .record(let entries):
+            return entries.contains {
+                switch $0 {
+                case .field(_, let v, _): return v.containsSweep
+                case .spread(let v): return v.containsSweep
+                }
+            }
+        case .range(let lo, let hi, let step): return lo.containsSweep || hi.containsSweep || (step?.containsSweep ?? false)
+        case .conditional(let c, let a, let b): return c.containsSweep || a.containsSweep || b.containsSweep
+        case .block(let stmts, let v):
+            return v.containsSweep || stmts.contains {
+                switch $0.kind {
+                case .let(_, _, let x, _), .expr(let x), .assert(let x): return x.containsSweep
+                default: return false
+                }
+            }
+        }
+    }
+}
+
+/// Compiles expressions against the names in scope, each in a slot of the frame.
 final class BodyCompiler {
     /// Names in scope, innermost last, with their slots.
     var visible: [(String, Int)] = []
-    /// Slots used so far: the parameters, then one per block `let`.
+    /// Slots used so far: the parameters, then one per block `let` and sweep variable.
     private(set) var frameSize: Int
+    /// Resolves literals once, at compile time.
+    private unowned let interp: Interpreter
 
-    init(parameters: Int) { frameSize = parameters }
+    init(_ interp: Interpreter, parameters: Int) {
+        self.interp = interp
+        frameSize = parameters
+    }
 
     func slot(_ name: String) -> Int? { visible.last { $0.0 == name }?.1 }
+
+    private func newSlot(_ name: String) -> Int {
+        let i = frameSize
+        frameSize += 1
+        visible.append((name, i))
+        return i
+    }
+
+    /// Compiles sub-expressions keyed by node, for the shared helpers that take an evaluator.
+    private func compileEach(_ exprs: [Expr]) -> [ObjectIdentifier: Compiled]? {
+        var out: [ObjectIdentifier: Compiled] = [:]
+        for x in exprs {
+            guard let c = compile(x) else { return nil }
+            out[ObjectIdentifier(x)] = c
+        }
+        return out
+    }
 
     func compile(_ e: Expr) -> Compiled? {
         switch e.kind {
@@ -86,7 +169,8 @@ final class BodyCompiler {
             let value = Value.number(v)
             return { _, _ in value }
         case .quantity:
-            // The literal's value is cached in its node after the first evaluation.
+            // A unit means the same for the whole session; an unknown one errs when reached.
+            if let value = try? interp.eval(e, nil) { return { _, _ in value } }
             return { interp, _ throws(NapkinError) in try interp.eval(e, nil) }
         case .bool(let b):
             let value = Value.bool(b)
@@ -94,45 +178,59 @@ final class BodyCompiler {
         case .name(let n):
             if let i = slot(n) { return { _, s in s[i] } }
             let span = e.span
-            return { interp, _ throws(NapkinError) in try interp.lookup(n, nil, span, node: e) }
+            return { interp, _ throws(NapkinError) in
+                if let cell = e.cachedCell, cell.defined, e.cachedCellOwner == interp.instanceID { return cell.value }
+                return try interp.lookup(n, nil, span, node: e)
+            }
+        case .unary("-", _):
+            return boxed(compileNumeric(e))
         case .unary(let op, let x):
             guard let cx = compile(x) else { return nil }
             let span = e.span
             return { interp, s throws(NapkinError) in try interp.unary(op, try cx(interp, s), span) }
         case .binary(let op, let l, let r, let opSpan):
-            guard let cl = compile(l), let cr = compile(r) else { return nil }
-            if op == .and || op == .or {
-                return { (interp: Interpreter, s: UnsafeMutablePointer<Value>) throws(NapkinError) -> Value in
-                    try interp.logic(op, l, r, left: { () throws(NapkinError) -> Value in try cl(interp, s) },
-                                     right: { () throws(NapkinError) -> Value in try cr(interp, s) })
+            if op.isArithmetic { return boxed(compileNumeric(e)) }
+            if op.isComparison {
+                // Both sides stay unboxed; anything but two quantities takes the generic rules.
+                guard let nl = compileNumeric(l), let nr = compileNumeric(r) else { return nil }
+                return { interp, s throws(NapkinError) in
+                    let x: Quantity, y: Quantity
+                    do throws(NapkinError) { x = try nl(interp, s) } catch {
+                        guard let a = error.carried else { throw error }
+                        return try interp.binary(op, a, try unboxed(nr, interp, s), opSpan: opSpan, lhs: l, rhs: r)
+                    }
+                    do throws(NapkinError) { y = try nr(interp, s) } catch {
+                        guard let b = error.carried else { throw error }
+                        return try interp.binary(op, .quantity(x), b, opSpan: opSpan, lhs: l, rhs: r)
+                    }
+                    if let v = Interpreter.fastArithmetic(op, x, y) { return v }
+                    return try interp.arithmetic(op, x, y, opSpan: opSpan)
                 }
             }
-            return { interp, s throws(NapkinError) in
-                try interp.binary(op, try cl(interp, s), try cr(interp, s), opSpan: opSpan, lhs: l, rhs: r)
+            guard let cl = compile(l), let cr = compile(r) else { return nil }
+            return { (interp: Interpreter, s: UnsafeMutablePointer<Value>) throws(NapkinError) -> Value in
+                try interp.logic(op, l, r, left: { () throws(NapkinError) -> Value in try cl(interp, s) },
+                                 right: { () throws(NapkinError) -> Value in try cr(interp, s) })
             }
         case .convert(let x, let u, let opSpan):
             guard let cx = compile(x) else { return nil }
             return { interp, s throws(NapkinError) in try interp.convert(try cx(interp, s), u, opSpan: opSpan, valueSpan: x.span) }
         case .call(let callee, let args):
-            // Streamed reductions of a sweep (and sweeps themselves) stay with the tree walker.
-            guard let cc = compile(callee) else { return nil }
-            var compiledArgs: [Compiled] = []
-            for a in args {
-                guard let ca = compile(a.value) else { return nil }
-                compiledArgs.append(ca)
+            guard let call = compileCall(e, callee, args) else { return nil }
+            // sum(sweep …), min(sweep …), …: streamed when the name still means the builtin.
+            if let reducer = interp.streamedReducer(callee, args), slot(reducer.rawValue) == nil {
+                guard case .sweep(let name, _, let range, let columns) = args[0].value.kind,
+                      let reduce = compileSweep(name, range, columns, e.span, reducer: reducer) else { return nil }
+                return { interp, s throws(NapkinError) in
+                    guard interp.globals[reducer.rawValue] == nil else { return try call(interp, s) }
+                    interp.steps &+= 1
+                    return try reduce(interp, s)
+                } as Compiled
             }
-            let span = e.span
-            var calleeIsLocal = false
-            if case .name(let n) = callee.kind { calleeIsLocal = slot(n) != nil }
-            return { interp, s throws(NapkinError) in
-                let f = try cc(interp, s)
-                return try interp.callValue(f, callee, args, span, node: e, calleeIsLocal: calleeIsLocal) { (i: Int) throws(NapkinError) -> Value in
-                    try compiledArgs[i](interp, s)
-                }
-            }
+            return compileInlineCall(e, callee, args, otherwise: call) ?? call
         case .field(let x, let name, let nameSpan):
             guard let cx = compile(x) else { return nil }
-            return { interp, s throws(NapkinError) in try interp.field(try cx(interp, s), name, nameSpan) }
+            return { interp, s throws(NapkinError) in try interp.fieldValue(try cx(interp, s), name, nameSpan, node: e) }
         case .index(let x, let i):
             guard let cx = compile(x), let ci = compile(i) else { return nil }
             return { interp, s throws(NapkinError) in try interp.index(try cx(interp, s), try ci(interp, s), i.span) }
@@ -154,47 +252,61 @@ final class BodyCompiler {
                 return .list(out)
             }
         case .string(let parts):
-            var compiled: [ObjectIdentifier: Compiled] = [:]
-            for p in parts {
-                guard case .expr(let x) = p else { continue }
-                guard let c = compile(x) else { return nil }
-                compiled[ObjectIdentifier(x)] = c
-            }
+            guard let compiled = compileEach(parts.compactMap { if case .expr(let x) = $0 { return x } else { return nil } }) else { return nil }
             let span = e.span
             return { interp, s throws(NapkinError) in
                 try interp.buildString(parts, span) { (x: Expr) throws(NapkinError) -> Value in try compiled[ObjectIdentifier(x)]!(interp, s) }
             }
         case .record(let entries):
-            var compiled: [ObjectIdentifier: Compiled] = [:]
-            for entry in entries {
-                let x: Expr
+            let values = entries.map { entry -> Expr in
                 switch entry {
-                case .field(_, let v, _): x = v
-                case .spread(let v): x = v
+                case .field(_, let v, _): return v
+                case .spread(let v): return v
                 }
-                guard let c = compile(x) else { return nil }
-                compiled[ObjectIdentifier(x)] = c
             }
+            guard let compiled = compileEach(values) else { return nil }
             return { interp, s throws(NapkinError) in
                 try interp.buildRecord(entries) { (x: Expr) throws(NapkinError) -> Value in try compiled[ObjectIdentifier(x)]!(interp, s) }
+            }
+        case .range(let lo, let hi, let step):
+            guard let compiled = compileEach([lo, hi] + (step.map { [$0] } ?? [])) else { return nil }
+            let span = e.span
+            return { interp, s throws(NapkinError) in
+                let spec = try interp.rangeSpec(lo, hi, step, span) { (x: Expr) throws(NapkinError) -> Value in
+                    try compiled[ObjectIdentifier(x)]!(interp, s)
+                }
+                return try interp.rangeList(spec, span)
+            }
+        case .lambda(let params, let body):
+            // The lambda keeps the values of the names in scope (they never change) and runs
+            // in the tree walker.
+            let captured = visible
+            let span = e.span
+            return { _, s in
+                let scope = Scope(parent: nil, names: captured.map(\.0), values: captured.map { s[$0.1] })
+                return .function(FunctionValue(name: "lambda", body: .user(params: params, body: body, closure: scope), definition: span))
             }
         case .block(let stmts, let value):
             let outer = visible.count
             defer { visible.removeSubrange(outer...) }
-            var steps: [Compiled] = []
+            var steps: Compiled = { _, _ in .nothing }
+            func then(_ next: @escaping Compiled) {
+                let before = steps
+                steps = { interp, s throws(NapkinError) in
+                    _ = try before(interp, s)
+                    return try next(interp, s)
+                }
+            }
             for st in stmts {
                 switch st.kind {
                 case .let(let name, _, let v, _):
                     guard let c = compile(v) else { return nil }
-                    let i = frameSize
-                    frameSize += 1
-                    visible.append((name, i))
+                    let i = newSlot(name)
                     let bind: Compiled = { (interp: Interpreter, s: UnsafeMutablePointer<Value>) throws(NapkinError) -> Value in
-                        let v = try c(interp, s)
-                        s[i] = v
+                        s[i] = try c(interp, s)
                         return .nothing
                     }
-                    steps.append(bind)
+                    then(bind)
                 case .assert(let x):
                     guard let c = compile(x) else { return nil }
                     let check: Compiled = { (interp: Interpreter, s: UnsafeMutablePointer<Value>) throws(NapkinError) -> Value in
@@ -202,22 +314,259 @@ final class BodyCompiler {
                         try interp.checkAssertion(v, x)
                         return .nothing
                     }
-                    steps.append(check)
+                    then(check)
                 case .expr(let x):
                     guard let c = compile(x) else { return nil }
-                    steps.append(c)
+                    then(c)
                 default:
                     return nil  // a local fn closes over its block: the tree walker handles it
                 }
             }
             guard let cv = compile(value) else { return nil }
-            let all = steps
+            let run = steps
             return { (interp: Interpreter, s: UnsafeMutablePointer<Value>) throws(NapkinError) -> Value in
-                for step in all { _ = try step(interp, s) }
+                _ = try run(interp, s)
                 return try cv(interp, s)
             }
-        case .range, .lambda, .sweep:
-            return nil
+        case .sweep(let name, _, let range, let columns):
+            return compileSweep(name, range, columns, e.span, reducer: nil)
+        }
+    }
+
+    /// Compiles an expression that is usually a quantity to code that returns the quantity
+    /// unboxed: arithmetic on the way stays in registers. When a value turns out not to be a
+    /// quantity (`"total: " + x`), the code throws it as `NapkinError.carrying(value)` and the
+    /// nearest operation finishes with the generic rules, so nothing is evaluated twice.
+    func compileNumeric(_ e: Expr) -> NumericCode? {
+        switch e.kind {
+        case .number(let v):
+            let q = Quantity(v)
+            return { _, _ in q }
+        case .quantity:
+            if case .quantity(let q)? = try? interp.eval(e, nil) { return { _, _ in q } }
+        case .name(let n):
+            if let i = slot(n) {
+                return { _, s throws(NapkinError) in
+                    if case .quantity(let q) = s[i] { return q }
+                    throw .carrying(s[i])
+                }
+            }
+            let span = e.span
+            return { interp, _ throws(NapkinError) in
+                if let cell = e.cachedCell, cell.defined, e.cachedCellOwner == interp.instanceID, case .quantity(let q) = cell.value { return q }
+                return try numeric(try interp.lookup(n, nil, span, node: e))
+            }
+        case .unary("-", let x):
+            guard let nx = compileNumeric(x) else { return nil }
+            let span = e.span
+            return { interp, s throws(NapkinError) in
+                var q: Quantity
+                do throws(NapkinError) { q = try nx(interp, s) } catch {
+                    guard let v = error.carried else { throw error }
+                    return try numeric(try interp.unary("-", v, span))
+                }
+                q.value = -q.value
+                return q
+            }
+        case .binary(let op, let l, let r, let opSpan) where op.isArithmetic:
+            guard let ol = operand(l), let or = operand(r) else { return nil }
+            return { interp, s throws(NapkinError) in
+                let x: Quantity, y: Quantity
+                do throws(NapkinError) { x = try ol.read(interp, s) } catch {
+                    guard let a = error.carried else { throw error }
+                    return try numeric(try interp.binary(op, a, try or.value(interp, s), opSpan: opSpan, lhs: l, rhs: r))
+                }
+                do throws(NapkinError) { y = try or.read(interp, s) } catch {
+                    guard let b = error.carried else { throw error }
+                    return try numeric(try interp.binary(op, .quantity(x), b, opSpan: opSpan, lhs: l, rhs: r))
+                }
+                if let q = Interpreter.fastQuantity(op, x, y) { return q }
+                return try numeric(try interp.arithmetic(op, x, y, opSpan: opSpan))
+            }
+        case .field(let x, let name, let nameSpan):
+            // A record's field read in place (the base a slot when it can be).
+            let base: Compiled
+            if case .name(let n) = x.kind, let i = slot(n) {
+                base = { _, s in s[i] }
+            } else {
+                guard let cx = compile(x) else { return nil }
+                base = cx
+            }
+            return { interp, s throws(NapkinError) in
+                let v = try base(interp, s)
+                if case .record(let r) = v {
+                    let i = e.cachedFieldIndex
+                    if i < r.keys.count, r.keys[i] == name, case .quantity(let q) = r.values[i] { return q }
+                }
+                return try numeric(try interp.fieldValue(v, name, nameSpan, node: e))
+            }
+        case .conditional(let c, let a, let b):
+            guard let cc = compile(c), let na = compileNumeric(a), let nb = compileNumeric(b) else { return nil }
+            return { interp, s throws(NapkinError) in
+                try interp.condition(try cc(interp, s), c) ? na(interp, s) : nb(interp, s)
+            }
+        default:
+            break
+        }
+        guard let g = compile(e) else { return nil }
+        return { interp, s throws(NapkinError) in try numeric(try g(interp, s)) }
+    }
+
+    /// An operand of arithmetic: a constant or a slot is read in place, without a call.
+    private func operand(_ e: Expr) -> NumericOperand? {
+        switch e.kind {
+        case .number(let v): return .constant(Quantity(v))
+        case .quantity: if case .quantity(let q)? = try? interp.eval(e, nil) { return .constant(q) }
+        case .name(let n): if let i = slot(n) { return .slot(i) }
+        default: break
+        }
+        return compileNumeric(e).map { .code($0) }
+    }
+
+    /// Generic code around numeric code: the quantity boxed, or the value it carried out.
+    private func boxed(_ n: NumericCode?) -> Compiled? {
+        guard let n else { return nil }
+        return { interp, s throws(NapkinError) in try unboxed(n, interp, s) }
+    }
+
+    /// Functions whose bodies are being compiled here, outermost first: none is inlined into itself.
+    var inlining: [FunctionValue] = []
+    /// How deep calls are inlined into one another, and how many slots a frame may grow to.
+    static let maxInlineDepth = 4
+    static let maxInlineFrame = 256
+
+    /// A call of a global user function, compiled into the caller: its parameters become slots
+    /// of the caller's frame and its body runs there, with no frame to push and no closure to
+    /// look up. At run time the call checks that the name still means that function (a REPL
+    /// line can redefine it); if not, `otherwise` makes the call as usual. Recursion, bad
+    /// labels and missing arguments are never inlined, so their errors come from `callValue`.
+    private func compileInlineCall(_ e: Expr, _ callee: Expr, _ args: [CallArgument], otherwise generic: @escaping Compiled) -> Compiled? {
+        guard case .name(let n) = callee.kind, slot(n) == nil, inlining.count < BodyCompiler.maxInlineDepth,
+              let g = interp.globals[n], g.kind == .function, case .function(let f) = g.value,
+              case .user(let params, let body, nil) = f.body, !inlining.contains(where: { $0 === f }),
+              frameSize + params.count <= BodyCompiler.maxInlineFrame else { return nil }
+        let positionalCount = args.prefix { $0.label == nil }.count
+        let labels = args.dropFirst(positionalCount).map { ($0.label ?? "", $0.labelSpan ?? $0.value.span) }
+        guard let argSlots = try? interp.argumentSlots(f, params, positionalCount: positionalCount, labels: labels, e.span) else { return nil }
+        let missing = CallShape(slots: argSlots, parameters: params.count).missing
+        guard missing.allSatisfy({ params[$0].defaultValue != nil }) else { return nil }
+
+        // Arguments are evaluated in the caller's scope, into the callee's parameter slots.
+        let base = frameSize
+        frameSize += params.count
+        var bind: Compiled = { _, _ in .nothing }
+        for (k, a) in args.enumerated() {
+            guard let code = compile(a.value) else { return nil }
+            let target = base + argSlots[k]
+            let before = bind
+            bind = { interp, s throws(NapkinError) in
+                _ = try before(interp, s)
+                s[target] = try code(interp, s)
+                return .nothing
+            }
+        }
+        // The callee sees only its own parameters (a default, only the ones before it).
+        let callerScope = visible
+        defer { visible = callerScope }
+        inlining.append(f)
+        defer { inlining.removeLast() }
+        var defaults: Compiled = { _, _ in .nothing }
+        for i in missing {
+            visible = params[..<i].enumerated().map { ($1.name, base + $0) }
+            guard let code = compile(params[i].defaultValue!) else { return nil }
+            let before = defaults
+            defaults = { interp, s throws(NapkinError) in
+                _ = try before(interp, s)
+                s[base + i] = try code(interp, s)
+                return .nothing
+            }
+        }
+        visible = params.enumerated().map { ($1.name, base + $0) }
+        guard let run = compile(body) else { return nil }
+        let cell = g.cell
+        let span = e.span
+        let bindArguments = bind, bindDefaults = defaults
+        return { interp, s throws(NapkinError) in
+            guard cell.defined, case .function(let current) = cell.value, current === f else { return try generic(interp, s) }
+            _ = try bindArguments(interp, s)
+            interp.steps &+= 1
+            if interp.steps & 0x3FF == 0, interp.cancel.isSet { throw NapkinError(.cancelled, "cancelled", at: span) }
+            interp.callDepth += 1
+            defer { interp.callDepth -= 1 }
+            if interp.callDepth > interp.limits.maxCallDepth { throw interp.depthError(f, span) }
+            _ = try bindDefaults(interp, s)
+            return try run(interp, s)
+        }
+    }
+
+    /// A call: a compiled function called from here before takes the fast path (its arguments
+    /// evaluated straight into its frame); anything else goes through `callValue`.
+    private func compileCall(_ e: Expr, _ callee: Expr, _ args: [CallArgument]) -> Compiled? {
+        guard let cc = compile(callee) else { return nil }
+        var compiledArgs: [Compiled] = []
+        for a in args {
+            guard let ca = compile(a.value) else { return nil }
+            compiledArgs.append(ca)
+        }
+        let span = e.span
+        var calleeIsLocal = false
+        if case .name(let n) = callee.kind { calleeIsLocal = slot(n) != nil }
+        return { interp, s throws(NapkinError) in
+            let fv = try cc(interp, s)
+            let argument = { (i: Int) throws(NapkinError) -> Value in try compiledArgs[i](interp, s) }
+            if case .function(let f) = fv, f === e.cachedCallee, let body = f.compiled, let shape = e.cachedShape {
+                return try interp.callCompiled(f, body, shape, span, argument: argument)
+            }
+            return try interp.callValue(fv, callee, args, span, node: e, calleeIsLocal: calleeIsLocal, argument: argument)
+        }
+    }
+
+    /// A sweep, as a table (`reducer` nil) or streamed into a reduction. The body is compiled
+    /// twice: once reading the swept name as a knob, once with it in a slot of its own, because
+    /// which it is depends on the session when the sweep runs.
+    private func compileSweep(_ name: String, _ range: Expr, _ columns: [SweepColumn], _ span: Span,
+                              reducer: SweepReducer?) -> Compiled? {
+        var rangeParts = [range]
+        if case .range(let lo, let hi, let step) = range.kind { rangeParts = [lo, hi] + (step.map { [$0] } ?? []) }
+        guard let rangeCode = compileEach(rangeParts) else { return nil }
+        var knobColumns: [Compiled] = []
+        for c in columns {
+            guard let cc = compile(c.expr) else { return nil }
+            knobColumns.append(cc)
+        }
+        let outer = visible.count
+        defer { visible.removeSubrange(outer...) }
+        let slot = newSlot(name)
+        var localColumns: [Compiled] = []
+        for c in columns {
+            guard let cc = compile(c.expr) else { return nil }
+            localColumns.append(cc)
+        }
+        let titles = [name] + columns.map(\.name)
+        return { interp, s throws(NapkinError) in
+            let points = try interp.sweepPoints(range) { (x: Expr) throws(NapkinError) -> Value in try rangeCode[ObjectIdentifier(x)]!(interp, s) }
+            let knob = interp.sweptKnob(name)
+            let cols = knob == nil ? localColumns : knobColumns
+            if let reducer {
+                var reduction = SweepReduction(reducer, site: span)
+                try interp.forEachSweepPoint(name, points, knob: knob, rangeSpan: range.span, span: span) { (x: Value) throws(NapkinError) in
+                    if knob == nil { s[slot] = x }
+                    var last = x
+                    for c in cols { last = try c(interp, s) }
+                    try reduction.add(x, last, interp)
+                }
+                return try reduction.result(interp)
+            }
+            var rows: [[Value]] = []
+            rows.reserveCapacity(points.count)
+            try interp.forEachSweepPoint(name, points, knob: knob, rangeSpan: range.span, span: span) { (x: Value) throws(NapkinError) in
+                if knob == nil { s[slot] = x }
+                var row = [x]
+                row.reserveCapacity(cols.count + 1)
+                for c in cols { row.append(try c(interp, s)) }
+                rows.append(row)
+            }
+            return .table(Table(columns: titles, rows: rows))
         }
     }
 }

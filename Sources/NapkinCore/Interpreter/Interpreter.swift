@@ -18,6 +18,12 @@ public final class Interpreter {
     public var figureRenderer: ((Figure) throws(NapkinError) -> String)?
     var callDepth = 0
     var steps = 0
+    /// Slots of compiled frames (parameters, block lets, sweep variables), used as a stack.
+    let frameStack = UnsafeMutablePointer<Value>.allocate(capacity: Interpreter.frameStackCapacity)
+    var frameTop = 0
+    /// A worker evaluating part of a parallel sweep: it reads the shared syntax tree's caches
+    /// but never writes them.
+    var isWorker = false
     var unitCache: [String: (factor: Double, dim: Dimension)] = [:]
     /// Unique for the life of the process, so caches in a shared syntax tree know their owner.
     let instanceID: UInt64 = Interpreter.nextInstanceID()
@@ -28,6 +34,8 @@ public final class Interpreter {
         lastID += 1
         return lastID
     }
+
+    deinit { frameStack.deallocate() }
 
     public init(units: UnitRegistry = UnitRegistry()) {
         self.units = units
@@ -101,11 +109,11 @@ public final class Interpreter {
         callDepth = 0
         switch stmt.kind {
         case .expr(let e):
-            let v = try eval(e, nil)
+            let v = try evalTopLevel(e)
             if case .nothing = v { return nil }
             return v
         case .let(let name, _, let value, let doc):
-            let v = try eval(value, nil)
+            let v = try evalTopLevel(value)
             if let old = globals[name], old.kind == .knob {
                 throw NapkinError(.name, "'\(name)' is a knob; move it with '\(name) = …' instead of redefining it with let", at: stmt.span)
             }
@@ -286,15 +294,7 @@ public final class Interpreter {
         case .record(let entries):
             return try buildRecord(entries) { (x: Expr) throws(NapkinError) -> Value in try self.eval(x, scope) }
         case .range(let lo, let hi, let step):
-            let r = try rangeSpec(lo, hi, step, scope, e.span)
-            guard r.count <= limits.maxListLength else {
-                throw NapkinError(.runtime, "range of \(r.count) values exceeds the list limit of \(limits.maxListLength)", at: e.span,
-                                  notes: ["raise it with --max-list, or sweep over the range instead"])
-            }
-            var out: [Value] = []
-            out.reserveCapacity(r.count)
-            for i in 0..<r.count { out.append(.quantity(r.value(i))) }
-            return .list(out)
+            return try rangeList(try rangeSpec(lo, hi, step, e.span) { (x: Expr) throws(NapkinError) -> Value in try self.eval(x, scope) }, e.span)
         case .conditional(let c, let a, let b):
             return try eval(try condition(try eval(c, scope), c) ? a : b, scope)
         case .lambda(let params, let body):
@@ -303,8 +303,8 @@ public final class Interpreter {
             let local = Scope(parent: scope)
             for s in stmts { try executeLocal(s, local) }
             return try eval(value, local)
-        case .sweep(let knob, let knobSpan, let range, let columns):
-            return try sweep(knob, knobSpan, range, columns, scope, e.span)
+        case .sweep(let knob, _, let range, let columns):
+            return try sweep(knob, range, columns, scope, e.span)
         }
     }
 
@@ -526,6 +526,54 @@ public final class Interpreter {
         return s
     }
 
+    /// The common cases of `arithmetic`, inline and without errors: nil sends the operation to
+    /// `arithmetic`, which handles everything (plain zeros, errors, powers with dimensions).
+    @inline(__always)
+    static func fastArithmetic(_ op: BinaryOp, _ x: Quantity, _ y: Quantity) -> Value? {
+        switch op {
+        case .lt, .gt:
+            guard x.dim == y.dim else { return nil }
+            return .bool(op == .lt ? x.value < y.value : x.value > y.value)
+        default:
+            return fastQuantity(op, x, y).map { .quantity($0) }
+        }
+    }
+
+    /// `fastArithmetic` for `+ - * / ^`.
+    @inline(__always)
+    static func fastQuantity(_ op: BinaryOp, _ x: Quantity, _ y: Quantity) -> Quantity? {
+        let v: Double
+        let dim: Dimension
+        let unitID: UInt32
+        switch op {
+        case .add, .sub:
+            guard x.dim == y.dim else { return nil }
+            v = op == .add ? x.value + y.value : x.value - y.value
+            dim = x.dim
+            unitID = x.unitID == y.unitID ? x.unitID : 0
+        case .mul:
+            guard let d = x.dim.times(y.dim) else { return nil }
+            v = x.value * y.value
+            dim = d
+            unitID = x.isPlain ? y.unitID : (y.isPlain ? x.unitID : 0)
+        case .div:
+            guard y.value != 0, let d = x.dim.over(y.dim) else { return nil }
+            v = x.value / y.value
+            dim = d
+            unitID = y.isPlain ? x.unitID : 0
+        case .pow:
+            // Plain numbers only, and no negative base with a fractional power or 0 to a negative one.
+            guard x.dim.isNone, y.dim.isNone, x.value > 0 || (x.value == 0 && y.value >= 0) else { return nil }
+            v = Foundation.pow(x.value, y.value)
+            dim = .none
+            unitID = 0
+        default:
+            return nil
+        }
+        guard v.isFinite else { return nil }
+        return Quantity(v, dim, unitID: unitID)
+    }
+
     func arithmetic(_ op: BinaryOp, _ x: Quantity, _ y: Quantity, opSpan: Span) throws(NapkinError) -> Value {
         // A plain 0 fits every dimension: `x > 0`, `total + 0` and `max(0, x)` just work.
         var x = x, y = y
@@ -631,6 +679,20 @@ public final class Interpreter {
 
     // MARK: Fields and indexing
 
+    /// `field` for compiled code: remembers where the field was in the node, for next time.
+    @inline(__always)
+    func fieldValue(_ v: Value, _ name: String, _ span: Span, node e: Expr) throws(NapkinError) -> Value {
+        if case .record(let r) = v {
+            let i = e.cachedFieldIndex
+            if i < r.keys.count, r.keys[i] == name { return r.values[i] }
+            if let j = r.keys.firstIndex(of: name) {
+                if !isWorker { e.cachedFieldIndex = j }
+                return r.values[j]
+            }
+        }
+        return try field(v, name, span)
+    }
+
     func field(_ v: Value, _ name: String, _ span: Span) throws(NapkinError) -> Value {
         switch v {
         case .record(let r):
@@ -676,10 +738,9 @@ public final class Interpreter {
 
     func call(_ calleeExpr: Expr, _ args: [CallArgument], _ scope: Scope?, _ span: Span, callNode: Expr? = nil) throws(NapkinError) -> Value {
         // sum(sweep …), min(sweep …), …: stream the sweep when the name still means the builtin.
-        if args.count == 1, args[0].label == nil, case .sweep = args[0].value.kind, case .name(let n) = calleeExpr.kind,
-           SweepReducer(rawValue: n) != nil, globals[n] == nil, scope?.lookup(n) == nil {
+        if let reducer = streamedReducer(calleeExpr, args), globals[reducer.rawValue] == nil, scope?.lookup(reducer.rawValue) == nil {
             steps &+= 1
-            return try reduceSweep(n, args[0].value, scope, span)
+            return try reduceSweep(reducer, args[0].value, scope, span)
         }
         let callee = try eval(calleeExpr, scope)
         var calleeIsLocal = false
@@ -699,19 +760,26 @@ public final class Interpreter {
             }
             throw NapkinError(.runtime, "a \(callee.typeName) cannot be called", at: calleeExpr.span)
         }
-        // A user function called from here before: its arguments go straight to their slots.
-        if case .user(let params, _, _) = f.body, let node {
-            if node.cachedCallee !== f {
+        // A user function: its arguments go straight to their slots (where, is cached per call site).
+        if case .user(let params, _, _) = f.body {
+            let shape: CallShape
+            if let node, node.cachedCallee === f, let cached = node.cachedShape {
+                shape = cached
+            } else {
                 let positionalCount = args.prefix { $0.label == nil }.count
                 let labels = args.dropFirst(positionalCount).map { ($0.label ?? "", $0.labelSpan ?? $0.value.span) }
-                node.cachedArgumentSlots = try argumentSlots(f, params, positionalCount: positionalCount, labels: labels, span)
-                node.cachedCallee = f
+                shape = CallShape(slots: try argumentSlots(f, params, positionalCount: positionalCount, labels: labels, span),
+                                  parameters: params.count)
+                if let node, !isWorker {
+                    node.cachedShape = shape
+                    node.cachedCallee = f
+                }
             }
-            steps &+= 1
-            if steps & 0x3FF == 0, cancel.isSet { throw NapkinError(.cancelled, "cancelled", at: span) }
+            if !f.capturesScope, let compiled = compiledBody(of: f) {
+                return try callCompiled(f, compiled, shape, span, argument: argument)
+            }
             var given = [Value?](repeating: nil, count: params.count)
-            let slots = node.cachedArgumentSlots
-            for k in 0..<args.count { given[slots[k]] = try argument(k) }
+            for k in 0..<args.count { given[shape.slots[k]] = try argument(k) }
             return try invoke(f, given, span)
         }
         var positional: [Value] = []
@@ -776,166 +844,25 @@ public final class Interpreter {
     /// Runs a user function with its arguments in parameter order (nil: use the default).
     func invoke(_ f: FunctionValue, _ given: [Value?], _ span: Span) throws(NapkinError) -> Value {
         guard case .user(let params, let body, let closure) = f.body else { return .nothing }
+        if closure == nil, let compiled = compiledBody(of: f) {
+            let slots = given.indices.filter { given[$0] != nil }
+            return try callCompiled(f, compiled, CallShape(slots: slots, parameters: params.count), span) { (k: Int) throws(NapkinError) -> Value in
+                given[slots[k]]!
+            }
+        }
+        steps &+= 1
+        if steps & 0x3FF == 0, cancel.isSet { throw NapkinError(.cancelled, "cancelled", at: span) }
         callDepth += 1
         defer { callDepth -= 1 }
-        if callDepth > limits.maxCallDepth {
-            throw NapkinError(.runtime, "recursion deeper than \(limits.maxCallDepth) calls in \(f.name)", at: span,
-                              notes: ["is a base case missing? raise the limit with --max-depth"])
-        }
-        if closure == nil, let compiled = compiledBody(of: f) {
-            return try runCompiled(f, compiled, params, given, span)
-        }
+        if callDepth > limits.maxCallDepth { throw depthError(f, span) }
         let frame = Scope(parent: closure, names: f.paramNames, values: [])
         frame.values.reserveCapacity(params.count)
         for i in 0..<params.count {
             if let v = given[i] { frame.bindNext(v); continue }
-            guard let d = params[i].defaultValue else {
-                throw NapkinError(.runtime, "missing argument '\(params[i].name)' in call to \(f.name)", at: span, notes: [f.signature])
-            }
-            // Defaults are evaluated at call time, so they can read knobs and globals.
+            guard let d = params[i].defaultValue else { throw missingArgument(f, i, span) }
             frame.bindNext(try eval(d, frame))
         }
         return try eval(body, frame)
-    }
-
-    // MARK: Ranges and sweeps
-
-    struct RangeSpec {
-        var lo: Double, step: Double, count: Int, dim: Dimension, unit: DisplayUnit?
-        func value(_ i: Int) -> Quantity { Quantity(lo + Double(i) * step, dim, unit: unit) }
-    }
-
-    func rangeSpec(_ loE: Expr, _ hiE: Expr, _ stepE: Expr?, _ scope: Scope?, _ span: Span) throws(NapkinError) -> RangeSpec {
-        let lo = try quantity(try eval(loE, scope), loE.span, "a range's start")
-        let hi = try quantity(try eval(hiE, scope), hiE.span, "a range's end")
-        try sameDimension(lo, hi, span, "this range")
-        var step: Double
-        if let stepE {
-            let s = try quantity(try eval(stepE, scope), stepE.span, "a range's step")
-            try sameDimension(s, lo, stepE.span, "this range's step")
-            step = s.value
-            guard step != 0 else { throw NapkinError(.runtime, "a range's step cannot be zero", at: stepE.span) }
-        } else {
-            // Without a step a range counts up by one of its unit; `5...1` is empty.
-            step = lo.unit?.factor ?? 1
-        }
-        let span_ = (hi.value - lo.value) / step
-        guard span_.isFinite else { throw NapkinError(.runtime, "this range is not finite", at: span) }
-        if span_ < 0 { return RangeSpec(lo: lo.value, step: step, count: 0, dim: lo.dim, unit: lo.unit) }
-        let n = (span_ + 1e-9).rounded(.down) + 1
-        guard n < 1e15 else { throw NapkinError(.runtime, "this range has too many values (\(formatNumber(n, digits: 3)))", at: span) }
-        return RangeSpec(lo: lo.value, step: step, count: Int(n), dim: lo.dim, unit: lo.unit ?? hi.unit)
-    }
-
-    func sweep(_ name: String, _ nameSpan: Span, _ range: Expr, _ columns: [SweepColumn], _ scope: Scope?, _ span: Span) throws(NapkinError) -> Value {
-        var rows: [[Value]] = []
-        try forEachSweepRow(name, range, columns, scope, span, reserve: { rows.reserveCapacity($0) }) { row throws(NapkinError) in
-            rows.append(row)
-        }
-        return .table(Table(columns: [name] + columns.map(\.name), rows: rows))
-    }
-
-    /// Runs a sweep point by point, handing each row (the swept value, then each column) to `body`.
-    func forEachSweepRow(_ name: String, _ range: Expr, _ columns: [SweepColumn], _ scope: Scope?, _ span: Span,
-                         reserve: (Int) -> Void = { _ in },
-                         _ body: ([Value]) throws(NapkinError) -> Void) throws(NapkinError) {
-        // The points: a range (not materialised) or any list.
-        var spec: RangeSpec?
-        var list: [Value] = []
-        if case .range(let lo, let hi, let step) = range.kind {
-            spec = try rangeSpec(lo, hi, step, scope, range.span)
-        } else {
-            let v = try eval(range, scope)
-            switch v {
-            case .list(let items): list = items
-            default: throw NapkinError(.runtime, "a sweep runs over a range or a list, got a \(v.typeName)", at: range.span)
-            }
-        }
-        let count = spec?.count ?? list.count
-        guard count <= limits.maxSweepPoints else {
-            throw NapkinError(.runtime, "sweep of \(count) points exceeds the limit of \(limits.maxSweepPoints)", at: range.span,
-                              notes: ["use a larger step, or raise the limit with --max-sweep"])
-        }
-        reserve(count)
-        let knob = globals[name].flatMap { $0.kind == .knob ? $0 : nil }
-        let local = Scope(parent: scope, names: [name], values: [.nothing])
-        // The knob moves with each point and is put back afterwards, even after an error.
-        let original = knob?.value
-        defer { if let knob, let original { knob.value = original } }
-        var row: [Value] = []
-        row.reserveCapacity(columns.count + 1)
-        for i in 0..<count {
-            if i & 0xFF == 0, cancel.isSet { throw NapkinError(.cancelled, "cancelled", at: span) }
-            let x: Value = spec.map { .quantity($0.value(i)) } ?? list[i]
-            if let knob {
-                // A knob keeps its dimension while it is swept.
-                if case .quantity(let old) = knob.value {
-                    guard case .quantity(let q) = x, q.dim == old.dim else {
-                        let got: String
-                        if case .quantity(let q) = x { got = units.describe(q.dim) } else { got = "a \(x.typeName)" }
-                        throw NapkinError(.dimension, "cannot sweep knob '\(name)' (\(dimName(old.dim))) over \(got)", at: range.span,
-                                          label: "\(units.describe(old.dim)) vs \(got)")
-                    }
-                }
-                knob.value = x
-            }
-            local.values[0] = x
-            row.removeAll(keepingCapacity: true)
-            row.append(x)
-            for c in columns { row.append(try eval(c.expr, knob == nil ? local : scope)) }
-            try body(row)
-        }
-    }
-
-    /// Reductions that stream a sweep instead of building its table, so `sum(sweep x 1...10000000 < … >)`
-    /// runs in constant memory. They mean exactly what the builtins do on the table: the last column.
-    enum SweepReducer: String { case sum, mean, min, max, argmin, argmax, len }
-
-    func reduceSweep(_ name: String, _ sweepExpr: Expr, _ scope: Scope?, _ site: Span) throws(NapkinError) -> Value {
-        guard case .sweep(let knob, _, let range, let columns) = sweepExpr.kind, let reducer = SweepReducer(rawValue: name) else {
-            return .nothing
-        }
-        var count = 0
-        var total = 0.0
-        var dim: Dimension?
-        var best: Quantity?
-        var bestX: Value = .nothing
-        try forEachSweepRow(knob, range, columns, scope, sweepExpr.span) { row throws(NapkinError) in
-            count += 1
-            if reducer == .len { return }
-            guard case .quantity(var q) = row[row.count - 1] else {
-                throw NapkinError(.runtime, "\(name) works on numbers and quantities, found a \(row[row.count - 1].typeName)", at: site)
-            }
-            if let d = dim, q.dim != d {
-                if q.isPlainZero { q.dim = d } else {
-                    throw NapkinError(.dimension, "\(name) over mixed dimensions: \(dimName(d)) and \(dimName(q.dim))", at: site,
-                                      label: "\(units.describe(d)) vs \(units.describe(q.dim))")
-                }
-            } else if dim == nil, !q.isPlainZero { dim = q.dim }
-            total += q.value
-            switch reducer {
-            case .min, .argmin: if best == nil || q.value < best!.value { best = q; bestX = row[0] }
-            case .max, .argmax: if best == nil || q.value > best!.value { best = q; bestX = row[0] }
-            default: break
-            }
-        }
-        let d = dim ?? .none
-        switch reducer {
-        case .len: return .number(Double(count))
-        case .sum:
-            try checkFinite(total, site, "the sum")
-            return .quantity(Quantity(total, d))
-        case .mean:
-            guard count > 0 else { throw NapkinError(.runtime, "mean of an empty list", at: site) }
-            return .quantity(Quantity(total / Double(count), d))
-        case .min, .max:
-            guard var b = best else { throw NapkinError(.runtime, "\(name) of an empty list", at: site) }
-            b.dim = d
-            return .quantity(b)
-        default:
-            guard best != nil else { throw NapkinError(.runtime, "\(name) of an empty table", at: site) }
-            return bestX
-        }
     }
 }
 

@@ -93,6 +93,8 @@ public final class FunctionValue: @unchecked Sendable {
 
     /// A user function's parameter names, shared by every call's frame.
     let paramNames: [String]
+    /// A lambda or local fn: it reads names from the scope it was made in (so the tree walker runs it).
+    let capturesScope: Bool
     /// The body and defaults turned into closures on first call (nil if they use something the
     /// body compiler leaves to the tree walker); `compileTried` says whether that was tried.
     var compiled: CompiledBody?
@@ -102,7 +104,13 @@ public final class FunctionValue: @unchecked Sendable {
         self.name = name
         self.body = body
         self.definition = definition
-        if case .user(let params, _, _) = body { paramNames = params.map(\.name) } else { paramNames = [] }
+        if case .user(let params, _, let closure) = body {
+            paramNames = params.map(\.name)
+            capturesScope = closure != nil
+        } else {
+            paramNames = []
+            capturesScope = false
+        }
     }
 
     public var parameterNames: [String] {

@@ -8,7 +8,10 @@ public final class Expr: @unchecked Sendable {
     var cachedCellOwner: UInt64 = 0
     /// For a call: the function it called last time and where each argument goes.
     var cachedCallee: FunctionValue?
-    var cachedArgumentSlots: [Int] = []
+    var cachedShape: CallShape?
+    /// For a field access: where the field was in the last record (records of one literal
+    /// share their layout, so this is nearly always right).
+    var cachedFieldIndex = 0
     /// For a quantity literal: its value, resolved once (a unit never changes meaning).
     var cachedValue: Value?
     public init(_ kind: ExprKind, _ span: Span) {
@@ -55,6 +58,21 @@ public enum BinaryOp: String, Sendable {
     case add = "+", sub = "-", mul = "*", div = "/", pow = "^"
     case eq = "==", ne = "!=", lt = "<", le = "<=", gt = ">", ge = ">="
     case and, or
+
+    /// `+ - * / ^`: on two quantities, a quantity.
+    public var isArithmetic: Bool {
+        switch self {
+        case .add, .sub, .mul, .div, .pow: return true
+        default: return false
+        }
+    }
+
+    public var isComparison: Bool {
+        switch self {
+        case .eq, .ne, .lt, .le, .gt, .ge: return true
+        default: return false
+        }
+    }
 }
 
 public indirect enum ExprKind: Sendable {

@@ -1,0 +1,75 @@
+/// Frames of compiled code: a function's parameters, block `let`s and sweep variables live in
+/// slots carved from one preallocated stack per interpreter, so a call allocates nothing.
+
+/// Where a call site's arguments go: `slots[k]` is the parameter of the k-th argument;
+/// `missing` are the parameters left to their defaults, in order.
+final class CallShape {
+    let slots: [Int]
+    let missing: [Int]
+    init(slots: [Int], parameters: Int) {
+        self.slots = slots
+        var given = [Bool](repeating: false, count: parameters)
+        for s in slots { given[s] = true }
+        missing = (0..<parameters).filter { !given[$0] }
+    }
+}
+
+extension Interpreter {
+    /// 65,536 slots (2 MiB of address space, touched only as deep as calls go); a deeper frame
+    /// is allocated on its own.
+    static let frameStackCapacity = 1 << 16
+
+    /// A frame of `size` slots, each `.nothing`.
+    @inline(__always)
+    func pushFrame(_ size: Int) -> UnsafeMutablePointer<Value> {
+        let p: UnsafeMutablePointer<Value>
+        if frameTop + size <= Interpreter.frameStackCapacity {
+            p = frameStack + frameTop
+            frameTop += size
+        } else {
+            p = .allocate(capacity: max(size, 1))
+        }
+        p.initialize(repeating: .nothing, count: size)
+        return p
+    }
+
+    @inline(__always)
+    func popFrame(_ p: UnsafeMutablePointer<Value>, _ size: Int) {
+        p.deinitialize(count: size)
+        if p >= frameStack && p < frameStack + Interpreter.frameStackCapacity {
+            frameTop -= size
+        } else {
+            p.deallocate()
+        }
+    }
+
+    /// Calls a compiled user function: `argument(k)` evaluates the k-th argument straight into
+    /// its slot, then the missing parameters take their defaults (which see earlier parameters).
+    @inline(__always)
+    func callCompiled(_ f: FunctionValue, _ c: CompiledBody, _ shape: CallShape, _ span: Span,
+                      argument: (Int) throws(NapkinError) -> Value) throws(NapkinError) -> Value {
+        let frame = pushFrame(c.frameSize)
+        defer { popFrame(frame, c.frameSize) }
+        for k in 0..<shape.slots.count { frame[shape.slots[k]] = try argument(k) }
+        steps &+= 1
+        if steps & 0x3FF == 0, cancel.isSet { throw NapkinError(.cancelled, "cancelled", at: span) }
+        callDepth += 1
+        defer { callDepth -= 1 }
+        if callDepth > limits.maxCallDepth { throw depthError(f, span) }
+        for i in shape.missing {
+            guard let d = c.defaults[i] else { throw missingArgument(f, i, span) }
+            // Defaults are evaluated at call time, so they can read knobs and globals.
+            frame[i] = try d(self, frame)
+        }
+        return try c.body(self, frame)
+    }
+
+    func depthError(_ f: FunctionValue, _ span: Span) -> NapkinError {
+        NapkinError(.runtime, "recursion deeper than \(limits.maxCallDepth) calls in \(f.name)", at: span,
+                    notes: ["is a base case missing? raise the limit with --max-depth"])
+    }
+
+    func missingArgument(_ f: FunctionValue, _ i: Int, _ span: Span) -> NapkinError {
+        NapkinError(.runtime, "missing argument '\(f.paramNames[i])' in call to \(f.name)", at: span, notes: [f.signature])
+    }
+}

@@ -1,0 +1,228 @@
+/// Ranges and sweeps: the rules both evaluators share (the tree walker here, compiled code in
+/// BodyCompiler), so a sweep means the same thing however it runs.
+
+/// A range's values, computed on demand (a sweep over a range never materialises it).
+struct RangeSpec {
+    var lo: Double, step: Double, count: Int, dim: Dimension, unit: DisplayUnit?
+    func value(_ i: Int) -> Quantity { Quantity(lo + Double(i) * step, dim, unit: unit) }
+}
+
+/// The points of a sweep: a range or any list.
+enum SweepPoints {
+    case range(RangeSpec)
+    case list([Value])
+
+    var count: Int {
+        switch self {
+        case .range(let r): return r.count
+        case .list(let l): return l.count
+        }
+    }
+
+    @inline(__always)
+    func point(_ i: Int) -> Value {
+        switch self {
+        case .range(let r): return .quantity(r.value(i))
+        case .list(let l): return l[i]
+        }
+    }
+}
+
+/// Reductions that stream a sweep instead of building its table, so `sum(sweep x 1...10000000 < … >)`
+/// runs in constant memory. They mean exactly what the builtins do on the table: the last column.
+enum SweepReducer: String { case sum, mean, min, max, argmin, argmax, len }
+
+/// A streamed reduction's running state: fed one row at a time, in order.
+struct SweepReduction {
+    let reducer: SweepReducer
+    let site: Span
+    var count = 0
+    var total = 0.0
+    var dim: Dimension?
+    var best: Quantity?
+    var bestX: Value = .nothing
+
+    init(_ reducer: SweepReducer, site: Span) {
+        self.reducer = reducer
+        self.site = site
+    }
+
+    /// Adds a row: its swept value `x` and its last column.
+    @inline(__always)
+    mutating func add(_ x: Value, _ last: Value, _ interp: Interpreter) throws(NapkinError) {
+        count += 1
+        if reducer == .len { return }
+        guard case .quantity(var q) = last else {
+            throw NapkinError(.runtime, "\(reducer.rawValue) works on numbers and quantities, found a \(last.typeName)", at: site)
+        }
+        if let d = dim, q.dim != d {
+            if q.isPlainZero { q.dim = d } else {
+                throw NapkinError(.dimension, "\(reducer.rawValue) over mixed dimensions: \(interp.dimName(d)) and \(interp.dimName(q.dim))", at: site,
+                                  label: "\(interp.units.describe(d)) vs \(interp.units.describe(q.dim))")
+            }
+        } else if dim == nil, !q.isPlainZero { dim = q.dim }
+        total += q.value
+        switch reducer {
+        case .min, .argmin: if best == nil || q.value < best!.value { best = q; bestX = x }
+        case .max, .argmax: if best == nil || q.value > best!.value { best = q; bestX = x }
+        default: break
+        }
+    }
+
+    func result(_ interp: Interpreter) throws(NapkinError) -> Value {
+        let name = reducer.rawValue
+        let d = dim ?? .none
+        switch reducer {
+        case .len: return .number(Double(count))
+        case .sum:
+            try interp.checkFinite(total, site, "the sum")
+            return .quantity(Quantity(total, d))
+        case .mean:
+            guard count > 0 else { throw NapkinError(.runtime, "mean of an empty list", at: site) }
+            return .quantity(Quantity(total / Double(count), d))
+        case .min, .max:
+            guard var b = best else { throw NapkinError(.runtime, "\(name) of an empty list", at: site) }
+            b.dim = d
+            return .quantity(b)
+        case .argmin, .argmax:
+            guard best != nil else { throw NapkinError(.runtime, "\(name) of an empty table", at: site) }
+            return bestX
+        }
+    }
+}
+
+extension Interpreter {
+    /// A range from its evaluated ends (and step); `value` evaluates each of them.
+    func rangeSpec(_ loE: Expr, _ hiE: Expr, _ stepE: Expr?, _ span: Span,
+                   value: (Expr) throws(NapkinError) -> Value) throws(NapkinError) -> RangeSpec {
+        let lo = try quantity(try value(loE), loE.span, "a range's start")
+        let hi = try quantity(try value(hiE), hiE.span, "a range's end")
+        try sameDimension(lo, hi, span, "this range")
+        var step: Double
+        if let stepE {
+            let s = try quantity(try value(stepE), stepE.span, "a range's step")
+            try sameDimension(s, lo, stepE.span, "this range's step")
+            step = s.value
+            guard step != 0 else { throw NapkinError(.runtime, "a range's step cannot be zero", at: stepE.span) }
+        } else {
+            // Without a step a range counts up by one of its unit; `5...1` is empty.
+            step = lo.unit?.factor ?? 1
+        }
+        let span_ = (hi.value - lo.value) / step
+        guard span_.isFinite else { throw NapkinError(.runtime, "this range is not finite", at: span) }
+        if span_ < 0 { return RangeSpec(lo: lo.value, step: step, count: 0, dim: lo.dim, unit: lo.unit) }
+        let n = (span_ + 1e-9).rounded(.down) + 1
+        guard n < 1e15 else { throw NapkinError(.runtime, "this range has too many values (\(formatNumber(n, digits: 3)))", at: span) }
+        return RangeSpec(lo: lo.value, step: step, count: Int(n), dim: lo.dim, unit: lo.unit ?? hi.unit)
+    }
+
+    /// A range used as a value: a list, within the list limit.
+    func rangeList(_ r: RangeSpec, _ span: Span) throws(NapkinError) -> Value {
+        guard r.count <= limits.maxListLength else {
+            throw NapkinError(.runtime, "range of \(r.count) values exceeds the list limit of \(limits.maxListLength)", at: span,
+                              notes: ["raise it with --max-list, or sweep over the range instead"])
+        }
+        var out: [Value] = []
+        out.reserveCapacity(r.count)
+        for i in 0..<r.count { out.append(.quantity(r.value(i))) }
+        return .list(out)
+    }
+
+    /// A sweep's points: its range, or the list its expression evaluates to.
+    func sweepPoints(_ range: Expr, value: (Expr) throws(NapkinError) -> Value) throws(NapkinError) -> SweepPoints {
+        let points: SweepPoints
+        if case .range(let lo, let hi, let step) = range.kind {
+            points = .range(try rangeSpec(lo, hi, step, range.span, value: value))
+        } else {
+            let v = try value(range)
+            guard case .list(let items) = v else {
+                throw NapkinError(.runtime, "a sweep runs over a range or a list, got a \(v.typeName)", at: range.span)
+            }
+            points = .list(items)
+        }
+        guard points.count <= limits.maxSweepPoints else {
+            throw NapkinError(.runtime, "sweep of \(points.count) points exceeds the limit of \(limits.maxSweepPoints)", at: range.span,
+                              notes: ["use a larger step, or raise the limit with --max-sweep"])
+        }
+        return points
+    }
+
+    /// The knob a sweep moves, if its name is a knob (otherwise the name is local to the body).
+    func sweptKnob(_ name: String) -> GlobalCell? {
+        guard let g = globals[name], g.kind == .knob else { return nil }
+        return g.cell
+    }
+
+    /// Runs `body` once per point. A swept knob is set at each point (keeping its dimension)
+    /// and put back afterwards, even after an error.
+    func forEachSweepPoint(_ name: String, _ points: SweepPoints, knob: GlobalCell?, rangeSpan: Span, span: Span,
+                           _ body: (Value) throws(NapkinError) -> Void) throws(NapkinError) {
+        let original = knob?.value
+        defer { if let knob, let original { knob.value = original } }
+        for i in 0..<points.count {
+            if i & 0xFF == 0, cancel.isSet { throw NapkinError(.cancelled, "cancelled", at: span) }
+            let x = points.point(i)
+            if let knob {
+                try checkSweptKnob(name, knob, x, rangeSpan)
+                knob.value = x
+            }
+            try body(x)
+        }
+    }
+
+    /// A knob keeps its dimension while it is swept.
+    @inline(__always)
+    func checkSweptKnob(_ name: String, _ knob: GlobalCell, _ x: Value, _ rangeSpan: Span) throws(NapkinError) {
+        guard case .quantity(let old) = knob.value else { return }
+        if case .quantity(let q) = x, q.dim == old.dim { return }
+        let got: String
+        if case .quantity(let q) = x { got = units.describe(q.dim) } else { got = "a \(x.typeName)" }
+        throw NapkinError(.dimension, "cannot sweep knob '\(name)' (\(dimName(old.dim))) over \(got)", at: rangeSpan,
+                          label: "\(units.describe(old.dim)) vs \(got)")
+    }
+
+    /// The reducer a call would stream, when it is `sum(sweep …)` (or min, argmax, …). The caller
+    /// still checks that no local or global of that name hides the builtin.
+    func streamedReducer(_ calleeExpr: Expr, _ args: [CallArgument]) -> SweepReducer? {
+        guard args.count == 1, args[0].label == nil, case .sweep = args[0].value.kind, case .name(let n) = calleeExpr.kind else { return nil }
+        return SweepReducer(rawValue: n)
+    }
+
+    // MARK: The tree walker's sweeps
+
+    func sweep(_ name: String, _ range: Expr, _ columns: [SweepColumn], _ scope: Scope?, _ span: Span) throws(NapkinError) -> Value {
+        var rows: [[Value]] = []
+        try forEachSweepRow(name, range, columns, scope, span, reserve: { rows.reserveCapacity($0) }) { row throws(NapkinError) in
+            rows.append(row)
+        }
+        return .table(Table(columns: [name] + columns.map(\.name), rows: rows))
+    }
+
+    /// Runs a sweep point by point, handing each row (the swept value, then each column) to `body`.
+    func forEachSweepRow(_ name: String, _ range: Expr, _ columns: [SweepColumn], _ scope: Scope?, _ span: Span,
+                         reserve: (Int) -> Void = { _ in },
+                         _ body: ([Value]) throws(NapkinError) -> Void) throws(NapkinError) {
+        let points = try sweepPoints(range) { (x: Expr) throws(NapkinError) -> Value in try self.eval(x, scope) }
+        reserve(points.count)
+        let knob = sweptKnob(name)
+        let local = Scope(parent: scope, names: [name], values: [.nothing])
+        var row: [Value] = []
+        row.reserveCapacity(columns.count + 1)
+        try forEachSweepPoint(name, points, knob: knob, rangeSpan: range.span, span: span) { (x: Value) throws(NapkinError) in
+            local.values[0] = x
+            row.removeAll(keepingCapacity: true)
+            row.append(x)
+            for c in columns { row.append(try eval(c.expr, knob == nil ? local : scope)) }
+            try body(row)
+        }
+    }
+
+    func reduceSweep(_ reducer: SweepReducer, _ sweepExpr: Expr, _ scope: Scope?, _ site: Span) throws(NapkinError) -> Value {
+        guard case .sweep(let knob, _, let range, let columns) = sweepExpr.kind else { return .nothing }
+        var reduction = SweepReduction(reducer, site: site)
+        try forEachSweepRow(knob, range, columns, scope, sweepExpr.span) { row throws(NapkinError) in
+            try reduction.add(row[0], row[row.count - 1], self)
+        }
+        return try reduction.result(self)
+    }
+}
