@@ -32,6 +32,9 @@ struct CommonOptions: ParsableArguments {
     @Option(help: ArgumentHelp("Stop a program (or each REPL line) that runs longer than this.", valueName: "SECONDS"))
     var timeout: Double?
 
+    @Option(help: ArgumentHelp("Cores a sweep of sweeps may use (default: all, up to 8; results are the same).", valueName: "N"))
+    var cores = Interpreter.defaultCores
+
     func validate() throws {
         guard (1...17).contains(digits) else { throw ValidationError("--digits must be from 1 to 17, got \(digits)") }
         guard maxDepth > 0, maxSweep > 0, maxList > 0, maxString > 0 else { throw ValidationError("limits must be positive") }
@@ -40,6 +43,7 @@ struct CommonOptions: ParsableArguments {
             throw ValidationError("--max-depth can be at most \(Limits.deepestSafeRecursion)")
         }
         if let timeout { guard timeout > 0 else { throw ValidationError("--timeout must be positive") } }
+        guard (1...64).contains(cores) else { throw ValidationError("--cores must be from 1 to 64, got \(cores)") }
     }
 
     var limits: Limits {

@@ -32,6 +32,7 @@ struct Runner {
             let session = try Prelude.makeSession(style: style)
             session.interpreter.digits = options.digits
             session.interpreter.limits = options.limits
+            session.interpreter.cores = options.cores
             let out = OutputSink.shared
             session.interpreter.emit = { out.line($0) }
             let exporter = FigureExporter(directory: options.svgDir, format: options.format)

@@ -7,6 +7,8 @@
 /// `callValue`, …), so both mean exactly the same thing. A body with a local `fn` stays with the
 /// tree walker (a local fn closes over its block as it grows).
 typealias Compiled = (Interpreter, UnsafeMutablePointer<Value>) throws(NapkinError) -> Value
+/// Code that appends a sweep's columns to a row.
+typealias RowCode = (Interpreter, UnsafeMutablePointer<Value>, inout [Value]) throws(NapkinError) -> Void
 /// Code whose value is nearly always a quantity, returned unboxed (see `compileNumeric`).
 typealias NumericCode = (Interpreter, UnsafeMutablePointer<Value>) throws(NapkinError) -> Quantity
 
@@ -69,6 +71,8 @@ final class CompiledBody {
 extension Interpreter {
     func compiledBody(of f: FunctionValue) -> CompiledBody? {
         if f.compileTried { return f.compiled }
+        // Workers share function values: only the calling thread compiles (a worker walks the tree).
+        if isWorker { return nil }
         f.compileTried = true
         guard case .user(let params, let body, nil) = f.body else { return nil }
         let compiler = BodyCompiler(self, parameters: params.count)
@@ -130,18 +134,28 @@ extension Expr {
     }
 }
 
+/// How many slots a compiled frame has, once all of it is compiled.
+final class FrameLayout {
+    var size = 0
+}
+
 /// Compiles expressions against the names in scope, each in a slot of the frame.
 final class BodyCompiler {
     /// Names in scope, innermost last, with their slots.
     var visible: [(String, Int)] = []
     /// Slots used so far: the parameters, then one per block `let` and sweep variable.
-    private(set) var frameSize: Int
+    private(set) var frameSize: Int {
+        get { layout.size }
+        set { layout.size = newValue }
+    }
+    /// The frame's final size, for code that copies the frame (a sweep spread over cores).
+    let layout = FrameLayout()
     /// Resolves literals once, at compile time.
     private unowned let interp: Interpreter
 
     init(_ interp: Interpreter, parameters: Int) {
         self.interp = interp
-        frameSize = parameters
+        layout.size = parameters
     }
 
     func slot(_ name: String) -> Int? { visible.last { $0.0 == name }?.1 }
@@ -178,8 +192,15 @@ final class BodyCompiler {
         case .name(let n):
             if let i = slot(n) { return { _, s in s[i] } }
             let span = e.span
+            // A global known now keeps its cell for the session (a later definition reuses it).
+            if let cell = interp.globals[n]?.cell {
+                return { interp, _ throws(NapkinError) in
+                    if cell.defined { return cell.read(interp) }
+                    return try interp.lookup(n, nil, span, node: e)
+                }
+            }
             return { interp, _ throws(NapkinError) in
-                if let cell = e.cachedCell, cell.defined, e.cachedCellOwner == interp.instanceID { return cell.value }
+                if let cell = e.cachedCell, cell.defined, e.cachedCellOwner == interp.instanceID { return cell.read(interp) }
                 return try interp.lookup(n, nil, span, node: e)
             }
         case .unary("-", _):
@@ -352,8 +373,14 @@ final class BodyCompiler {
                 }
             }
             let span = e.span
+            if let cell = interp.globals[n]?.cell {
+                return { interp, _ throws(NapkinError) in
+                    if cell.defined, case .quantity(let q) = cell.read(interp) { return q }
+                    return try numeric(try interp.lookup(n, nil, span, node: e))
+                }
+            }
             return { interp, _ throws(NapkinError) in
-                if let cell = e.cachedCell, cell.defined, e.cachedCellOwner == interp.instanceID, case .quantity(let q) = cell.value { return q }
+                if let cell = e.cachedCell, cell.defined, e.cachedCellOwner == interp.instanceID, case .quantity(let q) = cell.read(interp) { return q }
                 return try numeric(try interp.lookup(n, nil, span, node: e))
             }
         case .unary("-", let x):
@@ -483,11 +510,11 @@ final class BodyCompiler {
         }
         visible = params.enumerated().map { ($1.name, base + $0) }
         guard let run = compile(body) else { return nil }
-        let cell = g.cell
+        let cell = g.cell, version = g.cell.version
         let span = e.span
         let bindArguments = bind, bindDefaults = defaults
         return { interp, s throws(NapkinError) in
-            guard cell.defined, case .function(let current) = cell.value, current === f else { return try generic(interp, s) }
+            guard cell.version == version, cell.defined else { return try generic(interp, s) }
             _ = try bindArguments(interp, s)
             interp.steps &+= 1
             if interp.steps & 0x3FF == 0, interp.cancel.isSet { throw NapkinError(.cancelled, "cancelled", at: span) }
@@ -521,6 +548,26 @@ final class BodyCompiler {
         }
     }
 
+    /// A sweep's columns, evaluated in order: all of them into a row, or (for a reduction)
+    /// all of them keeping the last.
+    private func compileRow(_ columns: [SweepColumn]) -> (all: RowCode, last: Compiled)? {
+        var all: RowCode = { _, _, _ in }
+        var last: Compiled = { _, _ in .nothing }
+        for c in columns {
+            guard let code = compile(c.expr) else { return nil }
+            let allBefore = all, lastBefore = last
+            all = { interp, s, row throws(NapkinError) in
+                try allBefore(interp, s, &row)
+                row.append(try code(interp, s))
+            }
+            last = { interp, s throws(NapkinError) in
+                _ = try lastBefore(interp, s)
+                return try code(interp, s)
+            }
+        }
+        return (all, last)
+    }
+
     /// A sweep, as a table (`reducer` nil) or streamed into a reduction. The body is compiled
     /// twice: once reading the swept name as a knob, once with it in a slot of its own, because
     /// which it is depends on the session when the sweep runs.
@@ -529,43 +576,49 @@ final class BodyCompiler {
         var rangeParts = [range]
         if case .range(let lo, let hi, let step) = range.kind { rangeParts = [lo, hi] + (step.map { [$0] } ?? []) }
         guard let rangeCode = compileEach(rangeParts) else { return nil }
-        var knobColumns: [Compiled] = []
-        for c in columns {
-            guard let cc = compile(c.expr) else { return nil }
-            knobColumns.append(cc)
-        }
+        // Each way of evaluating a row is one chain of closures (no array of closures to walk
+        // per point, whose contexts every core would retain).
+        guard let knobRow = compileRow(columns) else { return nil }
         let outer = visible.count
         defer { visible.removeSubrange(outer...) }
         let slot = newSlot(name)
-        var localColumns: [Compiled] = []
-        for c in columns {
-            guard let cc = compile(c.expr) else { return nil }
-            localColumns.append(cc)
-        }
+        guard let localRow = compileRow(columns) else { return nil }
         let titles = [name] + columns.map(\.name)
+        // A sweep of sweeps spreads its points over the cores.
+        let nested = columns.contains { $0.expr.containsSweep }
+        let layout = self.layout
         return { interp, s throws(NapkinError) in
             let points = try interp.sweepPoints(range) { (x: Expr) throws(NapkinError) -> Value in try rangeCode[ObjectIdentifier(x)]!(interp, s) }
             let knob = interp.sweptKnob(name)
-            let cols = knob == nil ? localColumns : knobColumns
-            if let reducer {
-                var reduction = SweepReduction(reducer, site: span)
+            let row = knob == nil ? localRow : knobRow
+            var reduction = reducer.map { SweepReduction($0, site: span) }
+            var rows: [[Value]] = []
+            if reducer == nil { rows.reserveCapacity(points.count) }
+            if nested, interp.shouldSpread(points.count) {
+                try interp.spreadSweep(name, points, knob: knob, rangeSpan: range.span, span: span, frame: s, frameSize: layout.size,
+                                       evaluate: { (w: Interpreter, f: UnsafeMutablePointer<Value>, x: Value) throws(NapkinError) -> [Value] in
+                    if knob == nil { f[slot] = x }
+                    var cells = [x]
+                    try row.all(w, f, &cells)
+                    return cells
+                }) { (x: Value, cells: [Value]) throws(NapkinError) in
+                    if reduction != nil { try reduction!.add(x, cells[cells.count - 1], interp) } else { rows.append(cells) }
+                }
+            } else if reduction != nil {
                 try interp.forEachSweepPoint(name, points, knob: knob, rangeSpan: range.span, span: span) { (x: Value) throws(NapkinError) in
                     if knob == nil { s[slot] = x }
-                    var last = x
-                    for c in cols { last = try c(interp, s) }
-                    try reduction.add(x, last, interp)
+                    try reduction!.add(x, try row.last(interp, s), interp)
                 }
-                return try reduction.result(interp)
+            } else {
+                try interp.forEachSweepPoint(name, points, knob: knob, rangeSpan: range.span, span: span) { (x: Value) throws(NapkinError) in
+                    if knob == nil { s[slot] = x }
+                    var cells = [x]
+                    cells.reserveCapacity(columns.count + 1)
+                    try row.all(interp, s, &cells)
+                    rows.append(cells)
+                }
             }
-            var rows: [[Value]] = []
-            rows.reserveCapacity(points.count)
-            try interp.forEachSweepPoint(name, points, knob: knob, rangeSpan: range.span, span: span) { (x: Value) throws(NapkinError) in
-                if knob == nil { s[slot] = x }
-                var row = [x]
-                row.reserveCapacity(cols.count + 1)
-                for c in cols { row.append(try c(interp, s)) }
-                rows.append(row)
-            }
+            if let reduction { return try reduction.result(interp) }
             return .table(Table(columns: titles, rows: rows))
         }
     }

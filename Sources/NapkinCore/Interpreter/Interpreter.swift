@@ -8,6 +8,10 @@ public final class Interpreter {
     public internal(set) var globalOrder: [String] = []
     public var digits = 4
     public var limits = Limits()
+    /// How many cores a sweep of sweeps may spread over (1: never spread).
+    public var cores = Interpreter.defaultCores
+    /// Sweeps that were spread over cores so far (for tests and benchmarks).
+    public internal(set) var spreadSweeps = 0
     public var cancel = CancelFlag()
     /// Receives `print(…)` output, one call per line.
     public var emit: (String) -> Void = { print($0) }
@@ -25,8 +29,11 @@ public final class Interpreter {
     /// but never writes them.
     var isWorker = false
     var unitCache: [String: (factor: Double, dim: Dimension)] = [:]
-    /// Unique for the life of the process, so caches in a shared syntax tree know their owner.
-    let instanceID: UInt64 = Interpreter.nextInstanceID()
+    /// Unique for the life of the process, so caches in a shared syntax tree know their owner
+    /// (a sweep's workers share their parent's, as they share its globals).
+    private(set) var instanceID: UInt64 = Interpreter.nextInstanceID()
+    /// Which of a knob's lanes this interpreter reads while a sweep runs on several cores.
+    var lane = 0
     private static let idLock = NSLock()
     nonisolated(unsafe) private static var lastID: UInt64 = 0
     static func nextInstanceID() -> UInt64 {
@@ -42,6 +49,25 @@ public final class Interpreter {
         var b: [String: FunctionValue] = [:]
         for builtin in Builtins.all { b[builtin.name] = FunctionValue(name: builtin.name, body: .builtin(builtin)) }
         self.builtins = b
+    }
+
+    /// A worker for a sweep spread over cores: the same globals, builtins and limits, its own
+    /// frames, unit caches and knob lane, and it never writes the syntax tree's caches.
+    init(workerOf parent: Interpreter, lane: Int) {
+        units = parent.units.copy()
+        builtins = parent.builtins
+        globals = parent.globals
+        digits = parent.digits
+        limits = parent.limits
+        cores = 1
+        cancel = parent.cancel
+        asciiOnly = parent.asciiOnly
+        figureRenderer = parent.figureRenderer
+        unitCache = parent.unitCache
+        callDepth = parent.callDepth
+        instanceID = parent.instanceID
+        isWorker = true
+        self.lane = lane
     }
 
     /// Adds (or replaces) a builtin function, e.g. the instruments.
@@ -262,7 +288,7 @@ public final class Interpreter {
             let r = try resolveUnit(u)
             let display = units.displayUnit(u.text, factor: r.factor, dim: r.dim)
             let value = Value.quantity(Quantity(v * r.factor, r.dim, unit: display))
-            e.cachedValue = value
+            if !isWorker { e.cachedValue = value }
             return value
         case .string(let parts):
             return try buildString(parts, e.span) { (x: Expr) throws(NapkinError) -> Value in try self.eval(x, scope) }
@@ -396,11 +422,13 @@ public final class Interpreter {
 
     func lookup(_ n: String, _ scope: Scope?, _ span: Span, node: Expr? = nil) throws(NapkinError) -> Value {
         if let scope, let v = scope.lookup(n) { return v }
-        if let node, let cell = node.cachedCell, cell.defined, node.cachedCellOwner == instanceID { return cell.value }
+        if let node, let cell = node.cachedCell, cell.defined, node.cachedCellOwner == instanceID { return cell.read(self) }
         if let g = globals[n] {
-            node?.cachedCell = g.cell
-            node?.cachedCellOwner = instanceID
-            return g.value
+            if let node, !isWorker {
+                node.cachedCell = g.cell
+                node.cachedCellOwner = instanceID
+            }
+            return g.cell.read(self)
         }
         if let b = builtins[n] { return .function(b) }
         if let u = units.unit(n) {

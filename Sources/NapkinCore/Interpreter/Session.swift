@@ -43,44 +43,16 @@ public final class Session {
     }
 
     /// Runs `body` on a thread with a large stack, so deep (but limited) recursion in napkin
-    /// code reports a limit error instead of overflowing the native stack. When the system
-    /// cannot give that much (a memory cap), smaller stacks are tried, then the calling thread.
+    /// code reports a limit error instead of overflowing the native stack. When no such thread
+    /// can be made, it runs on the calling thread.
     public static func onLargeStack<T>(_ body: @escaping () -> T) -> T {
         let box = ResultBox<T>()
-        box.body = { box.value = body() }
-        for size in [1 << 30, 1 << 28, 1 << 26] {
-            var attr = pthread_attr_t()
-            pthread_attr_init(&attr)
-            defer { pthread_attr_destroy(&attr) }
-            guard pthread_attr_setstacksize(&attr, size) == 0 else { continue }
-            var thread = pthread_t()
-            let context = Unmanaged.passRetained(box).toOpaque()
-            let started = pthread_create(&thread, &attr, { raw in
-                let box = Unmanaged<AnyObject>.fromOpaque(raw!).takeRetainedValue() as! RunnableBox
-                box.run()
-                return nil
-            }, context)
-            if started == 0 {
-                pthread_join(thread, nil)
-                return box.value!
-            }
-            Unmanaged<ResultBox<T>>.fromOpaque(context).release()
-        }
-        return body()
+        guard let thread = LargeStackThread.start({ box.value = body() }) else { return body() }
+        pthread_join(thread, nil)
+        return box.value!
     }
 }
 
-/// Something a raw thread can run.
-protocol RunnableBox: AnyObject {
-    func run()
-}
-
-final class ResultBox<T>: RunnableBox, @unchecked Sendable {
+final class ResultBox<T>: @unchecked Sendable {
     var value: T?
-    var body: (() -> Void)?
-    func run() {
-        let b = body
-        body = nil  // the closure holds the box; let go of it once run
-        b?()
-    }
 }

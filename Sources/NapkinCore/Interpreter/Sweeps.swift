@@ -157,14 +157,14 @@ extension Interpreter {
     /// and put back afterwards, even after an error.
     func forEachSweepPoint(_ name: String, _ points: SweepPoints, knob: GlobalCell?, rangeSpan: Span, span: Span,
                            _ body: (Value) throws(NapkinError) -> Void) throws(NapkinError) {
-        let original = knob?.value
-        defer { if let knob, let original { knob.value = original } }
+        let original = knob?.read(self)
+        defer { if let knob, let original { knob.write(original, self) } }
         for i in 0..<points.count {
             if i & 0xFF == 0, cancel.isSet { throw NapkinError(.cancelled, "cancelled", at: span) }
             let x = points.point(i)
             if let knob {
                 try checkSweptKnob(name, knob, x, rangeSpan)
-                knob.value = x
+                knob.write(x, self)
             }
             try body(x)
         }
@@ -173,7 +173,7 @@ extension Interpreter {
     /// A knob keeps its dimension while it is swept.
     @inline(__always)
     func checkSweptKnob(_ name: String, _ knob: GlobalCell, _ x: Value, _ rangeSpan: Span) throws(NapkinError) {
-        guard case .quantity(let old) = knob.value else { return }
+        guard case .quantity(let old) = knob.read(self) else { return }
         if case .quantity(let q) = x, q.dim == old.dim { return }
         let got: String
         if case .quantity(let q) = x { got = units.describe(q.dim) } else { got = "a \(x.typeName)" }

@@ -179,10 +179,30 @@ public struct KnobInfo: Sendable {
 /// Where a global's value lives. A name keeps its cell for the life of a session, so a
 /// compiled reference can hold the cell instead of hashing the name on every use.
 public final class GlobalCell: @unchecked Sendable {
-    public var value: Value
+    public var value: Value {
+        didSet { version &+= 1 }
+    }
+    /// Changes whenever `value` is set, so compiled code can check "still the same" without
+    /// touching the value's reference count (which many cores would fight over).
+    private(set) var version: UInt64 = 0
     /// False once a failed REPL line is undone and the name it made is gone again.
     public var defined = true
+    /// While a sweep runs on several cores: one value per worker, so each worker moves its own
+    /// copy of a knob (see ParallelSweep.swift).
+    var lanes: UnsafeMutablePointer<Value>?
     init(_ value: Value) { self.value = value }
+
+    /// The value as `interp` sees it (its own lane during a parallel sweep).
+    @inline(__always)
+    func read(_ interp: Interpreter) -> Value {
+        if let lanes { return lanes[interp.lane] }
+        return value
+    }
+
+    @inline(__always)
+    func write(_ v: Value, _ interp: Interpreter) {
+        if let lanes { lanes[interp.lane] = v } else { value = v }
+    }
 }
 
 /// A global binding with how it was made, for `:info` and for assignment rules.

@@ -1,0 +1,120 @@
+import Foundation
+
+/// A sweep whose body sweeps again (`sweep a … < min(sweep b … < f(a, b) >) >`) spreads its
+/// outer points over every core. Results are identical to one core's: workers only compute
+/// rows, and the calling thread takes them in order, so sums add up in the same order, the
+/// first error is the one a single core would meet first, and `print` output (held per point)
+/// comes out in order.
+///
+/// Each worker is an interpreter of its own (`Interpreter(workerOf:lane:)`) with the same
+/// globals, its own frame and, for every knob, its own lane: a knob moved by one worker's
+/// sweep is not seen by another's.
+
+/// What one point of a spread sweep produced.
+private enum PointResult {
+    case row([Value], printed: [String])
+    case failed(NapkinError, printed: [String])
+}
+
+/// Shared between the workers of one spread sweep; each worker writes only its own points.
+private final class SpreadBuffer: @unchecked Sendable {
+    let results: UnsafeMutablePointer<PointResult?>
+    let capacity: Int
+    init(capacity: Int) {
+        self.capacity = capacity
+        results = .allocate(capacity: capacity)
+        results.initialize(repeating: nil, count: capacity)
+    }
+    deinit {
+        results.deinitialize(count: capacity)
+        results.deallocate()
+    }
+}
+
+extension Interpreter {
+    /// Cores a sweep uses unless told otherwise: all of them, up to 8.
+    public static let defaultCores = max(1, min(8, ProcessInfo.processInfo.activeProcessorCount))
+    /// Points computed between two hand-overs to the calling thread: memory stays flat.
+    static let spreadWindow = 4096
+
+    /// Whether a sweep of `count` points should spread over cores (never inside a worker).
+    func shouldSpread(_ count: Int) -> Bool {
+        !isWorker && cores > 1 && count > 1
+    }
+
+    /// Runs a sweep's points on all cores. `evaluate` computes one point's row in a worker, with
+    /// the worker's copy of the frame `s` (`frameSize` slots); `consume` receives each row in order.
+    func spreadSweep(_ name: String, _ points: SweepPoints, knob: GlobalCell?, rangeSpan: Span, span: Span,
+                     frame s: UnsafeMutablePointer<Value>, frameSize: Int,
+                     evaluate: @escaping (Interpreter, UnsafeMutablePointer<Value>, Value) throws(NapkinError) -> [Value],
+                     consume: (Value, [Value]) throws(NapkinError) -> Void) throws(NapkinError) {
+        let count = cores
+        spreadSweeps += 1
+        let workers = (0..<count).map { Interpreter(workerOf: self, lane: $0) }
+        // Every knob gets one lane per worker, starting at its current value.
+        let knobCells = globals.values.filter { $0.kind == .knob }.map(\.cell)
+        for cell in knobCells {
+            let lanes = UnsafeMutablePointer<Value>.allocate(capacity: count)
+            lanes.initialize(repeating: cell.value, count: count)
+            cell.lanes = lanes
+        }
+        defer {
+            for cell in knobCells {
+                cell.lanes?.deinitialize(count: count)
+                cell.lanes?.deallocate()
+                cell.lanes = nil
+            }
+        }
+        let frames = workers.map { w -> UnsafeMutablePointer<Value> in
+            let f = w.pushFrame(frameSize)
+            for i in 0..<frameSize { f[i] = s[i] }
+            return f
+        }
+        defer { for (w, f) in zip(workers, frames) { w.popFrame(f, frameSize) } }
+
+        var start = 0
+        while start < points.count {
+            let end = min(points.count, start + Interpreter.spreadWindow)
+            let buffer = SpreadBuffer(capacity: end - start)
+            let first = start
+            // Worker w takes points first + w, first + w + count, …; it stops at its first error
+            // (a single core would stop there too, and the rows after it are never read).
+            LargeStackThread.runAll(count) { w in
+                let worker = workers[w], frame = frames[w]
+                var printed: [String] = []
+                worker.emit = { printed.append($0) }
+                var i = first + w
+                while i < end {
+                    printed = []
+                    do throws(NapkinError) {
+                        if worker.cancel.isSet { throw NapkinError(.cancelled, "cancelled", at: span) }
+                        let x = points.point(i)
+                        if let knob {
+                            try worker.checkSweptKnob(name, knob, x, rangeSpan)
+                            knob.write(x, worker)
+                        }
+                        let row = try evaluate(worker, frame, x)
+                        buffer.results[i - first] = .row(row, printed: printed)
+                    } catch {
+                        buffer.results[i - first] = .failed(error, printed: printed)
+                        break
+                    }
+                    i += count
+                }
+            }
+            for k in 0..<(end - first) {
+                switch buffer.results[k] {
+                case .row(let row, let printed)?:
+                    for line in printed { emit(line) }
+                    try consume(row[0], row)
+                case .failed(let error, let printed)?:
+                    for line in printed { emit(line) }
+                    throw error
+                case nil:
+                    throw NapkinError(.runtime, "internal: a sweep point was not computed", at: span)
+                }
+            }
+            start = end
+        }
+    }
+}

@@ -1,0 +1,50 @@
+import Foundation
+
+/// Native threads with large stacks: deep (but limited) recursion in napkin code must report a
+/// limit error, not overflow the stack. When the system cannot give that much (a memory cap),
+/// smaller stacks are tried.
+enum LargeStackThread {
+    static let stackSizes = [1 << 30, 1 << 28, 1 << 26]
+
+    /// Starts `body` on a new thread; nil if no thread could be made.
+    static func start(_ body: @escaping () -> Void) -> pthread_t? {
+        let box = ThreadBody(body)
+        for size in stackSizes {
+            var attr = pthread_attr_t()
+            pthread_attr_init(&attr)
+            defer { pthread_attr_destroy(&attr) }
+            guard pthread_attr_setstacksize(&attr, size) == 0 else { continue }
+            var thread = pthread_t()
+            let context = Unmanaged.passRetained(box).toOpaque()
+            let started = pthread_create(&thread, &attr, { raw in
+                Unmanaged<ThreadBody>.fromOpaque(raw!).takeRetainedValue().run()
+                return nil
+            }, context)
+            if started == 0 { return thread }
+            Unmanaged<ThreadBody>.fromOpaque(context).release()
+        }
+        return nil
+    }
+
+    /// Runs `body(0)`, … `body(count - 1)` at once, `body(0)` on the calling thread, and waits
+    /// for all of them. An index no thread could be made for runs on the calling thread too.
+    static func runAll(_ count: Int, _ body: @escaping (Int) -> Void) {
+        var threads: [pthread_t] = []
+        var inline: [Int] = [0]
+        for i in 1..<max(count, 1) {
+            if let t = start({ body(i) }) { threads.append(t) } else { inline.append(i) }
+        }
+        for i in inline { body(i) }
+        for t in threads { pthread_join(t, nil) }
+    }
+}
+
+private final class ThreadBody: @unchecked Sendable {
+    private var body: (() -> Void)?
+    init(_ body: @escaping () -> Void) { self.body = body }
+    func run() {
+        let b = body
+        body = nil  // the closure may hold what started it; let go once run
+        b?()
+    }
+}

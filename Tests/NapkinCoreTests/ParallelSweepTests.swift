@@ -1,0 +1,71 @@
+import Testing
+@testable import NapkinCore
+import NapkinLibrary
+
+/// A sweep of sweeps spreads over cores; whatever the number of cores, every result, every
+/// printed line and every error must be exactly what one core gives.
+@Suite("Sweeps spread over cores")
+struct ParallelSweepTests {
+    static let program = """
+    knob a = 1 in 1...1000 "a"
+    knob b = 1 in 1...1000 "b"
+    fn cost(x = a, y = b) = ((x - 37.3)^2 / 7 + (y - 12.1)^2 * 1.37 + x * y / 9.1) * 1 W
+    sum(sweep a 1...120 < sum(sweep b 1...90 < cost() >) >)
+    min(sweep a 1...120 < min(sweep b 1...90 < cost() >) >)
+    argmin(sweep a 1...120 < min(sweep b 1...90 < cost() >) >)
+    mean(sweep x 1...50 < max(sweep y 1...40 < x * y / (x + y) >) >)
+    sweep a 1...3 < sweep b 1...2 < a * b > >
+    sum(sweep a 1...6 < { print("a = {a}"); a } + 0 * sum(sweep b 1...2 < b >) >)
+    a + b
+    """
+
+    /// Every line a program prints or shows, and the error it stops with, if any.
+    func run(_ source: String, cores: Int) throws -> [String] {
+        let session = try Prelude.makeSession()
+        defer { #expect((session.interpreter.spreadSweeps > 0) == (cores > 1)) }
+        session.interpreter.cores = cores
+        var out: [String] = []
+        session.interpreter.emit = { out.append($0) }
+        session.onResult = { out.append((try? session.interpreter.describe($0)) ?? "?") }
+        do { try session.run(source, name: "<test>") } catch { out.append(error.render()) }
+        return out
+    }
+
+    @Test("results and printed lines are the same on 1, 2 and 5 cores")
+    func sameResults() throws {
+        let one = try run(Self.program, cores: 1)
+        #expect(one.count == 13)
+        #expect(one.contains("a = 6"))
+        for cores in [2, 5] {
+            #expect(try run(Self.program, cores: cores) == one)
+        }
+    }
+
+    @Test("the first error is the one a single core meets, after the same output")
+    func sameFirstError() throws {
+        let program = """
+        sum(sweep x 1...40 < { print("x = {x}"); sum(sweep y 1...3 < if x >= 17 and y == 2 then 1 / (x - x) else x * y >) } >)
+        """
+        let one = try run(program, cores: 1)
+        #expect(one.last?.contains("division by zero") == true)
+        #expect(one.count == 18)
+        #expect(try run(program, cores: 3) == one)
+    }
+
+    @Test("knobs are back where they were after a spread sweep, and after a failed one")
+    func knobsRestored() throws {
+        let session = try Prelude.makeSession()
+        session.interpreter.cores = 4
+        try session.run("""
+        knob p = 3 in 1...100 "p"
+        knob q = 4 in 1...100 "q"
+        let t = sum(sweep p 1...20 < sum(sweep q 1...20 < p * q >) >)
+        """, name: "<test>")
+        #expect(throws: NapkinError.self) { try session.run("sum(sweep p 1...20 < sum(sweep q 1...20 < 1 / (p - 7) >) >)", name: "<test>") }
+        guard case .quantity(let p) = session.interpreter.globals["p"]!.value,
+              case .quantity(let q) = session.interpreter.globals["q"]!.value,
+              case .quantity(let t) = session.interpreter.globals["t"]!.value else { Issue.record("not quantities"); return }
+        #expect(p.value == 3 && q.value == 4)
+        #expect(t.value == 44100)
+    }
+}
