@@ -15,7 +15,7 @@ struct Info: ParsableCommand {
     @OptionGroup var options: CommonOptions
 
     func run() throws {
-        try Runner(options: options).finish(Runner(options: options).libraryCommand(":info \(name)"))
+        try Runner(options: options.settings).finish(Runner(options: options.settings).libraryCommand(":info \(name)"))
     }
 }
 
@@ -29,7 +29,7 @@ struct List: ParsableCommand {
     @OptionGroup var options: CommonOptions
 
     func run() throws {
-        try Runner(options: options).finish(Runner(options: options).libraryCommand(":list \(category ?? "")"))
+        try Runner(options: options.settings).finish(Runner(options: options.settings).libraryCommand(":list \(category ?? "")"))
     }
 }
 

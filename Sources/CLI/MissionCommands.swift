@@ -83,7 +83,7 @@ enum MissionCLI {
 
     static func run(file: String?, options: MissionOptions, common: CommonOptions) -> Int32 {
         Session.onLargeStack {
-            let runner = Runner(options: common)
+            let runner = Runner(options: common.settings)
             var file = file
             if file == nil, let resume = options.resume {
                 let v = (try? Ledger.verify(path: resume))
@@ -182,7 +182,7 @@ struct Check: ParsableCommand {
 
     func run() throws {
         let code: Int32 = Session.onLargeStack {
-            let runner = Runner(options: options)
+            let runner = Runner(options: options.settings)
             guard MissionCLI.readText(file) != nil else { MissionCLI.fail("cannot read '\(file)'"); return 64 }
             guard let (mission, _) = MissionCLI.load(file, runner) else { return 65 }
             var answers: Answers?

@@ -54,6 +54,21 @@ struct CommonOptions: ParsableArguments {
         l.maxStringLength = maxString
         return l
     }
+
+    var settings: RunSettings {
+        RunSettings(digits: digits, noColor: noColor, svgDir: svgDir, format: format, limits: limits, timeout: timeout, cores: cores)
+    }
+}
+
+/// How a program runs, whether the options came from the command line or are the defaults.
+struct RunSettings {
+    var digits = 4
+    var noColor = false
+    var svgDir: String?
+    var format: TableFormat?
+    var limits = Limits()
+    var timeout: Double?
+    var cores = Interpreter.defaultCores
 }
 
 @main
@@ -76,6 +91,35 @@ struct Napkin: ParsableCommand {
         // `napkin FILE`, `napkin -e EXPR` and plain `napkin` are all `run`, so shebang lines work.
         defaultSubcommand: Run.self
     )
+
+    /// The plain forms (`napkin -e EXPR`, `napkin FILE`, `napkin`) start without the argument
+    /// parser, whose reflection costs about 2 ms on every start; everything else goes through it.
+    static func main() {
+        if let code = QuickStart.run(Array(CommandLine.arguments.dropFirst())) { Foundation.exit(code) }
+        main(nil)
+    }
+}
+
+/// `run` with default options, for the argument lists that need no parsing.
+enum QuickStart {
+    static let words: Set<String> = ["run", "eval", "check", "ledger", "info", "list", "help"]
+
+    /// The exit code, or nil when the arguments need the full parser.
+    static func run(_ args: [String]) -> Int32? {
+        let runner = Runner(options: RunSettings())
+        let code: Int32
+        if args.count == 2, args[0] == "-e" {
+            code = runner.runSource(args[1], name: "<expr>")
+        } else if args.count == 1, let file = args.first, !file.hasPrefix("-"), !words.contains(file), !MissionCLI.isMissionFile(file) {
+            code = runner.runFile(file)
+        } else if args.isEmpty, isatty(STDIN_FILENO) == 1 {
+            code = runner.interactive()
+        } else {
+            return nil
+        }
+        FileHandle.standardOutput.synchronizeFile()
+        return code
+    }
 }
 
 struct Run: ParsableCommand {
@@ -97,7 +141,7 @@ struct Run: ParsableCommand {
     }
 
     func run() throws {
-        let runner = Runner(options: options)
+        let runner = Runner(options: options.settings)
         if expression == nil, (file.map(MissionCLI.isMissionFile) ?? false) || (file == nil && mission.resume != nil) {
             try runner.finish(MissionCLI.run(file: file, options: mission, common: options))
             return
@@ -125,7 +169,7 @@ struct Eval: ParsableCommand {
     @OptionGroup var options: CommonOptions
 
     func run() throws {
-        let runner = Runner(options: options)
+        let runner = Runner(options: options.settings)
         try runner.finish(runner.runSource(expression, name: "<expr>"))
     }
 }

@@ -7,7 +7,7 @@ import NapkinREPL
 
 /// Runs napkin source for the command line: results to stdout, errors to stderr, an exit code back.
 struct Runner {
-    let options: CommonOptions
+    let options: RunSettings
     /// Set when a figure or table could not be exported: the run then exits 70.
     let exportFailed = SharedFlag()
 

@@ -4,11 +4,22 @@ public struct Lexer {
     let file: SourceFile
     let s: [Unicode.Scalar]
     var i = 0
+    /// Where lexing stops: the end of the file, or of an interpolation inside a string.
+    let end: Int
     var tokens: [Token] = []
 
     public init(file: SourceFile) {
         self.file = file
         self.s = file.scalars
+        self.end = file.scalars.count
+    }
+
+    /// Lexes part of a file (a string's `{…}`), with spans into the file itself.
+    init(file: SourceFile, range: Range<Int>) {
+        self.file = file
+        self.s = file.scalars
+        self.i = range.lowerBound
+        self.end = range.upperBound
     }
 
     public static func tokenize(_ file: SourceFile) throws(NapkinError) -> [Token] {
@@ -16,10 +27,15 @@ public struct Lexer {
         return try lexer.run()
     }
 
+    static func tokenize(_ file: SourceFile, range: Range<Int>) throws(NapkinError) -> [Token] {
+        var lexer = Lexer(file: file, range: range)
+        return try lexer.run()
+    }
+
     mutating func run() throws(NapkinError) -> [Token] {
         // A byte-order mark is not part of the program.
-        if i < s.count, s[i] == "\u{FEFF}" { i += 1 }
-        while i < s.count {
+        if i < end, s[i] == "\u{FEFF}" { i += 1 }
+        while i < end {
             let c = s[i]
             let start = i
             switch c {
@@ -29,7 +45,7 @@ public struct Lexer {
                 i += 1
                 if case .newline? = tokens.last?.kind {} else if !tokens.isEmpty { add(.newline, start) }
             case "#":
-                while i < s.count, s[i] != "\n" { i += 1 }
+                while i < end, s[i] != "\n" { i += 1 }
             case "\\" where peek(1) == "\n":
                 i += 2  // explicit line continuation
             case "0"..."9":
@@ -43,8 +59,8 @@ public struct Lexer {
                 add(.superscript(c == "²" ? 2 : c == "³" ? 3 : 1), start)
             default:
                 if isIdentStart(c) {
-                    while i < s.count, isIdentContinue(s[i]) { i += 1 }
-                    let word = String(String.UnicodeScalarView(s[start..<i]))
+                    while i < end, isIdentContinue(s[i]) { i += 1 }
+                    let word = text(start, i)
                     if let kw = Keyword(rawValue: word) { add(.keyword(kw), start) } else { add(.identifier(word), start) }
                 } else {
                     try op(start)
@@ -53,8 +69,8 @@ public struct Lexer {
         }
         if case .newline? = tokens.last?.kind { tokens.removeLast() }
         // End of input is reported just after the last token, not on a blank last line.
-        let end = tokens.last?.span.end ?? 0
-        tokens.append(Token(kind: .eof, span: Span(end, end, file: file)))
+        let last = tokens.last?.span.end ?? i
+        tokens.append(Token(kind: .eof, span: Span(last, last, file: file)))
         return tokens
     }
 
@@ -67,7 +83,21 @@ public struct Lexer {
         }
     }
 
-    private func peek(_ k: Int) -> Unicode.Scalar? { i + k < s.count ? s[i + k] : nil }
+    /// The source text of scalars `start..<end` (built from UTF-8: far cheaper than appending
+    /// scalars to a string one by one).
+    func text(_ start: Int, _ end: Int) -> String {
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(end - start)
+        for k in start..<end { Lexer.appendUTF8(s[k], to: &bytes) }
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
+    @inline(__always)
+    static func appendUTF8(_ c: Unicode.Scalar, to bytes: inout [UInt8]) {
+        if c.isASCII { bytes.append(UInt8(c.value)) } else { bytes.append(contentsOf: UTF8.encode(c)!) }
+    }
+
+    private func peek(_ k: Int) -> Unicode.Scalar? { i + k < end ? s[i + k] : nil }
     private func isDigit(_ c: Unicode.Scalar?) -> Bool { c.map { ("0"..."9").contains($0) } ?? false }
 
     private mutating func add(_ kind: Token.Kind, _ start: Int) {
@@ -89,24 +119,24 @@ public struct Lexer {
         let start = i
         var text = ""
         func digits(_ lexer: inout Lexer) {
-            while lexer.i < lexer.s.count {
+            while lexer.i < lexer.end {
                 let c = lexer.s[lexer.i]
                 if ("0"..."9").contains(c) { text.unicodeScalars.append(c); lexer.i += 1 }
-                else if c == "_", lexer.i + 1 < lexer.s.count, ("0"..."9").contains(lexer.s[lexer.i + 1]) { lexer.i += 1 }
+                else if c == "_", lexer.i + 1 < lexer.end, ("0"..."9").contains(lexer.s[lexer.i + 1]) { lexer.i += 1 }
                 else { break }
             }
         }
         digits(&self)
         // A '.' is a decimal point only when a digit follows and it is not the start of '...'.
-        if i < s.count, s[i] == ".", isDigit(peek(1)) || (peek(1) != "." && !(peek(1).map(isIdentStart) ?? false)) {
+        if i < end, s[i] == ".", isDigit(peek(1)) || (peek(1) != "." && !(peek(1).map(isIdentStart) ?? false)) {
             text += "."
             i += 1
             digits(&self)
         }
-        if i < s.count, s[i] == "e" || s[i] == "E" {
+        if i < end, s[i] == "e" || s[i] == "E" {
             var j = i + 1
-            if j < s.count, s[j] == "+" || s[j] == "-" { j += 1 }
-            if j < s.count, ("0"..."9").contains(s[j]) {
+            if j < end, s[j] == "+" || s[j] == "-" { j += 1 }
+            if j < end, ("0"..."9").contains(s[j]) {
                 text += "e"
                 if s[i + 1] == "-" { text += "-" }
                 i = j
@@ -124,35 +154,39 @@ public struct Lexer {
     private mutating func string() throws(NapkinError) {
         let start = i
         i += 1
-        var body = String.UnicodeScalarView()
+        var body: [UInt8] = []
         var depth = 0
         var openBraces: [Int] = []
-        while i < s.count {
+        while i < end {
             let c = s[i]
-            if c == "\\" , i + 1 < s.count {
-                body.append(c); body.append(s[i + 1]); i += 2; continue
+            if c == "\\" , i + 1 < end {
+                Lexer.appendUTF8(c, to: &body); Lexer.appendUTF8(s[i + 1], to: &body); i += 2; continue
             }
             if c == "{" { depth += 1; openBraces.append(i) }
             if c == "}" { depth = max(0, depth - 1); _ = openBraces.popLast() }
             if c == "\"" && depth == 0 { break }
             if c == "\n" && depth == 0 { break }
-            body.append(c)
+            Lexer.appendUTF8(c, to: &body)
             i += 1
         }
         if depth > 0, let brace = openBraces.first {
             throw NapkinError(.parse, "unclosed '{' in string interpolation", at: Span(brace, brace + 1, file: file),
                               notes: ["close it with '}', or write \\{ for a literal brace"])
         }
-        guard i < s.count, s[i] == "\"" else {
+        guard i < end, s[i] == "\"" else {
             throw NapkinError(.parse, "unterminated string", at: Span(start, min(i, start + 1), file: file),
                               notes: ["close it with \" on the same line"])
         }
         i += 1
-        add(.string(String(body)), start)
+        add(.string(String(decoding: body, as: UTF8.self)), start)
     }
 
-    private static let twoChar: [String] = ["->", "==", "!=", "<=", ">=", "=>"]
-    private static let single: Set<Unicode.Scalar> = ["+", "-", "*", "/", "^", "(", ")", "[", "]", "{", "}", ",", ":", ";", ".", "=", "<", ">", "%"]
+    /// Two-character operators by first and second character.
+    private static let twoChar: [Unicode.Scalar: [Unicode.Scalar: String]] = [
+        "-": [">": "->"], "=": ["=": "==", ">": "=>"], "!": ["=": "!="], "<": ["=": "<="], ">": ["=": ">="],
+    ]
+    private static let single: [Unicode.Scalar: String] = Dictionary(uniqueKeysWithValues:
+        ["+", "-", "*", "/", "^", "(", ")", "[", "]", "{", "}", ",", ":", ";", ".", "=", "<", ">", "%"].map { ($0, String($0)) })
     private static let unicodeOps: [Unicode.Scalar: String] = [
         "×": "*", "·": "*", "⋅": "*", "÷": "/", "→": "->", "≤": "<=", "≥": ">=", "≠": "!=", "−": "-", "…": "...",
     ]
@@ -164,22 +198,19 @@ public struct Lexer {
             add(.op("..."), start)
             return
         }
-        if let n = peek(1) {
-            let pair = String(Character(c)) + String(Character(n))
-            if Lexer.twoChar.contains(pair) {
-                i += 2
-                add(.op(pair), start)
-                return
-            }
+        if let n = peek(1), n == "=" || n == ">", let pair = Lexer.twoChar[c]?[n] {
+            i += 2
+            add(.op(pair), start)
+            return
         }
         if let mapped = Lexer.unicodeOps[c] {
             i += 1
             add(.op(mapped), start)
             return
         }
-        if Lexer.single.contains(c) {
+        if let single = Lexer.single[c] {
             i += 1
-            add(.op(String(Character(c))), start)
+            add(.op(single), start)
             return
         }
         i += 1

@@ -899,7 +899,11 @@ public struct Parser {
     /// Splits a string body into text and `{expr}` parts; `\{` is a literal brace.
     mutating func stringParts(_ body: String, token: Token) throws(NapkinError) -> [StringPart] {
         var parts: [StringPart] = []
-        var text = ""
+        var bytes: [UInt8] = []
+        var text: String {
+            get { String(decoding: bytes, as: UTF8.self) }
+            set { bytes = Array(newValue.utf8) }
+        }
         let chars = Array(body.unicodeScalars)
         var i = 0
         // The body starts one scalar after the opening quote.
@@ -908,12 +912,12 @@ public struct Parser {
             let c = chars[i]
             if c == "\\", i + 1 < chars.count {
                 switch chars[i + 1] {
-                case "n": text += "\n"
-                case "t": text += "\t"
-                case "\"": text += "\""
-                case "\\": text += "\\"
-                case "{": text += "{"
-                case "}": text += "}"
+                case "n": bytes.append(UInt8(ascii: "\n"))
+                case "t": bytes.append(UInt8(ascii: "\t"))
+                case "\"": bytes.append(UInt8(ascii: "\""))
+                case "\\": bytes.append(UInt8(ascii: "\\"))
+                case "{": bytes.append(UInt8(ascii: "{"))
+                case "}": bytes.append(UInt8(ascii: "}"))
                 default:
                     throw NapkinError(.parse, "unknown escape '\\\(Character(chars[i + 1]))' in string",
                                       at: Span(base + i, base + i + 2, file: file), notes: ["known escapes: \\n \\t \\\" \\\\ \\{ \\}"])
@@ -931,17 +935,17 @@ public struct Parser {
                 guard j < chars.count else {
                     throw NapkinError(.parse, "unclosed '{' in string interpolation", at: Span(base + i, base + i + 1, file: file))
                 }
-                if !text.isEmpty { parts.append(.text(text)); text = "" }
+                if !bytes.isEmpty { parts.append(.text(text)); bytes = [] }
                 // Parse the interpolation against the original file so errors point into it.
                 let inner = try Parser.parseEmbedded(file: file, range: (base + i + 1)..<(base + j), units: units, depth: depth + 1)
                 parts.append(.expr(inner))
                 i = j + 1
                 continue
             }
-            text.unicodeScalars.append(c)
+            Lexer.appendUTF8(c, to: &bytes)
             i += 1
         }
-        if !text.isEmpty || parts.isEmpty { parts.append(.text(text)) }
+        if !bytes.isEmpty || parts.isEmpty { parts.append(.text(text)) }
         return parts
     }
 
@@ -952,10 +956,8 @@ public struct Parser {
             throw NapkinError(.parse, "string interpolation nested too deeply (more than \(maxDepth) levels)",
                               at: Span(range.lowerBound - 1, range.lowerBound, file: file))
         }
-        // Lex only the slice, then shift the spans back into the file.
-        let slice = SourceFile(name: file.name, text: String(String.UnicodeScalarView(file.scalars[range])))
-        var toks = try Lexer.tokenize(slice)
-        for k in toks.indices { toks[k].span = Span(toks[k].span.start + range.lowerBound, toks[k].span.end + range.lowerBound, file: file) }
+        // Lex only the slice, with spans into the file.
+        let toks = try Lexer.tokenize(file, range: range)
         var p = Parser(file: file, tokens: toks, units: units)
         p.newlineInsensitive = 1
         p.depth = depth

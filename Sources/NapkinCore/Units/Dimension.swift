@@ -143,10 +143,17 @@ public final class DisplayUnit: @unchecked Sendable {
 final class DisplayUnitTable: @unchecked Sendable {
     private let lock = NSLock()
     private var units: [DisplayUnit?] = [nil]
-    private var ids: [String: UInt32] = [:]
+    private var ids: [Key: UInt32] = [:]
+
+    private struct Key: Hashable {
+        let name: String
+        let factor: Double
+        let explicit: Bool
+        let dim: Dimension
+    }
 
     func intern(_ u: DisplayUnit) -> UInt32 {
-        let key = "\(u.name)|\(u.factor)|\(u.explicit)|\(u.dim.exponents)"
+        let key = Key(name: u.name, factor: u.factor, explicit: u.explicit, dim: u.dim)
         lock.lock(); defer { lock.unlock() }
         if let id = ids[key] { return id }
         units.append(u)
