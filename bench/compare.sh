@@ -15,13 +15,17 @@ if command -v qalc >/dev/null; then cmds+=(--command-name qalc "qalc -t '1 TB / 
 if python3 -c 'import pint' 2>/dev/null; then
   cmds+=(--command-name "python+pint" "python3 -c \"import pint; u = pint.UnitRegistry(); print((1 * u.TB / (10 * u.Gbit / u.s)).to('min'))\"")
 else echo "skipping Python+pint (pip install pint)"; fi
+# The textbook's own engine: importing it is where its time goes.
+if python3 -c 'import mlsysim' 2>/dev/null; then
+  cmds+=(--command-name "import mlsysim" "python3 -c 'import mlsysim'")
+else echo "skipping mlsysim (pip install mlsysim)"; fi
 hyperfine -N --warmup 3 --min-runs 10 --export-json "$out/startup.json" "${cmds[@]}" >/dev/null
 python3 - "$out/startup.json" <<'PY'
 import json, sys
 results = json.load(open(sys.argv[1]))["results"]
 base = next(r for r in results if r["command"] == "napkin")["median"]
-print(f"{'tool':<14}{'median':>12}{'vs napkin':>12}")
+print(f"{'tool':<16}{'median':>12}{'vs napkin':>12}")
 for r in results:
-    print(f"{r['command']:<14}{r['median'] * 1000:>10.1f} ms{r['median'] / base:>11.1f}×")
+    print(f"{r['command']:<16}{r['median'] * 1000:>10.1f} ms{r['median'] / base:>11.1f}×")
 PY
 rm -rf "$out"

@@ -107,12 +107,32 @@ func spawn(_ path: String, _ args: [String]) throws {
     var status: Int32 = 0
     waitpid(pid, &status, 0)
 }
+
+/// Peak memory of one run, from GNU time (a spawned child's own rusage would also count the
+/// memory of this process, which it starts out sharing).
+func peakMemoryMiB(_ path: String, _ args: [String]) -> Double? {
+    let time = "/usr/bin/time"
+    guard FileManager.default.isExecutableFile(atPath: time) else { return nil }
+    let p = Process()
+    p.executableURL = URL(fileURLWithPath: time)
+    p.arguments = ["-f", "%M", path] + args
+    let err = Pipe()
+    p.standardError = err
+    p.standardOutput = FileHandle.nullDevice
+    guard (try? p.run()) != nil else { return nil }
+    p.waitUntilExit()
+    let text = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+    return text.split(separator: "\n").last.flatMap { Double($0.trimmingCharacters(in: .whitespaces)) }.map { $0 / 1024 }
+}
 let binary = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("napkin").path
 if FileManager.default.isExecutableFile(atPath: binary) {
-    let startup = try median(quick ? 5 : 21) { try spawn(binary, ["-e", "1 TB / 10 Gbit/s"]) }
     let trueTime = try median(quick ? 5 : 21) { try spawn("/bin/true", []) }
+    let startup = try median(quick ? 5 : 21) { try spawn(binary, ["-e", "1 TB / 10 Gbit/s"]) }
     report("start-up: napkin -e '1 TB / 10 Gbit/s'", "\(fmt(startup * 1000)) ms", "\(fmt(trueTime * 1000)) ms (/bin/true)",
            "\(fmt(startup / trueTime))×")
+    if let peak = peakMemoryMiB(binary, ["-e", "1 TB / 10 Gbit/s"]) {
+        report("peak memory of that start-up", "\(fmt(peak)) MiB", "", "")
+    }
 } else {
     print("(build the napkin product in the same configuration to measure start-up: swift build -c release)")
 }
@@ -120,12 +140,32 @@ if FileManager.default.isExecutableFile(atPath: binary) {
 // MARK: 4. Memory: a reduced sweep of many points.
 
 let before = peakRSSMiB()
-let bigPoints = quick ? 200_000 : 2_000_000
+let bigPoints = quick ? 1_000_000 : 10_000_000
 try Session.onLargeStack { () -> Result<Void, Error> in
     do { try session.run("min(sweep bench_eff 1...\(bigPoints) < bench_fleet(eff: bench_eff) >)", name: "<bench>"); return .success(()) }
     catch { return .failure(error) }
 }.get()
 report("peak memory, min of a \(bigPoints)-point sweep", "\(fmt(peakRSSMiB())) MiB peak", "\(fmt(before)) MiB before it", "+\(fmt(peakRSSMiB() - before)) MiB")
+
+// MARK: 5. A sweep of sweeps on one core and on all of them (results must be identical).
+
+let grid = quick ? 300 : 1000
+let gridSource = "min(sweep bench_eff 1...\(grid) < min(sweep bench_j 1...\(grid) < bench_fleet(eff: bench_eff, jevons: 1 + bench_j / \(grid)) >) >)"
+try session.run("knob bench_j = 1 in 1...100000 \"jevons step\"", name: "<bench>")
+var gridResults: [Int: String] = [:]
+var gridTimes: [Int: Double] = [:]
+for cores in [1, Interpreter.defaultCores] {
+    session.interpreter.cores = cores
+    gridTimes[cores] = try Session.onLargeStack { () -> Result<Double, Error> in
+        do { return .success(try median(3) { try session.run(gridSource, name: "<bench>") }) } catch { return .failure(error) }
+    }.get()
+    gridResults[cores] = "\(napkinResult)"
+}
+let allCores = Interpreter.defaultCores
+let gridPoints = Double(grid * grid)
+report("sweep of sweeps, \(grid)×\(grid) points, \(allCores) cores", "\(fmt(gridPoints / gridTimes[allCores]!)) points/s",
+       "\(fmt(gridPoints / gridTimes[1]!)) points/s (1 core)", "\(fmt(gridTimes[1]! / gridTimes[allCores]!))× faster")
+if gridResults[1] != gridResults[allCores] { print("warning: one core and \(allCores) cores disagree: \(gridResults)") }
 
 // MARK: Report
 

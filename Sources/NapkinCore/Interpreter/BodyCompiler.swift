@@ -411,19 +411,23 @@ final class BodyCompiler {
                 return try numeric(try interp.arithmetic(op, x, y, opSpan: opSpan))
             }
         case .field(let x, let name, let nameSpan):
-            // A record's field read in place (the base a slot when it can be).
-            let base: Compiled
+            // A record's field read in place: from a slot without copying the record out (no
+            // reference count to touch, which matters when several cores read one record).
             if case .name(let n) = x.kind, let i = slot(n) {
-                base = { _, s in s[i] }
-            } else {
-                guard let cx = compile(x) else { return nil }
-                base = cx
+                return { interp, s throws(NapkinError) in
+                    if case .record(let r) = s[i] {
+                        let k = e.cachedFieldIndex
+                        if k < r.keys.count, r.keys[k] == name, case .quantity(let q) = r.values[k] { return q }
+                    }
+                    return try numeric(try interp.fieldValue(s[i], name, nameSpan, node: e))
+                }
             }
+            guard let base = compile(x) else { return nil }
             return { interp, s throws(NapkinError) in
                 let v = try base(interp, s)
                 if case .record(let r) = v {
-                    let i = e.cachedFieldIndex
-                    if i < r.keys.count, r.keys[i] == name, case .quantity(let q) = r.values[i] { return q }
+                    let k = e.cachedFieldIndex
+                    if k < r.keys.count, r.keys[k] == name, case .quantity(let q) = r.values[k] { return q }
                 }
                 return try numeric(try interp.fieldValue(v, name, nameSpan, node: e))
             }

@@ -37,6 +37,24 @@ extension Interpreter {
     /// Points computed between two hand-overs to the calling thread: memory stays flat.
     static let spreadWindow = 4096
 
+    /// Records and short lists: values a worker gets its own copy of.
+    static func copiedPerWorker(_ v: Value) -> Bool {
+        switch v {
+        case .record: return true
+        case .list(let items): return items.count <= 1000
+        default: return false
+        }
+    }
+
+    /// A copy sharing no object with `v` down to its quantities (strings and functions are shared).
+    static func workerCopy(_ v: Value) -> Value {
+        switch v {
+        case .record(let r): return .record(Record(keys: r.keys.map { $0 }, values: r.values.map(workerCopy)))
+        case .list(let items) where items.count <= 1000: return .list(items.map(workerCopy))
+        default: return v
+        }
+    }
+
     /// Whether a sweep of `count` points should spread over cores (never inside a worker).
     func shouldSpread(_ count: Int) -> Bool {
         !isWorker && cores > 1 && count > 1
@@ -51,16 +69,20 @@ extension Interpreter {
         let count = cores
         spreadSweeps += 1
         let workers = (0..<count).map { Interpreter(workerOf: self, lane: $0) }
-        // Every knob gets one lane per worker, starting at its current value.
-        let knobCells = globals.values.filter { $0.kind == .knob }.map(\.cell)
-        for cell in knobCells {
-            let lanes = UnsafeMutablePointer<Value>.allocate(capacity: count)
-            lanes.initialize(repeating: cell.value, count: count)
+        // Every knob gets one lane per worker, starting at its current value. So does every
+        // record and short list, as a copy of its own: reading a shared object from several cores
+        // makes them fight over its reference count.
+        let lanedCells = globals.values.filter { $0.kind == .knob || Interpreter.copiedPerWorker($0.value) }.map(\.cell)
+        let laneSlots = count * GlobalCell.laneStride
+        for cell in lanedCells {
+            let lanes = UnsafeMutablePointer<Value>.allocate(capacity: laneSlots)
+            lanes.initialize(repeating: .nothing, count: laneSlots)
+            for w in 0..<count { lanes[w * GlobalCell.laneStride] = w == 0 ? cell.value : Interpreter.workerCopy(cell.value) }
             cell.lanes = lanes
         }
         defer {
-            for cell in knobCells {
-                cell.lanes?.deinitialize(count: count)
+            for cell in lanedCells {
+                cell.lanes?.deinitialize(count: laneSlots)
                 cell.lanes?.deallocate()
                 cell.lanes = nil
             }

@@ -192,16 +192,20 @@ public final class GlobalCell: @unchecked Sendable {
     var lanes: UnsafeMutablePointer<Value>?
     init(_ value: Value) { self.value = value }
 
+    /// Lanes are this many slots apart (128 bytes), so two cores writing their own lanes never
+    /// write into one cache line.
+    static let laneStride = 4
+
     /// The value as `interp` sees it (its own lane during a parallel sweep).
     @inline(__always)
     func read(_ interp: Interpreter) -> Value {
-        if let lanes { return lanes[interp.lane] }
+        if let lanes { return lanes[interp.lane &* GlobalCell.laneStride] }
         return value
     }
 
     @inline(__always)
     func write(_ v: Value, _ interp: Interpreter) {
-        if let lanes { lanes[interp.lane] = v } else { value = v }
+        if let lanes { lanes[interp.lane &* GlobalCell.laneStride] = v } else { value = v }
     }
 }
 
