@@ -19,6 +19,41 @@ func numeric(_ v: Value) throws(NapkinError) -> Quantity {
     throw .carrying(v)
 }
 
+/// An arithmetic operation's syntax, for its rare paths: errors and values that are not quantities.
+final class ArithmeticSite {
+    let op: BinaryOp
+    let lhs: Expr, rhs: Expr
+    let opSpan: Span
+    init(op: BinaryOp, lhs: Expr, rhs: Expr, opSpan: Span) {
+        self.op = op
+        self.lhs = lhs
+        self.rhs = rhs
+        self.opSpan = opSpan
+    }
+
+    /// Both operands as quantities. When one is not a quantity, the operation is finished by the
+    /// generic rules and its result carried out (a quantity result too: the caller takes either).
+    @inline(__always)
+    func operands(_ ol: NumericOperand, _ or: NumericOperand, _ interp: Interpreter,
+                  _ s: UnsafeMutablePointer<Value>) throws(NapkinError) -> (Quantity, Quantity) {
+        let x: Quantity, y: Quantity
+        do throws(NapkinError) { x = try ol.read(interp, s) } catch {
+            guard let a = error.carried else { throw error }
+            throw .carrying(try interp.binary(op, a, try or.value(interp, s), opSpan: opSpan, lhs: lhs, rhs: rhs))
+        }
+        do throws(NapkinError) { y = try or.read(interp, s) } catch {
+            guard let b = error.carried else { throw error }
+            throw .carrying(try interp.binary(op, .quantity(x), b, opSpan: opSpan, lhs: lhs, rhs: rhs))
+        }
+        return (x, y)
+    }
+
+    /// Everything but the common case: plain zeros meeting units, powers, errors.
+    func general(_ x: Quantity, _ y: Quantity, _ interp: Interpreter) throws(NapkinError) -> Quantity {
+        try numeric(try interp.arithmetic(op, x, y, opSpan: opSpan))
+    }
+}
+
 /// An operand of compiled arithmetic.
 enum NumericOperand {
     case constant(Quantity)
@@ -106,27 +141,37 @@ extension Interpreter {
 extension Expr {
     /// Whether a sweep appears anywhere inside (outside lambdas, which the tree walker runs).
     var containsSweep: Bool {
+        anyNode { if case .sweep = $0.kind { return true } else { return false } }
+    }
+
+    /// Whether a lambda appears anywhere inside.
+    var containsLambda: Bool {
+        anyNode { if case .lambda = $0.kind { return true } else { return false } }
+    }
+
+    /// Whether `test` holds for this node or any node inside it (not looking into lambdas).
+    func anyNode(_ test: (Expr) -> Bool) -> Bool {
+        if test(self) { return true }
         switch kind {
-        case .sweep: return true
-        case .number, .quantity, .bool, .name, .lambda: return false
-        case .string(let parts): return parts.contains { if case .expr(let x) = $0 { return x.containsSweep } else { return false } }
-        case .unary(_, let x), .convert(let x, _, _), .field(let x, _, _): return x.containsSweep
-        case .binary(_, let l, let r, _), .index(let l, let r): return l.containsSweep || r.containsSweep
-        case .call(let c, let args): return c.containsSweep || args.contains { $0.value.containsSweep }
-        case .list(let items): return items.contains { $0.containsSweep }
+        case .number, .quantity, .bool, .name, .lambda, .sweep: return false
+        case .string(let parts): return parts.contains { if case .expr(let x) = $0 { return x.anyNode(test) } else { return false } }
+        case .unary(_, let x), .convert(let x, _, _), .field(let x, _, _): return x.anyNode(test)
+        case .binary(_, let l, let r, _), .index(let l, let r): return l.anyNode(test) || r.anyNode(test)
+        case .call(let c, let args): return c.anyNode(test) || args.contains { $0.value.anyNode(test) }
+        case .list(let items): return items.contains { $0.anyNode(test) }
         case .record(let entries):
             return entries.contains {
                 switch $0 {
-                case .field(_, let v, _): return v.containsSweep
-                case .spread(let v): return v.containsSweep
+                case .field(_, let v, _): return v.anyNode(test)
+                case .spread(let v): return v.anyNode(test)
                 }
             }
-        case .range(let lo, let hi, let step): return lo.containsSweep || hi.containsSweep || (step?.containsSweep ?? false)
-        case .conditional(let c, let a, let b): return c.containsSweep || a.containsSweep || b.containsSweep
+        case .range(let lo, let hi, let step): return lo.anyNode(test) || hi.anyNode(test) || (step?.anyNode(test) ?? false)
+        case .conditional(let c, let a, let b): return c.anyNode(test) || a.anyNode(test) || b.anyNode(test)
         case .block(let stmts, let v):
-            return v.containsSweep || stmts.contains {
+            return v.anyNode(test) || stmts.contains {
                 switch $0.kind {
-                case .let(_, _, let x, _), .expr(let x), .assert(let x): return x.containsSweep
+                case .let(_, _, let x, _), .expr(let x), .assert(let x): return x.anyNode(test)
                 default: return false
                 }
             }
@@ -160,6 +205,10 @@ final class BodyCompiler {
 
     func slot(_ name: String) -> Int? { visible.last { $0.0 == name }?.1 }
 
+    /// Parameters of an inlined call that read a global directly instead of a copy in a slot
+    /// (`hw = h100`, `eff = efficiency`): parameter name → global name.
+    var aliases: [String: String] = [:]
+
     private func newSlot(_ name: String) -> Int {
         let i = frameSize
         frameSize += 1
@@ -189,14 +238,15 @@ final class BodyCompiler {
         case .bool(let b):
             let value = Value.bool(b)
             return { _, _ in value }
-        case .name(let n):
-            if let i = slot(n) { return { _, s in s[i] } }
+        case .name(let name):
+            if let i = slot(name) { return { _, s in s[i] } }
             let span = e.span
+            let n = aliases[name] ?? name
             // A global known now keeps its cell for the session (a later definition reuses it).
             if let cell = interp.globals[n]?.cell {
                 return { interp, _ throws(NapkinError) in
                     if cell.defined { return cell.read(interp) }
-                    return try interp.lookup(n, nil, span, node: e)
+                    return try interp.lookup(n, nil, span, node: nil)
                 }
             }
             return { interp, _ throws(NapkinError) in
@@ -365,18 +415,19 @@ final class BodyCompiler {
             return { _, _ in q }
         case .quantity:
             if case .quantity(let q)? = try? interp.eval(e, nil) { return { _, _ in q } }
-        case .name(let n):
-            if let i = slot(n) {
+        case .name(let name):
+            if let i = slot(name) {
                 return { _, s throws(NapkinError) in
                     if case .quantity(let q) = s[i] { return q }
                     throw .carrying(s[i])
                 }
             }
             let span = e.span
+            let n = aliases[name] ?? name
             if let cell = interp.globals[n]?.cell {
                 return { interp, _ throws(NapkinError) in
                     if cell.defined, case .quantity(let q) = cell.read(interp) { return q }
-                    return try numeric(try interp.lookup(n, nil, span, node: e))
+                    return try numeric(try interp.lookup(n, nil, span, node: nil))
                 }
             }
             return { interp, _ throws(NapkinError) in
@@ -397,19 +448,7 @@ final class BodyCompiler {
             }
         case .binary(let op, let l, let r, let opSpan) where op.isArithmetic:
             guard let ol = operand(l), let or = operand(r) else { return nil }
-            return { interp, s throws(NapkinError) in
-                let x: Quantity, y: Quantity
-                do throws(NapkinError) { x = try ol.read(interp, s) } catch {
-                    guard let a = error.carried else { throw error }
-                    return try numeric(try interp.binary(op, a, try or.value(interp, s), opSpan: opSpan, lhs: l, rhs: r))
-                }
-                do throws(NapkinError) { y = try or.read(interp, s) } catch {
-                    guard let b = error.carried else { throw error }
-                    return try numeric(try interp.binary(op, .quantity(x), b, opSpan: opSpan, lhs: l, rhs: r))
-                }
-                if let q = Interpreter.fastQuantity(op, x, y) { return q }
-                return try numeric(try interp.arithmetic(op, x, y, opSpan: opSpan))
-            }
+            return numericBinary(ArithmeticSite(op: op, lhs: l, rhs: r, opSpan: opSpan), ol, or)
         case .field(let x, let name, let nameSpan):
             // A record's field read in place: from a slot without copying the record out (no
             // reference count to touch, which matters when several cores read one record).
@@ -420,6 +459,21 @@ final class BodyCompiler {
                         if k < r.keys.count, r.keys[k] == name, case .quantity(let q) = r.values[k] { return q }
                     }
                     return try numeric(try interp.fieldValue(s[i], name, nameSpan, node: e))
+                }
+            }
+            // From a global record (`hw.peak` with `hw = h100`), read where it lives too.
+            if case .name(let n) = x.kind, case let g = aliases[n] ?? n, let cell = interp.globals[g]?.cell {
+                return { interp, s throws(NapkinError) in
+                    if cell.defined {
+                        let k = e.cachedFieldIndex
+                        if let lanes = cell.lanes {
+                            if case .record(let r) = lanes[interp.lane &* GlobalCell.laneStride], k < r.keys.count, r.keys[k] == name,
+                               case .quantity(let q) = r.values[k] { return q }
+                        } else if case .record(let r) = cell.value, k < r.keys.count, r.keys[k] == name, case .quantity(let q) = r.values[k] {
+                            return q
+                        }
+                    }
+                    return try numeric(try interp.fieldValue(try interp.lookup(g, nil, x.span, node: nil), name, nameSpan, node: e))
                 }
             }
             guard let base = compile(x) else { return nil }
@@ -441,6 +495,43 @@ final class BodyCompiler {
         }
         guard let g = compile(e) else { return nil }
         return { interp, s throws(NapkinError) in try numeric(try g(interp, s)) }
+    }
+
+    /// `x op y` on quantities, one closure per operator with its common case inline (no
+    /// dispatch on the operator at run time); the rare cases and errors go to `arithmetic`.
+    private func numericBinary(_ site: ArithmeticSite, _ ol: NumericOperand, _ or: NumericOperand) -> NumericCode {
+        switch site.op {
+        case .mul:
+            return { interp, s throws(NapkinError) in
+                let (x, y) = try site.operands(ol, or, interp, s)
+                // One side is a plain number far more often than not: no dimension arithmetic then.
+                if x.dim.isNone || y.dim.isNone {
+                    let v = x.value * y.value
+                    if v.isFinite {
+                        return Quantity(v, x.dim.isNone ? y.dim : x.dim, unitID: x.isPlain ? y.unitID : (y.isPlain ? x.unitID : 0))
+                    }
+                } else if let q = Interpreter.fastQuantity(.mul, x, y) {
+                    return q
+                }
+                return try site.general(x, y, interp)
+            }
+        case .add, .sub:
+            let add = site.op == .add
+            return { interp, s throws(NapkinError) in
+                let (x, y) = try site.operands(ol, or, interp, s)
+                if x.dim == y.dim {
+                    let v = add ? x.value + y.value : x.value - y.value
+                    if v.isFinite { return Quantity(v, x.dim, unitID: x.unitID == y.unitID ? x.unitID : 0) }
+                }
+                return try site.general(x, y, interp)
+            }
+        default:
+            return { interp, s throws(NapkinError) in
+                let (x, y) = try site.operands(ol, or, interp, s)
+                if let q = Interpreter.fastQuantity(site.op, x, y) { return q }
+                return try site.general(x, y, interp)
+            }
+        }
     }
 
     /// An operand of arithmetic: a constant or a slot is read in place, without a call.
@@ -497,13 +588,27 @@ final class BodyCompiler {
             }
         }
         // The callee sees only its own parameters (a default, only the ones before it).
-        let callerScope = visible
-        defer { visible = callerScope }
+        let callerScope = visible, callerAliases = aliases
+        defer { visible = callerScope; aliases = callerAliases }
         inlining.append(f)
         defer { inlining.removeLast() }
+        // A default that is just a global's name is read from the global where it is used. That
+        // means the same unless the body moves that knob meanwhile (a sweep) or a lambda would
+        // have to capture the parameter, so then it is copied as usual.
+        aliases = [:]
+        let mayAlias = !body.containsLambda
+        let bodySweeps = body.containsSweep
         var defaults: Compiled = { _, _ in .nothing }
         for i in missing {
-            visible = params[..<i].enumerated().map { ($1.name, base + $0) }
+            let earlier = params[..<i]
+            visible = earlier.enumerated().filter { aliases[$1.name] == nil }.map { ($1.name, base + $0) }
+            if mayAlias, case .name(let g)? = params[i].defaultValue?.kind {
+                let target = earlier.contains(where: { $0.name == g }) ? aliases[g] : g
+                if let target, let global = interp.globals[target], global.kind != .knob || !bodySweeps {
+                    aliases[params[i].name] = target
+                    continue
+                }
+            }
             guard let code = compile(params[i].defaultValue!) else { return nil }
             let before = defaults
             defaults = { interp, s throws(NapkinError) in
@@ -512,7 +617,7 @@ final class BodyCompiler {
                 return .nothing
             }
         }
-        visible = params.enumerated().map { ($1.name, base + $0) }
+        visible = params.enumerated().filter { aliases[$1.name] == nil }.map { ($1.name, base + $0) }
         guard let run = compile(body) else { return nil }
         let cell = g.cell, version = g.cell.version
         let span = e.span
