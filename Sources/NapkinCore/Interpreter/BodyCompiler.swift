@@ -208,6 +208,30 @@ final class BodyCompiler {
     /// Parameters of an inlined call that read a global directly instead of a copy in a slot
     /// (`hw = h100`, `eff = efficiency`): parameter name → global name.
     var aliases: [String: String] = [:]
+    /// Parameters of an inlined call given (or defaulting to) a constant: `jevons: 1.4`, `fleet = 1000`.
+    var constants: [String: Quantity] = [:]
+
+    /// The value of an expression known at compile time: literals, constant parameters and
+    /// arithmetic on them (folded only when it succeeds; a failing one errs at run time).
+    func constantValue(_ e: Expr) -> Quantity? {
+        switch e.kind {
+        case .number(let v): return Quantity(v)
+        case .quantity:
+            if case .quantity(let q)? = try? interp.eval(e, nil) { return q }
+            return nil
+        case .name(let n):
+            return slot(n) == nil ? constants[n] : nil
+        case .unary("-", let x):
+            guard var q = constantValue(x) else { return nil }
+            q.value = -q.value
+            return q
+        case .binary(let op, let l, let r, _) where op.isArithmetic:
+            guard let a = constantValue(l), let b = constantValue(r) else { return nil }
+            return Interpreter.fastQuantity(op, a, b)
+        default:
+            return nil
+        }
+    }
 
     private func newSlot(_ name: String) -> Int {
         let i = frameSize
@@ -240,6 +264,10 @@ final class BodyCompiler {
             return { _, _ in value }
         case .name(let name):
             if let i = slot(name) { return { _, s in s[i] } }
+            if let q = constants[name] {
+                let value = Value.quantity(q)
+                return { _, _ in value }
+            }
             let span = e.span
             let n = aliases[name] ?? name
             // A global known now keeps its cell for the session (a later definition reuses it).
@@ -409,6 +437,7 @@ final class BodyCompiler {
     /// quantity (`"total: " + x`), the code throws it as `NapkinError.carrying(value)` and the
     /// nearest operation finishes with the generic rules, so nothing is evaluated twice.
     func compileNumeric(_ e: Expr) -> NumericCode? {
+        if let q = constantValue(e) { return { _, _ in q } }
         switch e.kind {
         case .number(let v):
             let q = Quantity(v)
@@ -536,6 +565,7 @@ final class BodyCompiler {
 
     /// An operand of arithmetic: a constant or a slot is read in place, without a call.
     private func operand(_ e: Expr) -> NumericOperand? {
+        if let q = constantValue(e) { return .constant(q) }
         switch e.kind {
         case .number(let v): return .constant(Quantity(v))
         case .quantity: if case .quantity(let q)? = try? interp.eval(e, nil) { return .constant(q) }
@@ -573,11 +603,24 @@ final class BodyCompiler {
         let missing = CallShape(slots: argSlots, parameters: params.count).missing
         guard missing.allSatisfy({ params[$0].defaultValue != nil }) else { return nil }
 
-        // Arguments are evaluated in the caller's scope, into the callee's parameter slots.
+        // Arguments are evaluated in the caller's scope, into the callee's parameter slots; a
+        // constant or a global's name is used in place instead (see the defaults below).
         let base = frameSize
         frameSize += params.count
+        let mayAlias = !body.containsLambda
+        let bodySweeps = body.containsSweep
+        var argAliases: [String: String] = [:], argConstants: [String: Quantity] = [:]
         var bind: Compiled = { _, _ in .nothing }
         for (k, a) in args.enumerated() {
+            let param = params[argSlots[k]].name
+            if mayAlias {
+                if let q = constantValue(a.value) { argConstants[param] = q; continue }
+                if case .name(let g) = a.value.kind, slot(g) == nil, case let target = aliases[g] ?? g,
+                   let global = interp.globals[target], global.kind != .knob || !bodySweeps {
+                    argAliases[param] = target
+                    continue
+                }
+            }
             guard let code = compile(a.value) else { return nil }
             let target = base + argSlots[k]
             let before = bind
@@ -588,24 +631,27 @@ final class BodyCompiler {
             }
         }
         // The callee sees only its own parameters (a default, only the ones before it).
-        let callerScope = visible, callerAliases = aliases
-        defer { visible = callerScope; aliases = callerAliases }
+        let callerScope = visible, callerAliases = aliases, callerConstants = constants
+        defer { visible = callerScope; aliases = callerAliases; constants = callerConstants }
         inlining.append(f)
         defer { inlining.removeLast() }
-        // A default that is just a global's name is read from the global where it is used. That
-        // means the same unless the body moves that knob meanwhile (a sweep) or a lambda would
-        // have to capture the parameter, so then it is copied as usual.
-        aliases = [:]
-        let mayAlias = !body.containsLambda
-        let bodySweeps = body.containsSweep
+        // A default that is a constant, or just a global's name, is used where the parameter is
+        // read. That means the same unless the body moves that knob meanwhile (a sweep) or a
+        // lambda would have to capture the parameter, so then it is copied as usual.
+        var paramAliases = argAliases, paramConstants = argConstants
+        func inSlot(_ name: String) -> Bool { paramAliases[name] == nil && paramConstants[name] == nil }
         var defaults: Compiled = { _, _ in .nothing }
         for i in missing {
-            let earlier = params[..<i]
-            visible = earlier.enumerated().filter { aliases[$1.name] == nil }.map { ($1.name, base + $0) }
-            if mayAlias, case .name(let g)? = params[i].defaultValue?.kind {
-                let target = earlier.contains(where: { $0.name == g }) ? aliases[g] : g
-                if let target, let global = interp.globals[target], global.kind != .knob || !bodySweeps {
-                    aliases[params[i].name] = target
+            // A default sees only the parameters before it, however they are bound.
+            let earlier = Set(params[..<i].map(\.name))
+            visible = params[..<i].enumerated().filter { inSlot($1.name) }.map { ($1.name, base + $0) }
+            aliases = paramAliases.filter { earlier.contains($0.key) }
+            constants = paramConstants.filter { earlier.contains($0.key) }
+            if mayAlias {
+                if let q = constantValue(params[i].defaultValue!) { paramConstants[params[i].name] = q; continue }
+                if case .name(let g)? = params[i].defaultValue?.kind, slot(g) == nil, case let target = aliases[g] ?? g,
+                   let global = interp.globals[target], global.kind != .knob || !bodySweeps {
+                    paramAliases[params[i].name] = target
                     continue
                 }
             }
@@ -617,7 +663,9 @@ final class BodyCompiler {
                 return .nothing
             }
         }
-        visible = params.enumerated().filter { aliases[$1.name] == nil }.map { ($1.name, base + $0) }
+        visible = params.enumerated().filter { inSlot($1.name) }.map { ($1.name, base + $0) }
+        aliases = paramAliases
+        constants = paramConstants
         guard let run = compile(body) else { return nil }
         let cell = g.cell, version = g.cell.version
         let span = e.span

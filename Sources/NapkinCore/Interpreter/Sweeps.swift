@@ -3,8 +3,16 @@
 
 /// A range's values, computed on demand (a sweep over a range never materialises it).
 struct RangeSpec {
-    var lo: Double, step: Double, count: Int, dim: Dimension, unit: DisplayUnit?
-    func value(_ i: Int) -> Quantity { Quantity(lo + Double(i) * step, dim, unit: unit) }
+    var lo: Double, step: Double, count: Int, dim: Dimension, unitID: UInt32
+    init(lo: Double, step: Double, count: Int, dim: Dimension, unit: DisplayUnit?) {
+        self.lo = lo
+        self.step = step
+        self.count = count
+        self.dim = dim
+        self.unitID = unit?.id ?? 0
+    }
+    @inline(__always)
+    func value(_ i: Int) -> Quantity { Quantity(lo + Double(i) * step, dim, unitID: unitID) }
 }
 
 /// The points of a sweep: a range or any list.
