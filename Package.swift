@@ -23,8 +23,9 @@ let package = Package(
     targets: [
         // The language pipeline: lexer → parser → checker → interpreter, plus units and diagnostics.
         .target(name: "NapkinCore", path: "Sources/NapkinCore",
-                // The interpreter's state is touched by one thread at a time; dynamic exclusivity
-                // checks cost ~5% of evaluation in release builds.
+                // Each interpreter's state is touched by one thread at a time (a sweep spread over
+                // cores gives every worker an interpreter of its own); dynamic exclusivity checks
+                // cost ~5% of evaluation in release builds.
                 swiftSettings: [.unsafeFlags(["-enforce-exclusivity=unchecked"], .when(configuration: .release))]),
         // The prelude (units, physics library) written in napkin, embedded into the binary at build time.
         .target(
@@ -77,6 +78,7 @@ let package = Package(
                     dependencies: ["NapkinCore", "NapkinLibrary", "NapkinInstruments", "napkin", "NapkinFuzz", "TestSupport"],
                     path: "Tests/Robustness"),
     ],
-    // Swift 5 mode: the interpreter is single-threaded by design and shares no mutable state.
+    // Swift 5 mode: an interpreter is used by one thread at a time; the workers of a spread sweep
+    // share only values that do not change while they run (ParallelSweep.swift says which).
     swiftLanguageModes: [.v5]
 )

@@ -19,6 +19,12 @@ func numeric(_ v: Value) throws(NapkinError) -> Quantity {
     throw .carrying(v)
 }
 
+/// A field of a global record as last read, and the global's version then.
+final class FieldMemo {
+    var version = UInt64.max
+    var value = Quantity(0)
+}
+
 /// An arithmetic operation's syntax, for its rare paths: errors and values that are not quantities.
 final class ArithmeticSite {
     let op: BinaryOp
@@ -491,14 +497,23 @@ final class BodyCompiler {
                 }
             }
             // From a global record (`hw.peak` with `hw = h100`), read where it lives too.
+            // The field's value is remembered with the version of the global it came from, so while
+            // the global keeps its value the read is one comparison.
             if case .name(let n) = x.kind, case let g = aliases[n] ?? n, let cell = interp.globals[g]?.cell {
+                let memo = FieldMemo()
                 return { interp, s throws(NapkinError) in
                     if cell.defined {
                         let k = e.cachedFieldIndex
                         if let lanes = cell.lanes {
                             if case .record(let r) = lanes[interp.lane &* GlobalCell.laneStride], k < r.keys.count, r.keys[k] == name,
                                case .quantity(let q) = r.values[k] { return q }
+                        } else if memo.version == cell.version {
+                            return memo.value
                         } else if case .record(let r) = cell.value, k < r.keys.count, r.keys[k] == name, case .quantity(let q) = r.values[k] {
+                            if !interp.isWorker {
+                                memo.value = q
+                                memo.version = cell.version
+                            }
                             return q
                         }
                     }
@@ -611,6 +626,7 @@ final class BodyCompiler {
         let bodySweeps = body.containsSweep
         var argAliases: [String: String] = [:], argConstants: [String: Quantity] = [:]
         var bind: Compiled = { _, _ in .nothing }
+        var bound = 0, defaulted = 0
         for (k, a) in args.enumerated() {
             let param = params[argSlots[k]].name
             if mayAlias {
@@ -622,6 +638,7 @@ final class BodyCompiler {
                 }
             }
             guard let code = compile(a.value) else { return nil }
+            bound += 1
             let target = base + argSlots[k]
             let before = bind
             bind = { interp, s throws(NapkinError) in
@@ -656,6 +673,7 @@ final class BodyCompiler {
                 }
             }
             guard let code = compile(params[i].defaultValue!) else { return nil }
+            defaulted += 1
             let before = defaults
             defaults = { interp, s throws(NapkinError) in
                 _ = try before(interp, s)
@@ -670,15 +688,16 @@ final class BodyCompiler {
         let cell = g.cell, version = g.cell.version
         let span = e.span
         let bindArguments = bind, bindDefaults = defaults
+        let hasArguments = bound > 0, hasDefaults = defaulted > 0
         return { interp, s throws(NapkinError) in
             guard cell.version == version, cell.defined else { return try generic(interp, s) }
-            _ = try bindArguments(interp, s)
+            if hasArguments { _ = try bindArguments(interp, s) }
             interp.steps &+= 1
             if interp.steps & 0x3FF == 0, interp.cancel.isSet { throw NapkinError(.cancelled, "cancelled", at: span) }
             interp.callDepth += 1
             defer { interp.callDepth -= 1 }
             if interp.callDepth > interp.limits.maxCallDepth { throw interp.depthError(f, span) }
-            _ = try bindDefaults(interp, s)
+            if hasDefaults { _ = try bindDefaults(interp, s) }
             return try run(interp, s)
         }
     }
