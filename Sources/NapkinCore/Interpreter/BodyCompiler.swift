@@ -201,8 +201,8 @@ final class BodyCompiler {
     }
     /// The frame's final size, for code that copies the frame (a sweep spread over cores).
     let layout = FrameLayout()
-    /// Resolves literals once, at compile time.
-    private unowned let interp: Interpreter
+    /// Resolves literals and known globals once, at compile time.
+    unowned let interp: Interpreter
 
     init(_ interp: Interpreter, parameters: Int) {
         self.interp = interp
@@ -210,6 +210,9 @@ final class BodyCompiler {
     }
 
     func slot(_ name: String) -> Int? { visible.last { $0.0 == name }?.1 }
+
+    /// False while compiling the fallback of a tape.
+    var tapesAllowed = true
 
     /// Parameters of an inlined call that read a global directly instead of a copy in a slot
     /// (`hw = h100`, `eff = efficiency`): parameter name → global name.
@@ -482,8 +485,17 @@ final class BodyCompiler {
                 return q
             }
         case .binary(let op, let l, let r, let opSpan) where op.isArithmetic:
+            // Several operations on plain reads run as a tape on Doubles (NumericTape.swift), with
+            // the closures below for whatever the tape cannot do (no tapes inside those).
+            let tape = tapesAllowed ? compileTape(e) : nil
+            if tape != nil { tapesAllowed = false }
+            defer { if tape != nil { tapesAllowed = true } }
             guard let ol = operand(l), let or = operand(r) else { return nil }
-            return numericBinary(ArithmeticSite(op: op, lhs: l, rhs: r, opSpan: opSpan), ol, or)
+            let closures = numericBinary(ArithmeticSite(op: op, lhs: l, rhs: r, opSpan: opSpan), ol, or)
+            if let tape {
+                return { interp, s throws(NapkinError) in try tape.run(interp, s, generic: closures) }
+            }
+            return closures
         case .field(let x, let name, let nameSpan):
             // A record's field read in place: from a slot without copying the record out (no
             // reference count to touch, which matters when several cores read one record).

@@ -1,0 +1,294 @@
+import Foundation
+
+/// Straight-line arithmetic (`fleet * (u * hw.power + (1 - u) * hw.idle) * 1 year`) run on plain
+/// Doubles, with dimensions worked out once instead of at every operation.
+///
+/// Which dimension and display unit each operation yields depends only on the dimensions and
+/// units of its leaves (the constants, names and record fields it reads), never on their values,
+/// as long as every operation takes its common case: equal dimensions for `+` and `-`, a plain
+/// exponent for `^`. So the first run records the leaves' dimensions and works out the result's;
+/// later runs check the leaves against that record (one comparison each) and do only the Double
+/// arithmetic. Anything else — a leaf of another dimension, a value that is not a quantity, a
+/// division by zero, a non-finite result, a plain zero meeting a unit — hands the whole
+/// expression to the compiled closures, which mean the same and report the error. That is safe
+/// because leaves are only constants, names and fields of named records: reading them twice
+/// changes nothing.
+final class NumericTape {
+    enum Kind: UInt8 { case add, sub, mul, div, pow, neg }
+
+    struct Step {
+        let kind: Kind
+        let a: Int32, b: Int32
+    }
+
+    /// Where a leaf comes from. The readers are held by the tape (`keep`), so the leaves can
+    /// refer to them without reference counting.
+    enum Leaf {
+        case constant(Quantity)
+        case slot(Int)
+        case global(Unmanaged<GlobalCell>)
+        case field(Unmanaged<FieldLeaf>)
+    }
+
+    static let maxSize = 64
+
+    let leafCount: Int
+    let stepCount: Int
+    private let leaves: UnsafeMutablePointer<Leaf>
+    private let steps: UnsafeMutablePointer<Step>
+    /// What the leaves refer to, kept alive with the tape.
+    private let keep: [AnyObject]
+    /// The shape of the first run: each leaf's dimension and unit, and the result's.
+    private let leafDims: UnsafeMutablePointer<Dimension>
+    private let leafUnits: UnsafeMutablePointer<UInt32>
+    private var recorded = false
+    /// The recorded shape needs the generic rules (two dimensions added, a power of a unit).
+    private var unusable = false
+    private var resultDim = Dimension.none
+    private var resultUnit: UInt32 = 0
+
+    init(leaves: [Leaf], steps: [Step], keep: [AnyObject]) {
+        leafCount = leaves.count
+        stepCount = steps.count
+        self.leaves = .allocate(capacity: max(1, leaves.count))
+        self.leaves.initialize(from: leaves, count: leaves.count)
+        self.steps = .allocate(capacity: max(1, steps.count))
+        self.steps.initialize(from: steps, count: steps.count)
+        leafDims = .allocate(capacity: max(1, leaves.count))
+        leafDims.initialize(repeating: .none, count: leaves.count)
+        leafUnits = .allocate(capacity: max(1, leaves.count))
+        leafUnits.initialize(repeating: 0, count: leaves.count)
+        self.keep = keep
+    }
+
+    deinit {
+        leaves.deallocate()
+        steps.deallocate()
+        leafDims.deallocate()
+        leafUnits.deallocate()
+    }
+
+    /// The expression's value; `generic` computes it the ordinary way when the tape cannot.
+    @inline(__always)
+    func run(_ interp: Interpreter, _ s: UnsafeMutablePointer<Value>, generic: NumericCode) throws(NapkinError) -> Quantity {
+        let fast: Quantity? = withUnsafeTemporaryAllocation(of: Quantity.self, capacity: leafCount) { qs in
+            load(interp, s, qs.baseAddress!) ? compute(interp, qs.baseAddress!) : nil
+        }
+        if let fast { return fast }
+        return try generic(interp, s)
+    }
+
+    /// Reads every leaf; false when one is not a quantity or cannot be read (the generic code
+    /// will say why).
+    private func load(_ interp: Interpreter, _ s: UnsafeMutablePointer<Value>, _ qs: UnsafeMutablePointer<Quantity>) -> Bool {
+        for i in 0..<leafCount {
+            switch leaves[i] {
+            case .constant(let q): qs[i] = q
+            case .slot(let k):
+                guard case .quantity(let q) = s[k] else { return false }
+                qs[i] = q
+            case .global(let cell):
+                // The tape holds the reader: no reference count to touch (cores share tapes).
+                let value = cell._withUnsafeGuaranteedRef { c -> Quantity? in
+                    guard c.defined, case .quantity(let q) = c.read(interp) else { return nil }
+                    return q
+                }
+                guard let q = value else { return false }
+                qs[i] = q
+            case .field(let f):
+                guard let q = f._withUnsafeGuaranteedRef({ $0.read(interp, s) }) else { return false }
+                qs[i] = q
+            }
+        }
+        return true
+    }
+
+    private func compute(_ interp: Interpreter, _ qs: UnsafeMutablePointer<Quantity>) -> Quantity? {
+        if !recorded {
+            // Workers share the tape: only the calling thread records it.
+            if interp.isWorker { return nil }
+            record(qs)
+        }
+        if unusable { return nil }
+        for i in 0..<leafCount where qs[i].dim != leafDims[i] || qs[i].unitID != leafUnits[i] { return nil }
+        let value: Double? = withUnsafeTemporaryAllocation(of: Double.self, capacity: leafCount + stepCount) { r in
+            for i in 0..<leafCount { r[i] = qs[i].value }
+            for k in 0..<stepCount {
+                let st = steps[k]
+                let x = r[Int(st.a)], y = r[Int(st.b)]
+                let v: Double
+                switch st.kind {
+                case .add: v = x + y
+                case .sub: v = x - y
+                case .mul: v = x * y
+                case .div:
+                    guard y != 0 else { return nil }
+                    v = x / y
+                case .pow:
+                    guard x > 0 || (x == 0 && y >= 0) else { return nil }
+                    v = Foundation.pow(x, y)
+                case .neg:
+                    r[leafCount + k] = -x
+                    continue
+                }
+                guard v.isFinite else { return nil }
+                r[leafCount + k] = v
+            }
+            return r[leafCount + stepCount - 1]
+        }
+        return value.map { Quantity($0, resultDim, unitID: resultUnit) }
+    }
+
+    /// Works out each step's dimension and unit from the leaves', by the rules of
+    /// `Interpreter.fastQuantity` (and of unary minus).
+    private func record(_ qs: UnsafeMutablePointer<Quantity>) {
+        recorded = true
+        var dims: [Dimension] = [], units: [UInt32] = []
+        for i in 0..<leafCount {
+            leafDims[i] = qs[i].dim
+            leafUnits[i] = qs[i].unitID
+            dims.append(qs[i].dim)
+            units.append(qs[i].unitID)
+        }
+        for k in 0..<stepCount {
+            let st = steps[k]
+            let da = dims[Int(st.a)], ua = units[Int(st.a)], db = dims[Int(st.b)], ub = units[Int(st.b)]
+            let aPlain = da.isNone && ua == 0, bPlain = db.isNone && ub == 0
+            var d: Dimension?, u: UInt32 = 0
+            switch st.kind {
+            case .add, .sub:
+                if da == db { d = da; u = ua == ub ? ua : 0 }
+            case .mul:
+                d = da.times(db)
+                u = aPlain ? ub : (bPlain ? ua : 0)
+            case .div:
+                d = da.over(db)
+                u = bPlain ? ua : 0
+            case .pow:
+                if da.isNone && db.isNone { d = Dimension.none }
+            case .neg:
+                d = da
+                u = ua
+            }
+            guard let dim = d else { unusable = true; return }
+            dims.append(dim)
+            units.append(u)
+        }
+        resultDim = dims[dims.count - 1]
+        resultUnit = units[units.count - 1]
+    }
+}
+
+/// A tape leaf `r.f`, where `r` names a slot or a global record. A global record's field is
+/// remembered with the global's version: while the global keeps its value the read is one
+/// comparison. Nil for anything unusual (not a record, no such field, not a quantity).
+final class FieldLeaf {
+    let slot: Int?
+    let cell: GlobalCell?
+    let name: String
+    let node: Expr
+    private var version = UInt64.max
+    private var value = Quantity(0)
+
+    init(slot: Int?, cell: GlobalCell?, name: String, node: Expr) {
+        self.slot = slot
+        self.cell = cell
+        self.name = name
+        self.node = node
+    }
+
+    @inline(__always)
+    func read(_ interp: Interpreter, _ s: UnsafeMutablePointer<Value>) -> Quantity? {
+        if let slot {
+            guard case .record(let r) = s[slot] else { return nil }
+            return field(r)
+        }
+        guard let cell, cell.defined else { return nil }
+        if cell.lanes == nil, version == cell.version { return value }
+        guard case .record(let r) = cell.read(interp), let q = field(r) else { return nil }
+        if cell.lanes == nil, !interp.isWorker {
+            value = q
+            version = cell.version
+        }
+        return q
+    }
+
+    @inline(__always)
+    private func field(_ r: Record) -> Quantity? {
+        let k = node.cachedFieldIndex
+        if k < r.keys.count, r.keys[k] == name, case .quantity(let q) = r.values[k] { return q }
+        if let j = r.keys.firstIndex(of: name), case .quantity(let q) = r.values[j] { return q }
+        return nil
+    }
+}
+
+extension BodyCompiler {
+    /// A tape for an arithmetic expression of at least `minimumSteps` operations whose leaves are
+    /// all constants, names or fields of named records; nil otherwise.
+    func compileTape(_ e: Expr, minimumSteps: Int = 3) -> NumericTape? {
+        var leaves: [NumericTape.Leaf] = []
+        var steps: [NumericTape.Step] = []
+        var keep: [AnyObject] = []
+
+        func leaf(_ l: NumericTape.Leaf) -> Int32 {
+            leaves.append(l)
+            return Int32(leaves.count - 1)
+        }
+        // Registers hold the leaves, then one result per step. The leaf count is known only at
+        // the end, so operands are noted as (is a step, index) and numbered afterwards.
+        var operands: [(Bool, Int32, Bool, Int32)] = []
+        var kinds: [NumericTape.Kind] = []
+
+        func visit(_ x: Expr) -> (Bool, Int32)? {
+            if leaves.count + kinds.count >= NumericTape.maxSize { return nil }
+            if let q = constantValue(x) { return (false, leaf(.constant(q))) }
+            switch x.kind {
+            case .name(let n):
+                if let i = slot(n) { return (false, leaf(.slot(i))) }
+                guard let cell = interp.globals[aliases[n] ?? n]?.cell else { return nil }
+                keep.append(cell)
+                return (false, leaf(.global(Unmanaged.passUnretained(cell))))
+            case .field(let base, let name, _):
+                guard case .name(let n) = base.kind else { return nil }
+                let reader: FieldLeaf
+                if let i = slot(n) {
+                    reader = FieldLeaf(slot: i, cell: nil, name: name, node: x)
+                } else if let cell = interp.globals[aliases[n] ?? n]?.cell {
+                    reader = FieldLeaf(slot: nil, cell: cell, name: name, node: x)
+                } else {
+                    return nil
+                }
+                keep.append(reader)
+                return (false, leaf(.field(Unmanaged.passUnretained(reader))))
+            case .unary("-", let y):
+                guard let a = visit(y) else { return nil }
+                return step(.neg, a, a)
+            case .binary(let op, let l, let r, _) where op.isArithmetic:
+                guard let a = visit(l), let b = visit(r) else { return nil }
+                let kind: NumericTape.Kind
+                switch op {
+                case .add: kind = .add
+                case .sub: kind = .sub
+                case .mul: kind = .mul
+                case .div: kind = .div
+                default: kind = .pow
+                }
+                return step(kind, a, b)
+            default:
+                return nil
+            }
+        }
+        func step(_ kind: NumericTape.Kind, _ a: (Bool, Int32), _ b: (Bool, Int32)) -> (Bool, Int32) {
+            kinds.append(kind)
+            operands.append((a.0, a.1, b.0, b.1))
+            return (true, Int32(kinds.count - 1))
+        }
+
+        guard let _ = visit(e), kinds.count >= minimumSteps else { return nil }
+        let leafCount = Int32(leaves.count)
+        for (k, o) in zip(kinds, operands) {
+            steps.append(NumericTape.Step(kind: k, a: o.0 ? leafCount + o.1 : o.1, b: o.2 ? leafCount + o.3 : o.3))
+        }
+        return NumericTape(leaves: leaves, steps: steps, keep: keep)
+    }
+}
