@@ -71,6 +71,8 @@ final class NumericTape {
     /// The expression's value; `generic` computes it the ordinary way when the tape cannot.
     @inline(__always)
     func run(_ interp: Interpreter, _ s: UnsafeMutablePointer<Value>, generic: NumericCode) throws(NapkinError) -> Quantity {
+        // Not recorded yet and on a worker (which may not record), or recorded as not for a tape.
+        if recorded ? unusable : interp.isWorker { return try generic(interp, s) }
         let fast: Quantity? = withUnsafeTemporaryAllocation(of: Quantity.self, capacity: leafCount) { qs in
             load(interp, s, qs.baseAddress!) ? compute(interp, qs.baseAddress!) : nil
         }

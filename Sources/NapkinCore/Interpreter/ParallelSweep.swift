@@ -68,6 +68,16 @@ extension Interpreter {
                      consume: (Value, [Value]) throws(NapkinError) -> Void) throws(NapkinError) {
         let count = cores
         spreadSweeps += 1
+        // The first point runs here, as on one core: it compiles what the body calls and records
+        // its tapes and caches (workers only read those), and its output and errors come first.
+        let original = knob?.value
+        defer { if let knob, let original { knob.value = original } }
+        let first = points.point(0)
+        if let knob {
+            try checkSweptKnob(name, knob, first, rangeSpan)
+            knob.value = first
+        }
+        try consume(first, try evaluate(self, s, first))
         let workers = (0..<count).map { Interpreter(workerOf: self, lane: $0) }
         // Every knob gets one lane per worker, starting at its current value. So does every
         // record and short list, as a copy of its own: reading a shared object from several cores
@@ -94,7 +104,7 @@ extension Interpreter {
         }
         defer { for (w, f) in zip(workers, frames) { w.popFrame(f, frameSize) } }
 
-        var start = 0
+        var start = 1
         while start < points.count {
             let end = min(points.count, start + Interpreter.spreadWindow)
             let buffer = SpreadBuffer(capacity: end - start)
