@@ -55,7 +55,7 @@ var napkinResult: Value = .nothing
 session.onResult = { napkinResult = $0 }
 let sweepSource = "sum(sweep bench_eff 1...\(points) < bench_fleet(eff: bench_eff, jevons: 1.4) >)"
 let napkinTime = try Session.onLargeStack { () -> Result<Double, Error> in
-    do { return .success(try median(3) { try session.run(sweepSource, name: "<bench>") }) } catch { return .failure(error) }
+    do { return .success(try median(5) { try session.run(sweepSource, name: "<bench>") }) } catch { return .failure(error) }
 }.get()
 
 // The same formula in plain Swift, in SI base units.
@@ -68,7 +68,7 @@ let napkinTime = try Session.onLargeStack { () -> Result<Double, Error> in
     return total
 }
 var sink = 0.0
-let referenceTime = median(5) { sink += referenceSweep(points) }
+let referenceTime = median(11) { sink += referenceSweep(points) }
 let pointsPerSecond = Double(points) / napkinTime
 report("sweep of \(points) points (sum of a 8-op unit formula)", "\(fmt(pointsPerSecond)) points/s",
        "\(fmt(Double(points) / referenceTime)) points/s (compiled Swift)", "\(fmt(napkinTime / referenceTime))× slower")

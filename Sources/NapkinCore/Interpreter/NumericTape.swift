@@ -36,6 +36,12 @@ final class NumericTape {
     let stepCount: Int
     private let leaves: UnsafeMutablePointer<Leaf>
     private let steps: UnsafeMutablePointer<Step>
+    /// The leaves that are not constants (only they are read and checked on each run), and the
+    /// constant ones with their values.
+    private let variable: UnsafeMutablePointer<Int>
+    private let variableCount: Int
+    private let constants: UnsafeMutablePointer<(Int, Quantity)>
+    private let constantCount: Int
     /// What the leaves refer to, kept alive with the tape.
     private let keep: [AnyObject]
     /// The shape of the first run: each leaf's dimension and unit, and the result's.
@@ -59,9 +65,21 @@ final class NumericTape {
         leafUnits = .allocate(capacity: max(1, leaves.count))
         leafUnits.initialize(repeating: 0, count: leaves.count)
         self.keep = keep
+        var variableLeaves: [Int] = [], constantLeaves: [(Int, Quantity)] = []
+        for (i, l) in leaves.enumerated() {
+            if case .constant(let q) = l { constantLeaves.append((i, q)) } else { variableLeaves.append(i) }
+        }
+        variableCount = variableLeaves.count
+        variable = .allocate(capacity: max(1, variableCount))
+        variable.initialize(from: variableLeaves, count: variableCount)
+        constantCount = constantLeaves.count
+        constants = .allocate(capacity: max(1, constantCount))
+        constants.initialize(from: constantLeaves, count: constantCount)
     }
 
     deinit {
+        variable.deallocate()
+        constants.deallocate()
         leaves.deallocate()
         steps.deallocate()
         leafDims.deallocate()
@@ -83,7 +101,9 @@ final class NumericTape {
     /// Reads every leaf; false when one is not a quantity or cannot be read (the generic code
     /// will say why).
     private func load(_ interp: Interpreter, _ s: UnsafeMutablePointer<Value>, _ qs: UnsafeMutablePointer<Quantity>) -> Bool {
-        for i in 0..<leafCount {
+        for k in 0..<constantCount { qs[constants[k].0] = constants[k].1 }
+        for k in 0..<variableCount {
+            let i = variable[k]
             switch leaves[i] {
             case .constant(let q): qs[i] = q
             case .slot(let k):
@@ -112,7 +132,10 @@ final class NumericTape {
             record(qs)
         }
         if unusable { return nil }
-        for i in 0..<leafCount where qs[i].dim != leafDims[i] || qs[i].unitID != leafUnits[i] { return nil }
+        for k in 0..<variableCount {
+            let i = variable[k]
+            if qs[i].dim != leafDims[i] || qs[i].unitID != leafUnits[i] { return nil }
+        }
         let value: Double? = withUnsafeTemporaryAllocation(of: Double.self, capacity: leafCount + stepCount) { r in
             for i in 0..<leafCount { r[i] = qs[i].value }
             for k in 0..<stepCount {
