@@ -36,6 +36,28 @@ struct CommandLineTests {
         #expect(piped.code == 0)
     }
 
+    @Test("the plain forms (which skip the argument parser) mean what `run` means")
+    func plainFormsMatchRun() throws {
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("napkin-plain-\(getpid()).lab")
+        try "print(\"hi\")\n2 W * 3 s\n1 / 0\n".write(to: file, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(at: file) }
+        let plain = try runNapkin([file.path]), viaRun = try runNapkin(["run", file.path])
+        #expect(plain.out == "hi\n6 J [Energy]\n")
+        #expect(plain.out == viaRun.out && plain.err == viaRun.err && plain.code == viaRun.code && plain.code == 70)
+        let e = try runNapkin(["-e", "1 / 0"]), eViaRun = try runNapkin(["run", "-e", "1 / 0"])
+        #expect(e.err == eViaRun.err && e.code == eViaRun.code && e.code == 70)
+        let missing = try runNapkin(["no-such-file.lab"]), missingViaRun = try runNapkin(["run", "no-such-file.lab"])
+        #expect(missing.code == missingViaRun.code && missing.err == missingViaRun.err)
+    }
+
+    @Test("--cores: the same results on one core and on several; nonsense is a usage error")
+    func cores() throws {
+        let program = "sum(sweep a 1...40 < sum(sweep b 1...30 < (a - 17.5)^2 * b / 3 W >) >)"
+        let one = try runNapkin(["--cores", "1", "-e", program]), four = try runNapkin(["--cores", "4", "-e", program])
+        #expect(one.code == 0 && one.out == four.out && !one.out.isEmpty)
+        #expect(try runNapkin(["--cores", "0", "-e", "1"]).code == 64)
+    }
+
     @Test("--digits changes significant digits")
     func digits() throws {
         #expect(try runNapkin(["--digits", "6", "-e", "1 TB / 10 Gbit/s"]).out == "13.3333 min [Time]\n")
