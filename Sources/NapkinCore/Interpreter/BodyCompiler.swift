@@ -144,6 +144,16 @@ extension Interpreter {
     }
 }
 
+extension Stmt {
+    /// Whether a lambda appears in the statement's expression.
+    var containsLambda: Bool {
+        switch kind {
+        case .let(_, _, let x, _), .expr(let x), .assert(let x): return x.containsLambda
+        default: return false
+        }
+    }
+}
+
 extension Expr {
     /// Whether a sweep appears anywhere inside (outside lambdas, which the tree walker runs).
     var containsSweep: Bool {
@@ -210,6 +220,10 @@ final class BodyCompiler {
     }
 
     func slot(_ name: String) -> Int? { visible.last { $0.0 == name }?.1 }
+
+    /// A name bound here rather than globally: a slot, or a parameter of an inlined call that is
+    /// a constant or stands for a global (it may still hide a global of its own name).
+    func isLocal(_ name: String) -> Bool { slot(name) != nil || aliases[name] != nil || constants[name] != nil }
 
     /// False while compiling the fallback of a tape.
     var tapesAllowed = true
@@ -326,7 +340,7 @@ final class BodyCompiler {
         case .call(let callee, let args):
             guard let call = compileCall(e, callee, args) else { return nil }
             // sum(sweep …), min(sweep …), …: streamed when the name still means the builtin.
-            if let reducer = interp.streamedReducer(callee, args), slot(reducer.rawValue) == nil {
+            if let reducer = interp.streamedReducer(callee, args), !isLocal(reducer.rawValue) {
                 guard case .sweep(let name, _, let range, let columns) = args[0].value.kind,
                       let reduce = compileSweep(name, range, columns, e.span, reducer: reducer) else { return nil }
                 return { interp, s throws(NapkinError) in
@@ -395,6 +409,13 @@ final class BodyCompiler {
                 return .function(FunctionValue(name: "lambda", body: .user(params: params, body: body, closure: scope), definition: span))
             }
         case .block(let stmts, let value):
+            // A lambda sees its block as it is when called (a later `let` of a name it reads
+            // counts, even its own), while compiled lambdas keep the values of when they were
+            // made: a block that binds a name at or after a lambda is left to the tree walker.
+            if let first = stmts.firstIndex(where: { $0.containsLambda }),
+               stmts[first...].contains(where: { if case .let = $0.kind { return true } else { return false } }) {
+                return nil
+            }
             let outer = visible.count
             defer { visible.removeSubrange(outer...) }
             var steps: Compiled = { _, _ in .nothing }
@@ -511,7 +532,7 @@ final class BodyCompiler {
             // From a global record (`hw.peak` with `hw = h100`), read where it lives too.
             // The field's value is remembered with the version of the global it came from, so while
             // the global keeps its value the read is one comparison.
-            if case .name(let n) = x.kind, case let g = aliases[n] ?? n, let cell = interp.globals[g]?.cell {
+            if case .name(let n) = x.kind, slot(n) == nil, constants[n] == nil, case let g = aliases[n] ?? n, let cell = interp.globals[g]?.cell {
                 let memo = FieldMemo()
                 return { interp, s throws(NapkinError) in
                     if cell.defined {
@@ -620,7 +641,9 @@ final class BodyCompiler {
     /// line can redefine it); if not, `otherwise` makes the call as usual. Recursion, bad
     /// labels and missing arguments are never inlined, so their errors come from `callValue`.
     private func compileInlineCall(_ e: Expr, _ callee: Expr, _ args: [CallArgument], otherwise generic: @escaping Compiled) -> Compiled? {
-        guard case .name(let n) = callee.kind, slot(n) == nil, inlining.count < BodyCompiler.maxInlineDepth,
+        // The callee is a global function, named directly or by a parameter standing for it.
+        guard case .name(let calleeName) = callee.kind, slot(calleeName) == nil, constants[calleeName] == nil,
+              case let n = aliases[calleeName] ?? calleeName, inlining.count < BodyCompiler.maxInlineDepth,
               let g = interp.globals[n], g.kind == .function, case .function(let f) = g.value,
               case .user(let params, let body, nil) = f.body, !inlining.contains(where: { $0 === f }),
               frameSize + params.count <= BodyCompiler.maxInlineFrame else { return nil }
@@ -634,8 +657,11 @@ final class BodyCompiler {
         // constant or a global's name is used in place instead (see the defaults below).
         let base = frameSize
         frameSize += params.count
-        let mayAlias = !body.containsLambda
-        let bodySweeps = body.containsSweep
+        // A lambda (in the body or a default) captures slots only, and a sweep (anywhere in the
+        // call) may move a knob a parameter stands for: then parameters get slots as usual.
+        let defaultExprs = params.compactMap(\.defaultValue)
+        let mayAlias = !body.containsLambda && !defaultExprs.contains { $0.containsLambda }
+        let bodySweeps = body.containsSweep || defaultExprs.contains { $0.containsSweep }
         var argAliases: [String: String] = [:], argConstants: [String: Quantity] = [:]
         var bind: Compiled = { _, _ in .nothing }
         var bound = 0, defaulted = 0
@@ -725,7 +751,7 @@ final class BodyCompiler {
         }
         let span = e.span
         var calleeIsLocal = false
-        if case .name(let n) = callee.kind { calleeIsLocal = slot(n) != nil }
+        if case .name(let n) = callee.kind { calleeIsLocal = isLocal(n) }
         return { interp, s throws(NapkinError) in
             let fv = try cc(interp, s)
             let argument = { (i: Int) throws(NapkinError) -> Value in try compiledArgs[i](interp, s) }

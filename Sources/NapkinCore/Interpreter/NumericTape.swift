@@ -274,7 +274,7 @@ extension BodyCompiler {
                 keep.append(cell)
                 return (false, leaf(.global(Unmanaged.passUnretained(cell))))
             case .field(let base, let name, _):
-                guard case .name(let n) = base.kind else { return nil }
+                guard case .name(let n) = base.kind, constants[n] == nil else { return nil }
                 let reader: FieldLeaf
                 if let i = slot(n) {
                     reader = FieldLeaf(slot: i, cell: nil, name: name, node: x)

@@ -213,11 +213,11 @@ extension Interpreter {
         let points = try sweepPoints(range) { (x: Expr) throws(NapkinError) -> Value in try self.eval(x, scope) }
         reserve(points.count)
         let knob = sweptKnob(name)
-        let local = Scope(parent: scope, names: [name], values: [.nothing])
         var row: [Value] = []
         row.reserveCapacity(columns.count + 1)
         try forEachSweepPoint(name, points, knob: knob, rangeSpan: range.span, span: span) { (x: Value) throws(NapkinError) in
-            local.values[0] = x
+            // A scope per point: a lambda made in one row keeps that row's value.
+            let local = Scope(parent: scope, names: [name], values: [x])
             row.removeAll(keepingCapacity: true)
             row.append(x)
             for c in columns { row.append(try eval(c.expr, knob == nil ? local : scope)) }
