@@ -63,7 +63,7 @@ let package = Package(
         // Shared by the test targets: the real binary on a pseudo-terminal, where things are.
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "NapkinLabTests", dependencies: ["NapkinLab", "NapkinCore", "NapkinLibrary", "napkin", "TestSupport"]),
-        .testTarget(name: "NapkinCoreTests", dependencies: ["NapkinCore", "NapkinLibrary"]),
+        .testTarget(name: "NapkinCoreTests", dependencies: ["NapkinCore", "NapkinLibrary", "TestSupport"]),
         .testTarget(name: "InstrumentsTests", dependencies: ["NapkinInstruments", "NapkinCore", "NapkinLibrary"],
                     exclude: ["Golden"]),
         .testTarget(name: "REPLTests", dependencies: ["NapkinREPL", "NapkinCore", "NapkinLibrary", "napkin", "TestSupport"]),

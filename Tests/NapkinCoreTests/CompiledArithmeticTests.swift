@@ -1,6 +1,7 @@
 import Testing
 @testable import NapkinCore
 import NapkinLibrary
+import TestSupport
 
 /// Compiled arithmetic (closures, tapes on Doubles, inlined calls, constant folding) must mean
 /// exactly what the tree walker means: the same values, units and dimensions, and the same
@@ -8,23 +9,10 @@ import NapkinLibrary
 /// evaluated both ways, point by point.
 @Suite("Compiled arithmetic matches the tree walker")
 struct CompiledArithmeticTests {
-    /// A small deterministic generator (SplitMix64), so a failure can be replayed.
-    struct Random {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-        mutating func pick<T>(_ items: [T]) -> T { items[Int(next() % UInt64(items.count))] }
-    }
-
     static let leaves = ["a", "b", "c", "a", "b", "2", "0", "(3 m)", "0.5", "1", "(2 s)", "hw.p", "hw.q", "k", "base", "(50 %)", "1e300", "(90 min)", "(2 kWh)"]
     static let operators = ["+", "-", "*", "/", "^", "*", "+"]
 
-    static func expression(_ r: inout Random, depth: Int) -> String {
+    static func expression(_ r: inout SplitMix64, depth: Int) -> String {
         if depth == 0 || r.next() % 4 == 0 { return r.pick(leaves) }
         if r.next() % 9 == 0 { return "-(\(expression(&r, depth: depth - 1)))" }
         let op = r.pick(operators)
@@ -55,7 +43,7 @@ struct CompiledArithmeticTests {
         knob k = 2 in 0...10 "k"
         let base = 10 kg
         """, name: "<test>")
-        var r = Random(state: seed)
+        var r = SplitMix64(state: seed)
         var compared = 0
         // Some chosen to carry display units through (a plain factor keeps `min`, two units drop it).
         let chosen = ["a * 2 * 3", "2 * a * 3", "a / 2 / 1", "a * b * 1", "(a + c) * 2 * 1", "-a * 2 * 1",

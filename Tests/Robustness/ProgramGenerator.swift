@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 
 /// Writes random napkin programs that are valid by Grammar/napkin.ebnf.
 ///
@@ -11,20 +12,8 @@ import Foundation
 /// program too). A light type discipline keeps most programs runnable; a small share are
 /// deliberately ill-typed, which must give a clean dimension or runtime error.
 struct ProgramGenerator {
-    /// SplitMix64: small, fast and the same on every platform, so a seed names a program.
-    struct RNG {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-        mutating func below(_ n: Int) -> Int { Int(next() % UInt64(max(n, 1))) }
-        mutating func chance(_ p: Double) -> Bool { Double(next() % 1_000_000) / 1_000_000 < p }
-        mutating func pick<T>(_ xs: [T]) -> T { xs[below(xs.count)] }
-    }
+    /// SplitMix64 (TestSupport): the same on every platform, so a seed names a program.
+    typealias RNG = SplitMix64
 
     /// The value kinds the generator keeps track of.
     enum Ty: Equatable {
@@ -732,4 +721,3 @@ struct ProgramGenerator {
     }
 }
 
-extension ProgramGenerator.RNG: RandomNumberGenerator {}
