@@ -19,12 +19,6 @@ func numeric(_ v: Value) throws(NapkinError) -> Quantity {
     throw .carrying(v)
 }
 
-/// A field of a global record as last read, and the global's version then.
-final class FieldMemo {
-    var version = UInt64.max
-    var value = Quantity(0)
-}
-
 /// An arithmetic operation's syntax, for its rare paths: errors and values that are not quantities.
 final class ArithmeticSite {
     let op: BinaryOp
@@ -518,48 +512,18 @@ final class BodyCompiler {
             }
             return closures
         case .field(let x, let name, let nameSpan):
-            // A record's field read in place: from a slot without copying the record out (no
-            // reference count to touch, which matters when several cores read one record).
-            if case .name(let n) = x.kind, let i = slot(n) {
-                return { interp, s throws(NapkinError) in
-                    if case .record(let r) = s[i] {
-                        let k = e.cachedFieldIndex
-                        if k < r.keys.count, r.keys[k] == name, case .quantity(let q) = r.values[k] { return q }
-                    }
-                    return try numeric(try interp.fieldValue(s[i], name, nameSpan, node: e))
-                }
-            }
-            // From a global record (`hw.peak` with `hw = h100`), read where it lives too.
-            // The field's value is remembered with the version of the global it came from, so while
-            // the global keeps its value the read is one comparison.
-            if case .name(let n) = x.kind, slot(n) == nil, constants[n] == nil, case let g = aliases[n] ?? n, let cell = interp.globals[g]?.cell {
-                let memo = FieldMemo()
-                return { interp, s throws(NapkinError) in
-                    if cell.defined {
-                        let k = e.cachedFieldIndex
-                        if let lanes = cell.lanes {
-                            if case .record(let r) = lanes[interp.lane &* GlobalCell.laneStride], k < r.keys.count, r.keys[k] == name,
-                               case .quantity(let q) = r.values[k] { return q }
-                        } else if memo.version == cell.version {
-                            return memo.value
-                        } else if case .record(let r) = cell.value, k < r.keys.count, r.keys[k] == name, case .quantity(let q) = r.values[k] {
-                            if !interp.isWorker {
-                                memo.value = q
-                                memo.version = cell.version
-                            }
-                            return q
-                        }
-                    }
-                    return try numeric(try interp.fieldValue(try interp.lookup(g, nil, x.span, node: nil), name, nameSpan, node: e))
-                }
-            }
+            // A field of a record named by a slot or a global is read where the record lives
+            // (FieldReader); anything unusual takes the generic rules.
             guard let base = compile(x) else { return nil }
+            if let reader = fieldReader(x, name, e) {
+                return { interp, s throws(NapkinError) in
+                    if let q = reader.read(interp, s) { return q }
+                    return try numeric(try interp.fieldValue(try base(interp, s), name, nameSpan, node: e))
+                }
+            }
             return { interp, s throws(NapkinError) in
                 let v = try base(interp, s)
-                if case .record(let r) = v {
-                    let k = e.cachedFieldIndex
-                    if k < r.keys.count, r.keys[k] == name, case .quantity(let q) = r.values[k] { return q }
-                }
+                if case .record(let r) = v, let q = r.quantity(name, hint: e.cachedFieldIndex) { return q }
                 return try numeric(try interp.fieldValue(v, name, nameSpan, node: e))
             }
         case .conditional(let c, let a, let b):
@@ -609,6 +573,14 @@ final class BodyCompiler {
                 return try site.general(x, y, interp)
             }
         }
+    }
+
+    /// A reader for `base.name` when `base` names a slot or a global (not a constant parameter).
+    func fieldReader(_ base: Expr, _ name: String, _ node: Expr) -> FieldReader? {
+        guard case .name(let n) = base.kind, constants[n] == nil else { return nil }
+        if let i = slot(n) { return FieldReader(slot: i, cell: nil, name: name, node: node) }
+        guard let cell = interp.globals[aliases[n] ?? n]?.cell else { return nil }
+        return FieldReader(slot: nil, cell: cell, name: name, node: node)
     }
 
     /// An operand of arithmetic: a constant or a slot is read in place, without a call.

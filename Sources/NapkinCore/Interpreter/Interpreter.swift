@@ -711,8 +711,7 @@ public final class Interpreter {
     @inline(__always)
     func fieldValue(_ v: Value, _ name: String, _ span: Span, node e: Expr) throws(NapkinError) -> Value {
         if case .record(let r) = v {
-            let i = e.cachedFieldIndex
-            if i < r.keys.count, r.keys[i] == name { return r.values[i] }
+            if let x = r.field(name, hint: e.cachedFieldIndex) { return x }
             if let j = r.keys.firstIndex(of: name) {
                 if !isWorker { e.cachedFieldIndex = j }
                 return r.values[j]

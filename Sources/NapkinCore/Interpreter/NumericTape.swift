@@ -27,7 +27,7 @@ final class NumericTape {
         case constant(Quantity)
         case slot(Int)
         case global(Unmanaged<GlobalCell>)
-        case field(Unmanaged<FieldLeaf>)
+        case field(Unmanaged<FieldReader>)
     }
 
     static let maxSize = 64
@@ -204,49 +204,6 @@ final class NumericTape {
     }
 }
 
-/// A tape leaf `r.f`, where `r` names a slot or a global record. A global record's field is
-/// remembered with the global's version: while the global keeps its value the read is one
-/// comparison. Nil for anything unusual (not a record, no such field, not a quantity).
-final class FieldLeaf {
-    let slot: Int?
-    let cell: GlobalCell?
-    let name: String
-    let node: Expr
-    private var version = UInt64.max
-    private var value = Quantity(0)
-
-    init(slot: Int?, cell: GlobalCell?, name: String, node: Expr) {
-        self.slot = slot
-        self.cell = cell
-        self.name = name
-        self.node = node
-    }
-
-    @inline(__always)
-    func read(_ interp: Interpreter, _ s: UnsafeMutablePointer<Value>) -> Quantity? {
-        if let slot {
-            guard case .record(let r) = s[slot] else { return nil }
-            return field(r)
-        }
-        guard let cell, cell.defined else { return nil }
-        if cell.lanes == nil, version == cell.version { return value }
-        guard case .record(let r) = cell.read(interp), let q = field(r) else { return nil }
-        if cell.lanes == nil, !interp.isWorker {
-            value = q
-            version = cell.version
-        }
-        return q
-    }
-
-    @inline(__always)
-    private func field(_ r: Record) -> Quantity? {
-        let k = node.cachedFieldIndex
-        if k < r.keys.count, r.keys[k] == name, case .quantity(let q) = r.values[k] { return q }
-        if let j = r.keys.firstIndex(of: name), case .quantity(let q) = r.values[j] { return q }
-        return nil
-    }
-}
-
 extension BodyCompiler {
     /// A tape for an arithmetic expression of at least `minimumSteps` operations whose leaves are
     /// all constants, names or fields of named records; nil otherwise.
@@ -274,15 +231,7 @@ extension BodyCompiler {
                 keep.append(cell)
                 return (false, leaf(.global(Unmanaged.passUnretained(cell))))
             case .field(let base, let name, _):
-                guard case .name(let n) = base.kind, constants[n] == nil else { return nil }
-                let reader: FieldLeaf
-                if let i = slot(n) {
-                    reader = FieldLeaf(slot: i, cell: nil, name: name, node: x)
-                } else if let cell = interp.globals[aliases[n] ?? n]?.cell {
-                    reader = FieldLeaf(slot: nil, cell: cell, name: name, node: x)
-                } else {
-                    return nil
-                }
+                guard let reader = fieldReader(base, name, x) else { return nil }
                 keep.append(reader)
                 return (false, leaf(.field(Unmanaged.passUnretained(reader))))
             case .unary("-", let y):

@@ -42,6 +42,19 @@ public final class Record: @unchecked Sendable {
         if let i = keys.firstIndex(of: key) { return values[i] }
         return nil
     }
+
+    /// Field `name` if it is where `hint` says (records of one literal share their layout).
+    @inline(__always)
+    func field(_ name: String, hint k: Int) -> Value? {
+        k < keys.count && keys[k] == name ? values[k] : nil
+    }
+
+    /// Field `name` as a quantity, if it is one and where `hint` says.
+    @inline(__always)
+    func quantity(_ name: String, hint k: Int) -> Quantity? {
+        if case .quantity(let q)? = field(name, hint: k) { return q }
+        return nil
+    }
 }
 
 /// The result of a sweep: one column for the swept knob, one per body expression.
