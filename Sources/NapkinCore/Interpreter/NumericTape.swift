@@ -14,7 +14,21 @@ import Foundation
 /// because leaves are only constants, names and fields of named records: reading them twice
 /// changes nothing.
 final class NumericTape {
-    enum Kind: UInt8 { case add, sub, mul, div, pow, neg }
+    enum Kind: UInt8 {
+        case add, sub, mul, div, pow, neg
+
+        /// The binary operator this step performs (nil: unary minus).
+        var `operator`: BinaryOp? {
+            switch self {
+            case .add: return .add
+            case .sub: return .sub
+            case .mul: return .mul
+            case .div: return .div
+            case .pow: return .pow
+            case .neg: return nil
+            }
+        }
+    }
 
     struct Step {
         let kind: Kind
@@ -164,43 +178,29 @@ final class NumericTape {
         return value.map { Quantity($0, resultDim, unitID: resultUnit) }
     }
 
-    /// Works out each step's dimension and unit from the leaves', by the rules of
-    /// `Interpreter.fastQuantity` (and of unary minus).
+    /// Works out each step's dimension and unit from the leaves' by the very rules of the
+    /// closures' common case (`Interpreter.fastQuantity`), applied to operands of value 1 (so no
+    /// value decides anything): a step those rules do not take makes the tape unusable.
     private func record(_ qs: UnsafeMutablePointer<Quantity>) {
         recorded = true
-        var dims: [Dimension] = [], units: [UInt32] = []
+        var shapes: [Quantity] = []
         for i in 0..<leafCount {
             leafDims[i] = qs[i].dim
             leafUnits[i] = qs[i].unitID
-            dims.append(qs[i].dim)
-            units.append(qs[i].unitID)
+            shapes.append(Quantity(1, qs[i].dim, unitID: qs[i].unitID))
         }
         for k in 0..<stepCount {
             let st = steps[k]
-            let da = dims[Int(st.a)], ua = units[Int(st.a)], db = dims[Int(st.b)], ub = units[Int(st.b)]
-            let aPlain = da.isNone && ua == 0, bPlain = db.isNone && ub == 0
-            var d: Dimension?, u: UInt32 = 0
-            switch st.kind {
-            case .add, .sub:
-                if da == db { d = da; u = ua == ub ? ua : 0 }
-            case .mul:
-                d = da.times(db)
-                u = aPlain ? ub : (bPlain ? ua : 0)
-            case .div:
-                d = da.over(db)
-                u = bPlain ? ua : 0
-            case .pow:
-                if da.isNone && db.isNone { d = Dimension.none }
-            case .neg:
-                d = da
-                u = ua
+            let x = shapes[Int(st.a)], y = shapes[Int(st.b)]
+            guard let op = st.kind.operator else {
+                shapes.append(x)  // unary minus keeps dimension and unit
+                continue
             }
-            guard let dim = d else { unusable = true; return }
-            dims.append(dim)
-            units.append(u)
+            guard let q = Interpreter.fastQuantity(op, x, y) else { unusable = true; return }
+            shapes.append(Quantity(1, q.dim, unitID: q.unitID))
         }
-        resultDim = dims[dims.count - 1]
-        resultUnit = units[units.count - 1]
+        resultDim = shapes[shapes.count - 1].dim
+        resultUnit = shapes[shapes.count - 1].unitID
     }
 }
 
