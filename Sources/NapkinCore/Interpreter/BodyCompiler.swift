@@ -538,40 +538,13 @@ final class BodyCompiler {
         return { interp, s throws(NapkinError) in try numeric(try g(interp, s)) }
     }
 
-    /// `x op y` on quantities, one closure per operator with its common case inline (no
-    /// dispatch on the operator at run time); the rare cases and errors go to `arithmetic`.
+    /// `x op y` on quantities: the common case inline (`fastQuantity`), the rare cases and errors
+    /// through `arithmetic`.
     private func numericBinary(_ site: ArithmeticSite, _ ol: NumericOperand, _ or: NumericOperand) -> NumericCode {
-        switch site.op {
-        case .mul:
-            return { interp, s throws(NapkinError) in
-                let (x, y) = try site.operands(ol, or, interp, s)
-                // One side is a plain number far more often than not: no dimension arithmetic then.
-                if x.dim.isNone || y.dim.isNone {
-                    let v = x.value * y.value
-                    if v.isFinite {
-                        return Quantity(v, x.dim.isNone ? y.dim : x.dim, unitID: x.isPlain ? y.unitID : (y.isPlain ? x.unitID : 0))
-                    }
-                } else if let q = Interpreter.fastQuantity(.mul, x, y) {
-                    return q
-                }
-                return try site.general(x, y, interp)
-            }
-        case .add, .sub:
-            let add = site.op == .add
-            return { interp, s throws(NapkinError) in
-                let (x, y) = try site.operands(ol, or, interp, s)
-                if x.dim == y.dim {
-                    let v = add ? x.value + y.value : x.value - y.value
-                    if v.isFinite { return Quantity(v, x.dim, unitID: x.unitID == y.unitID ? x.unitID : 0) }
-                }
-                return try site.general(x, y, interp)
-            }
-        default:
-            return { interp, s throws(NapkinError) in
-                let (x, y) = try site.operands(ol, or, interp, s)
-                if let q = Interpreter.fastQuantity(site.op, x, y) { return q }
-                return try site.general(x, y, interp)
-            }
+        { interp, s throws(NapkinError) in
+            let (x, y) = try site.operands(ol, or, interp, s)
+            if let q = Interpreter.fastQuantity(site.op, x, y) { return q }
+            return try site.general(x, y, interp)
         }
     }
 
