@@ -34,7 +34,7 @@ public enum Instruments {
     }
 
     static let builtins: [Builtin] = [
-        Builtin(name: "plot", parameters: ["data", "title", "log_x", "log_y", "target", "mark"], minArgs: 1, maxArgs: 6,
+        Builtin(name: "plot", parameters: ["data", "title", "log_x", "log_y", "target", "mark", "at"], minArgs: 1, maxArgs: 7,
                 doc: "line chart of a sweep table (or a list): columns against the first") { interp, args, site throws(NapkinError) in
             let plot = try FigureBuilder(interp, site).plot(args)
             return .figure(Figure(kind: "plot", title: plot.title, payload: FigureData.plot(plot)))
@@ -173,7 +173,58 @@ struct FigureBuilder {
             let mq = try target(m, dim: x.dim, arg: 5, what: "mark")
             p.marks = mq.map { $0 / xFactor }
         }
+        if let a = optional(args, 6) {
+            p.operating = try operatingPoint(a, p, x: (xFactor, x.dim, x.unit), y: (yFactor, yDim, yUnit))
+        }
         return p
+    }
+
+    /// `at: x` puts a dot on every line at x (interpolated); `at: [x, y]` one free point.
+    func operatingPoint(_ v: Value, _ p: FigureData.Plot, x: (factor: Double, dim: NapkinCore.Dimension, unit: String),
+                        y: (factor: Double, dim: NapkinCore.Dimension, unit: String)) throws(NapkinError) -> FigureData.OperatingPoint {
+        func number(_ v: Value, _ d: NapkinCore.Dimension, _ factor: Double, _ axis: String) throws(NapkinError) -> Double {
+            guard case .quantity(let q) = v else { throw fail("at: must be the x value (or [x, y]) of the operating point", arg: 6) }
+            guard q.dim == d else {
+                throw NapkinError(.dimension, "at: is \(interp.units.describe(q.dim)) but the \(axis) axis is \(interp.units.describe(d))", at: site.arg(6))
+            }
+            return q.value / factor
+        }
+        func show(_ value: Double, _ unit: String) -> String {
+            formatNumber(value, digits: interp.digits) + (unit.isEmpty ? "" : unit == "%" ? "%" : " " + unit)
+        }
+        let xName = p.x.name
+        if case .list(let xy) = v {
+            guard xy.count == 2 else { throw fail("at: [x, y] marks one point: give two values", arg: 6) }
+            let px = try number(xy[0], x.dim, x.factor, "x"), py = try number(xy[1], y.dim, y.factor, "y")
+            return FigureData.OperatingPoint(x: px, dots: [(nil, py)], label: "● at \(xName) = \(show(px, x.unit)): \(show(py, y.unit))")
+        }
+        let px = try number(v, x.dim, x.factor, "x")
+        var dots: [(series: Int?, y: Double)] = []
+        var parts: [String] = []
+        for (i, s) in p.series.enumerated() {
+            guard let yv = FigureBuilder.interpolate(s.points, at: px, logX: p.logX, logY: p.logY) else { continue }
+            dots.append((i, yv))
+            parts.append((p.series.count > 1 ? s.name + " " : "") + show(yv, y.unit))
+        }
+        var label = "● at \(xName) = \(show(px, x.unit))"
+        if !parts.isEmpty { label += ": " + parts.joined(separator: ", ") }
+        return FigureData.OperatingPoint(x: px, dots: dots, label: label)
+    }
+
+    /// A line's value at x, interpolated between its neighbouring points (on the axes' scales).
+    static func interpolate(_ pts: [(x: Double, y: Double)], at x: Double, logX: Bool, logY: Bool) -> Double? {
+        let sorted = pts.sorted { $0.x < $1.x }
+        guard let first = sorted.first, let last = sorted.last, x >= first.x, x <= last.x else { return nil }
+        for i in 0..<sorted.count {
+            let b = sorted[i]
+            if b.x == x { return b.y }
+            guard i > 0, b.x > x else { continue }
+            let a = sorted[i - 1]
+            let fx = logX && a.x > 0 && b.x > 0 ? log(x / a.x) / log(b.x / a.x) : (x - a.x) / (b.x - a.x)
+            if logY, a.y > 0, b.y > 0 { return a.y * pow(b.y / a.y, fx) }
+            return a.y + (b.y - a.y) * fx
+        }
+        return nil
     }
 
     func target(_ v: Value, dim: NapkinCore.Dimension, arg: Int, what: String) throws(NapkinError) -> [Double] {

@@ -100,8 +100,8 @@ public enum Tolerance {
 
 public struct Workbench {
     public var statements: [Stmt]
-    /// Expression statements: instruments (or any value) shown when the workbench opens.
-    public var instruments: [Expr]
+    /// Expression statements: instruments (or any value), redrawn after every knob move.
+    public var instruments: [Instrument]
     public var goals: [Goal]
     public var line: Int
     public var knobNames: [String] {
@@ -109,12 +109,50 @@ public struct Workbench {
     }
 }
 
+/// An instrument of a workbench. A live one must depend on a knob of its part (`napkin check`
+/// moves each knob and compares); one marked `static` is reference material that never moves.
+public struct Instrument {
+    public var expr: Expr
+    public var isStatic: Bool
+    public var line: Int
+}
+
+/// A goal: met when every clause holds. `once` goals count as met the first time they are
+/// reached; the others are judged live (met, then lost when a move leaves them) and held at
+/// `:done`. Each goal closes when its own try budget is used.
 public struct Goal {
     public var id: String
     public var text: String
     public var tries: Int
-    public var condition: Expr
+    public var clauses: [GoalClause]
     public var line: Int
+    /// `at least N moves`: `napkin check` fails the goal if fewer knob moves reach it.
+    public var minimumMoves: Int?
+    public var once: Bool
+    public var expressions: [Expr] { clauses.flatMap(\.expressions) }
+}
+
+/// One condition of a goal. Competing constraints are separate clauses (`… and delay <= 48 h`),
+/// so the workbench can say which one holds and which does not.
+public enum GoalClause {
+    /// A true/false napkin expression.
+    case condition(Expr)
+    /// `VALUE within TOL of TARGET`: two-sided; TOL is relative (2%) or absolute (5 ms).
+    case near(value: Expr, tolerance: Expr, target: Expr)
+
+    public var expressions: [Expr] {
+        switch self {
+        case .condition(let e): return [e]
+        case .near(let v, let t, let g): return [v, t, g]
+        }
+    }
+
+    public var span: Span {
+        switch self {
+        case .condition(let e): return e.span
+        case .near(let v, _, let g): return v.span.to(g.span)
+        }
+    }
 }
 
 public struct Reveal {

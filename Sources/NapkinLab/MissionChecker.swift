@@ -110,9 +110,9 @@ public final class MissionChecker {
                     if case .number(let r, let t) = l.kind { e(r); if case .within(let x) = t { e(x) } }
                 case .workbench(let w):
                     out += w.statements
-                    w.instruments.forEach(e)
-                    w.goals.forEach { e($0.condition) }
-                case .goal(let g): e(g.condition)
+                    w.instruments.forEach { e($0.expr) }
+                    w.goals.forEach { $0.expressions.forEach(e) }
+                case .goal(let g): g.expressions.forEach(e)
                 case .reveal(let r): e(r.answer); r.explanations.forEach { e($0.text) }
                 case .peek: break
                 case .reflect(let r): e(r.prompt)
@@ -193,15 +193,21 @@ public final class MissionChecker {
                 case .workbench(let w):
                     for s in w.statements { try runner.exec(s, where: whereP + " workbench") }
                     start = interp.snapshot()
-                    for e in w.instruments {
+                    for inst in w.instruments {
+                        let e = inst.expr
                         let v = try runner.eval(e, where: "instrument")
                         do {
                             _ = try interp.describe(v)
                             if case .figure(let f) = v { _ = try Instruments.renderSVG(f) }
                             counts.instruments += 1
                         } catch {
-                            fail("instrument \(e.span.text) (line \(line(e.span))) does not render: \(error.message)")
+                            fail("instrument \(e.span.text) (line \(inst.line)) does not render: \(error.message)")
+                            continue
                         }
+                        if !inst.isStatic, !w.knobNames.isEmpty, !respondsToKnobs(inst, w, interp) {
+                            fail("instrument \(e.span.text) (line \(inst.line)) depends on no knob of this part (\(w.knobNames.joined(separator: ", "))): it never changes while the student explores; pass it a knob, or mark it 'static' if it is reference material")
+                        }
+                        if let start { interp.restore(start) }
                     }
                     for g in p.goals {
                         if checkGoal(g, w, runner, fail, &lines) { counts.goals += 1 }
@@ -253,15 +259,65 @@ public final class MissionChecker {
         }
     }
 
+    /// A live instrument's text changes when some knob of its workbench moves (to either end of
+    /// its range, or to another option).
+    func respondsToKnobs(_ inst: Instrument, _ w: Workbench, _ interp: Interpreter) -> Bool {
+        func render() -> String? {
+            guard let v = try? interp.execute(Stmt(.expr(inst.expr), inst.expr.span)) else { return nil }
+            return try? interp.describe(v ?? .nothing)
+        }
+        let before = interp.snapshot()
+        defer { interp.restore(before) }
+        let base = render()
+        let ax = axes(w, interp, perKnob: 2)
+        func changes(_ settings: [(MissionChecker.KnobAxis, KnobAxis.Setting)]) -> Bool {
+            let snap = interp.snapshot()
+            defer { interp.restore(snap) }
+            for (a, v) in settings { guard (try? a.set(interp, v)) != nil else { return false } }
+            return render() != base
+        }
+        // Each knob to each end (or option) alone, then all knobs together (for products of knobs).
+        for a in ax {
+            for v in a.values.dropFirst() where changes([(a, v)]) { return true }
+        }
+        let moved = ax.filter { $0.values.count > 1 }
+        return changes(moved.map { ($0, $0.values[1]) }) || changes(moved.map { ($0, $0.values[$0.values.count - 1]) })
+    }
+
+    /// The settings the search tries for one knob: values[0] is the starting setting.
     struct KnobAxis {
+        enum Setting { case number(Quantity), option(String) }
         var name: String
-        var values: [Quantity]  // values[0] is the starting value
+        var values: [Setting]
+        var low = 0.0, high = 0.0
+        var isChoice: Bool { if case .option? = values.first { return true } else { return false } }
+
+        func set(_ interp: Interpreter, _ s: Setting) throws(NapkinError) {
+            switch s {
+            case .number(let q): try interp.setKnob(name, q)
+            case .option(let o): try interp.setKnobOption(name, o)
+            }
+        }
+
+        func describe(_ s: Setting, _ interp: Interpreter) -> String {
+            switch s {
+            case .number(let q): return "\(name) = \(interp.formatter.valueAndUnit(q))"
+            case .option(let o): return "\(name) = \(o)"
+            }
+        }
     }
 
     func axes(_ w: Workbench, _ interp: Interpreter, perKnob: Int) -> [KnobAxis] {
         var out: [KnobAxis] = []
         for n in w.knobNames {
-            guard let g = interp.globals[n], let k = g.knob, case .quantity(let start) = g.value else { continue }
+            guard let g = interp.globals[n], let k = g.knob else { continue }
+            if k.isChoice {
+                let names = k.options.map(\.name)
+                let start = names[k.selected]
+                out.append(KnobAxis(name: n, values: [.option(start)] + names.filter { $0 != start }.map { .option($0) }))
+                continue
+            }
+            guard case .quantity(let start) = g.value else { continue }
             let lo = k.low.value, hi = k.high.value
             var vals: [Double] = []
             if lo == lo.rounded(), hi == hi.rounded(), hi - lo <= 48 {
@@ -273,69 +329,48 @@ public final class MissionChecker {
                 let n = max(2, perKnob)
                 vals = (0..<n).map { lo + (hi - lo) * Double($0) / Double(n - 1) }
             }
+            if perKnob == 2 { vals = [lo, hi] }
             vals.removeAll { abs($0 - start.value) <= 1e-12 * max(1, abs($0)) }
-            out.append(KnobAxis(name: n, values: [start] + vals.map { Quantity($0, start.dim, unit: start.unit) }))
+            out.append(KnobAxis(name: n, values: [.number(start)] + vals.map { .number(Quantity($0, start.dim, unit: start.unit)) },
+                                low: lo, high: hi))
         }
         return out
     }
 
-    /// Not met at the start, and some setting within the try budget meets it. Reports a witness.
+    /// Not met at the start, and reachable within its tries (and not in fewer moves than its
+    /// declared minimum). Reports the fewest moves found and a witness setting.
     func checkGoal(_ g: Goal, _ w: Workbench, _ runner: MissionRunner, _ fail: (String) -> Void, _ lines: inout [String]) -> Bool {
         let interp = runner.session.interpreter
-        func holds() -> Bool? {
-            guard let v = try? interp.execute(Stmt(.expr(g.condition), g.condition.span)), case .bool(let b) = v else { return nil }
-            return b
-        }
-        switch holds() {
-        case nil:
-            do { _ = try runner.eval(g.condition, where: "goal") } catch { fail("goal \"\(g.text)\" (line \(g.line)): \(error.message)"); return false }
-            fail("goal \"\(g.text)\" (line \(g.line)): its condition must be true or false")
-            return false
-        case true?:
-            fail("goal \"\(g.text)\" (line \(g.line)) is already met at the starting settings: nothing to explore")
-            return false
-        default: break
-        }
-        let k = max(1, w.knobNames.count)
-        let perKnob = max(3, Int(pow(Double(searchBudget), 1 / Double(k))))
-        var ax = axes(w, interp, perKnob: perKnob)
-        guard !ax.isEmpty else {
-            fail("goal \"\(g.text)\" (line \(g.line)) is unreachable: the workbench has no knobs to move")
-            return false
-        }
-        // Thin axes until the grid fits the budget.
-        func size() -> Int { ax.reduce(1) { $0 * $1.values.count } }
-        while size() > searchBudget, let i = ax.indices.max(by: { ax[$0].values.count < ax[$1].values.count }), ax[i].values.count > 3 {
-            let v = ax[i].values
-            ax[i].values = [v[0]] + stride(from: 1, to: v.count, by: 2).map { v[$0] }
-        }
-        // Every combination, fewest knobs moved first.
-        var combos: [[Int]] = [[]]
-        for a in ax { combos = combos.flatMap { c in a.values.indices.map { c + [$0] } } }
-        combos.sort { $0.filter { $0 != 0 }.count < $1.filter { $0 != 0 }.count }
-        var searched = 0
-        for c in combos {
-            let moves = c.filter { $0 != 0 }.count
-            if moves == 0 { continue }
-            if moves > g.tries { break }
-            searched += 1
-            var okSet = true
-            for (i, a) in ax.enumerated() {
-                do { try interp.setKnob(a.name, a.values[c[i]]) } catch { okSet = false }
+        let judge = GoalJudge(interp: interp)
+        let what = "goal \"\(g.text)\" (line \(g.line))"
+        do {
+            if try judge.read(g).met {
+                fail("\(what) is already met at the starting settings: nothing to explore")
+                return false
             }
-            if okSet, holds() == true {
-                let f = interp.formatter
-                let witness = ax.indices.filter { c[$0] != 0 }.map { "\(ax[$0].name) = \(f.valueAndUnit(ax[$0].values[c[$0]]))" }
-                lines.append("  goal \"\(g.text)\" (line \(g.line)): reachable in \(moves) of \(g.tries) tries, e.g. \(witness.joined(separator: ", "))")
-                return true
+        } catch {
+            fail("\(what): \(error.message)")
+            return false
+        }
+        guard let found = GoalSearch(checker: self, workbench: w, interp: interp, budget: searchBudget).fewestMoves(g) else {
+            let ranges = axes(w, interp, perKnob: 2).map { a -> String in
+                guard let info = interp.globals[a.name]?.knob else { return a.name }
+                if info.isChoice { return "\(a.name) \(info.options.map(\.name).joined(separator: "|"))" }
+                return "\(a.name) \(interp.formatter.valueAndUnit(info.low))...\(interp.formatter.valueAndUnit(info.high))"
             }
+            if w.knobNames.isEmpty {
+                fail("\(what) is unreachable: the workbench has no knobs to move")
+            } else {
+                fail("\(what) is unreachable within \(g.tries) tries: no setting of \(ranges.joined(separator: ", ")) meets it")
+            }
+            return false
         }
-        let ranges = ax.map { a -> String in
-            guard let info = interp.globals[a.name]?.knob else { return a.name }
-            return "\(a.name) \(interp.formatter.valueAndUnit(info.low))...\(interp.formatter.valueAndUnit(info.high))"
+        if let m = g.minimumMoves, found.moves < m {
+            fail("\(what) is reachable in \(found.moves) move\(found.moves == 1 ? "" : "s") (\(found.witness)), fewer than its declared 'at least \(m) moves'")
+            return false
         }
-        fail("goal \"\(g.text)\" (line \(g.line)) is unreachable within \(g.tries) tries: no setting of \(ranges.joined(separator: ", ")) meets it (\(searched) settings searched)")
-        return false
+        lines.append("  \(what): fewest moves \(found.moves) of \(g.tries) tries, e.g. \(found.witness)")
+        return true
     }
 
     // MARK: Scripted run

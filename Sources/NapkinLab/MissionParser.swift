@@ -1,7 +1,8 @@
 import NapkinCore
 
 /// Parses a mission script. The mission words (mission, track, part, context, message, lock,
-/// choices, number, within, workbench, goal, tries, reveal, explain, peek, reflect, synthesis)
+/// choices, number, within, workbench, goal, tries, at least, moves, once, of, static, reveal,
+/// explain, peek, reflect, synthesis)
 /// are contextual: they are ordinary names to napkin and mean something only at the start of a
 /// line inside the mission's blocks, followed by what they introduce. Everything else is napkin
 /// code, parsed by the core parser.
@@ -346,6 +347,7 @@ public struct MissionParser {
         return Lock(id: id, prompt: prompt, kind: .number(range: range, tolerance: tol), line: line(kw))
     }
 
+    /// goal "text" within N tries [, at least M moves] [, once]: CLAUSE [and CLAUSE …]
     mutating func goal(id: String) throws(NapkinError) -> Goal {
         let kw = current
         _ = p.advance()
@@ -358,10 +360,55 @@ public struct MissionParser {
             throw error("expected 'tries' after 'within \(n)'")
         }
         _ = p.advance()
+        var minimum: Int?, once = false
+        while isOp(",") {
+            _ = p.advance()
+            if isIdent("at"), isIdent("least", next) {
+                _ = p.advance(); _ = p.advance()
+                let m = try wholeNumber("after 'at least'")
+                guard isIdent("moves") || isIdent("move") else { throw error("expected 'moves' after 'at least \(m)'") }
+                _ = p.advance()
+                guard m >= 1, m <= n else { throw error("'at least \(m) moves' must be between 1 and the goal's \(n) tries") }
+                minimum = m
+            } else if isIdent("once") {
+                _ = p.advance()
+                once = true
+            } else {
+                throw error("expected 'at least N moves' or 'once' after ',' in the goal, found \(describe(current))")
+            }
+        }
         guard isOp(":") else { throw error("expected ':' and then the goal's condition") }
         _ = p.advance()
-        let cond = try p.expression()
-        return Goal(id: id, text: text, tries: n, condition: cond, line: line(kw))
+        return Goal(id: id, text: text, tries: n, clauses: try goalClauses(), line: line(kw), minimumMoves: minimum, once: once)
+    }
+
+    /// A goal's condition split into clauses at its top-level `and`s; `A within TOL of B` is a
+    /// two-sided clause (it applies to the operand just before it).
+    mutating func goalClauses() throws(NapkinError) -> [GoalClause] {
+        func flatten(_ e: Expr) -> [Expr] {
+            if case .binary(.and, let l, let r, _) = e.kind { return flatten(l) + flatten(r) }
+            return [e]
+        }
+        var exprs = flatten(try p.expression())
+        var clauses: [GoalClause] = []
+        while isIdent("within") {
+            let w = current
+            _ = p.advance()
+            let value = exprs.removeLast()
+            clauses += exprs.map { .condition($0) }
+            let tol = try p.expression()
+            guard isIdent("of") else {
+                throw error("expected 'of' after the tolerance: VALUE within 2% of TARGET", at: w)
+            }
+            _ = p.advance()
+            let rest = flatten(try p.expression())
+            clauses.append(.near(value: value, tolerance: tol, target: rest[0]))
+            exprs = Array(rest.dropFirst())
+            if isIdent("within"), exprs.isEmpty {
+                throw error("'within … of' follows the value it compares: write 'A within 2% of B and C within 5% of D'")
+            }
+        }
+        return clauses + exprs.map { .condition($0) }
     }
 
     mutating func workbench(partID: String, goalCount: inout Int) throws(NapkinError) -> Workbench {
@@ -376,9 +423,17 @@ public struct MissionParser {
             if isIdent("goal"), isString(next) {
                 goalCount += 1
                 wb.goals.append(try goal(id: "\(partID).goal\(goalCount)"))
+            } else if isIdent("static"), isIdentifier(next) {
+                // `static NAME(…)`: reference material, exempt from the knob-dependence check.
+                let kwStatic = current
+                _ = p.advance()
+                let e = try p.expression()
+                wb.instruments.append(Instrument(expr: e, isStatic: true, line: line(kwStatic)))
             } else {
                 let s = try p.statement()
-                if case .expr(let e) = s.kind { wb.instruments.append(e) } else { wb.statements.append(s) }
+                if case .expr(let e) = s.kind {
+                    wb.instruments.append(Instrument(expr: e, isStatic: false, line: file.location(of: e.span.start).line))
+                } else { wb.statements.append(s) }
             }
             try endOfItem("this workbench item")
         }

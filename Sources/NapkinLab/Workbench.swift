@@ -97,7 +97,8 @@ public final class WorkbenchSession {
     }
 
     public func showInstruments() {
-        for e in workbench?.instruments ?? [] {
+        for inst in workbench?.instruments ?? [] {
+            let e = inst.expr
             do {
                 let v = try interp.execute(Stmt(.expr(e), e.span)) ?? .nothing
                 io.say(try interp.describe(v))
@@ -201,12 +202,7 @@ public final class WorkbenchSession {
             let g = goals[i].goal
             let ok: Bool
             do {
-                let v = try interp.execute(Stmt(.expr(g.condition), g.condition.span)) ?? .nothing
-                guard case .bool(let b) = v else {
-                    io.say("goal \"\(g.text)\": the condition gave a \(v.typeName), not true/false")
-                    continue
-                }
-                ok = b
+                ok = try GoalJudge(interp: interp).read(g).met
             } catch {
                 io.say("goal \"\(g.text)\": \(error.message)")
                 continue

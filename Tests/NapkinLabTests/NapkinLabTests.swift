@@ -114,8 +114,8 @@ struct NapkinLabTests {
             .replacingOccurrences(of: "REVEAL", with: "reveal q = if k0 > 0 then \"x\" else \"y\"")
         let r = check(try mission(ok))
         #expect(r.ok, "\(r.failures)")
-        #expect(r.lines.contains { $0.contains("reachable in 1 of 3 tries, e.g. k = 10") })
-        #expect(r.lines.contains { $0.contains("reachable in 1 of 3 tries, e.g. k = 5") })
+        #expect(r.lines.contains { $0.contains("fewest moves 1 of 3 tries, e.g. k = 10") })
+        #expect(r.lines.contains { $0.contains("fewest moves 1 of 3 tries, e.g. k = 5") })
     }
 
     @Test("check rejects a reveal that is not one of its choices, and a literal reveal")

@@ -8,6 +8,9 @@ public struct NameChecker {
 
     /// Unit names as declared (no generated prefixes), for suggestions.
     var declaredUnits: [String] = []
+    /// Choice knobs (defined earlier, or in the program): `fmt = parquet` names an option, which
+    /// the interpreter resolves against the knob's options.
+    public var choiceKnobs: Set<String> = []
 
     public init(globals: some Sequence<String>, builtins: some Sequence<String>, units: UnitNames, declaredUnits: [String] = []) {
         self.declaredUnits = declaredUnits
@@ -22,7 +25,10 @@ public struct NameChecker {
         var known = globals.union(builtins)
         for s in program {
             switch s.kind {
-            case .let(let n, _, _, _), .function(let n, _, _, _, _), .knob(let n, _, _, _, _): known.insert(n)
+            case .let(let n, _, _, _), .function(let n, _, _, _, _): known.insert(n)
+            case .knob(let n, _, _, let r, _):
+                known.insert(n)
+                if case .record = r.kind { choiceKnobs.insert(n) }
             default: break
             }
         }
@@ -42,9 +48,12 @@ public struct NameChecker {
             }
             expr(body, known, inner)
         case .knob(_, _, let v, let r, _):
-            expr(v, known, locals)
+            // A choice knob's value names one of its options, which need not be bound names.
+            if case .record = r.kind {} else { expr(v, known, locals) }
             expr(r, known, locals)
-        case .assign(_, _, let e): expr(e, known, locals)
+        case .assign(let n, _, let e):
+            if case .name = e.kind, choiceKnobs.contains(n) { break }
+            expr(e, known, locals)
         case .unit(_, _, let v, _, _): if let v { expr(v, known, locals) }
         case .prefix(_, let entries): for (_, e) in entries { expr(e, known, locals) }
         case .dimension, .display: break

@@ -149,6 +149,9 @@ public final class Interpreter {
             let f = FunctionValue(name: name, body: .user(params: params, body: body, closure: nil), definition: stmt.span)
             setGlobal(name, Global(value: .function(f), kind: .function, knob: nil, definition: stmt.span, doc: doc))
             return nil
+        case .knob(let name, let nameSpan, let valueExpr, let rangeExpr, let doc) where isChoiceKnob(rangeExpr):
+            try defineChoiceKnob(name, nameSpan, valueExpr, rangeExpr, doc, stmt.span)
+            return nil
         case .knob(let name, let nameSpan, let valueExpr, let rangeExpr, let doc):
             let v = try quantity(try eval(valueExpr, nil), valueExpr.span, "a knob's value")
             guard case .range(let loE, let hiE, _) = rangeExpr.kind else {
@@ -177,6 +180,10 @@ public final class Interpreter {
             guard g.kind == .knob, let info = g.knob else {
                 throw NapkinError(.name, "cannot assign to '\(name)': only knobs can be moved; '\(name)' was defined with \(g.kind == .function ? "fn" : "let")",
                                   at: nameSpan, notes: ["rebind it with 'let \(name) = …'"])
+            }
+            if info.isChoice {
+                try selectOption(name, info, optionName(valueExpr, name, info), at: valueExpr.span)
+                return nil
             }
             try moveKnob(name, g, info, try quantity(try eval(valueExpr, nil), valueExpr.span, "a knob's value"), at: valueExpr.span)
             return nil

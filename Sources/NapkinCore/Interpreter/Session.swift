@@ -19,6 +19,7 @@ public final class Session {
         let program = try Parser.parse(file, units: unitNames)
         var checker = NameChecker(globals: interpreter.globals.keys, builtins: interpreter.builtinNames, units: unitNames,
                                   declaredUnits: interpreter.units.declaredUnitNames)
+        checker.choiceKnobs = Set(interpreter.globals.filter { $0.value.knob?.isChoice == true }.map(\.key))
         try checker.check(program)
         return program
     }

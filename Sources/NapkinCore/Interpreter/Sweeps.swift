@@ -181,7 +181,10 @@ extension Interpreter {
     /// A knob keeps its dimension while it is swept.
     @inline(__always)
     func checkSweptKnob(_ name: String, _ knob: GlobalCell, _ x: Value, _ rangeSpan: Span) throws(NapkinError) {
-        guard case .quantity(let old) = knob.read(self) else { return }
+        guard case .quantity(let old) = knob.read(self) else {
+            throw NapkinError(.runtime, "cannot sweep knob '\(name)': it is a choice; compare its options with a list instead", at: rangeSpan,
+                              notes: globals[name]?.knob.map { ["its options: \($0.options.map(\.name).joined(separator: ", "))"] } ?? [])
+        }
         if case .quantity(let q) = x, q.dim == old.dim { return }
         let got: String
         if case .quantity(let q) = x { got = units.describe(q.dim) } else { got = "a \(x.typeName)" }

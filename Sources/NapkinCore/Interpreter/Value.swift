@@ -182,11 +182,28 @@ public final class Scope: @unchecked Sendable {
     }
 }
 
-/// A knob: a named global with a range and a doc line (a workbench slider).
+/// A knob: a named global with a range and a doc line (a workbench slider). A choice knob
+/// (`knob fmt = json in [csv, json, parquet]`) has named options instead of a range: its value is
+/// the selected option's value, `low...high` is the options' index range, and a choice of two
+/// options is a toggle.
 public struct KnobInfo: Sendable {
     public var low: Quantity
     public var high: Quantity
     public var doc: String?
+    /// The options of a choice knob, in the author's order; empty for a numeric knob.
+    public var options: [KnobOption] = []
+    /// Which option a choice knob is set to.
+    public var selected = 0
+
+    public var isChoice: Bool { !options.isEmpty }
+    public var isToggle: Bool { options.count == 2 }
+    public var selectedName: String? { options.indices.contains(selected) ? options[selected].name : nil }
+}
+
+/// One named option of a choice knob and the value it stands for (a record or a quantity).
+public struct KnobOption: Sendable {
+    public var name: String
+    public var value: Value
 }
 
 /// Where a global's value lives. A name keeps its cell for the life of a session, so a

@@ -176,6 +176,12 @@ public struct Parser {
                 throw error("expected 'in LOW...HIGH' after the knob's value", notes: ["knob \(name) = 1 in 1...10 \"what it means\""])
             }
             _ = advance()
+            if isOp("[") {
+                let options = try knobOptions(name)
+                var doc: String?
+                if case .string(let d) = current.kind { _ = advance(); doc = d }
+                return finish(.knob(name: name, nameSpan: nameSpan, value: value, range: options, doc: doc), self)
+            }
             let range = try rangeExpression()
             guard case .range(_, _, nil) = range.kind else {
                 throw NapkinError(.parse, "a knob's range is written LOW...HIGH (no step)", at: range.span,
@@ -473,6 +479,38 @@ public struct Parser {
             return Expr(.binary(op, e, r, opSpan: t.span), e.span.to(r.span))
         }
         return e
+    }
+
+    /// A choice knob's options, `[csv, json, parquet]` or `[baseline: h100, green: tpu_v5e]`: a
+    /// bare name stands for the value bound to that name. Kept as a record expression (option →
+    /// value) so the rest of the pipeline sees ordinary napkin.
+    mutating func knobOptions(_ knob: String) throws(NapkinError) -> Expr {
+        let open = advance()
+        var entries: [RecordEntry] = []
+        var names: Set<String> = []
+        skipNewlines()
+        while !isOp("]") {
+            let (opt, span) = try expectIdentifier("as an option of knob '\(knob)'")
+            guard names.insert(opt).inserted else { throw NapkinError(.parse, "option '\(opt)' appears twice", at: span) }
+            if isOp(":") {
+                _ = advance()
+                skipNewlines()
+                entries.append(.field(name: opt, value: try expression(), span: span))
+            } else {
+                entries.append(.field(name: opt, value: Expr(.name(opt), span), span: span))
+            }
+            skipNewlines()
+            if isOp(",") { _ = advance(); skipNewlines(); continue }
+            guard isOp("]") else {
+                throw error("expected ',' or ']' in the options of knob '\(knob)', found \(Parser.describe(current))",
+                            notes: ["knob fmt = json in [csv, json, parquet]   or   knob hw = baseline in [baseline: h100, green: tpu]"])
+            }
+        }
+        let close = advance()
+        guard entries.count >= 2 else {
+            throw NapkinError(.parse, "a choice knob needs at least two options", at: open.span.to(close.span))
+        }
+        return Expr(.record(entries), open.span.to(close.span))
     }
 
     mutating func rangeExpression() throws(NapkinError) -> Expr {

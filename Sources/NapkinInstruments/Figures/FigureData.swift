@@ -37,6 +37,16 @@ enum FigureData {
         var targets: [Double] = []   // horizontal lines (y values)
         var marks: [Double] = []     // vertical lines (x values)
         var notes: [String] = []     // points left out, and why
+        /// The operating point (`at:`): a cross-hair at `x` and a dot on each line there.
+        var operating: OperatingPoint?
+    }
+
+    /// Where the knobs are now, on a plot: `x` is marked by a vertical cross-hair, each dot is
+    /// a line's value there (or one free point), and `label` says it in words.
+    struct OperatingPoint {
+        var x: Double
+        var dots: [(series: Int?, y: Double)]
+        var label: String
     }
 
     struct Bars {

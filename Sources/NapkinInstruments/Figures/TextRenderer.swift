@@ -82,6 +82,17 @@ struct TextRenderer {
                 previous = d
             }
         }
+        // The operating point: a dotted cross-hair and a plus-shaped dot on each line.
+        if let op = p.operating, let (px, _) = dot(op.x, yAxis.value(ofTick: yAxis.lo)) {
+            for y in stride(from: 1, to: canvas.dotHeight, by: 2) { canvas.set(px, y, color: "1;31") }
+            for d in op.dots {
+                guard let (cx, cy) = dot(op.x, d.y) else { continue }
+                for k in -2...2 {
+                    canvas.set(cx + k, cy, color: "1;31")
+                    canvas.set(cx, cy + k, color: "1;31")
+                }
+            }
+        }
         // Which canvas row each y tick lands on.
         var tickRow: [Int: String] = [:]
         for (t, label) in zip(yAxis.ticks, yLabels) {
@@ -124,6 +135,10 @@ struct TextRenderer {
             for t in p.targets { legend.append(style.paint(style.unicode ? "⠒" : "-", "33") + " target \(tickLabel(t)) \(p.y.unit)") }
             for m in p.marks { legend.append(style.paint(style.unicode ? "⡇" : "|", "33") + " at \(tickLabel(m)) \(p.x.unit)") }
             lines.append(contentsOf: wrapItems(legend, width: style.width, indent: labelWidth + 2))
+        }
+        if let op = p.operating {
+            let parts = op.label.components(separatedBy: ", ").map { style.paint($0, "1;31") }
+            lines.append(contentsOf: wrapItems(parts, width: style.width, indent: labelWidth + 2))
         }
         for n in p.notes { lines.append(String(repeating: " ", count: labelWidth + 2) + "(\(n))") }
         return lines.map { $0.trimmingTrailing() }.joined(separator: "\n")

@@ -95,6 +95,18 @@ struct SVGRenderer {
                 s += text(left + 40, ly - 4, series.name, anchor: "start")
             }
         }
+        if let op = p.operating, let xx = px(op.x) {
+            s += "<g class=\"operating-point\">\n"
+            s += "<line x1=\"\(n(xx))\" y1=\"\(n(top))\" x2=\"\(n(xx))\" y2=\"\(n(bottom))\" stroke=\"#d62728\" stroke-width=\"2\" stroke-dasharray=\"3 4\"/>\n"
+            for d in op.dots {
+                guard let yy = py(d.y) else { continue }
+                s += "<line x1=\"\(n(left))\" y1=\"\(n(yy))\" x2=\"\(n(right))\" y2=\"\(n(yy))\" stroke=\"#d62728\" stroke-width=\"1\" stroke-dasharray=\"3 4\"/>\n"
+                s += "<circle cx=\"\(n(xx))\" cy=\"\(n(yy))\" r=\"7\" fill=\"#d62728\" stroke=\"#fff\" stroke-width=\"2\"/>\n"
+            }
+            let toLeft = xx > (left + right) / 2
+            s += text(toLeft ? xx - 10 : xx + 10, bottom - 12, op.label, anchor: toLeft ? "end" : "start", size: 16, extra: " fill=\"#d62728\"")
+            s += "</g>\n"
+        }
         return s
     }
 

@@ -1,0 +1,96 @@
+import Foundation
+import NapkinCore
+
+/// Reads a goal at the current knob settings, clause by clause: whether each clause holds, what
+/// it measured, and how far it is from holding (a relative gap, 0 when it holds). The workbench
+/// judges goals with it, `:hint` and `napkin check` search with its distance.
+struct GoalJudge {
+    let interp: Interpreter
+
+    struct Clause {
+        var holds: Bool
+        /// 0 when the clause holds; otherwise the relative gap to close (1 for a false boolean).
+        var distance: Double
+        /// What the clause measured, e.g. `yearly_energy() = 2.4 GWh, needs ≤ 1.2 GWh`.
+        var reading: String
+    }
+
+    struct Reading {
+        var clauses: [Clause]
+        var met: Bool { clauses.allSatisfy(\.holds) }
+        var distance: Double { clauses.reduce(0) { $0 + $1.distance } }
+        /// One line per clause, when the goal has more than one (competing constraints).
+        var details: [String] { clauses.count < 2 ? [] : clauses.map { ($0.holds ? "✓ " : "✗ ") + $0.reading } }
+    }
+
+    func quantity(_ e: Expr) throws(NapkinError) -> Quantity? {
+        if case .quantity(let q) = try interp.execute(Stmt(.expr(e), e.span)) ?? .nothing { return q }
+        return nil
+    }
+
+    func show(_ q: Quantity) -> String { interp.formatter.valueAndUnit(q) }
+
+    static func gap(_ a: Double, _ b: Double) -> Double { abs(a - b) / max(abs(a), abs(b), 1e-300) }
+
+    func read(_ goal: Goal) throws(NapkinError) -> Reading {
+        var out: [Clause] = []
+        for c in goal.clauses { out.append(try read(c)) }
+        return Reading(clauses: out)
+    }
+
+    func read(_ clause: GoalClause) throws(NapkinError) -> Clause {
+        switch clause {
+        case .near(let ve, let te, let ge):
+            guard let v = try quantity(ve), let t = try quantity(te), let g = try quantity(ge) else {
+                throw NapkinError(.runtime, "'within … of' compares numbers or quantities", at: clause.span)
+            }
+            guard v.dim == g.dim else {
+                throw NapkinError(.dimension, "'within … of' compares \(interp.units.describe(v.dim)) with \(interp.units.describe(g.dim))", at: clause.span)
+            }
+            // A plain tolerance (2%, 0.05) is relative to the target; one with units is absolute.
+            let relative = t.dim.isNone && !(g.dim.isNone && t.unit == nil && t.value >= 1)
+            guard relative || t.dim == g.dim else {
+                throw NapkinError(.dimension, "the tolerance must be a plain number (relative) or have the target's dimension", at: te.span)
+            }
+            let allowed = relative ? abs(t.value * g.value) : abs(t.value)
+            let off = abs(v.value - g.value)
+            let holds = off <= allowed * (1 + 1e-12)
+            let scale = max(abs(g.value), 1e-300)
+            let tolText = relative ? formatNumber(t.value * 100, digits: 3) + "%" : show(t)
+            var reading = "\(ve.span.text) = \(show(v)), target \(show(g)) ± \(tolText)"
+            if !holds { reading += " (\(formatNumber(off / scale * 100, digits: 3))% off)" }
+            return Clause(holds: holds, distance: holds ? 0 : (off - allowed) / scale, reading: reading)
+        case .condition(let e):
+            if case .binary(let op, let l, let r, _) = e.kind, op.isComparison,
+               let a = try quantity(l), let b = try quantity(r), a.dim == b.dim {
+                let holds: Bool, distance: Double
+                switch op {
+                case .lt: holds = a.value < b.value; distance = holds ? 0 : GoalJudge.gap(a.value, b.value) + 1e-9
+                case .le: holds = a.value <= b.value; distance = holds ? 0 : GoalJudge.gap(a.value, b.value)
+                case .gt: holds = a.value > b.value; distance = holds ? 0 : GoalJudge.gap(a.value, b.value) + 1e-9
+                case .ge: holds = a.value >= b.value; distance = holds ? 0 : GoalJudge.gap(a.value, b.value)
+                case .eq: holds = a.value == b.value; distance = GoalJudge.gap(a.value, b.value)
+                default: holds = a.value != b.value; distance = holds ? 0 : 1
+                }
+                let sign: String = ["<": "<", "<=": "≤", ">": ">", ">=": "≥", "==": "=", "!=": "≠"][op.rawValue] ?? op.rawValue
+                let lt = l.span.text, rt = r.span.text
+                var reading = "\(lt) = \(show(a)), needs \(sign) "
+                reading += isConstant(r) ? show(b) : "\(rt) = \(show(b))"
+                return Clause(holds: holds, distance: distance, reading: reading)
+            }
+            let v = try interp.execute(Stmt(.expr(e), e.span)) ?? .nothing
+            guard case .bool(let b) = v else {
+                throw NapkinError(.runtime, "a goal's condition must be true or false, but \(e.span.text) gave a \(v.typeName)", at: e.span)
+            }
+            return Clause(holds: b, distance: b ? 0 : 1, reading: e.span.text)
+        }
+    }
+
+    func isConstant(_ e: Expr) -> Bool {
+        switch e.kind {
+        case .number, .quantity: return true
+        case .unary(_, let x): return isConstant(x)
+        default: return false
+        }
+    }
+}
