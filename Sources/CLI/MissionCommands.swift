@@ -132,7 +132,13 @@ enum MissionCLI {
                 let session = try sessionFactory(runner)()
                 let mr = try MissionRunner(mission: mission, session: session, ledger: ledger, io: io,
                                            trackID: options.track ?? answers?.track)
-                if let s = io as? ScriptedIO { s.track = mr.track.id }
+                if let s = io as? ScriptedIO {
+                    s.track = mr.track.id
+                    s.style = terminal.style
+                    s.rows = terminal.rows
+                }
+                // --svg-dir: every figure of the workbenches, named by part, instrument and try.
+                mr.svgDirectory = common.settings.svgDir
                 let finished = try mr.run()
                 if !finished { terminal.say("resume with: napkin run \(file) --resume \(ledgerPath)") }
                 return 0

@@ -173,11 +173,14 @@ struct FigureBuilder {
             let mq = try target(m, dim: x.dim, arg: 5, what: "mark")
             p.marks = mq.map { $0 / xFactor }
         }
-        if let a = optional(args, 6) {
+        // `at: []` (the named instruments' default) marks nothing.
+        if let a = optional(args, 6), !isEmptyList(a) {
             p.operating = try operatingPoint(a, p, x: (xFactor, x.dim, x.unit), y: (yFactor, yDim, yUnit))
         }
         return p
     }
+
+    func isEmptyList(_ v: Value) -> Bool { if case .list(let xs) = v { return xs.isEmpty } else { return false } }
 
     /// `at: x` puts a dot on every line at x (interpolated); `at: [x, y]` one free point.
     func operatingPoint(_ v: Value, _ p: FigureData.Plot, x: (factor: Double, dim: NapkinCore.Dimension, unit: String),

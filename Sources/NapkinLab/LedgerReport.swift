@@ -65,13 +65,30 @@ public struct LedgerReport {
                 case "reveal":
                     out.append(bullet(md) + "\(e["correct"] == "true" ? "✓" : "✗") Reveal **\(e["id"] ?? "")**: \(e["verdict"] ?? "")".strippingBold(!md))
                     if let x = e["explanation"], !x.isEmpty { out.append((md ? "  " : "      ") + x) }
+                case "move":
+                    // The path explored: each move with what the instruments and goals read.
+                    out.append(bullet(md) + "Try \(e["try"] ?? "?"): \(md ? "`" : "")\(e["knobs"] ?? e["line"] ?? "")\(md ? "`" : "")")
+                    if let r = e["readouts"], !r.isEmpty {
+                        for x in r.components(separatedBy: "; ") { out.append((md ? "    - " : "        ") + x) }
+                    }
+                case "attempt":
+                    out.append(bullet(md) + "Try \(e["try"] ?? "?"): tested the goals")
+                case "goal_met":
+                    out.append(bullet(md) + "✓ Goal met at try \(e["tries"] ?? "?"): \(e["text"] ?? "")")
+                case "goal_lost":
+                    out.append(bullet(md) + "✗ Goal lost at try \(e["tries"] ?? "?"): \(e["text"] ?? "")")
+                case "hint":
+                    out.append(bullet(md) + "Hint taken at try \(e["try"] ?? "?"): \(e["hint"] ?? "")")
+                case "peek":
+                    out.append(bullet(md) + "Math Peek: \(e["name"] ?? "")")
                 case "goal":
                     out.append(bullet(md) + "\(e["status"] == "met" ? "✓" : "✗") Goal: \(e["text"] ?? "") — \(e["status"] ?? "") after \(e["tries"] ?? "?") of \(e["budget"] ?? "?") tries")
                 case "reflect":
                     out.append(bullet(md) + "Reflection: \(md ? "_" : "")\(e["prompt"] ?? "")\(md ? "_" : "")" + (md ? "  \n  > " : "\n      ") + (e["answer"] ?? ""))
                 case "workbench_done":
                     let moves = es.filter { $0.type == "move" }.count, attempts = es.filter { $0.type == "attempt" }.count
-                    out.append(bullet(md) + "Workbench: \(moves) knob move\(moves == 1 ? "" : "s"), \(attempts) goal attempt\(attempts == 1 ? "" : "s")")
+                    let hints = es.filter { $0.type == "hint" }.count
+                    out.append(bullet(md) + "Workbench closed after \(e["tries"] ?? "?") tries: \(moves) line\(moves == 1 ? "" : "s") moving knobs, \(attempts) goal test\(attempts == 1 ? "" : "s"), \(hints) hint\(hints == 1 ? "" : "s")")
                 default: break
                 }
             }

@@ -125,6 +125,8 @@ public final class MissionChecker {
     // MARK: Per track
 
     final class SilentIO: MissionIO {
+        var style = RenderStyle(width: 80)
+        var rows = 40
         func say(_ text: String) {}
         func ask(_ prompt: String, id: String) -> String? { nil }
         func runWorkbench(_ bench: WorkbenchSession) {}

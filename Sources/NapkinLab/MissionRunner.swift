@@ -1,10 +1,15 @@
 import Foundation
 import NapkinCore
+import NapkinInstruments
 
 /// How a mission talks to the student: a terminal, or a script of answers.
 public protocol MissionIO: AnyObject {
     /// Shows text.
     func say(_ text: String)
+    /// How figures are drawn and how wide text may run (the terminal's width, now).
+    var style: RenderStyle { get }
+    /// The terminal's height in lines, to fit the instruments.
+    var rows: Int { get }
     /// Asks for the answer to item `id` (a lock, a reflection, or "track"); nil when the input
     /// has ended (the run stops; `--resume` continues it).
     func ask(_ prompt: String, id: String) -> String?
@@ -127,10 +132,44 @@ public final class MissionRunner {
         }
     }
 
+    /// A mission text: `{…}` interpolations show quantities in their readable display unit
+    /// (5.523e8 kWh reads 552.3 GWh) unless the author converts (`{x -> kWh}`).
     func text(_ e: Expr, where what: String) throws(MissionError) -> String {
-        let v = try eval(e, where: what)
-        do { return try interp.describeInline(v) } catch { throw MissionError("\(what): \(error.message)", napkin: error) }
+        guard case .string(let parts) = e.kind else {
+            let v = try eval(e, where: what)
+            do { return try interp.describeInline(v) } catch { throw MissionError("\(what): \(error.message)", napkin: error) }
+        }
+        var out = ""
+        for part in parts {
+            switch part {
+            case .text(let t): out += t
+            case .expr(let x):
+                var v = try eval(x, where: what)
+                if case .quantity(var q) = v, !isConversion(x) {
+                    q.unit = nil
+                    v = .quantity(q)
+                }
+                do { out += try interp.describeInline(v) } catch { throw MissionError("\(what): \(error.message)", napkin: error) }
+            }
+        }
+        return out
     }
+
+    func isConversion(_ e: Expr) -> Bool {
+        if case .convert = e.kind { return true }
+        return false
+    }
+
+    /// A knob's description with its `{…}` filled in (as mission texts are); as written if it
+    /// does not evaluate.
+    func interpolate(_ doc: String) -> String {
+        guard doc.contains("{"), let stmts = try? session.parse("\"" + doc + "\"", name: "<knob description>"),
+              stmts.count == 1, case .expr(let e) = stmts[0].kind, let s = try? text(e, where: "knob description") else { return doc }
+        return s
+    }
+
+    /// Where `--svg-dir` puts the figures of the run (nil: none are written).
+    public var svgDirectory: String?
 
     func show(_ v: Value) -> String {
         (try? interp.describeInline(v)) ?? "?"
@@ -195,10 +234,10 @@ public final class MissionRunner {
         for item in part.items {
             switch item {
             case .context(let e):
-                io.say(wrap(try text(e, where: whereP)))
+                io.say(wrap(try text(e, where: whereP), width: io.style.width))
             case .message(let from, let msg):
                 let who = try text(from, where: whereP), body = try text(msg, where: whereP)
-                io.say(wrap("✉ \(who): \(body)", indent: ""))
+                io.say(wrap("✉ \(who): \(body)", width: io.style.width, indent: ""))
             case .code(let s):
                 if let v = try exec(s, where: whereP) { io.say(show(v)) }
             case .lock(let l):
@@ -373,7 +412,7 @@ public final class MissionRunner {
             }
         }
         var out = "💡 Reveal — \(v.message)"
-        for x in explanation { out += "\n" + wrap(x, indent: "   ") }
+        for x in explanation { out += "\n" + wrap(x, width: io.style.width, indent: "   ") }
         io.say(out)
         ledger.append("reveal", ["part": part.id, "id": r.lockID, "prompt": answer["prompt"] ?? "", "predicted": v.predicted,
                                  "actual": v.actual, "correct": v.correct ? "true" : "false", "verdict": v.message,
@@ -465,7 +504,7 @@ public final class MissionRunner {
         io.say(LedgerReport(entries: all).predictionsAndGoals())
         for item in mission.synthesis {
             switch item {
-            case .context(let e): io.say(wrap(try text(e, where: "the synthesis")))
+            case .context(let e): io.say(wrap(try text(e, where: "the synthesis"), width: io.style.width))
             case .message(let from, let msg): io.say("✉ " + (try text(from, where: "the synthesis")) + ": " + (try text(msg, where: "the synthesis")))
             case .reflect(let r): try askReflect(r, part: nil)
             case .code(let s): if let v = try exec(s, where: "the synthesis") { io.say(show(v)) }
@@ -480,7 +519,8 @@ public final class MissionRunner {
     }
 }
 
-/// Wraps text to `width` columns, keeping the author's line breaks.
+/// Wraps text at word boundaries to `width` columns, keeping the author's line breaks; a word
+/// longer than the line stays whole.
 func wrap(_ s: String, width: Int = 78, indent: String = "") -> String {
     var out: [String] = []
     for para in s.components(separatedBy: "\n") {
@@ -495,4 +535,14 @@ func wrap(_ s: String, width: Int = 78, indent: String = "") -> String {
         out.append(line)
     }
     return out.joined(separator: "\n")
+}
+
+/// Every line longer than `width` wrapped at word boundaries, continuing at its indentation
+/// (figures are drawn to fit and are left alone).
+public func wrapLongLines(_ text: String, width: Int) -> String {
+    text.components(separatedBy: "\n").map { line -> String in
+        guard line.count > width, !line.contains("\u{1B}") else { return line }
+        let indent = String(line.prefix { $0 == " " })
+        return wrap(String(line.dropFirst(indent.count)), width: width, indent: indent)
+    }.joined(separator: "\n")
 }

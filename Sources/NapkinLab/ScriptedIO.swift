@@ -1,4 +1,5 @@
 import Foundation
+import NapkinInstruments
 
 /// Answers from an answers file; output to a closure (stdout, or a string for tests).
 public final class ScriptedIO: MissionIO {
@@ -18,9 +19,14 @@ public final class ScriptedIO: MissionIO {
         self.fallback = fallback
     }
 
+    /// A fixed page (80 × 40 unless set), so transcripts do not depend on the terminal.
+    public var style = RenderStyle(width: 80)
+    public var rows = 40
+
     public func say(_ text: String) {
-        transcript += text + "\n"
-        echo?(text)
+        let t = wrapLongLines(text, width: style.width)
+        transcript += t + "\n"
+        echo?(t)
     }
 
     public func ask(_ prompt: String, id: String) -> String? {

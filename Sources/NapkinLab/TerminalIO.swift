@@ -1,6 +1,7 @@
 import Foundation
 import NapkinCore
 import NapkinREPL
+import NapkinInstruments
 
 /// The interactive mission: questions on a line-editing prompt (or plain lines when stdin is
 /// not a terminal), and each part's workbench in the napkin REPL with the workbench's
@@ -13,8 +14,22 @@ public final class TerminalIO: MissionIO {
         self.options = options
     }
 
+    /// Asked afresh each time, so a resized terminal is used at once.
+    public var style: RenderStyle {
+        var s = RenderStyle.fromEnvironment(isTerminal: isatty(STDOUT_FILENO) == 1, noColorFlag: !options.color)
+        var ws = winsize()
+        if isatty(STDOUT_FILENO) == 1, ioctl(STDOUT_FILENO, UInt(TIOCGWINSZ), &ws) == 0, ws.ws_col > 0 { s.width = max(30, Int(ws.ws_col)) }
+        return s
+    }
+
+    public var rows: Int {
+        var ws = winsize()
+        if isatty(STDOUT_FILENO) == 1, ioctl(STDOUT_FILENO, UInt(TIOCGWINSZ), &ws) == 0, ws.ws_row > 0 { return Int(ws.ws_row) }
+        return Int(ProcessInfo.processInfo.environment["LINES"] ?? "") ?? 40
+    }
+
     public func say(_ text: String) {
-        FileHandle.standardOutput.write(Data((text + "\n").utf8))
+        FileHandle.standardOutput.write(Data((wrapLongLines(text, width: style.width) + "\n").utf8))
     }
 
     public func ask(_ prompt: String, id: String) -> String? {
@@ -48,7 +63,7 @@ public final class TerminalIO: MissionIO {
             opts.historyPath = options.historyPath
             let repl = try REPL(options: opts) { () throws(NapkinError) -> Session in session }
             repl.prompt = bench.prompt
-            repl.banner = "workbench for \"\(bench.part.title)\": napkin as usual, plus :done :try :goals :hint :peek :show"
+            repl.banner = "workbench: napkin as usual, plus the lab commands (:help lists them; :done moves on)"
             repl.hostCommand = { [unowned repl] name, arg in
                 guard bench.command(name, arg) else { return false }
                 if bench.done { repl.stop() }

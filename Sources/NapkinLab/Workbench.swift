@@ -1,16 +1,21 @@
 import Foundation
 import NapkinCore
+import NapkinInstruments
 
-/// A part's open workbench: knob moves and goal attempts count as tries; goals are judged
-/// after every try; instruments redraw after every move. The terminal drives it through the
-/// REPL's hooks, a script through `input`.
+/// A part's open workbench. Each knob a line moves is one move and one try of every open goal;
+/// goals are judged live after every try (met, lost) and each closes when its own budget is
+/// used; instruments whose reading changed are redrawn after every move. The terminal drives it
+/// through the REPL's hooks, a script through `input`.
 public final class WorkbenchSession {
     unowned let runner: MissionRunner
     public let part: Part
     public let workbench: Workbench?
     struct GoalState {
         var goal: Goal
+        /// nil while open and never met; "met" or "lost" while open; the final status once closed.
         var status: String?
+        var closed = false
+        /// The try at which the goal was last met, or closed.
         var tries: Int?
     }
     var goals: [GoalState]
@@ -19,7 +24,13 @@ public final class WorkbenchSession {
     public private(set) var done = false
     /// The workbench was closed in an earlier run of a resumed ledger.
     public private(set) var finishedBefore = false
-    var knobValues: [String: Double] = [:]
+    /// Each knob's setting as shown (`efficiency = 3`, `fmt = parquet`), to see what a line moved.
+    var knobValues: [String: String] = [:]
+    /// The text each instrument showed last, so a move redraws only what changed.
+    var lastReadings: [Int: String] = [:]
+    /// The figures the instruments drew last (for `:svg`), and how many were written per part.
+    var lastFigures: [(name: String, figure: Figure)] = []
+    var figuresWritten = 0
 
     init(runner: MissionRunner, part: Part, workbench: Workbench?) {
         self.runner = runner
@@ -34,16 +45,24 @@ public final class WorkbenchSession {
     var ledger: Ledger { runner.ledger }
     public var session: Session { runner.session }
     public var prompt: String { "\(part.id)> " }
+    var judge: GoalJudge { GoalJudge(interp: interp) }
+    var knobNames: [String] { workbench?.knobNames ?? [] }
 
-    func currentKnobs() -> [String: Double] {
-        var d: [String: Double] = [:]
-        for (n, g) in interp.globals where g.kind == .knob {
-            if case .quantity(let q) = g.value { d[n] = q.value }
-        }
+    func currentKnobs() -> [String: String] {
+        var d: [String: String] = [:]
+        for n in knobNames { d[n] = setting(n) }
         return d
     }
 
-    /// Re-applies the knob moves and goal results an earlier run of this ledger recorded.
+    /// `fmt = parquet`, `efficiency = 3`.
+    func setting(_ n: String) -> String {
+        guard let g = interp.globals[n] else { return n }
+        if let name = g.knob?.selectedName { return "\(n) = \(name)" }
+        if case .quantity(let q) = g.value { return "\(n) = \(interp.formatter.valueAndUnit(q))" }
+        return n
+    }
+
+    /// Re-applies the knob moves, hints and goal results an earlier run of this ledger recorded.
     func replayPrior() throws(MissionError) {
         for e in runner.prior where e["part"] == part.id {
             switch e.type {
@@ -52,11 +71,16 @@ public final class WorkbenchSession {
                 tries = Int(e["try"] ?? "") ?? tries + 1
             case "attempt":
                 tries = Int(e["try"] ?? "") ?? tries + 1
+            case "goal_met", "goal_lost":
+                if let i = goals.firstIndex(where: { $0.goal.id == e["id"] }) {
+                    goals[i].status = e.type == "goal_met" ? "met" : "lost"
+                    goals[i].tries = Int(e["tries"] ?? "")
+                }
             case "goal":
                 if let i = goals.firstIndex(where: { $0.goal.id == e["id"] }) {
                     goals[i].status = e["status"]
                     goals[i].tries = Int(e["tries"] ?? "")
-                    if finishedBefore || e["status"] == "met" || e["status"] == "missed" {}
+                    goals[i].closed = true
                 }
             case "workbench_done":
                 finishedBefore = true
@@ -72,41 +96,162 @@ public final class WorkbenchSession {
         }
     }
 
+    // MARK: Knobs
+
+    /// A knob's line: its setting, its range or options, and its description with `{…}` filled in.
     func describeKnob(_ n: String) -> String {
-        guard let g = interp.globals[n], let k = g.knob, case .quantity(let q) = g.value else { return n }
+        guard let g = interp.globals[n], let k = g.knob else { return n }
         let f = interp.formatter
-        return "\(n) = \(f.valueAndUnit(q))   in \(f.valueAndUnit(k.low))...\(f.valueAndUnit(k.high))" + ((k.doc ?? g.doc).map { "   \"\($0)\"" } ?? "")
+        var s: String
+        if k.isChoice {
+            let options = k.options.indices.map { i in i == k.selected ? "[\(k.options[i].name)]" : k.options[i].name }
+            s = "\(n) = \(k.selectedName ?? "")   \(k.isToggle ? "toggle" : "choice"): \(options.joined(separator: " | "))"
+        } else if case .quantity(let q) = g.value {
+            s = "\(n) = \(f.valueAndUnit(q))   in \(f.valueAndUnit(k.low))...\(f.valueAndUnit(k.high))"
+        } else {
+            s = n
+        }
+        if let doc = k.doc ?? g.doc { s += "   \"\(runner.interpolate(doc))\"" }
+        return s
     }
 
     public func open() {
         var lines = ["\n⚙ Workbench" + (tries > 0 ? " (resumed after \(tries) tr\(tries == 1 ? "y" : "ies"))" : "")]
-        let knobs = workbench?.knobNames ?? []
-        if !knobs.isEmpty {
+        if !knobNames.isEmpty {
             lines.append("Knobs:")
-            for n in knobs { lines.append("  " + describeKnob(n)) }
+            for n in knobNames { lines.append("  " + describeKnob(n)) }
         }
         io.say(lines.joined(separator: "\n"))
-        showInstruments()
+        showInstruments(all: true)
         var tail: [String] = []
         for g in goals {
-            tail.append("◎ Goal: \(g.goal.text) — within \(g.goal.tries) tries" + (g.status.map { " (\($0))" } ?? ""))
+            tail.append("◎ Goal: \(g.goal.text) — within \(g.goal.tries) tries" + (g.goal.once ? "" : ", held until :done") + (g.status.map { " (\($0))" } ?? ""))
         }
         if !part.peeks.isEmpty { tail.append("Math Peek: " + part.peeks.map { ":peek \($0)" }.joined(separator: ", ")) }
-        tail.append("Move a knob (\(knobs.first.map { "\($0) = …" } ?? "knob = …")) and watch the instruments; :try tests the goals, :hint helps, :done reveals and moves on.")
+        let example = knobNames.first.map { n -> String in
+            if let k = interp.globals[n]?.knob, k.isChoice { return "\(n) = \(k.options[(k.selected + 1) % k.options.count].name)" }
+            return "\(n) = …"
+        } ?? "knob = …"
+        tail.append("Move a knob (\(example)) and watch the instruments; :try tests the goals, :hint helps, :help lists the commands, :done reveals and moves on.")
         io.say(tail.joined(separator: "\n"))
     }
 
-    public func showInstruments() {
-        for inst in workbench?.instruments ?? [] {
-            let e = inst.expr
+    // MARK: Instruments
+
+    /// The instrument's name for figures and files: the function it calls, else its text.
+    func instrumentName(_ inst: Instrument) -> String {
+        var e = inst.expr
+        if case .convert(let x, _, _) = e.kind { e = x }
+        if case .call(let f, _) = e.kind, case .name(let n) = f.kind { return n }
+        let slug = inst.expr.span.text.lowercased().map { $0.isLetter || $0.isNumber ? $0 : "_" }
+        return String(String(slug).prefix(32)).trimmingCharacters(in: CharacterSet(charactersIn: "_"))
+    }
+
+    /// Draws the instruments: all of them (`:show`, opening), or after a move only those whose
+    /// reading changed. The seed's primary instruments come first (the author's order); what does
+    /// not fit the terminal's height is named, for `:show`.
+    public func showInstruments(all: Bool = false) {
+        let style = io.style
+        var budget = max(12, io.rows - 8)
+        var unchanged: [String] = [], leftOut: [String] = []
+        lastFigures = []
+        for (i, inst) in (workbench?.instruments ?? []).enumerated() {
+            let name = instrumentName(inst)
+            let text: String
             do {
-                let v = try interp.execute(Stmt(.expr(e), e.span)) ?? .nothing
-                io.say(try interp.describe(v))
+                let v = try interp.execute(Stmt(.expr(inst.expr), inst.expr.span)) ?? .nothing
+                if case .figure(let f) = v {
+                    var s = style
+                    s.digits = interp.digits
+                    text = try Instruments.renderText(f, style: s)
+                    lastFigures.append((name, f))
+                } else {
+                    text = try interp.describe(v)
+                }
             } catch {
-                io.say("instrument \(e.span.text): \(error.message)")
+                text = "instrument \(inst.expr.span.text): \(error.message)"
+            }
+            let changed = lastReadings[i] != text
+            lastReadings[i] = text
+            if !all && !changed { unchanged.append(name); continue }
+            let height = text.split(separator: "\n", omittingEmptySubsequences: false).count
+            if height > budget, budget < io.rows - 8 || !all && !leftOut.isEmpty { leftOut.append(name); continue }
+            budget -= height
+            io.say(text)
+        }
+        if !leftOut.isEmpty { io.say("(not shown, to fit the terminal: \(leftOut.joined(separator: ", ")); :show draws every instrument)") }
+        if !unchanged.isEmpty, !all { io.say("(unchanged: \(unchanged.joined(separator: ", ")))") }
+        writeFigures()
+    }
+
+    /// With `--svg-dir`: every figure of the run, named by part, instrument and try.
+    func writeFigures() {
+        guard let dir = runner.svgDirectory else { return }
+        for (name, f) in lastFigures {
+            figuresWritten += 1
+            let file = String(format: "%@-%@-try%02d.svg", part.id, name, tries)
+            if let problem = writeSVG(f, to: URL(fileURLWithPath: dir).appendingPathComponent(file).path) {
+                io.say(problem)
+                return
             }
         }
     }
+
+    func writeSVG(_ f: Figure, to path: String) -> String? {
+        do {
+            let svg = try Instruments.renderSVG(f, digits: interp.digits)
+            try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+            try svg.write(toFile: path, atomically: true, encoding: .utf8)
+            return nil
+        } catch let e as NapkinError {
+            return "cannot draw the figure as SVG: \(e.message)"
+        } catch {
+            return "cannot write \(path): \(error.localizedDescription)"
+        }
+    }
+
+    /// `:svg [FILE]`: the figures on the bench now, as SVG (FILE for the first, else one per
+    /// instrument in the --svg-dir or the current folder).
+    func svg(_ arg: String) {
+        if lastFigures.isEmpty { showInstrumentsQuietly() }
+        guard !lastFigures.isEmpty else { return io.say("this workbench has no figures") }
+        var written: [String] = []
+        if !arg.isEmpty {
+            if let p = writeSVG(lastFigures[0].figure, to: arg) { return io.say(p) }
+            written.append(arg)
+        } else {
+            let dir = runner.svgDirectory ?? "."
+            for (name, f) in lastFigures {
+                let path = (dir as NSString).appendingPathComponent(String(format: "%@-%@-try%02d.svg", part.id, name, tries))
+                if let p = writeSVG(f, to: path) { return io.say(p) }
+                written.append(path)
+            }
+        }
+        io.say("wrote " + written.joined(separator: ", "))
+    }
+
+    func showInstrumentsQuietly() {
+        for inst in workbench?.instruments ?? [] {
+            if case .figure(let f)? = try? interp.execute(Stmt(.expr(inst.expr), inst.expr.span)) { lastFigures.append((instrumentName(inst), f)) }
+        }
+    }
+
+    /// The readings a move produced, for the ledger: every non-figure instrument and every
+    /// goal clause, on one line.
+    func readouts() -> String {
+        var out: [String] = []
+        for inst in workbench?.instruments ?? [] {
+            guard let v = try? interp.execute(Stmt(.expr(inst.expr), inst.expr.span)) else { continue }
+            if case .figure = v { continue }
+            if let s = try? interp.describeInline(v) { out.append("\(inst.expr.span.text) = \(s)") }
+        }
+        for g in goals where !g.closed {
+            if let r = try? judge.read(g.goal) { out += r.clauses.map(\.reading) }
+        }
+        return out.joined(separator: "; ")
+    }
+
+    // MARK: Lines and commands
 
     /// One line typed in the workbench (the scripted path; the terminal uses the REPL).
     public func input(_ line: String) {
@@ -116,7 +261,7 @@ public final class WorkbenchSession {
             let body = t.dropFirst()
             let name = String(body.prefix { !$0.isWhitespace })
             let arg = body.dropFirst(name.count).trimmingCharacters(in: .whitespaces)
-            if !command(name, arg) { io.say("unknown workbench command ':\(name)' (:done, :try, :goals, :hint, :peek NAME, :show)") }
+            if !command(name, arg) { io.say("unknown workbench command ':\(name)' (:help lists them)") }
             return
         }
         let out = io
@@ -132,23 +277,33 @@ public final class WorkbenchSession {
         afterLine(t)
     }
 
-    /// Called after each line has run: a line that moved a knob is a try.
+    /// Called after each line has run: each knob the line moved is one move and one try.
     public func afterLine(_ source: String) {
         let now = currentKnobs()
-        let changed = now.keys.filter { now[$0] != knobValues[$0] }.sorted()
+        let changed = knobNames.filter { now[$0] != knobValues[$0] }
         guard !changed.isEmpty else { return }
         knobValues = now
-        tries += 1
-        let f = interp.formatter
-        let moved = changed.map { n -> String in
-            if case .quantity(let q)? = interp.globals[n]?.value { return "\(n) = \(f.valueAndUnit(q))" }
-            return n
-        }.joined(separator: ", ")
-        ledger.append("move", ["part": part.id, "line": source, "knobs": moved, "try": "\(tries)"])
+        tries += changed.count
+        let moved = changed.map { now[$0] ?? $0 }.joined(separator: ", ")
         showInstruments()
-        io.say("try \(tries): \(moved)")
+        io.say("try \(tries): \(moved)" + (changed.count > 1 ? " (\(changed.count) moves)" : ""))
+        let readings = readouts()
+        ledger.append("move", ["part": part.id, "line": source, "knobs": moved, "moves": "\(changed.count)", "try": "\(tries)", "readouts": readings])
         judgeGoals()
     }
+
+    static let commandHelp = """
+    Workbench commands (this part's lab):
+      knob = value        move a knob (a choice by name: fmt = parquet); each knob moved is one try
+      :flip NAME          a toggle's other state
+      :try                test the goals (counts as a try)
+      :goals              each goal: met, lost or open, with what it measures and the tries left
+      :hint               which knob helps most right now, and which way (written to the ledger)
+      :peek NAME          Math Peek: the formula, then with today's numbers, then the result
+      :show               draw every instrument again
+      :svg [FILE]         the figures as SVG (for slides)
+      :done               reveal the answers and go on to the reflection
+    """
 
     /// A host command; true when it was one of the workbench's.
     public func command(_ name: String, _ arg: String) -> Bool {
@@ -161,17 +316,21 @@ public final class WorkbenchSession {
             io.say("try \(tries): testing the goals")
             judgeGoals(verbose: true)
         case "goals":
-            for g in goals { io.say("◎ \(g.goal.text): \(g.status ?? "open") — \(tries) of \(g.goal.tries) tries used") }
+            showGoals()
         case "hint":
-            var lines: [String] = []
-            for n in workbench?.knobNames ?? [] { lines.append("  " + describeKnob(n)) }
-            for g in goals where g.status == nil { lines.append("◎ \(g.goal.text) — \(max(0, g.goal.tries - tries)) tries left") }
-            if !part.peeks.isEmpty { lines.append("The formulas: " + part.peeks.map { ":peek \($0)" }.joined(separator: ", ")) }
-            io.say(lines.isEmpty ? "Nothing to move here: :done reveals." : lines.joined(separator: "\n"))
+            hint()
         case "peek":
             peek(arg)
         case "show", "instruments":
-            showInstruments()
+            showInstruments(all: true)
+        case "flip", "toggle":
+            flip(arg)
+        case "svg":
+            svg(arg)
+        case "help", "h", "?":
+            io.say(WorkbenchSession.commandHelp)
+            // Returning false lets the REPL print its own help after the lab's (when it is there).
+            return arg.isEmpty && !(io is ScriptedIO) ? false : true
         case "reset":
             io.say(":reset is not available in a mission workbench (a part's knobs stay until :done)")
         default:
@@ -179,6 +338,157 @@ public final class WorkbenchSession {
         }
         return true
     }
+
+    func flip(_ arg: String) {
+        let toggles = knobNames.filter { interp.globals[$0]?.knob?.isToggle == true }
+        let n = arg.isEmpty && toggles.count == 1 ? toggles[0] : arg
+        guard let k = interp.globals[n]?.knob, k.isToggle else {
+            return io.say(toggles.isEmpty ? "this workbench has no toggle" : "usage: :flip NAME (toggles: \(toggles.joined(separator: ", ")))")
+        }
+        let other = k.options[1 - k.selected].name
+        input("\(n) = \(other)")
+    }
+
+    func showGoals() {
+        guard !goals.isEmpty else { return io.say("this workbench has no goals") }
+        for g in goals {
+            let state = g.closed ? "closed: \(g.status ?? "unmet")" : (g.status ?? "open")
+            let left = max(0, g.goal.tries - tries)
+            io.say("◎ \(g.goal.text): \(state)" + (g.closed ? "" : " — \(left) of \(g.goal.tries) tries left"))
+            if !g.closed, let r = try? judge.read(g.goal) {
+                for c in r.clauses { io.say("   \(c.holds ? "✓" : "✗") \(c.reading)") }
+            }
+        }
+    }
+
+    // MARK: Goals
+
+    func judgeGoals(verbose: Bool = false) {
+        for i in goals.indices where !goals[i].closed {
+            let g = goals[i].goal
+            let reading: GoalJudge.Reading
+            do { reading = try judge.read(g) } catch {
+                io.say("goal \"\(g.text)\": \(error.message)")
+                continue
+            }
+            if reading.met {
+                if goals[i].status != "met" {
+                    goals[i].status = "met"
+                    goals[i].tries = tries
+                    ledger.append("goal_met", ["part": part.id, "id": g.id, "text": g.text, "tries": "\(tries)", "budget": "\(g.tries)", "readouts": reading.clauses.map(\.reading).joined(separator: "; ")])
+                    io.say("✓ Goal met in \(tries) of \(g.tries) tries: \(g.text)" + (g.once ? "" : " — hold it until :done"))
+                    for d in reading.details { io.say("   " + d) }
+                }
+                if g.once { close(i, "met") }
+            } else {
+                if goals[i].status == "met" {
+                    goals[i].status = "lost"
+                    goals[i].tries = tries
+                    ledger.append("goal_lost", ["part": part.id, "id": g.id, "text": g.text, "tries": "\(tries)", "budget": "\(g.tries)", "readouts": reading.clauses.map(\.reading).joined(separator: "; ")])
+                    io.say("✗ Goal lost at try \(tries): \(g.text)")
+                    for c in reading.clauses where !c.holds { io.say("   ✗ " + c.reading) }
+                } else if verbose {
+                    io.say("◎ not yet: \(g.text) (\(max(0, g.tries - tries)) tries left)")
+                    for c in reading.clauses { io.say("   \(c.holds ? "✓" : "✗") \(c.reading)") }
+                }
+            }
+            if !goals[i].closed, tries >= g.tries {
+                let status = reading.met ? "met" : goals[i].status == "lost" ? "lost" : "missed"
+                close(i, status)
+                io.say(status == "met"
+                       ? "◎ Goal closed: all \(g.tries) tries used, and it holds — \(g.text)"
+                       : "✗ Goal \(status): all \(g.tries) tries used without \(status == "lost" ? "holding" : "reaching") it — \(g.text). Its tries are over; the other goals stay open.")
+            }
+        }
+    }
+
+    func close(_ i: Int, _ status: String) {
+        let g = goals[i].goal
+        goals[i].status = status
+        goals[i].closed = true
+        goals[i].tries = tries
+        ledger.append("goal", ["part": part.id, "id": g.id, "text": g.text, "status": status, "tries": "\(tries)", "budget": "\(g.tries)"])
+    }
+
+    /// Closes the workbench: open goals are judged where the knobs are now (held goals count
+    /// only if they hold at `:done`).
+    func finish() {
+        if finishedBefore { return }
+        for i in goals.indices where !goals[i].closed {
+            let g = goals[i].goal
+            let met = (try? judge.read(g).met) ?? false
+            let status = met ? "met" : goals[i].status == "met" || goals[i].status == "lost" ? "lost" : "unmet"
+            close(i, status)
+            switch status {
+            case "met": io.say("✓ Goal held at :done (\(tries) of \(g.tries) tries used): \(g.text)")
+            case "lost": io.say("✗ Goal lost: it was met, but does not hold at :done — \(g.text)")
+            default: io.say("◎ Goal not reached (\(tries) of \(g.tries) tries used): \(g.text)")
+            }
+        }
+        for g in goals {
+            runner.summary.goals.append(.init(part: part.id, text: g.goal.text, status: g.status ?? "unmet", tries: g.tries ?? tries, budget: g.goal.tries))
+        }
+        ledger.append("workbench_done", ["part": part.id, "tries": "\(tries)"])
+        done = true
+    }
+
+    // MARK: Hints
+
+    /// The knob whose move brings the first open goal closest, and which way: each numeric knob
+    /// is tried a step either way (a tenth of its range), each choice at its other options. The
+    /// value that meets the goal is not given.
+    func hint() {
+        guard let gi = goals.firstIndex(where: { !$0.closed && $0.status != "met" }) else {
+            let text = goals.isEmpty ? "No goals here: explore, then :done reveals." : "Every goal is met or closed: hold your settings and :done."
+            return io.say(text)
+        }
+        let g = goals[gi].goal
+        guard let now = try? judge.read(g) else { return io.say("the goal cannot be evaluated here") }
+        let start = interp.snapshot()
+        defer { interp.restore(start) }
+        var best: (knob: String, advice: String, distance: Double)?
+        for n in knobNames {
+            guard let global = interp.globals[n], let k = global.knob else { continue }
+            var candidates: [(String, () throws(NapkinError) -> Void)] = []
+            if k.isChoice {
+                for (i, o) in k.options.enumerated() where i != k.selected {
+                    let name = o.name
+                    candidates.append(("try \(n) = \(name)", { () throws(NapkinError) in try self.interp.setKnobOption(n, name) }))
+                }
+            } else if case .quantity(let q) = global.value {
+                let whole = k.low.value == k.low.value.rounded() && k.high.value == k.high.value.rounded() && k.high.value - k.low.value <= 48
+                let step = whole ? 1 : (k.high.value - k.low.value) / 10
+                for (dir, word) in [(1.0, "up"), (-1.0, "down")] {
+                    let v = min(k.high.value, max(k.low.value, q.value + dir * step))
+                    guard v != q.value else { continue }
+                    candidates.append(("move \(n) \(word)", { () throws(NapkinError) in try self.interp.setKnob(n, Quantity(v, q.dim, unit: q.unit)) }))
+                }
+            }
+            for (advice, apply) in candidates {
+                interp.restore(start)
+                guard (try? apply()) != nil, let r = try? judge.read(g) else { continue }
+                let d = r.met ? 0 : r.distance
+                if d < now.distance, best == nil || d < best!.distance { best = (n, advice, d) }
+            }
+        }
+        interp.restore(start)
+        let failing = now.clauses.filter { !$0.holds }.map(\.reading)
+        var lines = ["Hint for \"\(g.text)\":"]
+        for f in failing { lines.append("   ✗ " + f) }
+        let advice: String
+        if let best {
+            let gain = now.distance > 0 ? (1 - best.distance / now.distance) * 100 : 0
+            advice = "\(best.advice): of all single moves, it closes the most of the gap (\(formatNumber(gain, digits: 2))% of it)."
+        } else {
+            advice = "no single knob step brings it closer from here: move two knobs, or go back where a clause held."
+        }
+        lines.append("→ " + advice)
+        if !part.peeks.isEmpty { lines.append("The formulas: " + part.peeks.map { ":peek \($0)" }.joined(separator: ", ")) }
+        io.say(lines.joined(separator: "\n"))
+        ledger.append("hint", ["part": part.id, "goal": g.id, "knob": best?.knob ?? "", "hint": advice, "try": "\(tries)"])
+    }
+
+    // MARK: Math Peek
 
     func peek(_ name: String) {
         let names = part.peeks
@@ -190,50 +500,10 @@ public final class WorkbenchSession {
             io.say("nothing is called '\(name)'" + (names.isEmpty ? "" : " (this part peeks at: \(names.joined(separator: ", ")))"))
             return
         }
-        var lines = ["Math Peek — \(name)"]
-        if let def = g.definition?.text, !def.isEmpty { lines.append("  " + def.replacingOccurrences(of: "\n", with: "\n  ")) }
-        if let doc = g.doc, !(g.definition?.text.contains(doc) ?? false) { lines.append("  " + doc) }
-        io.say(lines.joined(separator: "\n"))
+        var peek = MathPeek(interp: interp, session: session)
+        let exprs = (workbench?.instruments.map(\.expr) ?? []) + goals.flatMap(\.goal.expressions)
+        peek.calls = exprs.flatMap { MathPeek.calls(of: name, in: $0) }
+        io.say(peek.render(name, g))
         ledger.append("peek", ["part": part.id, "name": name])
-    }
-
-    func judgeGoals(verbose: Bool = false) {
-        for i in goals.indices where goals[i].status == nil {
-            let g = goals[i].goal
-            let ok: Bool
-            do {
-                ok = try GoalJudge(interp: interp).read(g).met
-            } catch {
-                io.say("goal \"\(g.text)\": \(error.message)")
-                continue
-            }
-            if ok {
-                goals[i].status = "met"
-                goals[i].tries = tries
-                ledger.append("goal", ["part": part.id, "id": g.id, "text": g.text, "status": "met", "tries": "\(tries)", "budget": "\(g.tries)"])
-                io.say("✓ Goal met in \(tries) of \(g.tries) tries: \(g.text)")
-            } else if tries >= g.tries {
-                goals[i].status = "missed"
-                goals[i].tries = tries
-                ledger.append("goal", ["part": part.id, "id": g.id, "text": g.text, "status": "missed", "tries": "\(tries)", "budget": "\(g.tries)"])
-                io.say("✗ Goal missed: \(g.tries) tries used without reaching it — \(g.text)")
-            } else if verbose {
-                io.say("◎ not yet: \(g.text) (\(g.tries - tries) tries left)")
-            }
-        }
-    }
-
-    /// Closes the workbench: goals not reached are recorded as such.
-    func finish() {
-        if finishedBefore { return }
-        for g in goals where g.status == nil {
-            ledger.append("goal", ["part": part.id, "id": g.goal.id, "text": g.goal.text, "status": "unmet", "tries": "\(tries)", "budget": "\(g.goal.tries)"])
-            io.say("◎ Goal not reached (\(tries) of \(g.goal.tries) tries used): \(g.goal.text)")
-        }
-        for g in goals {
-            runner.summary.goals.append(.init(part: part.id, text: g.goal.text, status: g.status ?? "unmet", tries: g.tries ?? tries, budget: g.goal.tries))
-        }
-        ledger.append("workbench_done", ["part": part.id, "tries": "\(tries)"])
-        done = true
     }
 }

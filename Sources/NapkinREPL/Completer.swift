@@ -69,8 +69,19 @@ public struct Completer {
             let knobs = session.interpreter.globals.filter { $0.value.kind == .knob }.map(\.key).sorted()
             return Completion(word: word, candidates: knobs.filter { $0.hasPrefix(word) }, suffix: " ")
         }
+        // A choice knob's options after `fmt =` (the whole line is the move).
+        if previous.hasSuffix("="), !previous.hasSuffix("=="), let options = choiceOptions(String(previous.dropLast())) {
+            return Completion(word: word, candidates: options.filter { $0.hasPrefix(word) })
+        }
         guard !word.isEmpty else { return .none }
         return Completion(word: word, candidates: names().filter { $0.hasPrefix(word) })
+    }
+
+    /// The option names of the choice knob `text` names (`fmt`, or `a = 1; fmt`).
+    func choiceOptions(_ text: String) -> [String]? {
+        let name = Completer.splitWord(text.trimmingCharacters(in: .whitespaces)).word
+        guard !name.isEmpty, let k = session.interpreter.globals[name]?.knob, k.isChoice else { return nil }
+        return k.options.map(\.name)
     }
 
     /// The fields of the record that `text` ends with (a name, or a chain of `.field`s).

@@ -82,15 +82,15 @@ struct TextRenderer {
                 previous = d
             }
         }
-        // The operating point: a dotted cross-hair and a plus-shaped dot on each line.
+        // The operating point: a dotted cross-hair and a dot on each line.
         if let op = p.operating, let (px, _) = dot(op.x, yAxis.value(ofTick: yAxis.lo)) {
             for y in stride(from: 1, to: canvas.dotHeight, by: 2) { canvas.set(px, y, color: "1;31") }
             for d in op.dots {
                 guard let (cx, cy) = dot(op.x, d.y) else { continue }
-                for k in -2...2 {
-                    canvas.set(cx + k, cy, color: "1;31")
-                    canvas.set(cx, cy + k, color: "1;31")
-                }
+                // A whole cell (⣿) reads as a dot among the lines' thin strokes.
+                let fromTop = canvas.dotHeight - 1 - cy
+                let (x0, top0) = (cx - cx % 2, fromTop - fromTop % 4)
+                for dx in 0..<2 { for dy in 0..<4 { canvas.set(x0 + dx, canvas.dotHeight - 1 - (top0 + dy), color: "1;31") } }
             }
         }
         // Which canvas row each y tick lands on.

@@ -1,0 +1,223 @@
+import Foundation
+import NapkinCore
+import NapkinLab
+import NapkinLibrary
+import NapkinREPL
+import Testing
+
+/// Golden files of workbench transcripts. Regenerate after an intended change with
+///     NAPKIN_UPDATE_GOLDEN=1 swift test --filter WorkbenchTests
+/// and read the diff before committing it.
+enum LabGolden {
+    static let folder = repoRoot.appendingPathComponent("Tests/NapkinLabTests/Golden")
+
+    static func check(_ name: String, _ actual: String, sourceLocation: SourceLocation = #_sourceLocation) throws {
+        let url = folder.appendingPathComponent(name)
+        if ProcessInfo.processInfo.environment["NAPKIN_UPDATE_GOLDEN"] == "1" {
+            try actual.write(to: url, atomically: true, encoding: .utf8)
+            return
+        }
+        guard let expected = try? String(contentsOf: url, encoding: .utf8) else {
+            Issue.record("missing golden file \(name); run NAPKIN_UPDATE_GOLDEN=1 swift test --filter WorkbenchTests", sourceLocation: sourceLocation)
+            return
+        }
+        #expect(expected == actual, "\(name) differs from its golden file", sourceLocation: sourceLocation)
+    }
+}
+
+/// Runs a mission from answers text; returns the transcript, the ledger and the runner.
+func runMission(_ source: String, _ answers: String, track: String = "default", ledger: Ledger = Ledger(),
+                svgDir: String? = nil) throws -> (transcript: String, ledger: Ledger, summary: RunSummary, finished: Bool) {
+    try Session.onLargeStack {
+        Result { () throws -> (String, Ledger, RunSummary, Bool) in
+            let session = try Prelude.makeSession()
+            let m = try MissionParser.parse(SourceFile(name: "test.lab", text: source), units: session.unitNames)
+            let io = ScriptedIO(answers: try Answers(text: answers), track: track)
+            let runner = try MissionRunner(mission: m, session: session, ledger: ledger, io: io, trackID: nil)
+            runner.svgDirectory = svgDir
+            let done = try runner.run()
+            return (io.transcript, ledger, runner.summary, done)
+        }
+    }.get()
+}
+
+@Suite("Workbench")
+struct WorkbenchTests {
+    @Test("check rejects each bad fixture, naming the part and the line",
+          arguments: [("dead_instrument", "instrument gauge(5 W, 0 W, 10 W) (line 10) depends on no knob of this part"),
+                      ("met_at_start", "goal \"Stay above 4\" (line 10) is already met at the starting settings"),
+                      ("too_few_moves", "goal \"Reach 12\" (line 12) is reachable in 1 move (a = 10), fewer than its declared 'at least 3 moves'")])
+    func fixturesRejected(_ fixture: String, _ message: String) throws {
+        let r = check(try mission(try read("Tests/NapkinLabTests/Fixtures/\(fixture).lab")))
+        #expect(!r.ok)
+        #expect(r.failures.contains { $0.contains("part \"") && $0.contains("(line 2)") && $0.contains(message) }, "\(r.failures)")
+    }
+
+    @Test("static instruments pass; check reports the fewest moves of a goal that needs several")
+    func staticAndFewestMoves() throws {
+        let src = try read("Tests/NapkinLabTests/Fixtures/too_few_moves.lab")
+            .replacingOccurrences(of: ">= 12", with: ">= 27")
+        let r = check(try mission(src))
+        #expect(r.ok, "\(r.failures)")
+        #expect(r.lines.contains { $0.contains("fewest moves 3 of 10 tries") }, "\(r.lines)")
+        let dead = try read("Tests/NapkinLabTests/Fixtures/dead_instrument.lab")
+            .replacingOccurrences(of: "        gauge(", with: "        static gauge(")
+        #expect(check(try mission(dead)).ok)
+    }
+
+    static let equilibrium = """
+    mission "equilibrium" minutes 5
+    part p "Match supply and demand" {
+        lock q "Up or down?" choices {
+            up: "Up"
+            down: "Down"
+        }
+        workbench {
+            knob workers = 1 in 1...32 "decode workers"
+            knob efficiency = 3 in 1...10 "efficiency"
+            fn supply(w = workers) = w * 100 sample/s
+            plot(sweep efficiency 1...10 < 100 MWh * efficiency ^ 0.4 >, title: "Fleet energy", at: efficiency)
+            supply()
+            goal "Supply within 5% of 1000 sample/s" within 6 tries: supply() within 5% of 1000 sample/s
+        }
+        reveal q = if 2 > 1 then "up" else "down"
+    }
+    """
+
+    @Test("a plot's operating point moves with the knob (golden files, text and SVG)")
+    func markerMoves() throws {
+        let answers = "q: up\np> efficiency = 7\np> :done\n"
+        let (transcript, _, _, finished) = try runMission(Self.equilibrium, answers)
+        #expect(finished)
+        // The figure at the start (efficiency = 3) and after the move (efficiency = 7).
+        let figures = transcript.components(separatedBy: "Fleet energy").dropFirst().map { "Fleet energy" + $0.components(separatedBy: "\n100 sample/s")[0].components(separatedBy: "\n(unchanged")[0] }
+        #expect(figures.count == 2)
+        #expect(figures.first?.contains("● at efficiency = 3") == true)
+        #expect(figures.last?.contains("● at efficiency = 7") == true)
+        try LabGolden.check("marker-efficiency-3.txt", figures.first ?? "")
+        try LabGolden.check("marker-efficiency-7.txt", figures.last ?? "")
+        // Only what changed is redrawn: the supply reading did not move.
+        #expect(transcript.contains("(unchanged: supply)"))
+    }
+
+    @Test("a held goal met and then lost is reported as lost, in the run and the ledger")
+    func metThenLost() throws {
+        let answers = "q: up\np> workers = 10\np> workers = 20\np> :done\n"
+        let (transcript, ledger, summary, _) = try runMission(Self.equilibrium, answers)
+        #expect(transcript.contains("✓ Goal met in 1 of 6 tries"))
+        #expect(transcript.contains("✗ Goal lost at try 2"))
+        #expect(transcript.contains("supply() = 2000 sample/s, target 1000 sample/s ± 5%"))
+        #expect(summary.goals.map(\.status) == ["lost"])
+        #expect(ledger.entries.map(\.type).contains("goal_met") && ledger.entries.map(\.type).contains("goal_lost"))
+        let report = LedgerReport(entries: ledger.entries).text()
+        #expect(report.contains("✓ Goal met at try 1") && report.contains("✗ Goal lost at try 2"), "\(report)")
+        #expect(report.contains("Try 2: workers = 20"))
+        #expect(report.contains("supply() = 2000 sample/s"))
+        #expect(LedgerReport(entries: ledger.entries).markdown().contains("- Try 1: `workers = 10`"))
+    }
+
+    @Test("a goal's tries stop at its budget with a clear message; hints name a knob and a direction")
+    func budgetAndHint() throws {
+        let answers = "q: up\np> :hint\np> workers = 2\np> workers = 3\np> workers = 4\np> efficiency = 4\np> efficiency = 5\np> efficiency = 6\np> :done\n"
+        let (transcript, ledger, summary, _) = try runMission(Self.equilibrium, answers)
+        #expect(transcript.contains("→ move workers up"), "\(transcript)")
+        #expect(ledger.entries.contains { $0.type == "hint" && $0["knob"] == "workers" })
+        #expect(transcript.contains("✗ Goal missed: all 6 tries used without reaching it"))
+        #expect(summary.goals.map(\.status) == ["missed"])
+    }
+
+    static let formats = """
+    mission "formats" minutes 5
+    let csv_rate = 50 MB/s
+    part p "Pick a format" {
+        lock q "Up or down?" choices {
+            up: "Up"
+            down: "Down"
+        }
+        workbench {
+            knob fmt = json in [csv: csv_rate, json: 80 MB/s, parquet: 400 MB/s] "serialisation: {fmt -> MB/s} now"
+            knob hardware = baseline in [baseline: 700 W, green: 350 W] "hardware"
+            fmt
+            hardware
+            goal "Decode at least 300 MB/s on green hardware" within 4 tries: fmt >= 300 MB/s and hardware <= 400 W
+        }
+        reveal q = if 2 > 1 then "up" else "down"
+    }
+    """
+
+    @Test("choice and toggle knobs: moved by name, flipped, in the ledger, completed, and resumed")
+    func choiceAndToggle() throws {
+        let r = check(try mission(Self.formats))
+        #expect(r.ok, "\(r.failures)")
+        #expect(r.lines.contains { $0.contains("fewest moves 2 of 4 tries, e.g. fmt = parquet, hardware = green") }, "\(r.lines)")
+        // Run half-way, then resume from the ledger.
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("napkin-choice-\(UUID().uuidString).jsonl").path
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let (t1, _, _, finished1) = try runMission(Self.formats, "q: up\np> fmt = parquet\n", ledger: try Ledger(path: path))
+        #expect(t1.contains("fmt = json   choice: csv | [json] | parquet"))
+        #expect(t1.contains("\"serialisation: 80 MB/s now\""))
+        #expect(t1.contains("try 1: fmt = parquet"))
+        _ = finished1
+        let moves = try Ledger(path: path).entries.filter { $0.type == "move" }
+        #expect(moves.first?["knobs"] == "fmt = parquet")
+        // As if the run had been killed right after that move: keep the ledger up to it.
+        let lines = try String(contentsOfFile: path, encoding: .utf8).split(separator: "\n")
+        let keep = lines.prefix { !$0.contains("\"workbench_done\"") && !$0.contains("\"goal\"") }
+        try (keep.joined(separator: "\n") + "\n").write(toFile: path, atomically: true, encoding: .utf8)
+        let (t2, ledger2, summary, finished2) = try runMission(Self.formats, "p> :flip hardware\np> :done\n", ledger: try Ledger(path: path))
+        #expect(finished2)
+        #expect(t2.contains("try 2: hardware = green"), "\(t2)")
+        #expect(summary.goals.map(\.status) == ["met"])
+        #expect(ledger2.entries.filter { $0.type == "move" }.compactMap { $0["knobs"] } == ["fmt = parquet", "hardware = green"])
+        // A wrong option is a clear error naming the options.
+        let (t3, _, _, _) = try runMission(Self.formats, "q: up\np> fmt = xml\np> :done\n")
+        #expect(t3.contains("'xml' is not an option of knob 'fmt'") && t3.contains("fmt = csv | json | parquet"))
+        // Completion offers the option names after `fmt =`.
+        let s = try Prelude.makeSession()
+        try s.run("knob fmt = json in [csv: 1, json: 2, parquet: 3] \"f\"", name: "<t>")
+        #expect(Completer(session: s).complete("fmt = p").candidates == ["parquet"])
+        #expect(Completer(session: s).complete("fmt = ").candidates == ["csv", "json", "parquet"])
+    }
+
+    @Test("--svg-dir writes every figure of the workbench during the mission, and :svg writes on demand")
+    func svgDuringMission() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("napkin-svg-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let (transcript, _, _, _) = try runMission(Self.equilibrium, "q: up\np> efficiency = 7\np> :svg \(dir)/slide.svg\np> :done\n", svgDir: dir)
+        let files = try FileManager.default.contentsOfDirectory(atPath: dir).sorted()
+        #expect(files == ["p-plot-try00.svg", "p-plot-try01.svg", "slide.svg"], "\(files)")
+        let svg = try String(contentsOfFile: dir + "/p-plot-try01.svg", encoding: .utf8)
+        #expect(svg.contains("operating-point") && svg.contains("at efficiency = 7"))
+        #expect(transcript.contains("wrote \(dir)/slide.svg"))
+    }
+
+    @Test("Math Peek shows the formula, the numbers of this part, and the result")
+    func mathPeek() throws {
+        let src = """
+        mission "peek" minutes 5
+        part p "Jevons" {
+            lock q "Up or down?" choices {
+                up: "Up"
+                down: "Down"
+            }
+            workbench {
+                knob efficiency = 1 in 1...10 "η"
+                knob jevons = 1.4 in 0...2 "ε"
+                jevons_factor()
+            }
+            reveal q = if 2 > 1 then "up" else "down"
+            peek jevons_factor
+        }
+        """
+        let (t, _, _, _) = try runMission(src, "q: up\np> efficiency = 10\np> :peek jevons_factor\np> :done\n")
+        #expect(t.contains("jevons_factor = η^(ε − 1)"), "\(t)")
+        #expect(t.contains("= 10^(1.4 − 1)"))
+        #expect(t.contains("= 2.512"))
+    }
+
+    @Test(":help in a scripted workbench lists the lab commands")
+    func help() throws {
+        let (t, _, _, _) = try runMission(Self.equilibrium, "q: up\np> :help\np> :done\n")
+        for c in [":flip NAME", ":try", ":goals", ":hint", ":peek NAME", ":show", ":svg [FILE]", ":done"] { #expect(t.contains(c)) }
+    }
+}
