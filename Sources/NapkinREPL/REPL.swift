@@ -525,6 +525,7 @@ public final class REPL {
         if list.isEmpty { return say("no knobs yet: knob eta = 1 in 1...10 \"what it means\"") }
         let width = list.map(\.0.count).max() ?? 1
         let values = list.map { (_, g) -> String in
+            if let option = g.knob?.selectedName { return option }
             if case .quantity(let q) = g.value { return f.valueAndUnit(q) } else { return "" }
         }
         let valueWidth = values.map(\.count).max() ?? 1
@@ -532,7 +533,11 @@ public final class REPL {
             guard let k = g.knob else { continue }
             var line = "  " + style.bold(n.padding(toLength: width, withPad: " ", startingAt: 0)) + " = "
                 + style.number(value.padding(toLength: valueWidth, withPad: " ", startingAt: 0))
-            line += style.dim("   in \(f.valueAndUnit(k.low))...\(f.valueAndUnit(k.high))")
+            if k.isChoice {
+                line += style.dim("   \(k.isToggle ? "toggle" : "choice"): \(k.options.map(\.name).joined(separator: " | "))")
+            } else {
+                line += style.dim("   in \(f.valueAndUnit(k.low))...\(f.valueAndUnit(k.high))")
+            }
             if let d = k.doc ?? g.doc { line += "   \"\(d)\"" }
             say(line)
         }

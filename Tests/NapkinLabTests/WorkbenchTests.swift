@@ -215,6 +215,38 @@ struct WorkbenchTests {
         #expect(t.contains("= 2.512"))
     }
 
+    @Test("mission texts show quantities in their readable unit unless the author converts")
+    func readableUnits() throws {
+        let src = """
+        mission "units" minutes 5
+        let t = 37037 h
+        let p = 0.01 MW
+        part p1 "P" {
+            context "Runs {t}, draws {p}; as the author asked: {p -> MW}. A very long sentence that goes on and on so that it must wrap at a word boundary before the edge of an eighty column page."
+            lock q "Up?" choices {
+                up: "Up"
+                down: "Down"
+            }
+            reveal q = if t > 1 h then "up" else "down"
+        }
+        """
+        let (t, _, _, _) = try runMission(src, "q: up\n")
+        #expect(t.contains("Runs 4.225 years, draws 10 kW; as the author asked: 0.01 MW."), "\(t)")
+        for line in t.split(separator: "\n") { #expect(line.count <= 80, "\(line)") }
+        #expect(t.contains("must wrap at a word boundary before the\nedge of an eighty column page."), "\(t)")
+    }
+
+    @Test("every lab example in docs/labs.md passes napkin check")
+    func docsExamples() throws {
+        let text = try read("docs/labs.md")
+        let blocks = text.components(separatedBy: "```lab\n").dropFirst().map { $0.components(separatedBy: "```")[0] }
+        #expect(blocks.count >= 2)
+        for b in blocks {
+            let r = check(try mission(b, name: "docs/labs.md"))
+            #expect(r.ok, "\(r.failures)")
+        }
+    }
+
     @Test(":help in a scripted workbench lists the lab commands")
     func help() throws {
         let (t, _, _, _) = try runMission(Self.equilibrium, "q: up\np> :help\np> :done\n")
