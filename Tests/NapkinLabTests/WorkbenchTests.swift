@@ -3,6 +3,7 @@ import NapkinCore
 import NapkinLab
 import NapkinLibrary
 import NapkinREPL
+import TestSupport
 import Testing
 
 /// Golden files of workbench transcripts. Regenerate after an intended change with
@@ -251,5 +252,37 @@ struct WorkbenchTests {
     func help() throws {
         let (t, _, _, _) = try runMission(Self.equilibrium, "q: up\np> :help\np> :done\n")
         for c in [":flip NAME", ":try", ":goals", ":hint", ":peek NAME", ":show", ":svg [FILE]", ":done"] { #expect(t.contains(c)) }
+    }
+}
+
+/// The real binary on a 120-column pseudo-terminal, typed into as a student would.
+@Suite("Workbench on a terminal", .serialized)
+struct WorkbenchTerminalTests {
+    @Test("Tab completes a choice's options, :help lists the lab's commands, :flip toggles")
+    func choiceOnATerminal() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("napkin-wb-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let lab = dir.appendingPathComponent("formats.lab").path
+        try WorkbenchTests.formats.write(toFile: lab, atomically: true, encoding: .utf8)
+        let p = try PTYProcess(arguments: ["run", lab, "--ledger", dir.appendingPathComponent("l.jsonl").path, "--svg-dir", dir.appendingPathComponent("svg").path],
+                               environment: ["HOME": dir.path, "NAPKIN_HISTORY": dir.appendingPathComponent("h").path])
+        defer { p.close() }
+        try #require(p.expect("predict q> "), "\(p.tail)")
+        p.send("up\r")
+        try #require(p.expect("p> "), "\(p.tail)")
+        p.send("fmt = par\t\r")
+        #expect(p.expect("try 1: fmt = parquet"), "\(p.tail)")
+        try #require(p.expect("p> "), "\(p.tail)")
+        p.send(":help\r")
+        #expect(p.expect(":flip NAME"), "\(p.tail)")
+        #expect(p.expect("Commands:"), "the REPL's own help follows: \(p.tail)")
+        try #require(p.expect("p> "), "\(p.tail)")
+        p.send(":flip hardware\r")
+        #expect(p.expect("✓ Goal met in 2 of 4 tries"), "\(p.tail)")
+        try #require(p.expect("p> "), "\(p.tail)")
+        p.send(":done\r")
+        #expect(p.expect("Mission complete: 1 of 1 predictions right, 1 of 1 goals met"), "\(p.tail)")
+        #expect(p.waitExit() == 0)
     }
 }
