@@ -6,7 +6,6 @@ import NapkinCore
 /// grid misses a narrow window (`within 2% of`), the closest setting of each size is refined along
 /// its numeric knobs by a golden-section search on the goal's distance.
 struct GoalSearch {
-    let checker: MissionChecker
     let workbench: Workbench
     let interp: Interpreter
     let budget: Int
@@ -14,6 +13,8 @@ struct GoalSearch {
     struct Found {
         var moves: Int
         var witness: String
+        /// The knobs moved and where to (the first is what a hint points at).
+        var settings: [(knob: String, setting: Axis.Setting)] = []
     }
 
     typealias Axis = MissionChecker.KnobAxis
@@ -37,7 +38,7 @@ struct GoalSearch {
         let judge = GoalJudge(interp: interp)
         let k = max(1, workbench.knobNames.count)
         let perKnob = max(3, min(64, Int(pow(Double(budget), 1 / Double(min(k, 3))))))
-        let ax = checker.axes(workbench, interp, perKnob: perKnob)
+        let ax = MissionChecker.axes(workbench, interp, perKnob: perKnob)
         guard !ax.isEmpty else { return nil }
         let start = interp.snapshot()
         defer { interp.restore(start) }
@@ -61,7 +62,7 @@ struct GoalSearch {
                 while true {
                     let settings = subset.enumerated().map { (j, i) in (i, ax[i].values[idx[j]]) }
                     if let d = distance(settings) {
-                        if d == 0 { return Found(moves: m, witness: witness(settings)) }
+                        if d == 0 { return Found(moves: m, witness: witness(settings), settings: settings.map { (ax[$0.0].name, $0.1) }) }
                         if best == nil || d < best!.d { best = (d, settings) }
                     }
                     if spent > budget * m { break }
@@ -76,7 +77,7 @@ struct GoalSearch {
                 }
             }
             if let b = best, let refined = refine(b.settings, distance) {
-                return Found(moves: m, witness: witness(refined))
+                return Found(moves: m, witness: witness(refined), settings: refined.map { (ax[$0.0].name, $0.1) })
             }
         }
         return nil
@@ -84,7 +85,7 @@ struct GoalSearch {
 
     /// Coordinate descent with golden-section steps along each numeric knob of the setting.
     func refine(_ settings: [(Int, Axis.Setting)], _ distance: ([(Int, Axis.Setting)]) -> Double?) -> [(Int, Axis.Setting)]? {
-        let ax = checker.axes(workbench, interp, perKnob: 2)
+        let ax = MissionChecker.axes(workbench, interp, perKnob: 2)
         var current = settings
         for _ in 0..<3 {
             for (j, (i, s)) in current.enumerated() {

@@ -8,8 +8,10 @@ import NapkinCore
 struct MathPeek {
     let interp: Interpreter
     let session: Session
-    /// Calls of the function in the part (instruments, goals), whose arguments it shows.
-    var calls: [[CallArgument]] = []
+    /// Calls of the function in the part (instruments, goals, the part's own functions), whose
+    /// arguments it shows; a call inside a function comes with that function's parameters and
+    /// their defaults, which its arguments may name.
+    var calls: [(args: [CallArgument], context: [(String, String)])] = []
 
     static let greek: [String: String] = [
         "efficiency": "η", "eta": "η", "jevons": "ε", "eps": "ε", "epsilon": "ε", "alpha": "α", "beta": "β",
@@ -24,9 +26,9 @@ struct MathPeek {
             return lines.joined(separator: "\n")
         }
         // Each parameter's source: the argument a call in this part passes, else its default.
-        var bound: [(String, String)] = []
+        var bound: [(String, String)] = calls.first?.context ?? []
         var unbound: [String] = []
-        let args = calls.first ?? []
+        let args = calls.first?.args ?? []
         for (i, p) in params.enumerated() {
             let a = args.first { $0.label == p.name } ?? (i < args.count && args[i].label == nil ? args[i] : nil)
             if let a { bound.append((p.name, a.value.span.text)) }
@@ -48,7 +50,7 @@ struct MathPeek {
             lines.append(pad + math(result, numbers: scope))
             if let v = evaluate(result.span.text, scope) { lines.append(pad + v) }
         } else {
-            lines.append("  (no numbers: this part does not call \(name); \(unbound.joined(separator: ", ")) have no default)")
+            lines.append("  (no numbers: this part does not call \(name), and \(unbound.joined(separator: ", ")) \(unbound.count == 1 ? "has" : "have") no default)")
         }
         let symbols = params.compactMap { p in MathPeek.greek[p.name].map { "\($0) = \(p.name)" } }
         if !symbols.isEmpty { lines.append("  where " + symbols.joined(separator: ", ")) }
@@ -69,6 +71,17 @@ struct MathPeek {
     }
 
     /// The argument lists of every call of `name` inside `e`.
+    static func calls(of name: String, in statements: [Stmt], _ exprs: [Expr]) -> [(args: [CallArgument], context: [(String, String)])] {
+        var out: [(args: [CallArgument], context: [(String, String)])] = []
+        for e in exprs { out += calls(of: name, in: e).map { ($0, []) } }
+        for s in statements {
+            guard case .function(_, _, let params, let body, _) = s.kind else { continue }
+            let context = params.compactMap { p in p.defaultValue.map { (p.name, $0.span.text) } }
+            out += calls(of: name, in: body).map { ($0, context) }
+        }
+        return out
+    }
+
     static func calls(of name: String, in e: Expr) -> [[CallArgument]] {
         var out: [[CallArgument]] = []
         func walk(_ e: Expr) {
@@ -81,6 +94,9 @@ struct MathPeek {
             case .index(let a, let b): walk(a); walk(b)
             case .list(let xs): xs.forEach(walk)
             case .conditional(let c, let a, let b): walk(c); walk(a); walk(b)
+            case .block(let stmts, let x):
+                for st in stmts { if case .let(_, _, let v, _) = st.kind { walk(v) } }
+                walk(x)
             case .string(let parts): for p in parts { if case .expr(let x) = p { walk(x) } }
             default: break
             }
@@ -127,9 +143,12 @@ struct MathPeek {
         case .field(let base, let f, _):
             return value(e) ?? "\(math(base, numbers: nil)).\(f)"
         case .call(let callee, let args):
-            if let v = value(e) { return v }
             let fname = callee.span.text
-            let inner = args.map { math($0.value, numbers: nil) }.joined(separator: ", ")
+            // A builtin (min, max, sqrt, …) keeps its shape with numbers inside; a call of a
+            // napkin function shows its value.
+            let isBuiltin = interp.builtinNames.contains(fname) && interp.globals[fname] == nil
+            if !isBuiltin, let v = value(e) { return v }
+            let inner = args.map { math($0.value, numbers: numbers) }.joined(separator: ", ")
             switch fname {
             case "sqrt": return "√(\(inner))"
             case "abs": return "|\(inner)|"

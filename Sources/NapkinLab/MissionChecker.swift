@@ -271,7 +271,7 @@ public final class MissionChecker {
         let before = interp.snapshot()
         defer { interp.restore(before) }
         let base = render()
-        let ax = axes(w, interp, perKnob: 2)
+        let ax = MissionChecker.axes(w, interp, perKnob: 2)
         func changes(_ settings: [(MissionChecker.KnobAxis, KnobAxis.Setting)]) -> Bool {
             let snap = interp.snapshot()
             defer { interp.restore(snap) }
@@ -309,7 +309,7 @@ public final class MissionChecker {
         }
     }
 
-    func axes(_ w: Workbench, _ interp: Interpreter, perKnob: Int) -> [KnobAxis] {
+    static func axes(_ w: Workbench, _ interp: Interpreter, perKnob: Int) -> [KnobAxis] {
         var out: [KnobAxis] = []
         for n in w.knobNames {
             guard let g = interp.globals[n], let k = g.knob else { continue }
@@ -354,8 +354,8 @@ public final class MissionChecker {
             fail("\(what): \(error.message)")
             return false
         }
-        guard let found = GoalSearch(checker: self, workbench: w, interp: interp, budget: searchBudget).fewestMoves(g) else {
-            let ranges = axes(w, interp, perKnob: 2).map { a -> String in
+        guard let found = GoalSearch(workbench: w, interp: interp, budget: searchBudget).fewestMoves(g) else {
+            let ranges = MissionChecker.axes(w, interp, perKnob: 2).map { a -> String in
                 guard let info = interp.globals[a.name]?.knob else { return a.name }
                 if info.isChoice { return "\(a.name) \(info.options.map(\.name).joined(separator: "|"))" }
                 return "\(a.name) \(interp.formatter.valueAndUnit(info.low))...\(interp.formatter.valueAndUnit(info.high))"

@@ -543,6 +543,11 @@ public func wrapLongLines(_ text: String, width: Int) -> String {
     text.components(separatedBy: "\n").map { line -> String in
         guard line.count > width, !line.contains("\u{1B}") else { return line }
         let indent = String(line.prefix { $0 == " " })
-        return wrap(String(line.dropFirst(indent.count)), width: width, indent: indent)
+        let body = String(line.dropFirst(indent.count))
+        // A line that opens with a mark (◎ ✓ ✗ → …) continues under its text.
+        let hanging = body.first.map { !$0.isLetter && !$0.isNumber } ?? false ? "  " : ""
+        let wrapped = wrap(body, width: width - indent.count, indent: "")
+        return wrapped.split(separator: "\n", omittingEmptySubsequences: false).enumerated()
+            .map { indent + ($0.offset == 0 ? "" : hanging) + $0.element }.joined(separator: "\n")
     }.joined(separator: "\n")
 }

@@ -479,13 +479,30 @@ public final class WorkbenchSession {
         if let best {
             let gain = now.distance > 0 ? (1 - best.distance / now.distance) * 100 : 0
             advice = "\(best.advice): of all single moves, it closes the most of the gap (\(formatNumber(gain, digits: 2))% of it)."
+        } else if let found = GoalSearch(workbench: workbench ?? Workbench(statements: [], instruments: [], goals: [], line: 0), interp: interp, budget: 600).fewestMoves(g),
+                  let first = found.settings.first {
+            // No single step helps (a threshold, a yes/no): the checker's search from here names
+            // the first knob of the nearest setting that meets the goal, and which way, not where.
+            advice = direction(first.knob, first.setting) + ": the nearest setting that meets the goal moves it"
+                + (found.moves > 1 ? ", and \(found.moves - 1) other knob\(found.moves == 2 ? "" : "s")." : ".")
+            best = (first.knob, advice, 0)
         } else {
-            advice = "no single knob step brings it closer from here: move two knobs, or go back where a clause held."
+            advice = "no setting within reach meets it from here: go back to where a clause held."
         }
         lines.append("→ " + advice)
         if !part.peeks.isEmpty { lines.append("The formulas: " + part.peeks.map { ":peek \($0)" }.joined(separator: ", ")) }
         io.say(lines.joined(separator: "\n"))
         ledger.append("hint", ["part": part.id, "goal": g.id, "knob": best?.knob ?? "", "hint": advice, "try": "\(tries)"])
+    }
+
+    /// "move tier up", "try another option of fmt" — the way to a setting, without its value.
+    func direction(_ knob: String, _ s: MissionChecker.KnobAxis.Setting) -> String {
+        switch s {
+        case .option: return "try another option of \(knob)"
+        case .number(let q):
+            guard case .quantity(let now)? = interp.globals[knob]?.value else { return "move \(knob)" }
+            return "move \(knob) \(q.value > now.value ? "up" : "down")"
+        }
     }
 
     // MARK: Math Peek
@@ -502,7 +519,8 @@ public final class WorkbenchSession {
         }
         var peek = MathPeek(interp: interp, session: session)
         let exprs = (workbench?.instruments.map(\.expr) ?? []) + goals.flatMap(\.goal.expressions)
-        peek.calls = exprs.flatMap { MathPeek.calls(of: name, in: $0) }
+        let functions = (workbench?.statements ?? []) + part.items.compactMap { if case .code(let s) = $0 { return s } else { return nil } }
+        peek.calls = MathPeek.calls(of: name, in: functions, exprs)
         io.say(peek.render(name, g))
         ledger.append("peek", ["part": part.id, "name": name])
     }
