@@ -237,7 +237,7 @@ public final class WorkbenchSession {
     }
 
     /// The readings a move produced, for the ledger: every non-figure instrument and every
-    /// goal clause, on one line.
+    /// open goal's clauses (marked ◎), on one line.
     func readouts() -> String {
         var out: [String] = []
         for inst in workbench?.instruments ?? [] {
@@ -246,7 +246,7 @@ public final class WorkbenchSession {
             if let s = try? interp.describeInline(v) { out.append("\(inst.expr.span.text) = \(s)") }
         }
         for g in goals where !g.closed {
-            if let r = try? judge.read(g.goal) { out += r.clauses.map(\.reading) }
+            if let r = try? judge.read(g.goal) { out += r.clauses.map { "◎ \($0.holds ? "✓" : "✗") \($0.reading)" } }
         }
         return out.joined(separator: "; ")
     }
