@@ -28,7 +28,7 @@ public struct NameChecker {
             case .let(let n, _, _, _), .function(let n, _, _, _, _): known.insert(n)
             case .knob(let n, _, _, let r, _):
                 known.insert(n)
-                if case .record = r.kind { choiceKnobs.insert(n) }
+                if case .range = r.kind {} else { choiceKnobs.insert(n) }
             default: break
             }
         }
@@ -49,7 +49,7 @@ public struct NameChecker {
             expr(body, known, inner)
         case .knob(_, _, let v, let r, _):
             // A choice knob's value names one of its options, which need not be bound names.
-            if case .record = r.kind {} else { expr(v, known, locals) }
+            if case .range = r.kind { expr(v, known, locals) } else if case .name = v.kind {} else { expr(v, known, locals) }
             expr(r, known, locals)
         case .assign(let n, _, let e):
             if case .name = e.kind, choiceKnobs.contains(n) { break }

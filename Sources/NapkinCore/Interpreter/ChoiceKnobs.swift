@@ -1,18 +1,30 @@
 /// Choice knobs: `knob fmt = json in [csv, json, parquet, protobuf]` (each option stands for the
-/// value bound to its name) or `knob hw = baseline in [baseline: h100, green: tpu_v5e]`. The knob's
-/// value is the selected option's value; it moves by naming an option: `fmt = parquet`.
+/// value bound to its name), `knob hw = baseline in [baseline: h100, green: tpu_v5e]`, or
+/// `knob fmt = json in formats` where `formats` is a record of option: value (so each track can
+/// offer its own). The knob's value is the selected option's value; it moves by naming an
+/// option: `fmt = parquet` (or a string holding the name).
 extension Interpreter {
     func isChoiceKnob(_ range: Expr) -> Bool {
-        if case .record = range.kind { return true }
-        return false
+        if case .range = range.kind { return false }
+        return true
     }
 
     func defineChoiceKnob(_ name: String, _ nameSpan: Span, _ valueExpr: Expr, _ rangeExpr: Expr, _ doc: String?, _ span: Span) throws(NapkinError) {
-        guard case .record(let entries) = rangeExpr.kind else { return }
         var options: [KnobOption] = []
-        for entry in entries {
-            guard case .field(let opt, let e, _) = entry else { continue }
-            options.append(KnobOption(name: opt, value: try eval(e, nil)))
+        if case .record(let entries) = rangeExpr.kind {
+            for entry in entries {
+                guard case .field(let opt, let e, _) = entry else { continue }
+                options.append(KnobOption(name: opt, value: try eval(e, nil)))
+            }
+        } else {
+            guard case .record(let r) = try eval(rangeExpr, nil) else {
+                throw NapkinError(.runtime, "a knob takes a range LOW...HIGH, or options: [a, b] or a record of option: value", at: rangeExpr.span,
+                                  notes: ["knob \(name) = 1 in 1...10 \"what it means\"", "knob \(name) = json in [csv, json, parquet] \"what it means\""])
+            }
+            options = zip(r.keys, r.values).map { KnobOption(name: $0, value: $1) }
+        }
+        guard options.count >= 2 else {
+            throw NapkinError(.runtime, "a choice knob needs at least two options", at: rangeExpr.span)
         }
         var info = KnobInfo(low: Quantity(0), high: Quantity(Double(options.count - 1)), doc: doc, options: options)
         info.selected = try optionIndex(optionName(valueExpr, name, info), name, info, at: valueExpr.span)
@@ -22,14 +34,11 @@ extension Interpreter {
         setGlobal(name, Global(value: options[info.selected].value, kind: .knob, knob: info, definition: span, doc: doc))
     }
 
-    /// The option a line names: `fmt = parquet` (or `fmt = "parquet"`).
+    /// The option a line names: `fmt = parquet`, or an expression giving its name as a string
+    /// (`fmt = "parquet"`, `fmt = t.start_format`).
     func optionName(_ e: Expr, _ knob: String, _ info: KnobInfo) throws(NapkinError) -> String {
-        switch e.kind {
-        case .name(let n): return n
-        case .string(let parts) where parts.count == 1:
-            if case .text(let t) = parts[0] { return t }
-        default: break
-        }
+        if case .name(let n) = e.kind, info.options.contains(where: { $0.name == n }) || globals[n] == nil { return n }
+        if case .string(let s) = try eval(e, nil) { return s }
         throw NapkinError(.runtime, "'\(knob)' is a choice: set it to one of its options by name", at: e.span,
                           notes: ["\(knob) = \(info.options.map(\.name).joined(separator: " | "))"])
     }

@@ -183,10 +183,12 @@ public struct Parser {
                 return finish(.knob(name: name, nameSpan: nameSpan, value: value, range: options, doc: doc), self)
             }
             let range = try rangeExpression()
-            guard case .range(_, _, nil) = range.kind else {
+            if case .range(_, _, let step) = range.kind, step != nil {
                 throw NapkinError(.parse, "a knob's range is written LOW...HIGH (no step)", at: range.span,
                                   notes: ["knob \(name) = 1 in 1...10 \"what it means\""])
             }
+            // Anything else than LOW...HIGH names a record of options (a choice knob whose options
+            // differ per track): checked when the knob is made.
             var doc: String?
             if case .string(let d) = current.kind { _ = advance(); doc = d }
             return finish(.knob(name: name, nameSpan: nameSpan, value: value, range: range, doc: doc), self)
