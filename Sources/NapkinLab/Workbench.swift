@@ -138,6 +138,16 @@ public final class WorkbenchSession {
 
     // MARK: Instruments
 
+    /// Each instrument's name for files and messages, made unique (`plot`, `plot-2`).
+    lazy var instrumentNames: [String] = {
+        var seen: [String: Int] = [:]
+        return (workbench?.instruments ?? []).map { inst in
+            let n = instrumentName(inst)
+            seen[n, default: 0] += 1
+            return seen[n]! == 1 ? n : "\(n)-\(seen[n]!)"
+        }
+    }()
+
     /// The instrument's name for figures and files: the function it calls, else its text.
     func instrumentName(_ inst: Instrument) -> String {
         var e = inst.expr
@@ -156,7 +166,7 @@ public final class WorkbenchSession {
         var unchanged: [String] = [], leftOut: [String] = []
         lastFigures = []
         for (i, inst) in (workbench?.instruments ?? []).enumerated() {
-            let name = instrumentName(inst)
+            let name = instrumentNames[i]
             let text: String
             do {
                 let v = try interp.execute(Stmt(.expr(inst.expr), inst.expr.span)) ?? .nothing
@@ -231,8 +241,8 @@ public final class WorkbenchSession {
     }
 
     func showInstrumentsQuietly() {
-        for inst in workbench?.instruments ?? [] {
-            if case .figure(let f)? = try? interp.execute(Stmt(.expr(inst.expr), inst.expr.span)) { lastFigures.append((instrumentName(inst), f)) }
+        for (i, inst) in (workbench?.instruments ?? []).enumerated() {
+            if case .figure(let f)? = try? interp.execute(Stmt(.expr(inst.expr), inst.expr.span)) { lastFigures.append((instrumentNames[i], f)) }
         }
     }
 

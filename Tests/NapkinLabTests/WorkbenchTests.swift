@@ -184,9 +184,10 @@ struct WorkbenchTests {
     func svgDuringMission() throws {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("napkin-svg-\(UUID().uuidString)").path
         defer { try? FileManager.default.removeItem(atPath: dir) }
-        let (transcript, _, _, _) = try runMission(Self.equilibrium, "q: up\np> efficiency = 7\np> :svg \(dir)/slide.svg\np> :done\n", svgDir: dir)
+        let twoPlots = Self.equilibrium.replacingOccurrences(of: "        supply()\n", with: "        supply()\n        plot(sweep workers 1...32 < supply(workers) >, at: workers)\n")
+        let (transcript, _, _, _) = try runMission(twoPlots, "q: up\np> efficiency = 7\np> :svg \(dir)/slide.svg\np> :done\n", svgDir: dir)
         let files = try FileManager.default.contentsOfDirectory(atPath: dir).sorted()
-        #expect(files == ["p-plot-try00.svg", "p-plot-try01.svg", "slide.svg"], "\(files)")
+        #expect(files == ["p-plot-2-try00.svg", "p-plot-2-try01.svg", "p-plot-try00.svg", "p-plot-try01.svg", "slide.svg"], "\(files)")
         let svg = try String(contentsOfFile: dir + "/p-plot-try01.svg", encoding: .utf8)
         #expect(svg.contains("operating-point") && svg.contains("at efficiency = 7"))
         #expect(transcript.contains("wrote \(dir)/slide.svg"))
@@ -284,5 +285,8 @@ struct WorkbenchTerminalTests {
         p.send(":done\r")
         #expect(p.expect("Mission complete: 1 of 1 predictions right, 1 of 1 goals met"), "\(p.tail)")
         #expect(p.waitExit() == 0)
+        // The ledger names the moves by option.
+        let ledger = try String(contentsOfFile: dir.appendingPathComponent("l.jsonl").path, encoding: .utf8)
+        #expect(ledger.contains("fmt = parquet") && ledger.contains("hardware = green"))
     }
 }
