@@ -96,6 +96,10 @@ public enum Commands {
       jevons = 1.4          move it (it must stay in range)
       :knobs                every knob's value and range
       fn f(x, j = jevons) = …   functions read knobs through their defaults
+    A choice knob picks one of named options (two make a toggle); it moves by name:
+      knob fmt = json in [csv, json, parquet]          each option: the record of that name
+      knob hw = base in [base: h100, green: green_npu] each option bound to a value
+      fmt = parquet         (Tab after 'fmt = ' lists the options)
     """
 
     static let sweepHelp = """
