@@ -4,8 +4,9 @@ import NapkinInstruments
 
 /// `napkin check`: validates a mission for authors and CI. For every track: every lock's reveal
 /// is computed (not a literal), evaluates, and is one of its choices (or a number in its range);
-/// every goal is not met at the start and is reachable within its tries (a witness setting is
-/// searched over the workbench's knob ranges); every instrument renders (text and SVG).
+/// every goal is not met at the start, is reachable within its tries and not in fewer moves than
+/// its declared minimum (GoalSearch finds the fewest moves and a witness); every instrument
+/// renders (text and SVG) and, unless `static`, changes when some knob of its part moves.
 public final class MissionChecker {
     public let mission: Mission
     let makeSession: () throws(NapkinError) -> Session
