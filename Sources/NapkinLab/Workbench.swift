@@ -189,9 +189,28 @@ public final class WorkbenchSession {
             budget -= height
             io.say(text)
         }
-        if !leftOut.isEmpty { io.say("(not shown, to fit the terminal: \(leftOut.joined(separator: ", ")); :show draws every instrument)") }
+        if !leftOut.isEmpty { io.say("(not shown, to fit the terminal: \(leftOut.joined(separator: ", ")); :show NAME draws one, :show all)") }
         if !unchanged.isEmpty, !all { io.say("(unchanged: \(unchanged.joined(separator: ", ")))") }
         writeFigures()
+    }
+
+    /// `:show NAME`: one instrument, however tall.
+    func showInstrument(named name: String) {
+        guard let i = instrumentNames.firstIndex(of: name), let inst = workbench?.instruments[i] else {
+            return io.say("no instrument is called '\(name)' (instruments: \(instrumentNames.joined(separator: ", ")))")
+        }
+        do {
+            let v = try interp.execute(Stmt(.expr(inst.expr), inst.expr.span)) ?? .nothing
+            if case .figure(let f) = v {
+                var s = io.style
+                s.digits = interp.digits
+                io.say(try Instruments.renderText(f, style: s))
+            } else {
+                io.say(try interp.describe(v))
+            }
+        } catch {
+            io.say("instrument \(inst.expr.span.text): \(error.message)")
+        }
     }
 
     /// With `--svg-dir`: every figure of the run, named by part, instrument and try.
@@ -310,7 +329,7 @@ public final class WorkbenchSession {
       :goals              each goal: met, lost or open, with what it measures and the tries left
       :hint               which knob helps most right now, and which way (written to the ledger)
       :peek NAME          Math Peek: the formula, then with today's numbers, then the result
-      :show               draw every instrument again
+      :show [NAME]        draw every instrument again (or the one called NAME)
       :svg [FILE]         the figures as SVG (for slides)
       :done               reveal the answers and go on to the reflection
     """
@@ -332,7 +351,7 @@ public final class WorkbenchSession {
         case "peek":
             peek(arg)
         case "show", "instruments":
-            showInstruments(all: true)
+            if arg.isEmpty { showInstruments(all: true) } else { showInstrument(named: arg) }
         case "flip", "toggle":
             flip(arg)
         case "svg":

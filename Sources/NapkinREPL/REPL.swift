@@ -382,7 +382,11 @@ public final class REPL {
             }
             if let k = g.knob {
                 let f = interp.formatter
-                say("  range:     \(f.valueAndUnit(k.low))...\(f.valueAndUnit(k.high))")
+                if k.isChoice {
+                    say("  options:   " + k.options.indices.map { $0 == k.selected ? "[\(k.options[$0].name)]" : k.options[$0].name }.joined(separator: " | "))
+                } else {
+                    say("  range:     \(f.valueAndUnit(k.low))...\(f.valueAndUnit(k.high))")
+                }
                 if let d = k.doc, d != g.doc { say("  about:     " + d) }
             }
             if let citation {
