@@ -157,12 +157,13 @@ public final class WorkbenchSession {
         return String(String(slug).prefix(32)).trimmingCharacters(in: CharacterSet(charactersIn: "_"))
     }
 
-    /// Draws the instruments: all of them (`:show`, opening), or after a move only those whose
-    /// reading changed. The seed's primary instruments come first (the author's order); what does
-    /// not fit the terminal's height is named, for `:show`.
-    public func showInstruments(all: Bool = false) {
+    /// Draws the instruments: all of them (opening, `:show`), or after a move only those whose
+    /// reading changed. The seed's primary instruments come first (the author's order); with
+    /// `fit`, what does not fit the terminal's height is named, for `:show`.
+    public func showInstruments(all: Bool = false, fit: Bool = true) {
         let style = io.style
         var budget = max(12, io.rows - 8)
+        var shownAny = false
         var unchanged: [String] = [], leftOut: [String] = []
         lastFigures = []
         for (i, inst) in (workbench?.instruments ?? []).enumerated() {
@@ -185,7 +186,9 @@ public final class WorkbenchSession {
             lastReadings[i] = text
             if !all && !changed { unchanged.append(name); continue }
             let height = text.split(separator: "\n", omittingEmptySubsequences: false).count
-            if height > budget, budget < io.rows - 8 || !all && !leftOut.isEmpty { leftOut.append(name); continue }
+            // The first instrument drawn always shows; the others when they fit (unless `:show`).
+            if fit, shownAny, height > budget { leftOut.append(name); continue }
+            shownAny = true
             budget -= height
             io.say(text)
         }
@@ -351,7 +354,7 @@ public final class WorkbenchSession {
         case "peek":
             peek(arg)
         case "show", "instruments":
-            if arg.isEmpty { showInstruments(all: true) } else { showInstrument(named: arg) }
+            if arg.isEmpty || arg == "all" { showInstruments(all: true, fit: false) } else { showInstrument(named: arg) }
         case "flip", "toggle":
             flip(arg)
         case "svg":
