@@ -62,7 +62,7 @@ let package = Package(
                 path: "Sources/NapkinLab"),
         // Shared by the test targets: the real binary on a pseudo-terminal, where things are.
         .target(name: "TestSupport", path: "Tests/TestSupport"),
-        .testTarget(name: "NapkinLabTests", dependencies: ["NapkinLab", "NapkinCore", "NapkinLibrary", "NapkinREPL", "napkin", "TestSupport"],
+        .testTarget(name: "NapkinLabTests", dependencies: ["NapkinLab", "NapkinCore", "NapkinLibrary", "NapkinREPL", "NapkinInstruments", "napkin", "TestSupport"],
                     exclude: ["Fixtures", "Golden"]),
         .testTarget(name: "NapkinCoreTests", dependencies: ["NapkinCore", "NapkinLibrary", "TestSupport"]),
         .testTarget(name: "InstrumentsTests", dependencies: ["NapkinInstruments", "NapkinCore", "NapkinLibrary"],

@@ -192,7 +192,7 @@ public final class WorkbenchSession {
             budget -= height
             io.say(text)
         }
-        if !leftOut.isEmpty { io.say("(not shown, to fit the terminal: \(leftOut.joined(separator: ", ")); :show NAME draws one, :show all)") }
+        if !leftOut.isEmpty { io.say("(not shown, to fit the terminal: \(leftOut.joined(separator: ", ")); :show NAME draws one)") }
         if !unchanged.isEmpty, !all { io.say("(unchanged: \(unchanged.joined(separator: ", ")))") }
         writeFigures()
     }

@@ -3,6 +3,7 @@ import NapkinCore
 import NapkinLab
 import NapkinLibrary
 import NapkinREPL
+import NapkinInstruments
 import TestSupport
 import Testing
 
@@ -28,12 +29,14 @@ enum LabGolden {
 
 /// Runs a mission from answers text; returns the transcript, the ledger and the runner.
 func runMission(_ source: String, _ answers: String, track: String = "default", ledger: Ledger = Ledger(),
-                svgDir: String? = nil) throws -> (transcript: String, ledger: Ledger, summary: RunSummary, finished: Bool) {
+                svgDir: String? = nil, width: Int = 80, rows: Int = 40) throws -> (transcript: String, ledger: Ledger, summary: RunSummary, finished: Bool) {
     try Session.onLargeStack {
         Result { () throws -> (String, Ledger, RunSummary, Bool) in
             let session = try Prelude.makeSession()
             let m = try MissionParser.parse(SourceFile(name: "test.lab", text: source), units: session.unitNames)
             let io = ScriptedIO(answers: try Answers(text: answers), track: track)
+            io.style = RenderStyle(width: width)
+            io.rows = rows
             let runner = try MissionRunner(mission: m, session: session, ledger: ledger, io: io, trackID: nil)
             runner.svgDirectory = svgDir
             let done = try runner.run()
@@ -247,6 +250,18 @@ struct WorkbenchTests {
             let r = check(try mission(b, name: "docs/labs.md"))
             #expect(r.ok, "\(r.failures)")
         }
+    }
+
+    @Test("figures are drawn at the terminal's width; what does not fit its height is named, and :show draws it")
+    func layout() throws {
+        let twoPlots = Self.equilibrium.replacingOccurrences(of: "        supply()\n", with: "        plot(sweep workers 1...32 < supply(workers) >, title: \"Supply\", at: workers)\n        supply()\n")
+        let (wide, _, _, _) = try runMission(twoPlots, "q: up\np> :done\n", width: 120, rows: 60)
+        let frame = wide.split(separator: "\n").first { $0.contains("┌") } ?? ""
+        #expect(frame.count > 100 && frame.count <= 120, "\(frame.count)")
+        #expect(!wide.contains("not shown"))
+        let (short, _, _, _) = try runMission(twoPlots, "q: up\np> :show plot-2\np> :done\n", width: 80, rows: 24)
+        #expect(short.contains("(not shown, to fit the terminal: plot-2, supply; :show NAME draws one)"), "\(short)")
+        #expect(short.components(separatedBy: "● at workers = 1").count == 2, "drawn once, on :show plot-2")
     }
 
     @Test(":help in a scripted workbench lists the lab commands")
