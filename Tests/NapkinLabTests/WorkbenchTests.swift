@@ -91,7 +91,11 @@ struct WorkbenchTests {
     @Test("a plot's operating point moves with the knob (golden files, text and SVG)")
     func markerMoves() throws {
         let answers = "q: up\np> efficiency = 7\np> :done\n"
-        let (transcript, _, _, finished) = try runMission(Self.equilibrium, answers)
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("napkin-marker-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let (transcript, _, _, finished) = try runMission(Self.equilibrium, answers, svgDir: dir)
+        try LabGolden.check("marker-efficiency-3.svg", try String(contentsOfFile: dir + "/p-plot-try00.svg", encoding: .utf8))
+        try LabGolden.check("marker-efficiency-7.svg", try String(contentsOfFile: dir + "/p-plot-try01.svg", encoding: .utf8))
         #expect(finished)
         // The figure at the start (efficiency = 3) and after the move (efficiency = 7).
         let figures = transcript.components(separatedBy: "Fleet energy").dropFirst().map { "Fleet energy" + $0.components(separatedBy: "\n100 sample/s")[0].components(separatedBy: "\n(unchanged")[0] }
