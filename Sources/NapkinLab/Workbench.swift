@@ -429,7 +429,8 @@ public final class WorkbenchSession {
                 close(i, status)
                 io.say(status == "met"
                        ? "◎ Goal closed: all \(g.tries) tries used, and it holds — \(g.text)"
-                       : "✗ Goal \(status): all \(g.tries) tries used without \(status == "lost" ? "holding" : "reaching") it — \(g.text). Its tries are over; the other goals stay open.")
+                       : "✗ Goal \(status): all \(g.tries) tries used without \(status == "lost" ? "holding" : "reaching") it — \(g.text)."
+                         + (goals.contains { !$0.closed } ? " Its tries are over; the other goals stay open." : ""))
             }
         }
     }
