@@ -396,6 +396,10 @@ public final class WorkbenchSession {
     // MARK: Goals
 
     func judgeGoals(verbose: Bool = false) {
+        let wasOpen = goals.contains { !$0.closed }
+        defer {
+            if wasOpen, goals.allSatisfy(\.closed) { io.say("Every goal of this workbench is closed: explore on, or :done to reveal.") }
+        }
         for i in goals.indices where !goals[i].closed {
             let g = goals[i].goal
             let reading: GoalJudge.Reading
