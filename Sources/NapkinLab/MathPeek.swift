@@ -115,7 +115,6 @@ struct MathPeek {
             case .add, .sub: return 4
             case .mul, .div: return 5
             case .pow: return 7
-            default: return 4
             }
         case .unary: return 6
         case .conditional: return 0

@@ -267,7 +267,7 @@ public final class MissionChecker {
     func respondsToKnobs(_ inst: Instrument, _ w: Workbench, _ interp: Interpreter) -> Bool {
         func render() -> String? {
             guard let v = try? interp.execute(Stmt(.expr(inst.expr), inst.expr.span)) else { return nil }
-            return try? interp.describe(v ?? .nothing)
+            return try? interp.describe(v)
         }
         let before = interp.snapshot()
         defer { interp.restore(before) }
