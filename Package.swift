@@ -39,6 +39,9 @@ let package = Package(
         .target(name: "NapkinInstruments", dependencies: ["NapkinCore"], path: "Sources/NapkinInstruments"),
         .executableTarget(name: "PreludeEmbedder", path: "Sources/PreludeEmbedder"),
         .plugin(name: "EmbedPrelude", capability: .buildTool(), dependencies: ["PreludeEmbedder"]),
+        // `napkin --version` names the commit it was built from (read from .git, no git needed).
+        .executableTarget(name: "VersionStamp", path: "Sources/VersionStamp"),
+        .plugin(name: "StampVersion", capability: .buildTool(), dependencies: ["VersionStamp"]),
         .executableTarget(
             name: "napkin",
             dependencies: [
@@ -48,7 +51,8 @@ let package = Package(
             path: "Sources/CLI",
             // A release build links the Swift runtime and Foundation statically: start-up does
             // not load and relocate a dozen shared libraries (5 ms less on every run).
-            linkerSettings: [.unsafeFlags(staticRuntime, .when(platforms: [.linux], configuration: .release))]
+            linkerSettings: [.unsafeFlags(staticRuntime, .when(platforms: [.linux], configuration: .release))],
+            plugins: ["StampVersion"]
         ),
         // The interactive session: libedit line editing, history, completion, :commands.
         .systemLibrary(name: "CEditLine", path: "Sources/CEditLine", pkgConfig: "libedit",

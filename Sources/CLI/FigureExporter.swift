@@ -2,7 +2,7 @@ import Foundation
 import NapkinCore
 import NapkinInstruments
 
-/// Writes figures as SVG into the one folder the command line names, and prints tables as
+/// Writes figures as SVG into the one folder the command line names, and prints values as
 /// CSV, JSON or Markdown. Scripts themselves have no way to write files.
 final class FigureExporter {
     let directory: URL?
@@ -28,9 +28,9 @@ final class FigureExporter {
         }
     }
 
-    /// The table as data when --format asks for it; nil for everything else.
-    func tableData(_ v: Value, _ interp: Interpreter) throws(NapkinError) -> String? {
-        guard let format, case .table(let t) = v else { return nil }
-        return try TableExport.render(t, format: TableExport.Format(rawValue: format.rawValue)!, interpreter: interp)
+    /// The value as data when --format asks for it; nil for figures and functions (shown as usual).
+    func data(_ v: Value, _ interp: Interpreter) throws(NapkinError) -> String? {
+        guard let format, DataExport.isData(v) else { return nil }
+        return try DataExport.render(v, format: DataExport.Format(rawValue: format.rawValue)!, interpreter: interp)
     }
 }

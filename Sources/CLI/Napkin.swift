@@ -14,8 +14,11 @@ struct CommonOptions: ParsableArguments {
     @Option(name: .customLong("svg-dir"), help: ArgumentHelp("Also write every figure as an SVG file into this folder.", valueName: "DIR"))
     var svgDir: String?
 
-    @Option(help: ArgumentHelp("Print tables as data: csv, json or md (Markdown).", valueName: "FORMAT"))
+    @Option(help: ArgumentHelp("Print every result as data: csv, json or md (Markdown), numbers in full, units in the headers.", valueName: "FORMAT"))
     var format: TableFormat?
+
+    @Option(name: .customLong("lib"), help: ArgumentHelp("Load every .lab file in DIR (in name order) after the library; repeatable.", valueName: "DIR"))
+    var libraries: [String] = []
 
     @Option(name: .customLong("max-depth"), help: ArgumentHelp("Deepest recursion allowed.", valueName: "CALLS"))
     var maxDepth = Limits().maxCallDepth
@@ -44,6 +47,12 @@ struct CommonOptions: ParsableArguments {
         }
         if let timeout { guard timeout > 0 else { throw ValidationError("--timeout must be positive") } }
         guard (1...64).contains(cores) else { throw ValidationError("--cores must be from 1 to 64, got \(cores)") }
+        for dir in libraries {
+            var isDir: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: dir, isDirectory: &isDir), isDir.boolValue else {
+                throw ValidationError("--lib \(dir): no such folder")
+            }
+        }
     }
 
     var limits: Limits {
@@ -56,7 +65,8 @@ struct CommonOptions: ParsableArguments {
     }
 
     var settings: RunSettings {
-        RunSettings(digits: digits, noColor: noColor, svgDir: svgDir, format: format, limits: limits, timeout: timeout, cores: cores)
+        RunSettings(digits: digits, noColor: noColor, svgDir: svgDir, format: format, limits: limits, timeout: timeout, cores: cores,
+                    libraries: libraries)
     }
 }
 
@@ -69,6 +79,7 @@ struct RunSettings {
     var limits = Limits()
     var timeout: Double?
     var cores = Interpreter.defaultCores
+    var libraries: [String] = []
 }
 
 @main
@@ -82,7 +93,11 @@ struct Napkin: ParsableCommand {
 
           napkin -e '1 TB / 10 Gbit/s'        13.33 min [Time]
           echo '700 W * 30 days -> MWh' | napkin
-          napkin run Samples/demos/roofline.lab
+          napkin run Samples/demos/jevons.lab
+          napkin -e 'let d = 1 TB' -e 'd / 10 Gbit/s'
+          napkin -i Samples/demos/jevons.lab        run it, then stay interactive
+          napkin --format csv -e 'sweep x 1...3 < x * 2 W >'
+          napkin info celsius
 
         Exit codes: 0 ok, 64 usage, 65 parse/name/dimension error, 70 runtime or assertion failure.
         """,
@@ -126,8 +141,15 @@ struct Run: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Run a .lab file, an expression (-e), standard input, or an interactive session.")
 
-    @Option(name: .customShort("e"), parsing: .unconditional, help: ArgumentHelp("Evaluate an expression (or program) and exit.", valueName: "EXPR"))
-    var expression: String?
+    @Option(name: .customShort("e"), parsing: .unconditionalSingleValue,
+            help: ArgumentHelp("Evaluate an expression (or program) and exit; several -e run in order in one session.", valueName: "EXPR"))
+    var expressions: [String] = []
+
+    @Option(name: .customShort("i"), help: ArgumentHelp("Run FILE, then stay in an interactive session with its definitions.", valueName: "FILE"))
+    var startFile: String?
+
+    @Flag(name: .customLong("no-init"), help: "Do not run the init file ($XDG_CONFIG_HOME/napkin/init.lab) in an interactive session.")
+    var noInit = false
 
     @Argument(help: ArgumentHelp("The .lab file to run; without it, standard input or the interactive session.", valueName: "FILE"))
     var file: String?
@@ -137,22 +159,24 @@ struct Run: ParsableCommand {
     @OptionGroup(title: "Lab missions") var mission: MissionOptions
 
     func validate() throws {
-        if expression != nil && file != nil { throw ValidationError("give either -e EXPR or a FILE, not both") }
+        if !expressions.isEmpty && file != nil { throw ValidationError("give either -e EXPR or a FILE, not both") }
+        if startFile != nil && (file != nil || !expressions.isEmpty) { throw ValidationError("-i FILE starts a session: give no other FILE or -e") }
     }
 
     func run() throws {
         let runner = Runner(options: options.settings)
-        if expression == nil, (file.map(MissionCLI.isMissionFile) ?? false) || (file == nil && mission.resume != nil) {
+        if expressions.isEmpty, startFile == nil, (file.map(MissionCLI.isMissionFile) ?? false) || (file == nil && mission.resume != nil) {
             try runner.finish(MissionCLI.run(file: file, options: mission, common: options))
             return
         }
         if mission.used { throw ValidationError("--track, --resume, --ledger and --answers are for mission scripts (a .lab file that starts with 'mission')") }
-        if let expression {
-            try runner.finish(runner.runSource(expression, name: "<expr>"))
+        if !expressions.isEmpty {
+            let names = expressions.count == 1 ? ["<expr>"] : expressions.indices.map { "<expr \($0 + 1)>" }
+            try runner.finish(runner.runSources(Array(zip(expressions, names))))
         } else if let file {
             try runner.finish(runner.runFile(file))
-        } else if isatty(STDIN_FILENO) == 1 {
-            try runner.finish(runner.interactive())
+        } else if startFile != nil || isatty(STDIN_FILENO) == 1 {
+            try runner.finish(runner.interactive(startFile: startFile, initFile: !noInit))
         } else {
             let data = FileHandle.standardInput.readDataToEndOfFile()
             try runner.finish(runner.runData(data, name: "<stdin>"))
@@ -174,7 +198,8 @@ struct Eval: ParsableCommand {
     }
 }
 
-let napkinVersion = "0.1.0"
+/// The release and the commit it was built from (NapkinBuildInfo.commit, stamped by Plugins/StampVersion).
+let napkinVersion = "0.1.0 (\(NapkinBuildInfo.commit))"
 
 enum TableFormat: String, ExpressibleByArgument, CaseIterable {
     case csv, json, md

@@ -38,7 +38,7 @@ struct Runner {
             let exporter = FigureExporter(directory: options.svgDir, format: options.format)
             session.onResult = { [unowned session] v in
                 do {
-                    if let data = try exporter.tableData(v, session.interpreter) {
+                    if let data = try exporter.data(v, session.interpreter) {
                         out.line(data)
                         return
                     }
@@ -50,6 +50,7 @@ struct Runner {
                     exportFailed.set()
                 } catch {}
             }
+            try LibraryFolders.load(options.libraries, into: session)
             return .success(session)
         } catch {
             return .failure(error)
@@ -62,11 +63,16 @@ struct Runner {
     }
 
     func runSource(_ source: String, name: String) -> Int32 {
+        runSources([(source, name)])
+    }
+
+    /// Several programs (repeated -e) run in order in one session; the first failure stops them.
+    func runSources(_ sources: [(text: String, name: String)]) -> Int32 {
         Session.onLargeStack {
             switch makeSession() {
             case .failure(let e):
                 report(e)
-                return 70
+                return e.phase.exitCode
             case .success(let session):
                 // --timeout: a watchdog stops the evaluation the way Ctrl-C does.
                 var watchdog: DispatchSourceTimer?
@@ -81,7 +87,7 @@ struct Runner {
                 }
                 defer { watchdog?.cancel() }
                 do {
-                    try session.run(source, name: name)
+                    for (source, name) in sources { try session.run(source, name: name) }
                     OutputSink.shared.flush()
                     return exportFailed.isSet ? 70 : 0
                 } catch let error as NapkinError {
@@ -109,14 +115,18 @@ struct Runner {
     }
 
     func runFile(_ path: String) -> Int32 {
-        var isDir: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDir), !isDir.boolValue,
-              let data = FileManager.default.contents(atPath: path) else {
-            let why = FileManager.default.fileExists(atPath: path) ? "it is a directory or unreadable" : "no such file"
+        if let why = unreadable(path) {
             FileHandle.standardError.write("error: cannot read '\(path)': \(why)\n".data(using: .utf8)!)
             return 64
         }
-        return runData(data, name: path)
+        return runData(FileManager.default.contents(atPath: path) ?? Data(), name: path)
+    }
+
+    /// Why `path` cannot be read as a file, or nil when it can.
+    func unreadable(_ path: String) -> String? {
+        var isDir: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDir) else { return "no such file" }
+        return isDir.boolValue || !FileManager.default.isReadableFile(atPath: path) ? "it is a directory or unreadable" : nil
     }
 
     func firstInvalidUTF8(_ data: Data) -> Int {
@@ -133,8 +143,14 @@ struct Runner {
     }
 
     /// The interactive session (NapkinREPL): line editing, history, completion, :commands.
-    func interactive() -> Int32 {
-        Session.onLargeStack {
+    /// With `startFile` (`napkin -i FILE`) the file runs first and the session keeps what it
+    /// defined; `initFile` runs $XDG_CONFIG_HOME/napkin/init.lab (if there is one) before that.
+    func interactive(startFile: String? = nil, initFile: Bool = true) -> Int32 {
+        if let startFile, let problem = unreadable(startFile) {
+            FileHandle.standardError.write("error: cannot read '\(startFile)': \(problem)\n".data(using: .utf8)!)
+            return 64
+        }
+        return Session.onLargeStack {
             OutputSink.shared.flush()
             var opts = REPL.Options.forTerminal(noColor: options.noColor, version: napkinVersion)
             opts.digits = options.digits
@@ -146,10 +162,12 @@ struct Runner {
                     case .failure(let e): throw e
                     }
                 }
+                if initFile, let path = REPL.initFilePath(), FileManager.default.fileExists(atPath: path) { repl.runInitFile(path) }
+                if let startFile { repl.start(from: startFile) }
                 return repl.run()
             } catch let error as NapkinError {
                 report(error)
-                return 70
+                return error.phase.exitCode
             } catch {
                 return 70
             }

@@ -86,12 +86,12 @@ enum Harness {
                         }
                     }
                     _ = try Instruments.renderSVG(f, digits: interp.digits)
-                case .table(let t):
-                    for format in [TableExport.Format.csv, .json, .md] {
-                        _ = try TableExport.render(t, format: format, interpreter: interp)
-                    }
                 default:
-                    break
+                    // Every data value (tables, records, lists, scalars) as --format writes it.
+                    guard DataExport.isData(v) else { break }
+                    for format in DataExport.Format.allCases {
+                        _ = try DataExport.render(v, format: format, interpreter: interp)
+                    }
                 }
             } catch {
                 renderErrors += 1

@@ -39,12 +39,12 @@ public final class REPL {
         }
     }
 
-    let options: Options
+    var options: Options
     let makeSession: () throws(NapkinError) -> Session
     public private(set) var session: Session
     var editor: LineEditor?
     var history: HistoryFile?
-    let style: Style
+    var style: Style
     /// Source text of every successful definition, for :save.
     var definitions: [String] = []
     let last = LastValue()
@@ -96,6 +96,7 @@ public final class REPL {
             }
         }
         napkin_install_sigint(interp.cancel.pointer)
+        if !style.enabled && options.color { applyFigureColor(s) }  // after :color off
     }
 
     // MARK: The loop
@@ -269,6 +270,9 @@ public final class REPL {
         case "load": load(arg)
         case "save": save(arg)
         case "svg": svg(arg)
+        case "export": export(arg)
+        case "search": search(arg)
+        case "color": color(arg)
         case "reset": reset()
         case "quit": quit = true
         default: break

@@ -1,0 +1,184 @@
+import Foundation
+import NapkinCore
+
+/// Values as data for other tools: CSV, JSON or Markdown. Every value becomes a grid first
+/// (a table as it is, a record as one row, a list of records as rows, a list or a single
+/// value as one `value` column), with one unit per column in its header and every number
+/// written in full: the shortest decimal that reads back as the same Double.
+public enum DataExport {
+    public enum Format: String, CaseIterable, Sendable { case csv, json, md }
+
+    /// The format a file name's extension asks for (`out.csv`), if any.
+    public static func format(forPath path: String) -> Format? {
+        guard let dot = path.lastIndex(of: "."), !path[dot...].contains("/") else { return nil }
+        switch path[path.index(after: dot)...].lowercased() {
+        case "csv": return .csv
+        case "json": return .json
+        case "md", "markdown": return .md
+        default: return nil
+        }
+    }
+
+    /// Whether `v` is data (figures and functions are not; they are shown as usual).
+    public static func isData(_ v: Value) -> Bool {
+        switch v {
+        case .figure, .function, .nothing: return false
+        default: return true
+        }
+    }
+
+    public static func render(_ v: Value, format: Format, interpreter: Interpreter) throws(NapkinError) -> String {
+        let (names, rows) = try grid(v)
+        let columns = try names.indices.map { c throws(NapkinError) in try column(names[c], rows.map { $0[c] }, interpreter) }
+        switch format {
+        case .csv: return csv(columns, rowCount: rows.count)
+        case .md: return markdown(columns, rowCount: rows.count)
+        case .json: return json(columns, rowCount: rows.count)
+        }
+    }
+
+    // MARK: The grid
+
+    static func grid(_ v: Value) throws(NapkinError) -> ([String], [[Value]]) {
+        switch v {
+        case .table(let t): return (t.columns, t.rows)
+        case .record(let r): return (r.keys, [r.values])
+        case .list(let items):
+            let records = items.compactMap { if case .record(let r) = $0 { r } else { nil } }
+            guard !items.isEmpty, records.count == items.count else { return (["value"], items.map { [$0] }) }
+            var keys: [String] = []
+            for r in records { for k in r.keys where !keys.contains(k) { keys.append(k) } }
+            return (keys, records.map { r in keys.map { r[$0] ?? .nothing } })
+        case .figure: throw NapkinError(.runtime, "a figure is not data: :svg FILE (or --svg-dir) writes it as SVG")
+        case .function: throw NapkinError(.runtime, "a function is not data: export its results, e.g. a sweep")
+        case .nothing: throw NapkinError(.runtime, "there is no value to export")
+        default: return (["value"], [[v]])
+        }
+    }
+
+    enum Cell { case number(String), bool(Bool), text(String), empty }
+
+    struct Column {
+        let name: String
+        /// The unit every number of the column is written in; empty for plain numbers and text.
+        let unit: String
+        let dimension: String
+        let cells: [Cell]
+        var numeric: Bool {
+            cells.contains { if case .number = $0 { true } else { false } }
+                && cells.allSatisfy { if case .number = $0 { true } else if case .empty = $0 { true } else { false } }
+        }
+        var header: String { unit.isEmpty ? name : "\(name) [\(unit)]" }
+    }
+
+    static func column(_ name: String, _ values: [Value], _ interp: Interpreter) throws(NapkinError) -> Column {
+        // A column of quantities of one dimension shares one unit (the one the terminal table shows).
+        let quantities = values.compactMap { if case .quantity(let q) = $0 { q } else { nil } }
+        let present = values.filter { if case .nothing = $0 { false } else { true } }
+        if !quantities.isEmpty, quantities.count == present.count, quantities.allSatisfy({ $0.dim == quantities[0].dim }) {
+            let dim = quantities[0].dim
+            let registry = interp.units
+            let unit = dim.isNone ? nil : interp.formatter.unit(forColumn: quantities)
+            let unitName = dim.isNone ? (unit?.name ?? "") : (unit?.name ?? registry.baseUnits(of: dim))
+            let factor = unit?.factor ?? 1
+            let cells = values.map { v -> Cell in
+                if case .quantity(let q) = v { return .number(fullPrecision(q.value, in: factor)) }
+                return .empty
+            }
+            return Column(name: name, unit: unitName, dimension: dim.isNone ? "" : registry.name(of: dim), cells: cells)
+        }
+        var cells: [Cell] = []
+        for v in values {
+            switch v {
+            case .nothing: cells.append(.empty)
+            case .bool(let b): cells.append(.bool(b))
+            case .string(let s): cells.append(.text(s))
+            default: cells.append(.text(try interp.describeInline(v)))
+            }
+        }
+        return Column(name: name, unit: "", dimension: "", cells: cells)
+    }
+
+    /// `x` in a unit of `factor`: the shortest decimal d with d × factor == x, so that reading
+    /// it back in that unit (as napkin reads `1.8 L/kWh`) gives exactly `x`; else the quotient
+    /// in full.
+    public static func fullPrecision(_ x: Double, in factor: Double) -> String {
+        if factor == 1 { return fullPrecision(x) }
+        for digits in 1...17 {
+            let text = String(format: "%.\(digits)g", x / factor)
+            if let d = Double(text), d * factor == x { return fullPrecision(d) }
+        }
+        return fullPrecision(x / factor)
+    }
+
+    /// The shortest decimal that reads back as exactly `x` (Swift's round-trip description),
+    /// without a trailing `.0` and never `-0`.
+    public static func fullPrecision(_ x: Double) -> String {
+        if x == 0 { return "0" }
+        if x == x.rounded(), abs(x) < 1e15 { return String(Int64(x)) }
+        return x.description
+    }
+
+    // MARK: Formats
+
+    static func text(_ cell: Cell) -> String {
+        switch cell {
+        case .number(let s), .text(let s): return s
+        case .bool(let b): return b ? "true" : "false"
+        case .empty: return ""
+        }
+    }
+
+    static func csv(_ columns: [Column], rowCount: Int) -> String {
+        func field(_ s: String) -> String {
+            s.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" })
+                ? "\"" + s.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : s
+        }
+        var lines = [columns.map { field($0.header) }.joined(separator: ",")]
+        for r in 0..<rowCount { lines.append(columns.map { field(text($0.cells[r])) }.joined(separator: ",")) }
+        return lines.joined(separator: "\n")
+    }
+
+    static func markdown(_ columns: [Column], rowCount: Int) -> String {
+        func escape(_ s: String) -> String { s.replacingOccurrences(of: "|", with: "\\|").replacingOccurrences(of: "\n", with: " ") }
+        var lines = ["| " + columns.map { escape($0.header) }.joined(separator: " | ") + " |"]
+        lines.append("|" + columns.map { $0.numeric ? " ---: |" : " --- |" }.joined())
+        for r in 0..<rowCount { lines.append("| " + columns.map { escape(text($0.cells[r])) }.joined(separator: " | ") + " |") }
+        return lines.joined(separator: "\n")
+    }
+
+    /// JSON written by hand so that columns and fields keep their order.
+    static func json(_ columns: [Column], rowCount: Int) -> String {
+        func string(_ s: String) -> String {
+            var out = "\""
+            for u in s.unicodeScalars {
+                switch u {
+                case "\"": out += "\\\""
+                case "\\": out += "\\\\"
+                case "\n": out += "\\n"
+                case "\r": out += "\\r"
+                case "\t": out += "\\t"
+                case _ where u.value < 0x20: out += "\\u" + String(repeating: "0", count: 4 - String(u.value, radix: 16).count) + String(u.value, radix: 16)
+                default: out.unicodeScalars.append(u)
+                }
+            }
+            return out + "\""
+        }
+        func value(_ c: Cell) -> String {
+            switch c {
+            case .number(let s): return s
+            case .bool(let b): return b ? "true" : "false"
+            case .text(let s): return string(s)
+            case .empty: return "null"
+            }
+        }
+        let header = columns.map { c in
+            "    {\"name\": \(string(c.name)), \"unit\": \(string(c.unit)), \"dimension\": \(string(c.dimension))}"
+        }
+        let rows = (0..<rowCount).map { r in
+            "    {" + columns.map { "\(string($0.name)): \(value($0.cells[r]))" }.joined(separator: ", ") + "}"
+        }
+        return "{\n  \"columns\": [\n" + header.joined(separator: ",\n") + "\n  ],\n  \"rows\": [\n"
+            + rows.joined(separator: ",\n") + (rows.isEmpty ? "" : "\n") + "  ]\n}"
+    }
+}

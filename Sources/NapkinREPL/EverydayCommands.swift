@@ -1,0 +1,156 @@
+import Foundation
+import NapkinCore
+import NapkinInstruments
+
+/// The session-start and everyday commands: the init file, `-i FILE`, `:search`, `:export`
+/// and `:color`.
+extension REPL {
+    // MARK: Starting a session
+
+    /// `$XDG_CONFIG_HOME/napkin/init.lab`, else `~/.config/napkin/init.lab`.
+    public static func initFilePath(environment: [String: String] = ProcessInfo.processInfo.environment) -> String? {
+        if let xdg = environment["XDG_CONFIG_HOME"], !xdg.isEmpty { return xdg + "/napkin/init.lab" }
+        guard let home = environment["HOME"], !home.isEmpty else { return nil }
+        return home + "/.config/napkin/init.lab"
+    }
+
+    /// Runs the init file as if its lines were typed (napkin lines and `:commands` such as
+    /// `:digits 6` or `:color off`), quietly: only results, prints and errors show.
+    public func runInitFile(_ path: String) {
+        guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8) else {
+            return fail("cannot read the init file '\(path)' as UTF-8 text")
+        }
+        var pending = ""
+        for line in text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init) {
+            let trimmed = line.trimmingCharacters(in: .whitespaces)
+            if pending.isEmpty {
+                if trimmed.isEmpty || trimmed.hasPrefix("#") { continue }
+                if trimmed.hasPrefix(":") {
+                    command(trimmed)
+                    out = ""  // the commands' confirmations; their errors went to stderr
+                    continue
+                }
+            }
+            pending += (pending.isEmpty ? "" : "\n") + line
+            if evaluate(pending, final: false, name: path) { pending = "" }
+        }
+        if !pending.isEmpty { evaluate(pending, final: true, name: path) }
+        flush()
+    }
+
+    /// `napkin -i FILE`: the file runs in the session (like `:load`), which then stays open.
+    public func start(from path: String) {
+        load(path)
+        flush()
+    }
+
+    // MARK: :search
+
+    /// `:search WORD`: names, descriptions and source citations that contain WORD (any case).
+    func search(_ word: String) {
+        guard !word.isEmpty else { return fail("usage: :search WORD (for example :search water)") }
+        let interp = session.interpreter
+        let units = interp.units
+        let needle = word.lowercased()
+        struct Hit { let name: String, kind: String, rank: Int, text: String }
+        var hits: [Hit] = []
+        func rank(_ name: String) -> Int? {
+            let n = name.lowercased()
+            return n == needle ? 0 : n.hasPrefix(needle) ? 1 : n.contains(needle) ? 2 : nil
+        }
+        func excerpt(_ text: String) -> String? {
+            guard let r = text.range(of: word, options: .caseInsensitive) else { return nil }
+            let start = text.index(r.lowerBound, offsetBy: -30, limitedBy: text.startIndex) ?? text.startIndex
+            let end = text.index(r.upperBound, offsetBy: 50, limitedBy: text.endIndex) ?? text.endIndex
+            return (start == text.startIndex ? "" : "…") + text[start..<end] + (end == text.endIndex ? "" : "…")
+        }
+        for name in interp.globalOrder where !name.hasPrefix("__") && name != "ans" && name != "_" {
+            guard let g = interp.globals[name] else { continue }
+            let kind = g.kind == .knob ? "knob" : g.kind == .function ? "function" : g.value.typeName
+            var citation: String?
+            if case .record(let r) = g.value, case .string(let s)? = r["source"] { citation = s }
+            if let r = rank(name) {
+                hits.append(Hit(name: name, kind: kind, rank: r, text: g.doc ?? citation ?? ""))
+            } else if let doc = g.doc, let e = excerpt(doc) {
+                hits.append(Hit(name: name, kind: kind, rank: 3, text: e))
+            } else if let citation, let e = excerpt(citation) {
+                hits.append(Hit(name: name, kind: kind, rank: 4, text: "source: " + e))
+            }
+        }
+        var seen = Set<String>()
+        for name in units.unitOrder where !seen.contains(name) {
+            guard let u = units.unit(name) else { continue }
+            seen.insert(name)
+            seen.formUnion(u.aliases)
+            let kind = "unit of " + (u.dim.isNone ? "a plain number" : units.name(of: u.dim))
+            let names = [name] + u.aliases
+            if let r = names.compactMap(rank).min() {
+                hits.append(Hit(name: name, kind: kind, rank: r, text: u.doc ?? ""))
+            } else if let doc = u.doc, let e = excerpt(doc) {
+                hits.append(Hit(name: name, kind: kind, rank: 3, text: e))
+            }
+        }
+        for name in interp.builtinNames where !name.hasPrefix("__") {
+            if let r = rank(name) { hits.append(Hit(name: name, kind: "builtin", rank: r, text: "")) }
+        }
+        for name in units.dimensionsByName.keys.sorted() {
+            if let r = rank(name) { hits.append(Hit(name: name, kind: "dimension", rank: r, text: "")) }
+        }
+        guard !hits.isEmpty else { return say("nothing mentions '\(word)' (names, descriptions and sources were searched)") }
+        hits = hits.enumerated().sorted { ($0.element.rank, $0.offset) < ($1.element.rank, $1.offset) }.map(\.element)
+        say("\(hits.count) match\(hits.count == 1 ? "" : "es") for '\(word)':")
+        let width = min(24, hits.map(\.name.count).max() ?? 1)
+        let shown = hits.prefix(60)
+        for h in shown {
+            let text = h.text.count > 100 ? String(h.text.prefix(99)) + "…" : h.text
+            say("  " + style.bold(h.name.padding(toLength: width, withPad: " ", startingAt: 0)) + "  " + style.dim(h.kind)
+                + (text.isEmpty ? "" : "  " + text))
+        }
+        if hits.count > shown.count { say(style.dim("  … \(hits.count - shown.count) more: search for a longer word")) }
+        say(style.dim(":info NAME shows one in full"))
+    }
+
+    // MARK: :export
+
+    /// `:export FILE`: the last result as CSV, JSON or Markdown (by FILE's extension), numbers in
+    /// full. Like :svg and :save, it writes only the file the user typed.
+    func export(_ arg: String) {
+        guard !arg.isEmpty else { return fail("usage: :export FILE.csv (or .json, .md)") }
+        guard let format = DataExport.format(forPath: arg) else {
+            return fail("say the format by the file's extension: .csv, .json or .md (got '\(arg)')")
+        }
+        guard let value = last.value else { return fail("no result yet: compute something first, e.g. sweep x 1...10 < x^2 >") }
+        do {
+            let text = try DataExport.render(value, format: format, interpreter: session.interpreter)
+            try (text + "\n").write(toFile: (arg as NSString).expandingTildeInPath, atomically: true, encoding: .utf8)
+            say("wrote the last \(value.typeName) to \(arg) as \(format.rawValue)")
+        } catch let error as NapkinError {
+            fail(error.message)
+        } catch {
+            fail("cannot write '\(arg)': \(error.localizedDescription)")
+        }
+    }
+
+    // MARK: :color
+
+    /// `:color on|off`: colour for results, errors and figures (the init file's usual line).
+    func color(_ arg: String) {
+        switch arg.lowercased() {
+        case "": say("colour is \(style.enabled ? "on" : "off")")
+        case "on", "off":
+            let on = arg.lowercased() == "on"
+            style = Style(enabled: on)
+            options.errorColor = on
+            applyFigureColor(session)
+            say("colour \(on ? "on" : "off")")
+        default: fail(":color takes on or off")
+        }
+    }
+
+    /// Figures follow the REPL's colour setting (also in a fresh session after :reset).
+    func applyFigureColor(_ s: Session) {
+        var render = RenderStyle.fromEnvironment(isTerminal: true, noColorFlag: !style.enabled)
+        render.color = render.color && style.enabled
+        Instruments.install(into: s.interpreter, style: render)
+    }
+}
