@@ -78,11 +78,18 @@ public enum DataExport {
         if !quantities.isEmpty, quantities.count == present.count, quantities.allSatisfy({ $0.dim == quantities[0].dim }) {
             let dim = quantities[0].dim
             let registry = interp.units
-            let unit = dim.isNone ? nil : interp.formatter.unit(forColumn: quantities)
+            var unit = dim.isNone ? nil : interp.formatter.unit(forColumn: quantities)
+            // A value that no decimal in the display unit reads back as exactly (50 TOPS / 3)
+            // puts its column in base units, where every Double is written exactly.
+            var texts = quantities.map { exactText($0.value, in: unit?.factor ?? 1) }
+            if texts.contains(nil) {
+                unit = nil
+                texts = quantities.map { exactText($0.value, in: 1) }
+            }
             let unitName = dim.isNone ? (unit?.name ?? "") : (unit?.name ?? registry.baseUnits(of: dim))
-            let factor = unit?.factor ?? 1
+            var next = texts.makeIterator()
             let cells = values.map { v -> Cell in
-                if case .quantity(let q) = v { return .number(fullPrecision(q.value, in: factor)) }
+                if case .quantity = v, let text = next.next() ?? nil { return .number(text) }
                 return .empty
             }
             return Column(name: name, unit: unitName, dimension: dim.isNone ? "" : registry.name(of: dim), cells: cells)
@@ -100,15 +107,26 @@ public enum DataExport {
     }
 
     /// `x` in a unit of `factor`: the shortest decimal d with d × factor == x, so that reading
-    /// it back in that unit (as napkin reads `1.8 L/kWh`) gives exactly `x`; else the quotient
-    /// in full.
-    public static func fullPrecision(_ x: Double, in factor: Double) -> String {
-        if factor == 1 { return fullPrecision(x) }
+    /// it back in that unit (as napkin reads `1.8 L/kWh`) gives exactly `x`; nil if there is none.
+    public static func exactText(_ x: Double, in factor: Double) -> String? {
+        if factor == 1 || x == 0 { return fullPrecision(x) }
+        let quotient = x / factor
+        var best: String?
         for digits in 1...17 {
-            let text = String(format: "%.\(digits)g", x / factor)
-            if let d = Double(text), d * factor == x { return fullPrecision(d) }
+            let text = String(format: "%.\(digits)g", quotient)
+            if let d = Double(text), d * factor == x { best = fullPrecision(d); break }
         }
-        return fullPrecision(x / factor)
+        // The quotient's neighbours, when rounding in the division moved it off by an ulp or two.
+        var up = quotient, down = quotient
+        for _ in 0..<3 {
+            for d in [up, down] where d * factor == x {
+                let text = fullPrecision(d)
+                if best.map({ text.count < $0.count }) ?? true { best = text }
+            }
+            up = up.nextUp
+            down = down.nextDown
+        }
+        return best
     }
 
     /// The shortest decimal that reads back as exactly `x` (Swift's round-trip description),
