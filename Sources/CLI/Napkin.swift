@@ -17,7 +17,7 @@ struct CommonOptions: ParsableArguments {
     @Option(help: ArgumentHelp("Print every result as data: csv, json or md (Markdown), numbers in full, units in the headers.", valueName: "FORMAT"))
     var format: TableFormat?
 
-    @Option(name: .customLong("lib"), help: ArgumentHelp("Load every .lab file in DIR (in name order) after the library; repeatable.", valueName: "DIR"))
+    @Option(name: .customLong("lib"), help: ArgumentHelp("Load every .lab file in DIR (in name order) after the library; repeatable.", valueName: "DIR"), completion: .directory)
     var libraries: [String] = []
 
     @Option(name: .customLong("max-depth"), help: ArgumentHelp("Deepest recursion allowed.", valueName: "CALLS"))
@@ -145,13 +145,15 @@ struct Run: ParsableCommand {
             help: ArgumentHelp("Evaluate an expression (or program) and exit; several -e run in order in one session.", valueName: "EXPR"))
     var expressions: [String] = []
 
-    @Option(name: .customShort("i"), help: ArgumentHelp("Run FILE, then stay in an interactive session with its definitions.", valueName: "FILE"))
+    @Option(name: .customShort("i"), help: ArgumentHelp("Run FILE, then stay in an interactive session with its definitions.", valueName: "FILE"),
+            completion: .file(extensions: ["lab"]))
     var startFile: String?
 
     @Flag(name: .customLong("no-init"), help: "Do not run the init file ($XDG_CONFIG_HOME/napkin/init.lab) in an interactive session.")
     var noInit = false
 
-    @Argument(help: ArgumentHelp("The .lab file to run; without it, standard input or the interactive session.", valueName: "FILE"))
+    @Argument(help: ArgumentHelp("The .lab file to run; without it, standard input or the interactive session.", valueName: "FILE"),
+              completion: .file(extensions: ["lab"]))
     var file: String?
 
     @OptionGroup var options: CommonOptions

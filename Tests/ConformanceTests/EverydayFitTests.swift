@@ -223,6 +223,15 @@ struct EverydayFitTests {
         #expect(r.out.range(of: #"^0\.1\.0 \(([0-9a-f]{12}|unknown commit)\)\n$"#, options: .regularExpression) != nil, "\(r.out)")
     }
 
+    @Test("completions for bash, zsh and fish come from the argument parser and know the new options", arguments: ["bash", "zsh", "fish"])
+    func completions(_ shell: String) throws {
+        let r = try runNapkin(["--generate-completion-script", shell])
+        #expect(r.code == 0)
+        for word in ["run", "check", "ledger", "info", "lib", "no-init", "format", "csv", "json"] {
+            #expect(r.out.contains(word), "the \(shell) completion does not know '\(word)'")
+        }
+    }
+
     @Test("every example in --help runs")
     func helpExamples() throws {
         let help = try runNapkin(["--help"]).out
