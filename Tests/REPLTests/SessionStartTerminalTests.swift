@@ -1,0 +1,41 @@
+import Foundation
+import TestSupport
+import Testing
+
+/// Starting a session on a real terminal: the init file, `-i FILE`, `:search`, `:export`.
+@Suite(.serialized)
+struct SessionStartTerminalTests {
+    static let prompt = "napkin> "
+
+    @Test func initFileAndStartFileOnATerminal() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("napkin-start-\(UUID().uuidString)")
+        let config = dir.appendingPathComponent("config/napkin")
+        try FileManager.default.createDirectory(at: config, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        try "# my defaults\n:digits 6\n:color off\n".write(to: config.appendingPathComponent("init.lab"), atomically: true, encoding: .utf8)
+        let lecture = dir.appendingPathComponent("lecture.lab")
+        try "let rack = 40 kW \"one rack of the lecture's cluster\"\n".write(to: lecture, atomically: true, encoding: .utf8)
+        let p = try PTYProcess(arguments: ["-i", lecture.path], environment: [
+            "NAPKIN_HISTORY": dir.appendingPathComponent("history").path, "HOME": dir.path,
+            "XDG_CONFIG_HOME": dir.appendingPathComponent("config").path, "NO_COLOR": "",
+        ])
+        defer { p.close() }
+        #expect(p.expect("loaded \(lecture.path): rack"), "\(p.tail)")
+        try #require(p.expect(Self.prompt), "\(p.tail)")
+        p.send("rack * 1 h / 7 -> kWh\r")
+        #expect(p.expect("5.71429 kWh [Energy]"), "digits 6 from the init file: \(p.tail)")
+        try #require(p.expect(Self.prompt), "\(p.tail)")
+        #expect(!String(decoding: p.raw, as: UTF8.self).contains("\u{1B}[35m"), ":color off from the init file")
+        p.send(":search lecture\r")
+        #expect(p.expect("rack"), "\(p.tail)")
+        try #require(p.expect(Self.prompt), "\(p.tail)")
+        p.send(":exp\t")
+        #expect(p.expect(":export "), "Tab completes :export: \(p.tail)")
+        p.send("\(dir.path)/rack.json\r")
+        #expect(p.expect("as json"), "\(p.tail)")
+        try #require(p.expect(Self.prompt), "\(p.tail)")
+        let json = try String(contentsOf: dir.appendingPathComponent("rack.json"), encoding: .utf8)
+        #expect(json.contains("\"unit\": \"kWh\"") && json.contains("5.714285714285714"), "\(json)")
+        #expect(p.endInput() == 0)
+    }
+}
