@@ -69,9 +69,10 @@ extension REPL {
             let kind = g.kind == .knob ? "knob" : g.kind == .function ? "function" : g.value.typeName
             var citation: String?
             if case .record(let r) = g.value, case .string(let s)? = r["source"] { citation = s }
+            let doc = g.doc ?? g.knob?.doc
             if let r = rank(name) {
-                hits.append(Hit(name: name, kind: kind, rank: r, text: g.doc ?? citation ?? ""))
-            } else if let doc = g.doc, let e = excerpt(doc) {
+                hits.append(Hit(name: name, kind: kind, rank: r, text: doc ?? citation ?? ""))
+            } else if let doc, let e = excerpt(doc) {
                 hits.append(Hit(name: name, kind: kind, rank: 3, text: e))
             } else if let citation, let e = excerpt(citation) {
                 hits.append(Hit(name: name, kind: kind, rank: 4, text: "source: " + e))
