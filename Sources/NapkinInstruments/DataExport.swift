@@ -78,18 +78,11 @@ public enum DataExport {
         if !quantities.isEmpty, quantities.count == present.count, quantities.allSatisfy({ $0.dim == quantities[0].dim }) {
             let dim = quantities[0].dim
             let registry = interp.units
-            var unit = dim.isNone ? nil : interp.formatter.unit(forColumn: quantities)
-            // A value that no decimal in the display unit reads back as exactly (50 TOPS / 3)
-            // puts its column in base units, where every Double is written exactly.
-            var texts = quantities.map { exactText($0.value, in: unit?.factor ?? 1) }
-            if texts.contains(nil) {
-                unit = nil
-                texts = quantities.map { exactText($0.value, in: 1) }
-            }
+            let unit = dim.isNone ? nil : interp.formatter.unit(forColumn: quantities)
+            let factor = unit?.factor ?? 1
             let unitName = dim.isNone ? (unit?.name ?? "") : (unit?.name ?? registry.baseUnits(of: dim))
-            var next = texts.makeIterator()
             let cells = values.map { v -> Cell in
-                if case .quantity = v, let text = next.next() ?? nil { return .number(text) }
+                if case .quantity(let q) = v { return .number(fullPrecision(q.value, in: factor)) }
                 return .empty
             }
             return Column(name: name, unit: unitName, dimension: dim.isNone ? "" : registry.name(of: dim), cells: cells)
@@ -106,27 +99,23 @@ public enum DataExport {
         return Column(name: name, unit: "", dimension: "", cells: cells)
     }
 
-    /// `x` in a unit of `factor`: the shortest decimal d with d × factor == x, so that reading
-    /// it back in that unit (as napkin reads `1.8 L/kWh`) gives exactly `x`; nil if there is none.
-    public static func exactText(_ x: Double, in factor: Double) -> String? {
+    /// `x` in a unit of `factor`, in full: the shortest decimal d with d × factor == x, so that
+    /// napkin reading it back in that unit (as it reads `1.8 L/kWh`) gets exactly `x`. When the
+    /// factor's rounding leaves no such d (50 TOPS / 3 in TOPS), the quotient's 17 significant
+    /// digits: read back, it differs from `x` by an ulp or two.
+    public static func fullPrecision(_ x: Double, in factor: Double) -> String {
         if factor == 1 || x == 0 { return fullPrecision(x) }
         let quotient = x / factor
-        var best: String?
-        for digits in 1...17 {
-            let text = String(format: "%.\(digits)g", quotient)
-            if let d = Double(text), d * factor == x { best = fullPrecision(d); break }
-        }
-        // The quotient's neighbours, when rounding in the division moved it off by an ulp or two.
-        var up = quotient, down = quotient
-        for _ in 0..<3 {
-            for d in [up, down] where d * factor == x {
-                let text = fullPrecision(d)
-                if best.map({ text.count < $0.count }) ?? true { best = text }
-            }
+        // What a person typed has at most 15 digits, and %.15g finds it in one step.
+        if let typed = Double(String(format: "%.15g", quotient)), typed * factor == x { return fullPrecision(typed) }
+        var up = quotient, down = quotient.nextDown
+        for _ in 0..<2 {
+            if up * factor == x { return fullPrecision(up) }
+            if down * factor == x { return fullPrecision(down) }
             up = up.nextUp
             down = down.nextDown
         }
-        return best
+        return fullPrecision(quotient)
     }
 
     /// The shortest decimal that reads back as exactly `x` (Swift's round-trip description),
