@@ -95,7 +95,7 @@ struct Napkin: ParsableCommand {
           echo '700 W * 30 days -> MWh' | napkin
           napkin run Samples/demos/jevons.lab
           napkin -e 'let d = 1 TB' -e 'd / 10 Gbit/s'
-          napkin -i Samples/demos/jevons.lab        run it, then stay interactive
+          napkin -i Samples/sessions/datacenter.lab   run it, then stay interactive
           napkin --format csv -e 'sweep x 1...3 < x * 2 W >'
           napkin info celsius
 
@@ -163,6 +163,9 @@ struct Run: ParsableCommand {
     func validate() throws {
         if !expressions.isEmpty && file != nil { throw ValidationError("give either -e EXPR or a FILE, not both") }
         if startFile != nil && (file != nil || !expressions.isEmpty) { throw ValidationError("-i FILE starts a session: give no other FILE or -e") }
+        if let startFile, MissionCLI.isMissionFile(startFile) {
+            throw ValidationError("\(startFile) is a lab mission: run it with 'napkin run \(startFile)' (-i starts a session from definitions)")
+        }
     }
 
     func run() throws {

@@ -168,6 +168,8 @@ struct EverydayFitTests {
         #expect(r.out.contains("one rack"))
         #expect(try runNapkin(["-i", dir.appendingPathComponent("missing.lab").path]).code == 64)
         #expect(try runNapkin(["-i", file.path, "-e", "1"]).code == 64)
+        let mission = try runNapkin(["-i", repositoryRoot.appendingPathComponent("Samples/demos/jevons.lab").path])
+        #expect(mission.code == 64 && mission.err.contains("is a lab mission"))
     }
 
     @Test("--lib DIR loads its .lab files in name order, everywhere; a broken one is reported with its path")
@@ -248,18 +250,23 @@ struct EverydayFitTests {
                 return String(line[..<r.lowerBound])
             }
         #expect(examples.count >= 6, "\(help)")
+        // In a folder of its own (a mission run writes its ledger there), with the samples at hand.
+        let dir = try Self.temp("help")
+        try FileManager.default.createSymbolicLink(at: dir.appendingPathComponent("Samples"), withDestinationURL: repositoryRoot.appendingPathComponent("Samples"))
         for example in examples {
             let p = Process()
             p.executableURL = URL(fileURLWithPath: "/bin/sh")
-            p.arguments = ["-c", example + " </dev/null >/dev/null"]
+            let errors = dir.appendingPathComponent("stderr")
+            p.arguments = ["-c", example + " </dev/null >/dev/null 2>\(errors.path)"]
             var env = ProcessInfo.processInfo.environment
             env["PATH"] = productsDirectory.path + ":" + (env["PATH"] ?? "")
             env["XDG_CONFIG_HOME"] = "/nonexistent"
             p.environment = env
-            p.currentDirectoryURL = repositoryRoot
+            p.currentDirectoryURL = dir
             try p.run()
             p.waitUntilExit()
-            #expect(p.terminationStatus == 0, "napkin --help example failed: \(example)")
+            let stderr = (try? String(contentsOf: errors, encoding: .utf8)) ?? ""
+            #expect(p.terminationStatus == 0 && stderr.isEmpty, "napkin --help example failed: \(example)\n\(stderr)")
         }
     }
 }
