@@ -17,6 +17,7 @@ extension REPL {
     /// Runs the init file as if its lines were typed (napkin lines and `:commands` such as
     /// `:digits 6` or `:color off`), quietly: only results, prints and errors show.
     public func runInitFile(_ path: String) {
+        initFile = path
         guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8) else {
             return fail("cannot read the init file '\(path)' as UTF-8 text")
         }

@@ -50,6 +50,8 @@ public final class REPL {
     let last = LastValue()
     /// The last figure shown, for `:svg FILE`.
     var lastFigure: Figure?
+    /// The init file this session ran (it runs again after :reset).
+    var initFile: String?
     var out = ""
     var quit = false
     /// Set when a command reports an error (for `napkin info` / `napkin list` exit codes).
@@ -609,7 +611,8 @@ public final class REPL {
             session = fresh
             definitions = []
             last.value = nil
-            say("session reset: only the library is defined")
+            if let initFile { runInitFile(initFile) }
+            say("session reset: only the library is defined" + (initFile == nil ? "" : " (and your init file has run again)"))
         } catch {
             report(error)
         }
