@@ -33,6 +33,20 @@ struct List: ParsableCommand {
     }
 }
 
+struct Search: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Find names, descriptions and source citations that mention WORD (like :search).")
+
+    @Argument(help: ArgumentHelp("A word to look for, in any case, e.g. water, ECB or Patterson.", valueName: "WORD"))
+    var word: String
+
+    @OptionGroup var options: CommonOptions
+
+    func run() throws {
+        try Runner(options: options.settings).finish(Runner(options: options.settings).libraryCommand(":search \(word)"))
+    }
+}
+
 extension Runner {
     func libraryCommand(_ text: String) -> Int32 {
         Session.onLargeStack {

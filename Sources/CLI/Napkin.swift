@@ -98,11 +98,12 @@ struct Napkin: ParsableCommand {
           napkin -i Samples/sessions/datacenter.lab   run it, then stay interactive
           napkin --format csv -e 'sweep x 1...3 < x * 2 W >'
           napkin info celsius
+          napkin search water
 
         Exit codes: 0 ok, 64 usage, 65 parse/name/dimension error, 70 runtime or assertion failure.
         """,
         version: napkinVersion,
-        subcommands: [Run.self, Eval.self, Check.self, LedgerCommand.self, Info.self, List.self],
+        subcommands: [Run.self, Eval.self, Check.self, LedgerCommand.self, Info.self, List.self, Search.self],
         // `napkin FILE`, `napkin -e EXPR` and plain `napkin` are all `run`, so shebang lines work.
         defaultSubcommand: Run.self
     )
@@ -117,7 +118,7 @@ struct Napkin: ParsableCommand {
 
 /// `run` with default options, for the argument lists that need no parsing.
 enum QuickStart {
-    static let words: Set<String> = ["run", "eval", "check", "ledger", "info", "list", "help"]
+    static let words: Set<String> = ["run", "eval", "check", "ledger", "info", "list", "search", "help"]
 
     /// The exit code, or nil when the arguments need the full parser.
     static func run(_ args: [String]) -> Int32? {

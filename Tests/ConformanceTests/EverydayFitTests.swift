@@ -220,6 +220,9 @@ struct EverydayFitTests {
         #expect(r.out.contains("my_pump") && r.out.contains("cooling loop"), "your own definitions, by description")
         #expect(r.out.contains("nothing mentions 'zzzqqq'"))
         #expect(r.err.contains("usage: :search WORD"))
+        // The same from the shell.
+        let shell = try runNapkin(["search", "Shehabi"], environment: ["NO_COLOR": "1"])
+        #expect(shell.code == 0 && shell.out.contains("water_industry"))
     }
 
     // MARK: Packaging
