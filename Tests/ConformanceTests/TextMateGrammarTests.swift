@@ -178,7 +178,7 @@ struct TextMateGrammarTests {
     }
 
     static let missionWords = ["mission", "track", "part", "synthesis", "context", "message", "lock", "workbench",
-                               "goal", "reveal", "explain", "peek", "reflect"]
+                               "goal", "reveal", "explain", "peek", "reflect", "static"]
 
     @Test("every pattern of the grammar compiles")
     func compiles() throws {
