@@ -5,6 +5,8 @@ public struct NameChecker {
     let units: UnitNames
     let builtins: Set<String>
     var errors: [NapkinError] = []
+    /// Names bound to values at the top (globals and the program's definitions): never units.
+    var values: Set<String> = []
 
     /// Unit names as declared (no generated prefixes), for suggestions.
     var declaredUnits: [String] = []
@@ -12,7 +14,12 @@ public struct NameChecker {
     /// the interpreter resolves against the knob's options.
     public var choiceKnobs: Set<String> = []
 
-    public init(globals: some Sequence<String>, builtins: some Sequence<String>, units: UnitNames, declaredUnits: [String] = []) {
+    /// Sizes and dimensions of units, so a suggestion can say it is 8× away (optional).
+    var registry: UnitRegistry?
+
+    public init(globals: some Sequence<String>, builtins: some Sequence<String>, units: UnitNames, declaredUnits: [String] = [],
+                registry: UnitRegistry? = nil) {
+        self.registry = registry
         self.declaredUnits = declaredUnits
         self.globals = Set(globals)
         self.builtins = Set(builtins)
@@ -23,11 +30,15 @@ public struct NameChecker {
     /// (functions may call ones defined further down).
     public mutating func check(_ program: [Stmt]) throws(NapkinError) {
         var known = globals.union(builtins)
+        values = globals
         for s in program {
             switch s.kind {
-            case .let(let n, _, _, _), .function(let n, _, _, _, _): known.insert(n)
+            case .let(let n, _, _, _), .function(let n, _, _, _, _, _):
+                known.insert(n)
+                values.insert(n)
             case .knob(let n, _, _, let r, _):
                 known.insert(n)
+                values.insert(n)
                 if case .range = r.kind {} else { choiceKnobs.insert(n) }
             default: break
             }
@@ -40,7 +51,7 @@ public struct NameChecker {
         switch s.kind {
         case .expr(let e), .assert(let e), .digits(let e): expr(e, known, locals)
         case .let(_, _, let e, _): expr(e, known, locals)
-        case .function(let name, _, let params, let body, _):
+        case .function(let name, _, let params, _, let body, _):
             var inner = locals + [name]
             for p in params {
                 if let d = p.defaultValue { expr(d, known, inner) }
@@ -60,19 +71,29 @@ public struct NameChecker {
         }
     }
 
-    /// Every name in a unit expression must be a unit.
-    mutating func unit(_ u: UnitExpr) {
-        for f in u.factors where !units.contains(f.name) {
+    /// Every name in a unit expression must be a unit. In a literal (`2 n`), a name bound in
+    /// scope is a value, never a unit, even when a unit has that name (the binding wins); a
+    /// conversion target (`-> h`) can only be a unit.
+    mutating func unit(_ u: UnitExpr, literal: Bool = false, _ locals: [String] = []) {
+        for f in u.factors {
+            let isValue = locals.contains(f.name) || values.contains(f.name)
+            if literal, isValue, units.contains(f.name) {
+                errors.append(NapkinError(.name, "'\(f.name)' names a value here, not the unit \(f.name)", at: f.span,
+                                          notes: ["a name bound by let, fn, a parameter, a sweep or a knob is never read as a unit; multiply by it: * \(f.name)",
+                                                  "to mean the unit, give the value another name"]))
+                continue
+            }
+            if units.contains(f.name) { continue }
             let lower = f.name.lowercased()
             errors.append(.unknownUnit(f.name, at: f.span, candidates: declaredUnits + units.names.filter { $0.lowercased() == lower },
-                                       isValue: globals.contains(f.name)))
+                                       isValue: isValue, registry: registry))
         }
     }
 
     mutating func expr(_ e: Expr, _ known: Set<String>, _ locals: [String]) {
         switch e.kind {
         case .number, .bool: break
-        case .quantity(_, let u): unit(u)
+        case .quantity(_, let u): unit(u, literal: true, locals)
         case .string(let parts):
             for p in parts { if case .expr(let x) = p { expr(x, known, locals) } }
         case .name(let n):
@@ -113,7 +134,7 @@ public struct NameChecker {
         case .block(let stmts, let value):
             var inner = locals
             for s in stmts {
-                if case .function(let n, _, _, _, _) = s.kind { inner.append(n) }
+                if case .function(let n, _, _, _, _, _) = s.kind { inner.append(n) }
                 statement(s, known, inner)
                 if case .let(let n, _, _, _) = s.kind { inner.append(n) }
             }

@@ -23,6 +23,10 @@ public struct NapkinError: Error, Sendable {
     /// Not an error: compiled arithmetic met a value that is not a quantity and hands it back to
     /// the generic rules (a string to join, say). Caught before it can reach a user.
     var carried: Value?
+    /// The calls an error left on its way out, innermost first: the report shows the user's
+    /// call first when the error was raised inside the library (`presented`).
+    public var trace: [CallFrame] = []
+    static let maxTrace = 8
 
     static func carrying(_ v: Value) -> NapkinError {
         var e = NapkinError(.runtime, "internal: a value escaped compiled arithmetic")
@@ -40,13 +44,41 @@ public struct NapkinError: Error, Sendable {
 
     /// `file:line:col` of the culprit, if known.
     public var location: String? {
-        guard let span, let file = span.file else { return nil }
+        guard let span = presented.span, let file = span.file else { return nil }
         let (line, col) = file.location(of: span.start)
         return "\(file.name):\(line):\(col)"
     }
 
+    /// The error as reported. Raised inside the library (a `prelude/` file), it points at the
+    /// innermost call in the user's code, and says where in the library it arose; raised in the
+    /// user's own function, it stays there. Either way a short "called from" trace follows.
+    public var presented: NapkinError {
+        guard !trace.isEmpty else { return self }
+        func inLibrary(_ s: Span?) -> Bool { s?.file?.name.hasPrefix("prelude/") ?? false }
+        func at(_ s: Span) -> String {
+            guard let file = s.file else { return "?" }
+            let (l, c) = file.location(of: s.start)
+            return "\(file.name):\(l):\(c)"
+        }
+        var e = self
+        e.trace = []
+        var shown = trace
+        if inLibrary(span), let span, let k = trace.firstIndex(where: { !inLibrary($0.site) }) {
+            e.span = trace[k].site
+            e.label = "in this call of \(trace[k].function)"
+            let excerpt = span.text.count <= 60 ? ": " + span.text : ""
+            e.notes = ["raised in the library at \(at(span))\(excerpt)" + (label.map { " (\($0))" } ?? "")] + notes
+            shown.remove(at: k)
+        }
+        if !shown.isEmpty {
+            e.notes.append("called from " + shown.map { "\($0.function) at \(at($0.site))" }.joined(separator: ", "))
+        }
+        return e
+    }
+
     /// The full report: header, location, the source line and a caret span under the culprit.
     public func render(color: Bool = false) -> String {
+        if !trace.isEmpty { return presented.render(color: color) }
         let red = color ? "\u{1B}[1;31m" : "", bold = color ? "\u{1B}[1m" : "", blue = color ? "\u{1B}[34m" : ""
         let reset = color ? "\u{1B}[0m" : ""
         var out = "\(red)\(phase.rawValue) error\(reset)\(bold): \(message)\(reset)\n"
@@ -139,9 +171,19 @@ public func didYouMean(_ name: String, among candidates: some Sequence<String>) 
 
 extension NapkinError {
     /// A name used as a unit that is not one; `isValue` when it names a let or fn instead.
-    static func unknownUnit(_ name: String, at span: Span, candidates: [String], isValue: Bool) -> NapkinError {
-        var notes = didYouMean(name, among: candidates)
-        if isValue { notes.append("'\(name)' is a value, not a unit; multiply by it instead") }
+    /// With a registry, suggestions say how they differ in size or dimension (unitSuggestionNotes).
+    static func unknownUnit(_ name: String, at span: Span, candidates: [String], isValue: Bool, registry: UnitRegistry? = nil) -> NapkinError {
+        // A value in a unit's place gets that hint alone, not a unit that merely looks alike.
+        if isValue {
+            return NapkinError(.name, "unknown unit '\(name)'", at: span, notes: ["'\(name)' is a value, not a unit; multiply by it instead"])
+        }
+        let notes = registry.map { $0.unitSuggestionNotes(for: name) } ?? didYouMean(name, among: candidates)
         return NapkinError(.name, "unknown unit '\(name)'", at: span, notes: notes)
     }
+}
+
+/// One call an error passed through: the function and where it was called.
+public struct CallFrame: Sendable {
+    public var function: String
+    public var site: Span
 }

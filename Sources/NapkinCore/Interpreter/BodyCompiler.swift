@@ -605,7 +605,10 @@ final class BodyCompiler {
         // A lambda (in the body or a default) captures slots only, and a sweep (anywhere in the
         // call) may move a knob a parameter stands for: then parameters get slots as usual.
         let defaultExprs = params.compactMap(\.defaultValue)
-        let mayAlias = !body.containsLambda && !defaultExprs.contains { $0.containsLambda }
+        // Declared dimensions are checked on the parameters' slots, so then every one has a slot.
+        let contract = f.contractResolved ? f.contract : nil
+        guard f.contractResolved else { return nil }
+        let mayAlias = contract == nil && !body.containsLambda && !defaultExprs.contains { $0.containsLambda }
         let bodySweeps = body.containsSweep || defaultExprs.contains { $0.containsSweep }
         var argAliases: [String: String] = [:], argConstants: [String: Quantity] = [:]
         var bind: Compiled = { _, _ in .nothing }
@@ -680,8 +683,18 @@ final class BodyCompiler {
             interp.callDepth += 1
             defer { interp.callDepth -= 1 }
             if interp.callDepth > interp.limits.maxCallDepth { throw interp.depthError(f, span) }
-            if hasDefaults { _ = try bindDefaults(interp, s) }
-            return try run(interp, s)
+            if hasDefaults {
+                do throws(NapkinError) { _ = try bindDefaults(interp, s) } catch { throw interp.traced(error, f, span) }
+            }
+            // A wrong argument is the caller's error: it points at the call, with no trace.
+            if let contract { try interp.checkArguments(f, contract, span) { s[base + $0] } }
+            do throws(NapkinError) {
+                let v = try run(interp, s)
+                if let contract { try interp.checkResult(f, contract, v, span) }
+                return v
+            } catch {
+                throw interp.traced(error, f, span)
+            }
         }
     }
 

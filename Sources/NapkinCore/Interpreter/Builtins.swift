@@ -53,7 +53,7 @@ enum Builtins {
             guard q.dim.isNone else {
                 // Round in the unit the value displays in, so round(2.7 h) is 3 h.
                 let f = interp.formatter
-                if let u = q.unit ?? f.unit(for: q.dim, magnitude: q.value) {
+                if let u = f.shownUnit(q) {
                     return .quantity(Quantity((q.value / u.factor).rounded(rule) * u.factor, q.dim, unit: u))
                 }
                 return .quantity(Quantity(q.value.rounded(rule), q.dim))

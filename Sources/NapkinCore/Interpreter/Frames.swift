@@ -56,12 +56,24 @@ extension Interpreter {
         callDepth += 1
         defer { callDepth -= 1 }
         if callDepth > limits.maxCallDepth { throw depthError(f, span) }
-        for i in shape.missing {
-            guard let d = c.defaults[i] else { throw missingArgument(f, i, span) }
-            // Defaults are evaluated at call time, so they can read knobs and globals.
-            frame[i] = try d(self, frame)
+        do throws(NapkinError) {
+            for i in shape.missing {
+                guard let d = c.defaults[i] else { throw missingArgument(f, i, span) }
+                // Defaults are evaluated at call time, so they can read knobs and globals.
+                frame[i] = try d(self, frame)
+            }
+        } catch {
+            throw traced(error, f, span)
         }
-        return try c.body(self, frame)
+        // A wrong argument is the caller's error: it points at the call, with no trace.
+        if let contract = f.contract { try checkArguments(f, contract, span) { frame[$0] } }
+        do throws(NapkinError) {
+            let v = try c.body(self, frame)
+            if let contract = f.contract { try checkResult(f, contract, v, span) }
+            return v
+        } catch {
+            throw traced(error, f, span)
+        }
     }
 
     func depthError(_ f: FunctionValue, _ span: Span) -> NapkinError {

@@ -145,8 +145,9 @@ public final class Interpreter {
             }
             setGlobal(name, Global(value: v, kind: .value, knob: nil, definition: stmt.span, doc: doc))
             return nil
-        case .function(let name, _, let params, let body, let doc):
-            let f = FunctionValue(name: name, body: .user(params: params, body: body, closure: nil), definition: stmt.span)
+        case .function(let name, _, let params, let result, let body, let doc):
+            let f = FunctionValue(name: name, body: .user(params: params, body: body, closure: nil), definition: stmt.span, resultType: result)
+            _ = try contract(of: f)
             setGlobal(name, Global(value: .function(f), kind: .function, knob: nil, definition: stmt.span, doc: doc))
             return nil
         case .knob(let name, let nameSpan, let valueExpr, let rangeExpr, let doc) where isChoiceKnob(rangeExpr):
@@ -412,9 +413,10 @@ public final class Interpreter {
         switch s.kind {
         case .let(let name, _, let value, _):
             scope.define(name, try eval(value, scope))
-        case .function(let name, _, let params, let body, _):
+        case .function(let name, _, let params, let result, let body, _):
             // Defined before its body runs, so a local fn can call itself.
-            let f = FunctionValue(name: name, body: .user(params: params, body: body, closure: scope), definition: s.span)
+            let f = FunctionValue(name: name, body: .user(params: params, body: body, closure: scope), definition: s.span, resultType: result)
+            _ = try contract(of: f)
             scope.define(name, .function(f))
         case .assert(let e):
             try checkAssertion(try eval(e, scope), e)
@@ -458,7 +460,7 @@ public final class Interpreter {
             let name = f.name == "%" ? "percent" : f.name
             guard let info = units.unit(name) else {
                 throw NapkinError.unknownUnit(f.name, at: f.span, candidates: units.suggestableUnitNames(for: f.name),
-                                              isValue: globals[f.name] != nil)
+                                              isValue: globals[f.name] != nil, registry: units)
             }
             guard let p = info.dim.power(f.power), let nd = dim.times(p) else {
                 throw NapkinError(.dimension, "unit exponent out of range", at: f.span)
@@ -497,8 +499,17 @@ public final class Interpreter {
             return .table(Table(columns: t.columns, rows: rows))
         case .record(let rec):
             var values = rec.values
+            var converted = false
             for i in values.indices {
-                if case .quantity(let q) = values[i], q.dim == r.dim { values[i] = try convert(values[i], u, opSpan: opSpan, valueSpan: valueSpan) }
+                if case .quantity(let q) = values[i], q.dim == r.dim {
+                    values[i] = try convert(values[i], u, opSpan: opSpan, valueSpan: valueSpan)
+                    converted = true
+                }
+            }
+            // A conversion that changes nothing is a mistake (`fleet_carbon() -> kWh`), not a no-op.
+            guard converted else {
+                throw NapkinError(.dimension, "no field of this record is \(dimName(r.dim))", at: opSpan,
+                                  notes: ["its fields: " + rec.keys.joined(separator: ", ")])
             }
             return .record(Record(keys: rec.keys, values: values))
         default:
@@ -574,6 +585,15 @@ public final class Interpreter {
         }
     }
 
+    /// A product keeps the unit of its one non-plain factor (`2 * 3 kWh` shows in kWh), except a
+    /// ratio such as %: `100 * 5%` is 5 (5% of 100), not 500%.
+    @inline(__always)
+    static func productUnit(_ x: Quantity, _ y: Quantity) -> UInt32 {
+        if x.isPlain { return y.dim.isNone ? 0 : y.unitID }
+        if y.isPlain { return x.dim.isNone ? 0 : x.unitID }
+        return 0
+    }
+
     /// `fastArithmetic` for `+ - * / ^`.
     @inline(__always)
     static func fastQuantity(_ op: BinaryOp, _ x: Quantity, _ y: Quantity) -> Quantity? {
@@ -590,7 +610,7 @@ public final class Interpreter {
             guard let d = x.dim.times(y.dim) else { return nil }
             v = x.value * y.value
             dim = d
-            unitID = x.isPlain ? y.unitID : (y.isPlain ? x.unitID : 0)
+            unitID = productUnit(x, y)
         case .div:
             guard y.value != 0, let d = x.dim.over(y.dim) else { return nil }
             v = x.value / y.value
@@ -629,7 +649,7 @@ public final class Interpreter {
             guard let d = x.dim.times(y.dim) else { throw NapkinError(.dimension, "dimension exponent out of range", at: opSpan) }
             let v = x.value * y.value
             try checkFinite(v, opSpan, "the product")
-            return .quantity(Quantity(v, d, unitID: x.isPlain ? y.unitID : (y.isPlain ? x.unitID : 0)))
+            return .quantity(Quantity(v, d, unitID: Interpreter.productUnit(x, y)))
         case .div:
             guard let d = x.dim.over(y.dim) else { throw NapkinError(.dimension, "dimension exponent out of range", at: opSpan) }
             if y.value == 0 {
@@ -891,12 +911,25 @@ public final class Interpreter {
         if callDepth > limits.maxCallDepth { throw depthError(f, span) }
         let frame = Scope(parent: closure, names: f.paramNames, values: [])
         frame.values.reserveCapacity(params.count)
-        for i in 0..<params.count {
-            if let v = given[i] { frame.bindNext(v); continue }
-            guard let d = params[i].defaultValue else { throw missingArgument(f, i, span) }
-            frame.bindNext(try eval(d, frame))
+        let contract = try self.contract(of: f)
+        do throws(NapkinError) {
+            for i in 0..<params.count {
+                if let v = given[i] { frame.bindNext(v); continue }
+                guard let d = params[i].defaultValue else { throw missingArgument(f, i, span) }
+                frame.bindNext(try eval(d, frame))
+            }
+        } catch {
+            throw traced(error, f, span)
         }
-        return try eval(body, frame)
+        // A wrong argument is the caller's error: it points at the call, with no trace.
+        if let contract { try checkArguments(f, contract, span) { frame.values[$0] } }
+        do throws(NapkinError) {
+            let v = try eval(body, frame)
+            if let contract { try checkResult(f, contract, v, span) }
+            return v
+        } catch {
+            throw traced(error, f, span)
+        }
     }
 }
 

@@ -16,9 +16,9 @@ public final class Session {
     /// Parses and name-checks a whole program without running it.
     public func parse(_ source: String, name: String) throws(NapkinError) -> [Stmt] {
         let file = SourceFile(name: name, text: source)
-        let program = try Parser.parse(file, units: unitNames)
+        let program = try Parser.parse(file, units: unitNames, bound: Set(interpreter.globals.keys))
         var checker = NameChecker(globals: interpreter.globals.keys, builtins: interpreter.builtinNames, units: unitNames,
-                                  declaredUnits: interpreter.units.declaredUnitNames)
+                                  declaredUnits: interpreter.units.declaredUnitNames, registry: interpreter.units)
         checker.choiceKnobs = Set(interpreter.globals.filter { $0.value.knob?.isChoice == true }.map(\.key))
         try checker.check(program)
         return program

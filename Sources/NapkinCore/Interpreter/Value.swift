@@ -112,11 +112,17 @@ public final class FunctionValue: @unchecked Sendable {
     /// body compiler leaves to the tree walker); `compileTried` says whether that was tried.
     var compiled: CompiledBody?
     var compileTried = false
+    /// `-> Time`: the dimension the result must have.
+    public let resultType: DeclaredType?
+    /// The declared dimensions, resolved on first use (nil: nothing declared).
+    var contract: Contract?
+    var contractResolved = false
 
-    public init(name: String, body: Body, definition: Span? = nil) {
+    public init(name: String, body: Body, definition: Span? = nil, resultType: DeclaredType? = nil) {
         self.name = name
         self.body = body
         self.definition = definition
+        self.resultType = resultType
         if case .user(let params, _, let closure) = body {
             paramNames = params.map(\.name)
             capturesScope = closure != nil
@@ -136,8 +142,11 @@ public final class FunctionValue: @unchecked Sendable {
     public var signature: String {
         switch body {
         case .user(let params, _, _):
-            let ps = params.map { p in p.defaultValue.map { "\(p.name) = \($0.span.text)" } ?? p.name }
-            return "\(name)(\(ps.joined(separator: ", ")))"
+            let ps = params.map { p in
+                let typed = p.declared.map { "\(p.name): \($0.text)" } ?? p.name
+                return p.defaultValue.map { "\(typed) = \($0.span.text)" } ?? typed
+            }
+            return "\(name)(\(ps.joined(separator: ", ")))" + (resultType.map { " -> \($0.text)" } ?? "")
         case .builtin(let b): return "\(name)(\(b.parameters.joined(separator: ", ")))"
         }
     }

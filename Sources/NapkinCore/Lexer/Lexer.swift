@@ -54,9 +54,13 @@ public struct Lexer {
                 try number()
             case "\"":
                 try string()
-            case "²", "³", "¹":
-                i += 1
-                add(.superscript(c == "²" ? 2 : c == "³" ? 3 : 1), start)
+            case _ where Lexer.superscriptDigits[c] != nil || (c == "⁻" && Lexer.superscriptDigits[peek(1) ?? " "] != nil):
+                // `m²`, `m⁻¹`, `s⁻²`, `10¹²`: what napkin prints, it reads back.
+                var sign = 1
+                if c == "⁻" { sign = -1; i += 1 }
+                var k = 0
+                while i < end, let d = Lexer.superscriptDigits[s[i]], k < 1000 { k = k * 10 + d; i += 1 }
+                add(.superscript(sign * k), start)
             default:
                 if isIdentStart(c) {
                     while i < end, isIdentContinue(s[i]) { i += 1 }
@@ -190,6 +194,8 @@ public struct Lexer {
     private static let unicodeOps: [Unicode.Scalar: String] = [
         "×": "*", "·": "*", "⋅": "*", "÷": "/", "→": "->", "≤": "<=", "≥": ">=", "≠": "!=", "−": "-", "…": "...",
     ]
+
+    static let superscriptDigits: [Unicode.Scalar: Int] = ["⁰": 0, "¹": 1, "²": 2, "³": 3, "⁴": 4, "⁵": 5, "⁶": 6, "⁷": 7, "⁸": 8, "⁹": 9]
 
     private mutating func op(_ start: Int) throws(NapkinError) {
         let c = s[i]

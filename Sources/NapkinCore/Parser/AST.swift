@@ -30,6 +30,17 @@ public struct Parameter: Sendable {
     public var name: String
     public var defaultValue: Expr?
     public var span: Span
+    /// `size: Information`: checked at every call.
+    public var declared: DeclaredType? = nil
+}
+
+/// A declared dimension of a parameter or a result (`DataRate`, `Energy / Time`, `Number`,
+/// `DataRate or Record`): one or more alternatives, each a dimension expression or a kind of
+/// value (Number, Record, List, Function, String, Bool).
+public struct DeclaredType: Sendable {
+    public var alternatives: [DimExpr]
+    public var span: Span
+    public var text: String
 }
 
 public enum RecordEntry: Sendable {
@@ -108,7 +119,7 @@ public final class Stmt: @unchecked Sendable {
 public enum StmtKind: Sendable {
     case expr(Expr)
     case `let`(name: String, nameSpan: Span, value: Expr, doc: String?)
-    case function(name: String, nameSpan: Span, params: [Parameter], body: Expr, doc: String?)
+    case function(name: String, nameSpan: Span, params: [Parameter], result: DeclaredType?, body: Expr, doc: String?)
     case knob(name: String, nameSpan: Span, value: Expr, range: Expr, doc: String?)
     case assign(name: String, nameSpan: Span, value: Expr)
     case assert(Expr)

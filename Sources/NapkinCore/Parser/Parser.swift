@@ -1,3 +1,5 @@
+import Foundation
+
 /// Recursive-descent parser for napkin. Grammar/napkin.ebnf is the normative grammar;
 /// keep the two in step (a test parses every .lab file in the repository).
 public struct Parser {
@@ -12,18 +14,61 @@ public struct Parser {
     var sweepBodyDepth = 0
     /// Nesting guard so hostile input cannot overflow the stack.
     var depth = 0
+    /// Names bound around the cursor (see `isUnit`): the session's globals and the program's
+    /// top-level definitions, then parameters, sweep variables and block lets, innermost last.
+    public var bound: Set<String> = []
+    var locals: [String] = []
+    /// Inside a block, definitions are local (bound from the next statement on).
+    var blockDepth = 0
     static let maxDepth = 200
 
-    public init(file: SourceFile, units: UnitNames) throws(NapkinError) {
+    public init(file: SourceFile, units: UnitNames, bound: Set<String> = []) throws(NapkinError) {
         self.file = file
         self.tokens = try Lexer.tokenize(file)
         self.units = units
+        self.bound = bound
     }
 
-    /// Parses a whole program (a file, or one REPL entry).
-    public static func parse(_ file: SourceFile, units: UnitNames) throws(NapkinError) -> [Stmt] {
-        var p = try Parser(file: file, units: units)
+    /// Parses a whole program (a file, or one REPL entry); `bound` names the values already
+    /// defined (the session's globals).
+    public static func parse(_ file: SourceFile, units: UnitNames, bound: Set<String> = []) throws(NapkinError) -> [Stmt] {
+        var p = try Parser(file: file, units: units, bound: bound)
         return try p.program()
+    }
+
+    // MARK: - Scope: the binding wins
+
+    /// True when `name` continues a quantity literal as a unit. A name bound in scope (a let,
+    /// a parameter, a sweep variable, a knob, a global) is never a unit: `let tokens = 1e9 token;
+    /// 0.3 J/token * tokens` multiplies by the value. And a name followed by `(` is a call.
+    func isUnit(_ name: String, at k: Int) -> Bool {
+        guard units.contains(name), !isBound(name) else { return false }
+        if case .op("(") = peekToken(k + 1).kind { return false }
+        return true
+    }
+
+    public func isBound(_ name: String) -> Bool { locals.contains(name) || bound.contains(name) }
+
+    /// Top-level definitions are visible everywhere in their program (a function may use a
+    /// name defined further down), so they are collected before parsing.
+    func topLevelNames() -> Set<String> {
+        var names = Set<String>()
+        var level = 0
+        var lineStart = true
+        for (i, t) in tokens.enumerated() {
+            switch t.kind {
+            case .op("("), .op("["), .op("{"): level += 1
+            case .op(")"), .op("]"), .op("}"): level -= 1
+            case .keyword(.let), .keyword(.fn), .keyword(.knob):
+                if level == 0, lineStart, i + 1 < tokens.count, case .identifier(let n) = tokens[i + 1].kind { names.insert(n) }
+            default: break
+            }
+            switch t.kind {
+            case .newline, .op(";"): lineStart = true
+            default: lineStart = false
+            }
+        }
+        return names
     }
 
     // MARK: - Token access
@@ -90,6 +135,10 @@ public struct Parser {
 
     func error(_ message: String, at token: Token? = nil, notes: [String] = []) -> NapkinError {
         let t = token ?? current
+        var notes = notes
+        if sweepBodyDepth > 0, case .op(">") = t.kind {
+            notes.append("inside a sweep's < … >, a bare '>' closes the body; put a comparison in parentheses: (x > 2)")
+        }
         return NapkinError(.parse, message, at: t.span, notes: notes)
     }
 
@@ -129,6 +178,7 @@ public struct Parser {
     // MARK: - Statements
 
     mutating func program() throws(NapkinError) -> [Stmt] {
+        bound.formUnion(topLevelNames())
         var stmts: [Stmt] = []
         while true {
             while case .newline = tokens[pos].kind { pos += 1 }
@@ -137,8 +187,9 @@ public struct Parser {
             stmts.append(try statement())
             if case .eof = current.kind { break }
             guard atStatementEnd, !isOp("}") else {
+                let hint = unitAfterExpressionHint()
                 throw error("expected end of statement, found \(Parser.describe(current))",
-                            notes: ["put one statement per line, or separate them with ';'"])
+                            notes: hint.isEmpty ? ["put one statement per line, or separate them with ';'"] : hint)
             }
             _ = advance()
         }
@@ -157,19 +208,26 @@ public struct Parser {
             _ = try expectOp("=", "after 'let \(name)'")
             skipNewlines()
             let value = try expression()
+            // A host parsing statement by statement (a mission) sees each definition from here on.
+            if blockDepth == 0 { bound.insert(name) }
             return finish(.let(name: name, nameSpan: nameSpan, value: value, doc: try trailingDoc()), self)
         case .keyword(.fn):
             _ = advance()
             let (name, nameSpan) = try expectIdentifier("after 'fn'")
             let open = try expectOp("(", "after 'fn \(name)'")
+            if blockDepth == 0 { bound.insert(name) } else { locals.append(name) }
+            let outer = locals.count
             let params = try parameters(open: open)
+            let result = try declaredResult()
             _ = try expectOp("=", "before the body of 'fn \(name)'")
             skipNewlines()
             let body = try expression()
-            return finish(.function(name: name, nameSpan: nameSpan, params: params, body: body, doc: try trailingDoc()), self)
+            locals.removeLast(locals.count - outer)
+            return finish(.function(name: name, nameSpan: nameSpan, params: params, result: result, body: body, doc: try trailingDoc()), self)
         case .keyword(.knob):
             _ = advance()
             let (name, nameSpan) = try expectIdentifier("after 'knob'")
+            bound.insert(name)
             _ = try expectOp("=", "after 'knob \(name)'")
             let value = try expression()
             guard isKeyword(.in) else {
@@ -306,6 +364,11 @@ public struct Parser {
     mutating func dimensionExpression() throws(NapkinError) -> DimExpr {
         var factors: [(String, Int, Span)] = []
         var sign = 1
+        // A lone `1` is the dimensionless (a plain number).
+        if case .number(1) = current.kind, !(peekToken(1).kind == .op("/")) {
+            _ = advance()
+            return DimExpr(factors: [])
+        }
         // `1 / Time`: a leading 1 stands for the dimensionless.
         if case .number(1) = current.kind, case .op("/") = peekToken(1).kind {
             _ = advance()
@@ -347,12 +410,19 @@ public struct Parser {
             let tok = current
             let (name, span) = try expectIdentifier("for a parameter")
             guard seen.insert(name).inserted else { throw error("parameter '\(name)' appears twice", at: tok) }
+            var declared: DeclaredType?
+            if isOp(":") {
+                _ = advance()
+                declared = try declaredType("for parameter '\(name)'")
+            }
             var def: Expr?
             if isOp("=") {
                 _ = advance()
                 def = try expression()
             }
-            params.append(Parameter(name: name, defaultValue: def, span: span))
+            // A default sees the parameters before it; the body sees them all.
+            locals.append(name)
+            params.append(Parameter(name: name, defaultValue: def, span: span, declared: declared))
             if isOp(",") { _ = advance() } else { break }
         }
         guard isOp(")") else {
@@ -360,6 +430,38 @@ public struct Parser {
         }
         _ = advance()
         return params
+    }
+
+    /// `-> Time` after a function's parameters: the dimension its result must have.
+    mutating func declaredResult() throws(NapkinError) -> DeclaredType? {
+        guard isOp("->") else { return nil }
+        _ = advance()
+        return try declaredType("for the result")
+    }
+
+    /// A declared dimension: a dimension expression (`DataRate`, `Energy / Time`), `Number`
+    /// for a plain number, or a kind of value (`Record`, `List`, `Function`, `String`, `Bool`);
+    /// alternatives are joined with `or` (`DataRate or Record`).
+    mutating func declaredType(_ context: String) throws(NapkinError) -> DeclaredType {
+        let start = current.span
+        var alternatives: [DimExpr] = []
+        repeat {
+            if !alternatives.isEmpty { _ = advance() }
+            guard case .identifier = current.kind else {
+                if case .number(1) = current.kind {} else {
+                    throw error("expected a dimension \(context), found \(Parser.describe(current))",
+                                notes: ["fn transfer_time(size: Information, rate: DataRate) -> Time = size / rate"])
+                }
+                return try finishDeclared(start, alternatives + [try dimensionExpression()])
+            }
+            alternatives.append(try dimensionExpression())
+        } while isKeyword(.or)
+        return try finishDeclared(start, alternatives)
+    }
+
+    func finishDeclared(_ start: Span, _ alternatives: [DimExpr]) throws(NapkinError) -> DeclaredType {
+        let span = start.to(tokens[max(0, pos - 1)].span)
+        return DeclaredType(alternatives: alternatives, span: span, text: span.text)
     }
 
     func loc(_ t: Token) -> String {
@@ -390,16 +492,20 @@ public struct Parser {
             let t = advance()
             _ = advance()
             skipNewlines()
+            locals.append(n)
             let body = try expression()
+            locals.removeLast()
             return Expr(.lambda([Parameter(name: n, defaultValue: nil, span: t.span)], body), t.span.to(body.span))
         }
         // (a, b) => body
         if isOp("("), lambdaAhead() {
             let open = advance()
+            let outer = locals.count
             let params = try parameters(open: open)
             _ = try expectOp("=>", "after a lambda's parameters")
             skipNewlines()
             let body = try expression()
+            locals.removeLast(locals.count - outer)
             return Expr(.lambda(params, body), open.span.to(body.span))
         }
         return try orExpression()
@@ -654,13 +760,18 @@ public struct Parser {
         switch t.kind {
         case .number(let v):
             _ = advance()
+            if let literal = try poweredLiteral(v, t) { return literal }
             if startsUnit() {
                 let u = try unitExpression(strict: true)
                 return Expr(.quantity(v, u), t.span.to(u.span))
             }
             // `1 kwh`: a name right after a number can only be meant as a unit; the checker
             // reports it as unknown with a did-you-mean.
-            if case .identifier = tokens[pos].kind {
+            if case .identifier(let n) = tokens[pos].kind {
+                if case .op("(") = peekToken(1).kind {
+                    throw error("a number cannot be followed by a call", at: tokens[pos],
+                                notes: ["'\(n)(…)' is a call (a name followed by '(' always is); to multiply, write \(t.text) * \(n)(…)"])
+                }
                 let u = try unitExpression(strict: false, single: true)
                 return Expr(.quantity(v, u), t.span.to(u.span))
             }
@@ -731,11 +842,44 @@ public struct Parser {
         }
     }
 
+    /// `2^30 B`, `10^9 B`, `10¹² FLOP`: a number raised to a number, right before a unit, is
+    /// the literal's number (the unit applies to the power, not to the exponent).
+    mutating func poweredLiteral(_ v: Double, _ t: Token) throws(NapkinError) -> Expr? {
+        var k = 1
+        let exponent: Double
+        if isOp("^") {
+            var sign = 1.0
+            if case .op("-") = peekToken(k).kind { sign = -1; k += 1 }
+            guard case .number(let e) = peekToken(k).kind else { return nil }
+            exponent = sign * e
+            k += 1
+        } else if case .superscript(let e) = current.kind {
+            exponent = Double(e)
+        } else {
+            return nil
+        }
+        guard case .identifier(let n) = peekToken(k).kind, isUnit(n, at: k) else { return nil }
+        for _ in 0..<k { _ = advance() }
+        let u = try unitExpression(strict: true)
+        return Expr(.quantity(pow(v, exponent), u), t.span.to(u.span))
+    }
+
+    /// The note for `(1+2) J` or `a GB`: a unit name after something that is not a number.
+    func unitAfterExpressionHint() -> [String] {
+        guard case .identifier(let n) = current.kind, units.contains(n), pos > 0 else { return [] }
+        switch tokens[pos - 1].kind {
+        case .op(")"), .op("]"), .identifier:
+            return ["a unit goes right after a number (3 \(n)); to give an expression a unit, multiply by it: (…) * 1 \(n)"]
+        default:
+            return []
+        }
+    }
+
     /// A quantity literal continues with a unit name (or %) right after the number.
     func startsUnit() -> Bool {
         if tokens[pos].kind == .newline { return false }
         switch current.kind {
-        case .identifier(let n): return units.contains(n)
+        case .identifier(let n): return isUnit(n, at: 0)
         case .op("%"): return true
         default: return false
         }
@@ -771,7 +915,7 @@ public struct Parser {
             let next = peekToken(1)
             let nextIsUnit: Bool
             switch next.kind {
-            case .identifier(let n): nextIsUnit = !strict || units.contains(n)
+            case .identifier(let n): nextIsUnit = !strict || isUnit(n, at: 1)
             case .op("%"): nextIsUnit = true
             default: nextIsUnit = false
             }
@@ -837,6 +981,8 @@ public struct Parser {
         let open = advance()
         newlineInsensitive += 1
         sweepBodyDepth += 1
+        locals.append(knob)
+        defer { locals.removeLast() }
         var columns: [SweepColumn] = []
         while !isOp(">") {
             var name: String?
@@ -873,10 +1019,15 @@ public struct Parser {
             return Expr(.record(entries), open.span.to(tokens[pos - 1].span))
         }
         // A block: statements, the last one an expression that is the block's value.
-        let savedInsensitive = newlineInsensitive, savedSweep = sweepBodyDepth
+        let savedInsensitive = newlineInsensitive, savedSweep = sweepBodyDepth, outer = locals.count
         newlineInsensitive = 0
         sweepBodyDepth = 0
-        defer { newlineInsensitive = savedInsensitive; sweepBodyDepth = savedSweep }
+        blockDepth += 1
+        defer {
+            newlineInsensitive = savedInsensitive; sweepBodyDepth = savedSweep
+            blockDepth -= 1
+            locals.removeLast(locals.count - outer)
+        }
         var stmts: [Stmt] = []
         while true {
             skipNewlines()
@@ -888,8 +1039,10 @@ public struct Parser {
             case .expr, .let, .function, .assert: break
             default: throw NapkinError(.parse, "only let, fn, assert and expressions may appear inside a block", at: s.span)
             }
+            // A block's let is bound from the next statement on (its own value cannot see it).
+            if case .let(let n, _, _, _) = s.kind { locals.append(n) }
             stmts.append(s)
-            guard atStatementEnd else { throw error("expected end of statement, found \(Parser.describe(current))") }
+            guard atStatementEnd else { throw error("expected end of statement, found \(Parser.describe(current))", notes: unitAfterExpressionHint()) }
             if isOp("}") { break }
         }
         let close = advance()
@@ -977,7 +1130,8 @@ public struct Parser {
                 }
                 if !bytes.isEmpty { parts.append(.text(text)); bytes = [] }
                 // Parse the interpolation against the original file so errors point into it.
-                let inner = try Parser.parseEmbedded(file: file, range: (base + i + 1)..<(base + j), units: units, depth: depth + 1)
+                let inner = try Parser.parseEmbedded(file: file, range: (base + i + 1)..<(base + j), units: units, depth: depth + 1,
+                                                     bound: bound.union(locals))
                 parts.append(.expr(inner))
                 i = j + 1
                 continue
@@ -990,7 +1144,7 @@ public struct Parser {
     }
 
     /// Parses one expression from a slice of a file (string interpolations).
-    static func parseEmbedded(file: SourceFile, range: Range<Int>, units: UnitNames, depth: Int) throws(NapkinError) -> Expr {
+    static func parseEmbedded(file: SourceFile, range: Range<Int>, units: UnitNames, depth: Int, bound: Set<String>) throws(NapkinError) -> Expr {
         // Interpolations nest like brackets and share their limit.
         guard depth <= maxDepth else {
             throw NapkinError(.parse, "string interpolation nested too deeply (more than \(maxDepth) levels)",
@@ -999,6 +1153,7 @@ public struct Parser {
         // Lex only the slice, with spans into the file.
         let toks = try Lexer.tokenize(file, range: range)
         var p = Parser(file: file, tokens: toks, units: units)
+        p.bound = bound
         p.newlineInsensitive = 1
         p.depth = depth
         guard !(toks.first.map { if case .eof = $0.kind { return true } else { return false } } ?? true) else {
@@ -1012,9 +1167,10 @@ public struct Parser {
     }
 
     /// A parser over tokens lexed elsewhere (a host language layered on napkin).
-    public init(file: SourceFile, tokens: [Token], units: UnitNames) {
+    public init(file: SourceFile, tokens: [Token], units: UnitNames, bound: Set<String> = []) {
         self.file = file
         self.tokens = tokens
         self.units = units
+        self.bound = bound
     }
 }

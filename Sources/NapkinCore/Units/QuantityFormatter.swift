@@ -26,17 +26,26 @@ public struct QuantityFormatter {
         return dim.isEmpty ? s : "\(s) [\(dim)]"
     }
 
-    /// The mantissa and unit name a quantity displays with.
-    public func split(_ q: Quantity) -> (String, String) {
+    /// The unit a quantity displays in (nil: a plain number, or base units): the unit it was
+    /// written or converted in while that keeps the shown number from 1 to 1000 (`999.99 kW * 1`
+    /// shows as 1 MW, since it rounds to 1000), else its dimension's display ladder.
+    public func shownUnit(_ q: Quantity) -> DisplayUnit? {
         if let u = q.unit, u.dim == q.dim {
             let m = abs(q.value / u.factor)
-            if u.explicit || m == 0 || (m >= 1 && m < 1000) || registry.ladders[q.dim] == nil {
-                return (formatNumber(q.value / u.factor, digits: digits), u.name)
-            }
+            let shown = abs(Double(formatNumber(m, digits: digits)) ?? m)
+            if u.explicit || m == 0 || (m >= 1 && shown < 1000) || !hasLadder(q.dim) { return u }
         }
-        guard let u = unit(for: q.dim, magnitude: q.value) else {
+        return unit(for: q.dim, magnitude: q.value)
+    }
+
+    func hasLadder(_ d: Dimension) -> Bool { unit(for: d, magnitude: 1) != nil }
+
+    /// The mantissa and unit name a quantity displays with.
+    public func split(_ q: Quantity) -> (String, String) {
+        guard let u = shownUnit(q) else {
             return (formatNumber(q.value, digits: digits), q.dim.isNone ? "" : registry.baseUnits(of: q.dim))
         }
+        if u === q.unit { return (formatNumber(q.value / u.factor, digits: digits), u.name) }
         var name = u.name
         let mantissa = formatNumber(q.value / u.factor, digits: digits)
         if mantissa == "1" || mantissa == "-1", name.hasSuffix("s"), let single = registry.unit(String(name.dropLast())),
@@ -50,6 +59,14 @@ public struct QuantityFormatter {
     public func unit(for d: Dimension, magnitude: Double) -> DisplayUnit? {
         if d.isNone { return nil }
         if let ladder = registry.ladders[d] { return pick(ladder, magnitude) }
+        // A reciprocal (per metre, per GB, per joule) reads as m⁻¹, GB⁻¹, J⁻¹: the ladder's
+        // reference unit while the number stays readable, else the unit the inverse shows in.
+        if let inverse = d.power(-1), let ladder = registry.ladders[inverse] {
+            var u = reference(ladder)
+            let m = abs(magnitude) * u.factor
+            if magnitude != 0, magnitude.isFinite, m < 1e-3 || m >= 1e6 { u = pick(ladder, 1 / abs(magnitude)) }
+            return registry.displayUnit(u.name + "⁻¹", factor: 1 / u.factor, dim: d)
+        }
         // Energy per token, carbon per inference, …: a ladder over a reference unit.
         for a in registry.ladderOrder {
             guard let b = a.over(d), let top = registry.ladders[a] else { continue }

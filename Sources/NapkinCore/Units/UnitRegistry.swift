@@ -119,13 +119,15 @@ public final class UnitRegistry: @unchecked Sendable {
     public func name(of d: Dimension) -> String {
         if d.isNone { return "" }
         if let n = namesByDimension[d] { return n }
+        if let inverse = d.power(-1), let n = namesByDimension[inverse] { return "1/\(n)" }
         // A named dimension per one base quantity (Energy/Token) reads better than base names.
         for ladder in ladderOrder {
             guard let n = namesByDimension[ladder], let rest = ladder.over(d) else { continue }
             if let i = baseIndex(of: rest) { return "\(n)/\(baseNames[i])" }
-            // Inference/Energy, but not Length/Area for 1/Length.
-            let overlap = (0..<16).contains { ladder.exponents[$0] != 0 && rest.exponents[$0] != 0 }
-            if !overlap, ladders[rest] != nil, let r = namesByDimension[rest] { return "\(n)/\(r)" }
+            // Inference/Energy and Energy/Area, but not Length/Area for 1/Length (a base the
+            // numerator has must not end up inverted).
+            let inverts = (0..<16).contains { ladder.exponents[$0] > 0 && d.exponents[$0] < 0 }
+            if !inverts, ladders[rest] != nil, let r = namesByDimension[rest] { return "\(n)/\(r)" }
         }
         return compose(d) { baseNames[$0] }
     }
@@ -133,6 +135,11 @@ public final class UnitRegistry: @unchecked Sendable {
     /// Base units: `kg·m²/s³`.
     public func baseUnits(of d: Dimension) -> String {
         if d.isNone { return "1" }
+        // Nothing above the line reads back as `s⁻¹·sample⁻¹` (a bare `1/s` would not).
+        if (0..<baseNames.count).allSatisfy({ d.exponents[$0] <= 0 }) {
+            return (0..<baseNames.count).filter { d.exponents[$0] < 0 }
+                .map { baseUnitNames[$0] + superscript(Int(d.exponents[$0])) }.joined(separator: "·")
+        }
         return compose(d) { baseUnitNames[$0] }
     }
 

@@ -1,0 +1,116 @@
+/// Declared dimensions (`fn transfer_time(size: Information, rate: DataRate or Record) -> Time`),
+/// checked at every call however the call runs (tree walker, compiled body, inlined call), and
+/// the "called from" trace that an error collects on its way out of a function.
+
+/// One declared dimension, resolved: the quantity dimensions and kinds of value it accepts.
+struct TypeCheck {
+    let text: String
+    let dimensions: [Dimension]
+    /// Value.typeName of the kinds accepted besides quantities: record, list, function, …
+    let kinds: Set<String>
+
+    func accepts(_ v: Value) -> Bool {
+        if case .quantity(let q) = v {
+            // A plain 0 fits any dimension (`x > 0`), so it fits a declared one too.
+            return dimensions.contains(q.dim) || (q.isPlainZero && !dimensions.isEmpty)
+        }
+        return kinds.contains(v.typeName)
+    }
+}
+
+/// A user function's declared dimensions: per parameter (nil: not declared) and for the result.
+struct Contract {
+    let parameters: [TypeCheck?]
+    let result: TypeCheck?
+}
+
+extension Interpreter {
+    static let kindWords: [String: String] = ["Record": "record", "List": "list", "Function": "function", "String": "string",
+                                              "Bool": "boolean", "Table": "table"]
+
+    /// Resolves `Energy / Time`, `Number`, `DataRate or Record` against the declared dimensions.
+    func resolve(_ t: DeclaredType) throws(NapkinError) -> TypeCheck {
+        var dims: [Dimension] = [], kinds = Set<String>()
+        for alt in t.alternatives {
+            if alt.factors.count == 1, alt.factors[0].power == 1 {
+                let n = alt.factors[0].name
+                if let k = Interpreter.kindWords[n] { kinds.insert(k); continue }
+                if n == "Number" { dims.append(.none); continue }
+            }
+            var d = Dimension.none
+            for f in alt.factors {
+                guard let fd = units.dimensionsByName[f.name] else {
+                    throw NapkinError(.name, "unknown dimension '\(f.name)'", at: f.span,
+                                      notes: didYouMean(f.name, among: Array(units.dimensionsByName.keys) + ["Number"] + Array(Interpreter.kindWords.keys)))
+                }
+                guard let p = fd.power(f.power), let nd = d.times(p) else {
+                    throw NapkinError(.dimension, "dimension exponent out of range", at: f.span)
+                }
+                d = nd
+            }
+            dims.append(d)
+        }
+        return TypeCheck(text: t.text, dimensions: dims, kinds: kinds)
+    }
+
+    /// The function's contract, resolved once (a definition resolves it right away, so an
+    /// unknown dimension is reported where it is written).
+    func contract(of f: FunctionValue) throws(NapkinError) -> Contract? {
+        if f.contractResolved { return f.contract }
+        guard case .user(let params, _, _) = f.body else { f.contractResolved = true; return nil }
+        if f.resultType == nil, !params.contains(where: { $0.declared != nil }) {
+            f.contractResolved = true
+            return nil
+        }
+        var checks: [TypeCheck?] = []
+        for p in params { checks.append(try p.declared.map { (t: DeclaredType) throws(NapkinError) in try resolve(t) }) }
+        let result = try f.resultType.map { (t: DeclaredType) throws(NapkinError) in try resolve(t) }
+        if !isWorker {
+            f.contract = Contract(parameters: checks, result: result)
+            f.contractResolved = true
+        }
+        return Contract(parameters: checks, result: result)
+    }
+
+    /// What a check expects, in words: `DataRate [bit/s] or a record`.
+    func expectation(_ c: TypeCheck) -> String {
+        let dims = c.dimensions.map { $0.isNone ? "a plain number" : units.describe($0) }
+        let kinds = c.kinds.sorted().map { "a \($0)" }
+        return (dims + kinds).joined(separator: " or ")
+    }
+
+    func describeValue(_ v: Value) -> String {
+        if case .quantity(let q) = v {
+            let shown = formatter.valueAndUnit(q)
+            return q.dim.isNone ? "the plain number \(shown)" : "\(shown), \(units.describe(q.dim))"
+        }
+        return "a \(v.typeName)"
+    }
+
+    /// Checks the arguments of a call against the declared dimensions; `value(i)` reads
+    /// parameter i's value (after defaults).
+    func checkArguments(_ f: FunctionValue, _ c: Contract, _ span: Span, value: (Int) -> Value) throws(NapkinError) {
+        for (i, check) in c.parameters.enumerated() {
+            guard let check else { continue }
+            let v = value(i)
+            if check.accepts(v) { continue }
+            throw NapkinError(.dimension, "\(f.name): parameter '\(f.paramNames[i])' needs \(expectation(check)), got \(describeValue(v))",
+                              at: span, label: "\(f.paramNames[i]): \(check.text)", notes: [f.signature])
+        }
+    }
+
+    func checkResult(_ f: FunctionValue, _ c: Contract, _ v: Value, _ span: Span) throws(NapkinError) {
+        guard let check = c.result, !check.accepts(v) else { return }
+        throw NapkinError(.dimension, "\(f.name) must return \(expectation(check)), but returned \(describeValue(v))",
+                          at: f.resultType?.span ?? span, notes: [f.signature])
+    }
+
+    /// An error leaving a call of `f` made at `span` records the call, so the report can show
+    /// where the user's code called into the library (`NapkinError.trace`).
+    func traced(_ e: NapkinError, _ f: FunctionValue, _ span: Span) -> NapkinError {
+        if e.carried != nil || e.phase == .cancelled { return e }
+        var e = e
+        if e.trace.count < NapkinError.maxTrace { e.trace.append(CallFrame(function: f.name, site: span)) }
+        return e
+    }
+}

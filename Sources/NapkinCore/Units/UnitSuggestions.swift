@@ -1,0 +1,87 @@
+import Foundation
+
+/// Did-you-mean for a misspelt unit that never silently points 8× away: every suggestion
+/// after the first says how it differs from the first in size or dimension
+/// ("'Gbit' (gigabit) or 'GB' (gigabyte, 8× more)").
+extension UnitRegistry {
+    static let prefixWords: [String: String] = [
+        "Q": "quetta", "R": "ronna", "Y": "yotta", "Z": "zetta", "E": "exa", "P": "peta", "T": "tera", "G": "giga",
+        "M": "mega", "k": "kilo", "c": "centi", "m": "milli", "µ": "micro", "μ": "micro", "u": "micro", "n": "nano",
+        "p": "pico", "f": "femto", "a": "atto", "Ki": "kibi", "Mi": "mebi", "Gi": "gibi", "Ti": "tebi", "Pi": "pebi", "Ei": "exbi",
+    ]
+
+    /// The note for an unknown unit `name`, or none when nothing is close.
+    public func unitSuggestionNotes(for name: String) -> [String] {
+        var candidates: [String] = []
+        func add(_ c: String) { if !candidates.contains(c), resolve(c) != nil { candidates.append(c) } }
+        // Conventions people write: b is a bit (Gb → Gbit), ps is per second (GBps → GB/s),
+        // a trailing s is a plural (TFLOPs → TFLOP).
+        if name.hasSuffix("b"), name.count > 1 { add(String(name.dropLast()) + "bit") }
+        if name.hasSuffix("ps"), name.count > 2 {
+            let stem = String(name.dropLast(2))
+            add(stem + "/s")
+            if stem.hasSuffix("b") { add(String(stem.dropLast()) + "bit/s") }
+        }
+        if name.hasSuffix("s"), name.count > 1 { add(String(name.dropLast())) }
+        for s in suggestions(for: name, among: suggestableUnitNames(for: name)) { add(s) }
+        guard let first = candidates.first, let ref = resolve(first) else { return [] }
+        let described = candidates.prefix(3).enumerated().map { i, c -> String in
+            var parts: [String] = []
+            if let long = longName(c) { parts.append(long) }
+            if i > 0, let r = resolve(c) { parts.append(contentsOf: comparison(r, to: ref)) }
+            return parts.isEmpty ? "'\(c)'" : "'\(c)' (\(parts.joined(separator: ", ")))"
+        }
+        return ["did you mean " + described.joined(separator: " or ") + "?"]
+    }
+
+    /// How `r` differs from `ref`: "8× more", "a rate (per second)", or its dimension.
+    func comparison(_ r: (factor: Double, dim: Dimension), to ref: (factor: Double, dim: Dimension)) -> [String] {
+        if r.dim == ref.dim {
+            let ratio = r.factor / ref.factor
+            if abs(ratio - 1) < 1e-12 { return ["the same"] }
+            return ratio > 1 ? ["\(formatNumber(ratio, digits: 4))× more"] : ["\(formatNumber(1 / ratio, digits: 4))× less"]
+        }
+        if let rate = ref.dim.over(dimensionsByName["Time"] ?? .none), rate == r.dim { return ["a rate, per second"] }
+        let n = name(of: r.dim)
+        return ["\(n.isEmpty ? "a plain number" : n), not \(name(of: ref.dim).isEmpty ? "a plain number" : name(of: ref.dim))"]
+    }
+
+    /// Factor and dimension of a simple unit expression (`GB`, `GB/s`), or nil.
+    func resolve(_ text: String) -> (factor: Double, dim: Dimension)? {
+        var factor = 1.0, dim = Dimension.none
+        let parts = text.split(separator: "/", omittingEmptySubsequences: false)
+        for (i, p) in parts.enumerated() {
+            guard let u = unit(String(p)) else { return nil }
+            if i == 0 { factor *= u.factor; dim = u.dim } else {
+                factor /= u.factor
+                guard let d = dim.over(u.dim) else { return nil }
+                dim = d
+            }
+        }
+        return (factor, dim)
+    }
+
+    /// "gigabyte" for GB, "gigabit per second" for Gbit/s; nil when the unit is its own word.
+    func longName(_ text: String) -> String? {
+        let words = text.split(separator: "/").map { word(String($0)) }
+        if words.contains(where: { $0 == nil }) { return nil }
+        let joined = words.map { $0! }.joined(separator: " per ")
+        return joined == text ? nil : joined
+    }
+
+    private func word(_ symbol: String) -> String? {
+        // The longest lowercase name that is not a plural: s → second, FLOP → flop, B → byte.
+        func spelled(_ u: String) -> String {
+            guard let info = unit(u) else { return u }
+            let words = info.aliases.filter { $0.count >= u.count && $0.first?.isLowercase == true && !($0.hasSuffix("s") && info.aliases.contains(String($0.dropLast()))) }
+            return words.max { $0.count < $1.count } ?? u
+        }
+        if declaredUnitNames.contains(symbol) { return spelled(symbol) }
+        // A prefixed unit: the longest prefix that leaves a declared unit.
+        for (p, w) in UnitRegistry.prefixWords.sorted(by: { $0.key.count > $1.key.count }) where symbol.hasPrefix(p) {
+            let rest = String(symbol.dropFirst(p.count))
+            if declaredUnitNames.contains(rest) { return w + spelled(rest) }
+        }
+        return unit(symbol) == nil ? nil : symbol
+    }
+}
