@@ -26,7 +26,7 @@ struct Contract {
 
 extension Interpreter {
     static let kindWords: [String: String] = ["Record": "record", "List": "list", "Function": "function", "String": "string",
-                                              "Bool": "boolean", "Table": "table"]
+                                              "Bool": "boolean", "Table": "table", "Figure": "figure"]
 
     /// Resolves `Energy / Time`, `Number`, `DataRate or Record` against the declared dimensions.
     func resolve(_ t: DeclaredType) throws(NapkinError) -> TypeCheck {

@@ -447,19 +447,17 @@ public struct Parser {
         var alternatives: [DimExpr] = []
         repeat {
             if !alternatives.isEmpty { _ = advance() }
-            guard case .identifier = current.kind else {
-                if case .number(1) = current.kind {} else {
-                    throw error("expected a dimension \(context), found \(Parser.describe(current))",
-                                notes: ["fn transfer_time(size: Information, rate: DataRate) -> Time = size / rate"])
-                }
-                return try finishDeclared(start, alternatives + [try dimensionExpression()])
+            switch current.kind {
+            case .identifier, .number(1): alternatives.append(try dimensionExpression())
+            default:
+                throw error("expected a dimension \(context), found \(Parser.describe(current))",
+                            notes: ["fn transfer_time(size: Information, rate: DataRate) -> Time = size / rate"])
             }
-            alternatives.append(try dimensionExpression())
         } while isKeyword(.or)
-        return try finishDeclared(start, alternatives)
+        return finishDeclared(start, alternatives)
     }
 
-    func finishDeclared(_ start: Span, _ alternatives: [DimExpr]) throws(NapkinError) -> DeclaredType {
+    func finishDeclared(_ start: Span, _ alternatives: [DimExpr]) -> DeclaredType {
         let span = start.to(tokens[max(0, pos - 1)].span)
         return DeclaredType(alternatives: alternatives, span: span, text: span.text)
     }

@@ -61,7 +61,7 @@ public struct QuantityFormatter {
         if let ladder = registry.ladders[d] { return pick(ladder, magnitude) }
         // A reciprocal (per metre, per GB, per joule) reads as m⁻¹, GB⁻¹, J⁻¹: the ladder's
         // reference unit while the number stays readable, else the unit the inverse shows in.
-        if let inverse = d.power(-1), let ladder = registry.ladders[inverse] {
+        if let inverse = d.power(-1), let ladder = registry.ladders[inverse], !ladder.contains(where: { $0.name.contains("/") }) {
             var u = reference(ladder)
             let m = abs(magnitude) * u.factor
             if magnitude != 0, magnitude.isFinite, m < 1e-3 || m >= 1e6 { u = pick(ladder, 1 / abs(magnitude)) }

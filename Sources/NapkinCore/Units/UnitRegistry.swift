@@ -119,7 +119,8 @@ public final class UnitRegistry: @unchecked Sendable {
     public func name(of d: Dimension) -> String {
         if d.isNone { return "" }
         if let n = namesByDimension[d] { return n }
-        if let inverse = d.power(-1), let n = namesByDimension[inverse] { return "1/\(n)" }
+        if let inverse = d.power(-1), let n = namesByDimension[inverse], let ladder = ladders[inverse],
+           !ladder.contains(where: { $0.name.contains("/") }) { return "1/\(n)" }
         // A named dimension per one base quantity (Energy/Token) reads better than base names.
         for ladder in ladderOrder {
             guard let n = namesByDimension[ladder], let rest = ladder.over(d) else { continue }

@@ -25,6 +25,8 @@ extension UnitRegistry {
         if name.hasSuffix("s"), name.count > 1 { add(String(name.dropLast())) }
         for s in suggestions(for: name, among: suggestableUnitNames(for: name)) { add(s) }
         guard let first = candidates.first, let ref = resolve(first) else { return [] }
+        // One candidate (kwh → kWh) needs no explanation.
+        if candidates.count == 1 { return ["did you mean '\(first)'?"] }
         let described = candidates.prefix(3).enumerated().map { i, c -> String in
             var parts: [String] = []
             if let long = longName(c) { parts.append(long) }
@@ -73,14 +75,17 @@ extension UnitRegistry {
         // The longest lowercase name that is not a plural: s → second, FLOP → flop, B → byte.
         func spelled(_ u: String) -> String {
             guard let info = unit(u) else { return u }
-            let words = info.aliases.filter { $0.count >= u.count && $0.first?.isLowercase == true && !($0.hasSuffix("s") && info.aliases.contains(String($0.dropLast()))) }
+            let words = info.aliases.filter { $0.count >= u.count && $0.first?.isLowercase == true && !($0.hasSuffix("s") && (info.aliases.contains(String($0.dropLast())) || String($0.dropLast()) == u)) }
             return words.max { $0.count < $1.count } ?? u
         }
         if declaredUnitNames.contains(symbol) { return spelled(symbol) }
         // A prefixed unit: the longest prefix that leaves a declared unit.
         for (p, w) in UnitRegistry.prefixWords.sorted(by: { $0.key.count > $1.key.count }) where symbol.hasPrefix(p) {
             let rest = String(symbol.dropFirst(p.count))
-            if declaredUnitNames.contains(rest) { return w + spelled(rest) }
+            if declaredUnitNames.contains(rest) {
+                let base = spelled(rest)
+                return base == rest ? nil : w + base
+            }
         }
         return unit(symbol) == nil ? nil : symbol
     }
