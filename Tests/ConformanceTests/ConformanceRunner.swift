@@ -60,7 +60,8 @@ struct ConformanceCase {
                 }
                 try session.run(source, name: path)
             } catch let e as NapkinError {
-                failure = e
+                // As reported: an error raised inside the library points at the user's call.
+                failure = e.presented
             } catch {}
         }
         var problems: [String] = []

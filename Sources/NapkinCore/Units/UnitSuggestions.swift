@@ -72,20 +72,22 @@ extension UnitRegistry {
     }
 
     private func word(_ symbol: String) -> String? {
-        // The longest lowercase name that is not a plural: s → second, FLOP → flop, B → byte.
-        func spelled(_ u: String) -> String {
-            guard let info = unit(u) else { return u }
-            let words = info.aliases.filter { $0.count >= u.count && $0.first?.isLowercase == true && !($0.hasSuffix("s") && (info.aliases.contains(String($0.dropLast())) || String($0.dropLast()) == u)) }
-            return words.max { $0.count < $1.count } ?? u
+        // The longest lowercase name that is not a plural: s → second, FLOP → flop, B → byte;
+        // a lowercase symbol with a plural is a word itself (bit, bits); nil for Wh and bps.
+        func spelled(_ u: String) -> String? {
+            guard let info = unit(u) else { return nil }
+            let words = info.aliases.filter {
+                $0.count >= u.count && $0.first?.isLowercase == true
+                    && !($0.hasSuffix("s") && (info.aliases.contains(String($0.dropLast())) || String($0.dropLast()) == u))
+            }
+            if let w = words.max(by: { $0.count < $1.count }) { return w }
+            return u == u.lowercased() && info.aliases.contains(u + "s") ? u : nil
         }
-        if declaredUnitNames.contains(symbol) { return spelled(symbol) }
+        if declaredUnitNames.contains(symbol) { return spelled(symbol) ?? symbol }
         // A prefixed unit: the longest prefix that leaves a declared unit.
         for (p, w) in UnitRegistry.prefixWords.sorted(by: { $0.key.count > $1.key.count }) where symbol.hasPrefix(p) {
             let rest = String(symbol.dropFirst(p.count))
-            if declaredUnitNames.contains(rest) {
-                let base = spelled(rest)
-                return base == rest ? nil : w + base
-            }
+            if declaredUnitNames.contains(rest) { return spelled(rest).map { w + $0 } }
         }
         return unit(symbol) == nil ? nil : symbol
     }
