@@ -931,14 +931,15 @@ public struct Parser {
 
     /// One spelling per unit expression, so `kg*m^2`, `kg·m²` and `kg m^2` display alike: `kg·m²`.
     static func canonicalUnitText(_ factors: [(String, Int, Span)]) -> String {
+        // Superscripts throughout, as the formatter prints them: m⁴ reads back as m⁴.
+        let sup: [Character] = ["⁰", "¹", "²", "³", "⁴", "⁵", "⁶", "⁷", "⁸", "⁹"]
         func power(_ name: String, _ p: Int) -> String {
-            p == 1 ? name : p == 2 ? name + "²" : p == 3 ? name + "³" : "\(name)^\(p)"
+            p == 1 ? name : name + String(String(p).map { sup[Int(String($0))!] })
         }
         let num = factors.filter { $0.1 > 0 }.map { power($0.0, $0.1) }
         let den = factors.filter { $0.1 < 0 }.map { power($0.0, -$0.1) }
         if num.isEmpty {
             // `1/s` reads as s⁻¹; a bare `1` is no unit at all.
-            let sup: [Character] = ["⁰", "¹", "²", "³", "⁴", "⁵", "⁶", "⁷", "⁸", "⁹"]
             return factors.filter { $0.1 < 0 }.map { f in f.0 + "⁻" + String(String(-f.1).map { sup[Int(String($0))!] }) }.joined(separator: "·")
         }
         let top = num.joined(separator: "·")

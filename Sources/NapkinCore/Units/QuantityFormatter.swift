@@ -65,7 +65,7 @@ public struct QuantityFormatter {
             var u = reference(ladder)
             let m = abs(magnitude) * u.factor
             if magnitude != 0, magnitude.isFinite, m < 1e-3 || m >= 1e6 { u = pick(ladder, 1 / abs(magnitude)) }
-            return registry.displayUnit(u.name + "⁻¹", factor: 1 / u.factor, dim: d)
+            return registry.displayUnit(QuantityFormatter.inverse(u.name), factor: 1 / u.factor, dim: d)
         }
         // Energy per token, carbon per inference, …: a ladder over a reference unit.
         for a in registry.ladderOrder {
@@ -75,10 +75,20 @@ public struct QuantityFormatter {
             else if let i = registry.baseIndex(of: b) {
                 ref = DisplayUnit(name: registry.baseUnitNames[i], factor: 1, dim: b)
             } else { continue }
+            // X/(FLOP/B) cannot be written as a unit (X/FLOP/B is another dimension).
+            if ref.name.contains("/") { continue }
             let num = pick(top, magnitude * ref.factor)
             return registry.displayUnit("\(num.name)/\(ref.name)", factor: num.factor / ref.factor, dim: d)
         }
         return nil
+    }
+
+    /// `m` → `m⁻¹`, `mm²` → `mm⁻²` (not `mm²⁻¹`, which would read back as a power of the value).
+    static func inverse(_ name: String) -> String {
+        let digits = "⁰¹²³⁴⁵⁶⁷⁸⁹"
+        let stem = name.prefix { !digits.contains($0) }
+        let power = name.dropFirst(stem.count)
+        return stem + "⁻" + (power.isEmpty ? "¹" : power)
     }
 
     /// One unit for a column of quantities of one dimension, so the numbers line up: the unit
