@@ -50,7 +50,7 @@ struct UnitScopingPropertyTests {
         var rng = SplitMix64(state: 0x12_12_12)
         var failures: [String] = []
         var checked = 0
-        for case_ in 0..<1_500 {
+        for case_ in 0..<400 {
             // Bind two or three distinct names, then multiply them with one or two literals.
             var names: [String] = []
             while names.count < 2 + rng.below(2) {
