@@ -166,7 +166,7 @@ struct UnitScopingPropertyTests {
                     if case .quantity(let q) = v { q2 = q }
                     second = try? session.interpreter.describe(v)
                 }
-                do { try session.run(text, name: "<read-back>") } catch { return (shown, "error: \(error.message) reading '\(text)'") }
+                do throws(NapkinError) { try session.run(text, name: "<read-back>") } catch { return (shown, "error: \(error.message) reading '\(text)'") }
                 guard let back = q2, let again = second else { return (shown, "not a quantity reading '\(text)'") }
                 if back.dim != q.dim { return (shown, "another dimension: \(again)") }
                 // The display rounds to 4 significant digits.
