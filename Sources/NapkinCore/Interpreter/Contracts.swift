@@ -8,8 +8,11 @@ struct TypeCheck {
     let dimensions: [Dimension]
     /// Value.typeName of the kinds accepted besides quantities: record, list, function, …
     let kinds: Set<String>
+    /// `Any`: deliberately open (a parameter that takes any value, said out loud).
+    var any = false
 
     func accepts(_ v: Value) -> Bool {
+        if any { return true }
         if case .quantity(let q) = v {
             // A plain 0 fits any dimension (`x > 0`), so it fits a declared one too.
             return dimensions.contains(q.dim) || (q.isPlainZero && !dimensions.isEmpty)
@@ -36,12 +39,13 @@ extension Interpreter {
                 let n = alt.factors[0].name
                 if let k = Interpreter.kindWords[n] { kinds.insert(k); continue }
                 if n == "Number" { dims.append(.none); continue }
+                if n == "Any" { return TypeCheck(text: t.text, dimensions: [], kinds: [], any: true) }
             }
             var d = Dimension.none
             for f in alt.factors {
                 guard let fd = units.dimensionsByName[f.name] else {
                     throw NapkinError(.name, "unknown dimension '\(f.name)'", at: f.span,
-                                      notes: didYouMean(f.name, among: Array(units.dimensionsByName.keys) + ["Number"] + Array(Interpreter.kindWords.keys)))
+                                      notes: didYouMean(f.name, among: Array(units.dimensionsByName.keys) + ["Number", "Any"] + Array(Interpreter.kindWords.keys)))
                 }
                 guard let p = fd.power(f.power), let nd = d.times(p) else {
                     throw NapkinError(.dimension, "dimension exponent out of range", at: f.span)
