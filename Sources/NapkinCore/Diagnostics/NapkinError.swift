@@ -26,6 +26,9 @@ public struct NapkinError: Error, Sendable {
     /// The calls an error left on its way out, innermost first: the report shows the user's
     /// call first when the error was raised inside the library (`presented`).
     public var trace: [CallFrame] = []
+    /// A declared-dimension error about parameter i, raised at the call: the caller that knows
+    /// the arguments points it at the argument itself (`Interpreter.pointAtArgument`).
+    var parameter: Int?
     static let maxTrace = 8
 
     static func carrying(_ v: Value) -> NapkinError {

@@ -673,6 +673,8 @@ final class BodyCompiler {
         guard let run = compile(body) else { return nil }
         let cell = g.cell, version = g.cell.version
         let span = e.span
+        var argumentSpans = [Span?](repeating: nil, count: params.count)
+        for (k, a) in args.enumerated() { argumentSpans[argSlots[k]] = a.value.span }
         let bindArguments = bind, bindDefaults = defaults
         let hasArguments = bound > 0, hasDefaults = defaulted > 0
         return { interp, s throws(NapkinError) in
@@ -687,7 +689,7 @@ final class BodyCompiler {
                 do throws(NapkinError) { _ = try bindDefaults(interp, s) } catch { throw interp.traced(error, f, span) }
             }
             // A wrong argument is the caller's error: it points at the call, with no trace.
-            if let contract { try interp.checkArguments(f, contract, span) { s[base + $0] } }
+            if let contract { try interp.checkArguments(f, contract, span, argumentSpans: argumentSpans) { s[base + $0] } }
             do throws(NapkinError) {
                 let v = try run(interp, s)
                 if let contract { try interp.checkResult(f, contract, v, span) }
@@ -714,7 +716,11 @@ final class BodyCompiler {
             let fv = try cc(interp, s)
             let argument = { (i: Int) throws(NapkinError) -> Value in try compiledArgs[i](interp, s) }
             if case .function(let f) = fv, f === e.cachedCallee, let body = f.compiled, let shape = e.cachedShape {
-                return try interp.callCompiled(f, body, shape, span, argument: argument)
+                do throws(NapkinError) {
+                    return try interp.callCompiled(f, body, shape, span, argument: argument)
+                } catch {
+                    throw interp.pointAtArgument(error, args, shape, span)
+                }
             }
             return try interp.callValue(fv, callee, args, span, node: e, calleeIsLocal: calleeIsLocal, argument: argument)
         }

@@ -93,14 +93,29 @@ extension Interpreter {
 
     /// Checks the arguments of a call against the declared dimensions; `value(i)` reads
     /// parameter i's value (after defaults).
-    func checkArguments(_ f: FunctionValue, _ c: Contract, _ span: Span, value: (Int) -> Value) throws(NapkinError) {
+    /// `argumentSpans[i]`, when known, is where parameter i's argument is written.
+    func checkArguments(_ f: FunctionValue, _ c: Contract, _ span: Span, argumentSpans: [Span?]? = nil,
+                        value: (Int) -> Value) throws(NapkinError) {
         for (i, check) in c.parameters.enumerated() {
             guard let check else { continue }
             let v = value(i)
             if check.accepts(v) { continue }
-            throw NapkinError(.dimension, "\(f.name): parameter '\(f.paramNames[i])' needs \(expectation(check)), got \(describeValue(v))",
-                              at: span, label: "\(f.paramNames[i]): \(check.text)", notes: [f.signature])
+            let at = argumentSpans.flatMap { i < $0.count ? $0[i] : nil }
+            var e = NapkinError(.dimension, "\(f.name): parameter '\(f.paramNames[i])' needs \(expectation(check)), got \(describeValue(v))",
+                                at: at ?? span, label: "\(f.paramNames[i]): \(check.text)", notes: [f.signature])
+            if at == nil { e.parameter = i }
+            throw e
         }
+    }
+
+    /// Points a declared-dimension error raised for the call at `span` at the argument it is
+    /// about (a default that does not fit stays at the call).
+    func pointAtArgument(_ e: NapkinError, _ args: [CallArgument], _ shape: CallShape, _ span: Span) -> NapkinError {
+        guard let i = e.parameter, e.span == span, let k = shape.slots.firstIndex(of: i), k < args.count else { return e }
+        var e = e
+        e.span = args[k].value.span
+        e.parameter = nil
+        return e
     }
 
     func checkResult(_ f: FunctionValue, _ c: Contract, _ v: Value, _ span: Span) throws(NapkinError) {

@@ -829,12 +829,16 @@ public final class Interpreter {
                     node.cachedCallee = f
                 }
             }
-            if !f.capturesScope, let compiled = compiledBody(of: f) {
-                return try callCompiled(f, compiled, shape, span, argument: argument)
+            do throws(NapkinError) {
+                if !f.capturesScope, let compiled = compiledBody(of: f) {
+                    return try callCompiled(f, compiled, shape, span, argument: argument)
+                }
+                var given = [Value?](repeating: nil, count: params.count)
+                for k in 0..<args.count { given[shape.slots[k]] = try argument(k) }
+                return try invoke(f, given, span)
+            } catch {
+                throw pointAtArgument(error, args, shape, span)
             }
-            var given = [Value?](repeating: nil, count: params.count)
-            for k in 0..<args.count { given[shape.slots[k]] = try argument(k) }
-            return try invoke(f, given, span)
         }
         var positional: [Value] = []
         var named: [(String, Value, Span)] = []
