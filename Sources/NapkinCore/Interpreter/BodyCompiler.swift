@@ -605,10 +605,11 @@ final class BodyCompiler {
         // A lambda (in the body or a default) captures slots only, and a sweep (anywhere in the
         // call) may move a knob a parameter stands for: then parameters get slots as usual.
         let defaultExprs = params.compactMap(\.defaultValue)
-        // Declared dimensions are checked on the parameters' slots, so then every one has a slot.
-        let contract = f.contractResolved ? f.contract : nil
+        // Declared dimensions are checked where each parameter's value is: its slot, a constant
+        // (checked here, once), or the global it stands for.
         guard f.contractResolved else { return nil }
-        let mayAlias = contract == nil && !body.containsLambda && !defaultExprs.contains { $0.containsLambda }
+        let contract = f.contract
+        let mayAlias = !body.containsLambda && !defaultExprs.contains { $0.containsLambda }
         let bodySweeps = body.containsSweep || defaultExprs.contains { $0.containsSweep }
         var argAliases: [String: String] = [:], argConstants: [String: Quantity] = [:]
         var bind: Compiled = { _, _ in .nothing }
@@ -670,6 +671,20 @@ final class BodyCompiler {
         visible = params.enumerated().filter { inSlot($1.name) }.map { ($1.name, base + $0) }
         aliases = paramAliases
         constants = paramConstants
+        var sources: [ParameterSource] = []
+        if let contract {
+            for (i, p) in params.enumerated() {
+                if let q = paramConstants[p.name] {
+                    // A constant that does not fit is left to the generic call, which reports it.
+                    if let check = contract.parameters[i], !check.accepts(.quantity(q)) { return nil }
+                    sources.append(.constant(.quantity(q)))
+                } else if let target = paramAliases[p.name], let global = interp.globals[target] {
+                    sources.append(.global(global.cell))
+                } else {
+                    sources.append(.slot(base + i))
+                }
+            }
+        }
         guard let run = compile(body) else { return nil }
         let cell = g.cell, version = g.cell.version
         let span = e.span
@@ -689,7 +704,15 @@ final class BodyCompiler {
                 do throws(NapkinError) { _ = try bindDefaults(interp, s) } catch { throw interp.traced(error, f, span) }
             }
             // A wrong argument is the caller's error: it points at the call, with no trace.
-            if let contract { try interp.checkArguments(f, contract, span, argumentSpans: argumentSpans) { s[base + $0] } }
+            if let contract {
+                try interp.checkArguments(f, contract, span, argumentSpans: argumentSpans) { i in
+                    switch sources[i] {
+                    case .slot(let k): return s[k]
+                    case .constant(let v): return v
+                    case .global(let cell): return cell.read(interp)
+                    }
+                }
+            }
             do throws(NapkinError) {
                 let v = try run(interp, s)
                 if let contract { try interp.checkResult(f, contract, v, span) }
@@ -698,6 +721,13 @@ final class BodyCompiler {
                 throw interp.traced(error, f, span)
             }
         }
+    }
+
+    /// Where an inlined parameter's value is, for its declared-dimension check.
+    enum ParameterSource {
+        case slot(Int)
+        case constant(Value)
+        case global(GlobalCell)
     }
 
     /// A call: a compiled function called from here before takes the fast path (its arguments

@@ -3,28 +3,74 @@
 /// the "called from" trace that an error collects on its way out of a function.
 
 /// One declared dimension, resolved: the quantity dimensions and kinds of value it accepts.
-struct TypeCheck {
+/// (A class, so checking one on every call copies a reference, not its arrays.)
+final class TypeCheck {
     let text: String
     let dimensions: [Dimension]
     /// Value.typeName of the kinds accepted besides quantities: record, list, function, …
     let kinds: Set<String>
     /// `Any`: deliberately open (a parameter that takes any value, said out loud).
-    var any = false
+    let any: Bool
+    /// The kinds as bits of `kindBit`, so a check on every call hashes no strings.
+    let kindBits: UInt16
 
+    init(text: String, dimensions: [Dimension], kinds: Set<String>, any: Bool = false) {
+        self.text = text
+        self.dimensions = dimensions
+        self.kinds = kinds
+        self.any = any
+        var bits: UInt16 = 0
+        for k in kinds { bits |= TypeCheck.bit(named: k) }
+        kindBits = bits
+    }
+
+    static func bit(named kind: String) -> UInt16 {
+        switch kind {
+        case "boolean": return 1 << 0
+        case "string": return 1 << 1
+        case "list": return 1 << 2
+        case "record": return 1 << 3
+        case "function": return 1 << 4
+        case "table": return 1 << 5
+        case "figure": return 1 << 6
+        default: return 1 << 7
+        }
+    }
+
+    @inline(__always)
+    static func kindBit(_ v: Value) -> UInt16 {
+        switch v {
+        case .bool: return 1 << 0
+        case .string: return 1 << 1
+        case .list: return 1 << 2
+        case .record: return 1 << 3
+        case .function: return 1 << 4
+        case .table: return 1 << 5
+        case .figure: return 1 << 6
+        case .quantity, .nothing: return 1 << 7
+        }
+    }
+
+    @inline(__always)
     func accepts(_ v: Value) -> Bool {
         if any { return true }
         if case .quantity(let q) = v {
             // A plain 0 fits any dimension (`x > 0`), so it fits a declared one too.
-            return dimensions.contains(q.dim) || (q.isPlainZero && !dimensions.isEmpty)
+            for d in dimensions where d == q.dim { return true }
+            return q.isPlainZero && !dimensions.isEmpty
         }
-        return kinds.contains(v.typeName)
+        return kindBits & TypeCheck.kindBit(v) != 0
     }
 }
 
 /// A user function's declared dimensions: per parameter (nil: not declared) and for the result.
-struct Contract {
+final class Contract {
     let parameters: [TypeCheck?]
     let result: TypeCheck?
+    init(parameters: [TypeCheck?], result: TypeCheck?) {
+        self.parameters = parameters
+        self.result = result
+    }
 }
 
 extension Interpreter {
@@ -96,8 +142,9 @@ extension Interpreter {
     /// `argumentSpans[i]`, when known, is where parameter i's argument is written.
     func checkArguments(_ f: FunctionValue, _ c: Contract, _ span: Span, argumentSpans: [Span?]? = nil,
                         value: (Int) -> Value) throws(NapkinError) {
-        for (i, check) in c.parameters.enumerated() {
-            guard let check else { continue }
+        let checks = c.parameters
+        for i in checks.indices {
+            guard let check = checks[i] else { continue }
             let v = value(i)
             if check.accepts(v) { continue }
             let at = argumentSpans.flatMap { i < $0.count ? $0[i] : nil }
