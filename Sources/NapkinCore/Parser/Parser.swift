@@ -857,9 +857,13 @@ public struct Parser {
             return nil
         }
         guard case .identifier(let n) = peekToken(k).kind, isUnit(n, at: k) else { return nil }
+        let value = pow(v, exponent)
+        guard value.isFinite else {
+            throw error("\(t.text)^\(formatNumber(exponent, digits: 17)) is not a finite number", at: t)
+        }
         for _ in 0..<k { _ = advance() }
         let u = try unitExpression(strict: true)
-        return Expr(.quantity(pow(v, exponent), u), t.span.to(u.span))
+        return Expr(.quantity(value, u), t.span.to(u.span))
     }
 
     /// The note for `(1+2) J` or `a GB`: a unit name after something that is not a number.
