@@ -75,7 +75,7 @@ struct MathPeek {
         var out: [(args: [CallArgument], context: [(String, String)])] = []
         for e in exprs { out += calls(of: name, in: e).map { ($0, []) } }
         for s in statements {
-            guard case .function(_, _, let params, let body, _) = s.kind else { continue }
+            guard case .function(_, _, let params, _, let body, _) = s.kind else { continue }
             let context = params.compactMap { p in p.defaultValue.map { (p.name, $0.span.text) } }
             out += calls(of: name, in: body).map { ($0, context) }
         }
