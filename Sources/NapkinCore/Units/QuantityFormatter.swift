@@ -33,12 +33,10 @@ public struct QuantityFormatter {
         if let u = q.unit, u.dim == q.dim {
             let m = abs(q.value / u.factor)
             let shown = abs(Double(formatNumber(m, digits: digits)) ?? m)
-            if u.explicit || m == 0 || (m >= 1 && shown < 1000) || !hasLadder(q.dim) { return u }
+            if u.explicit || m == 0 || (m >= 1 && shown < 1000) || registry.ladders[q.dim] == nil { return u }
         }
         return unit(for: q.dim, magnitude: q.value)
     }
-
-    func hasLadder(_ d: Dimension) -> Bool { unit(for: d, magnitude: 1) != nil }
 
     /// The mantissa and unit name a quantity displays with.
     public func split(_ q: Quantity) -> (String, String) {
