@@ -57,7 +57,7 @@ struct UnitScopingPropertyTests {
                 let n = rng.pick(Self.names)
                 if !names.contains(n) { names.append(n) }
             }
-            // A bound name cannot be a unit anywhere in the program (`let h = 24 h` is refused),
+            // A bound name is no unit after its definition (`2 h` is refused once h is a value),
             // so values and literals are drawn from those that do not use one.
             let free = { (text: String) in Self.words(text).isDisjoint(with: names) }
             let values = Self.values.filter(free), literals = Self.literals.filter(free)

@@ -5,8 +5,13 @@ public struct NameChecker {
     let units: UnitNames
     let builtins: Set<String>
     var errors: [NapkinError] = []
-    /// Names bound to values at the top (globals and the program's definitions): never units.
+    /// Names bound to values at the top so far (globals and the program's definitions): never units.
     var values: Set<String> = []
+    /// Every top-level definition of the program, for a unit in a function body that a
+    /// definition further down would shadow.
+    var definedLater: Set<String> = []
+    /// Inside a fn or lambda body (which runs later, when definitions below exist).
+    var functionDepth = 0
 
     /// Unit names as declared (no generated prefixes), for suggestions.
     var declaredUnits: [String] = []
@@ -30,20 +35,29 @@ public struct NameChecker {
     /// (functions may call ones defined further down).
     public mutating func check(_ program: [Stmt]) throws(NapkinError) {
         var known = globals.union(builtins)
-        values = globals
         for s in program {
             switch s.kind {
             case .let(let n, _, _, _), .function(let n, _, _, _, _, _):
                 known.insert(n)
-                values.insert(n)
+                definedLater.insert(n)
             case .knob(let n, _, _, let r, _):
                 known.insert(n)
-                values.insert(n)
+                definedLater.insert(n)
                 if case .range = r.kind {} else { choiceKnobs.insert(n) }
             default: break
             }
         }
-        for s in program { statement(s, known, []) }
+        // Values are bound from their definition on, as the parser binds them: a let or knob
+        // after its statement, a fn from its own body.
+        values = globals
+        for s in program {
+            if case .function(let n, _, _, _, _, _) = s.kind { values.insert(n) }
+            statement(s, known, [])
+            switch s.kind {
+            case .let(let n, _, _, _), .knob(let n, _, _, _, _): values.insert(n)
+            default: break
+            }
+        }
         if let first = errors.first { throw first }
     }
 
@@ -53,6 +67,8 @@ public struct NameChecker {
         case .let(_, _, let e, _): expr(e, known, locals)
         case .function(let name, _, let params, _, let body, _):
             var inner = locals + [name]
+            functionDepth += 1
+            defer { functionDepth -= 1 }
             for p in params {
                 if let d = p.defaultValue { expr(d, known, inner) }
                 inner.append(p.name)
@@ -81,6 +97,13 @@ public struct NameChecker {
                 errors.append(NapkinError(.name, "'\(f.name)' names a value here, not the unit \(f.name)", at: f.span,
                                           notes: ["a name bound by let, fn, a parameter, a sweep or a knob is never read as a unit; multiply by it: * \(f.name)",
                                                   "to mean the unit, give the value another name"]))
+                continue
+            }
+            // In a function body, which runs after the whole program is defined, a unit that a
+            // definition further down names as a value would change meaning: refused.
+            if literal, functionDepth > 0, !isValue, definedLater.contains(f.name), units.contains(f.name) {
+                errors.append(NapkinError(.name, "'\(f.name)' is defined further down as a value; here, before it, it is the unit \(f.name)", at: f.span,
+                                          notes: ["define '\(f.name)' above this function, or give the value another name"]))
                 continue
             }
             if units.contains(f.name) { continue }
@@ -126,6 +149,8 @@ public struct NameChecker {
             expr(c, known, locals); expr(a, known, locals); expr(b, known, locals)
         case .lambda(let params, let body):
             var inner = locals
+            functionDepth += 1
+            defer { functionDepth -= 1 }
             for p in params {
                 if let d = p.defaultValue { expr(d, known, inner) }
                 inner.append(p.name)

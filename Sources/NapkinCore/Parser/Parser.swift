@@ -15,7 +15,7 @@ public struct Parser {
     /// Nesting guard so hostile input cannot overflow the stack.
     var depth = 0
     /// Names bound around the cursor (see `isUnit`): the session's globals and the program's
-    /// top-level definitions, then parameters, sweep variables and block lets, innermost last.
+    /// definitions so far, then parameters, sweep variables and block lets, innermost last.
     public var bound: Set<String> = []
     var locals: [String] = []
     /// Inside a block, definitions are local (bound from the next statement on).
@@ -48,28 +48,6 @@ public struct Parser {
     }
 
     public func isBound(_ name: String) -> Bool { locals.contains(name) || bound.contains(name) }
-
-    /// Top-level definitions are visible everywhere in their program (a function may use a
-    /// name defined further down), so they are collected before parsing.
-    func topLevelNames() -> Set<String> {
-        var names = Set<String>()
-        var level = 0
-        var lineStart = true
-        for (i, t) in tokens.enumerated() {
-            switch t.kind {
-            case .op("("), .op("["), .op("{"): level += 1
-            case .op(")"), .op("]"), .op("}"): level -= 1
-            case .keyword(.let), .keyword(.fn), .keyword(.knob):
-                if level == 0, lineStart, i + 1 < tokens.count, case .identifier(let n) = tokens[i + 1].kind { names.insert(n) }
-            default: break
-            }
-            switch t.kind {
-            case .newline, .op(";"): lineStart = true
-            default: lineStart = false
-            }
-        }
-        return names
-    }
 
     // MARK: - Token access
 
@@ -178,7 +156,6 @@ public struct Parser {
     // MARK: - Statements
 
     mutating func program() throws(NapkinError) -> [Stmt] {
-        bound.formUnion(topLevelNames())
         var stmts: [Stmt] = []
         while true {
             while case .newline = tokens[pos].kind { pos += 1 }
@@ -208,7 +185,7 @@ public struct Parser {
             _ = try expectOp("=", "after 'let \(name)'")
             skipNewlines()
             let value = try expression()
-            // A host parsing statement by statement (a mission) sees each definition from here on.
+            // Bound from here on (its own value does not see it: `let s = 1e-9 s` means the unit).
             if blockDepth == 0 { bound.insert(name) }
             return finish(.let(name: name, nameSpan: nameSpan, value: value, doc: try trailingDoc()), self)
         case .keyword(.fn):
@@ -227,9 +204,10 @@ public struct Parser {
         case .keyword(.knob):
             _ = advance()
             let (name, nameSpan) = try expectIdentifier("after 'knob'")
-            bound.insert(name)
             _ = try expectOp("=", "after 'knob \(name)'")
             let value = try expression()
+            // Bound from here on, like a let (its value and range do not see it).
+            defer { bound.insert(name) }
             guard isKeyword(.in) else {
                 throw error("expected 'in LOW...HIGH' after the knob's value", notes: ["knob \(name) = 1 in 1...10 \"what it means\""])
             }

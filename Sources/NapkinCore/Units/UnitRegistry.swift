@@ -128,7 +128,9 @@ public final class UnitRegistry: @unchecked Sendable {
             // Inference/Energy and Energy/Area, but not Length/Area for 1/Length (a base the
             // numerator has must not end up inverted).
             let inverts = (0..<16).contains { ladder.exponents[$0] > 0 && d.exponents[$0] < 0 }
-            if !inverts, ladders[rest] != nil, let r = namesByDimension[rest] { return "\(n)/\(r)" }
+            // And never over a compound (Length/WaterIntensity): the display skips those too.
+            if !inverts, let restLadder = ladders[rest], !restLadder.contains(where: { $0.name.contains("/") }),
+               let r = namesByDimension[rest] { return "\(n)/\(r)" }
         }
         return compose(d) { baseNames[$0] }
     }
