@@ -75,12 +75,12 @@ let package = Package(
         .testTarget(name: "ConformanceTests", dependencies: ["NapkinCore", "NapkinLibrary", "napkin", "TestSupport"]),
         // Benchmarks, reported as ratios to reference runs: swift run -c release napkin-bench
         .executableTarget(name: "napkin-bench", dependencies: ["NapkinCore", "NapkinLibrary"], path: "Benchmarks/NapkinBench"),
-        // Robustness: a libFuzzer harness (a replayer when built without -DNAPKIN_LIBFUZZER; see
+        // Robustness: a libFuzzer harness over programs, missions and ledgers (a replayer when built without -DNAPKIN_LIBFUZZER; see
         // fuzz/README.md), and the hostile-input, limits and sandbox tests.
-        .executableTarget(name: "NapkinFuzz", dependencies: ["NapkinCore", "NapkinLibrary", "NapkinInstruments"],
+        .executableTarget(name: "NapkinFuzz", dependencies: ["NapkinCore", "NapkinLibrary", "NapkinInstruments", "NapkinLab"],
                           path: "Sources/NapkinFuzz"),
         .testTarget(name: "RobustnessTests",
-                    dependencies: ["NapkinCore", "NapkinLibrary", "NapkinInstruments", "napkin", "NapkinFuzz", "TestSupport"],
+                    dependencies: ["NapkinCore", "NapkinLibrary", "NapkinInstruments", "NapkinLab", "napkin", "NapkinFuzz", "TestSupport"],
                     path: "Tests/Robustness"),
     ],
     // Swift 5 mode: an interpreter is used by one thread at a time; the workers of a spread sweep

@@ -17,8 +17,7 @@ final class FigureExporter {
     func export(_ v: Value, _ interp: Interpreter) throws(NapkinError) {
         guard case .figure(let f) = v, let directory else { return }
         count += 1
-        let slug = (f.title ?? f.kind).lowercased().map { $0.isLetter || $0.isNumber ? $0 : "-" }
-        let name = String(format: "figure-%02d-", count) + String(String(slug).prefix(40)).trimmingCharacters(in: CharacterSet(charactersIn: "-")) + ".svg"
+        let name = String(format: "figure-%02d-", count) + FigureExporter.slug(f.title ?? f.kind) + ".svg"
         let svg = try Instruments.renderSVG(f, digits: interp.digits)
         do {
             try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
@@ -26,6 +25,20 @@ final class FigureExporter {
         } catch {
             throw NapkinError(.runtime, "cannot write \(directory.appendingPathComponent(name).path): \(error.localizedDescription)")
         }
+    }
+
+    /// A file name part from a title: ASCII letters and digits only (accents dropped first), so
+    /// no Unicode look-alike of `/`, `\\` or `.` — a letter in some script that looks like a
+    /// slash — can reach a file name; everything else becomes `-`; at most 40 characters.
+    static func slug(_ title: String) -> String {
+        let plain = title.folding(options: [.diacriticInsensitive, .caseInsensitive, .widthInsensitive], locale: nil).lowercased()
+        var out = ""
+        for u in plain.unicodeScalars {
+            let ok = (u >= "a" && u <= "z") || (u >= "0" && u <= "9")
+            if ok { out.unicodeScalars.append(u) } else if !out.hasSuffix("-") { out += "-" }
+        }
+        let s = String(out.prefix(40)).trimmingCharacters(in: CharacterSet(charactersIn: "-"))
+        return s.isEmpty ? "figure" : s
     }
 
     /// The value as data when --format asks for it; nil for figures and functions (shown as usual).

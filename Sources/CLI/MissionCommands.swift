@@ -25,7 +25,7 @@ struct MissionOptions: ParsableArguments {
 enum MissionCLI {
     static func fail(_ s: String) {
         OutputSink.shared.flush()
-        FileHandle.standardError.write(Data("error: \(s)\n".utf8))
+        StandardStream.error("error: \(Sanitized.text(s))\n")
     }
 
     static func readText(_ path: String) -> String? {
@@ -107,7 +107,14 @@ enum MissionCLI {
                 ledgerPath = defaultLedgerPath(for: file)
             }
             let ledger: Ledger
-            do { ledger = try Ledger(path: ledgerPath) } catch {
+            do { ledger = try Ledger(path: ledgerPath) } catch let e as LedgerError {
+                fail("\(e)")
+                switch e {
+                case .busy: return 75
+                case .io: return 74
+                case .tampered: return 65
+                }
+            } catch {
                 fail("\(error)")
                 return 65
             }
@@ -144,8 +151,8 @@ enum MissionCLI {
                 return 0
             } catch let e as MissionError {
                 OutputSink.shared.flush()
-                FileHandle.standardError.write(Data(("error: " + e.description + "\n").utf8))
-                return e.napkin?.phase.exitCode ?? 70
+                StandardStream.error("error: " + Sanitized.text(e.description) + "\n")
+                return e.exitCode ?? e.napkin?.phase.exitCode ?? 70
             } catch let e as NapkinError {
                 runner.report(e)
                 return e.phase.exitCode
@@ -199,9 +206,10 @@ struct Check: ParsableCommand {
             let checker = MissionChecker(mission: mission, makeSession: MissionCLI.sessionFactory(runner))
             let report = checker.check(tracks: track.map { [$0] }, answers: answers)
             OutputSink.shared.flush()
-            print("check \(file): \"\(mission.title)\"")
-            for l in report.lines { print(l) }
-            for f in report.failures { FileHandle.standardError.write(Data("error: \(f)\n".utf8)) }
+            // Mission text is the author's: shown with control characters made visible.
+            print("check \(Sanitized.line(file)): \"\(Sanitized.line(mission.title))\"")
+            for l in report.lines { print(Sanitized.text(l)) }
+            for f in report.failures { StandardStream.error("error: \(Sanitized.text(f))\n") }
             if report.ok {
                 print("ok: \(file) is valid")
                 return 0
@@ -217,23 +225,109 @@ struct LedgerCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "ledger",
         abstract: "Verify or show a mission ledger.",
-        subcommands: [Verify.self, Show.self])
+        subcommands: [Verify.self, Show.self, Class.self])
 
     struct Verify: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Check a ledger's hash chain; report the first edited, reordered or deleted entry.")
+            abstract: "Check a ledger's hash chain; report the first edited, reordered or deleted entry.",
+            discussion: """
+            With --receipts, also check that the ledger passes through every receipt code in FILE
+            (the codes its locks printed, handed in as the class went: a poll's or a form's
+            export, anything with one code per line). A ledger rewritten after a receipt was
+            handed in no longer holds it. Exit codes: 0 ok, 1 the chain is broken or a receipt
+            is missing, 64 usage.
+            """)
         @Argument(help: ArgumentHelp("The ledger (.jsonl) file.", valueName: "FILE"))
         var file: String
 
+        @Option(help: ArgumentHelp("Receipt codes handed in for this ledger, to check it passes through each.", valueName: "FILE"))
+        var receipts: String?
+
         func run() throws {
             guard MissionCLI.readText(file) != nil else { MissionCLI.fail("cannot read '\(file)'"); throw ExitCode(64) }
+            var codes: [(code: String, line: Int, context: String)] = []
+            if let r = receipts {
+                guard let text = MissionCLI.readText(r) else { MissionCLI.fail("cannot read '\(r)'"); throw ExitCode(64) }
+                codes = Ledger.receipts(in: text)
+                if codes.isEmpty { MissionCLI.fail("no receipt codes (XXXX-XXXX-XXXX) in '\(r)'"); throw ExitCode(64) }
+            }
             let v = try Ledger.verify(path: file)
             if let p = v.problem {
-                FileHandle.standardError.write(Data("ledger \(file) does not verify: \(p)\n".utf8))
+                StandardStream.error("ledger \(Sanitized.line(file)) does not verify: \(Sanitized.line(p))\n")
                 throw ExitCode(1)
             }
             let finished = v.entries.contains { $0.type == "finish" }
             print("ok: \(file): \(v.entries.count) entries, hash chain intact\(finished ? ", mission finished" : ", mission not finished")")
+            guard receipts != nil else { return }
+            let check = ReceiptCheck(entries: v.entries)
+            var missing = 0
+            for c in codes {
+                if let e = check.entry(for: c.code) {
+                    print("  receipt \(c.code) ✓ entry \(e.seq): \(ReceiptCheck.describe(e))")
+                } else {
+                    missing += 1
+                    print("  receipt \(c.code) ✗ not in this ledger (receipts file, line \(c.line))")
+                }
+            }
+            let handedIn = Set(codes.map(\.code))
+            for e in check.receiptEntries where !handedIn.contains(Ledger.receipt(of: e)) {
+                print("  (entry \(e.seq), \(ReceiptCheck.describe(e)): receipt \(Ledger.receipt(of: e)) was not handed in)")
+            }
+            if missing > 0 {
+                StandardStream.error("ledger \(Sanitized.line(file)) does not pass through \(missing) of \(codes.count) receipt\(codes.count == 1 ? "" : "s"): it was rewritten after they were handed in, or they belong to another ledger\n")
+                throw ExitCode(1)
+            }
+            print("ok: the ledger passes through all \(codes.count) receipt\(codes.count == 1 ? "" : "s")")
+        }
+    }
+
+    struct Class: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "A class report: every ledger's chain, its locks and whether their receipts were handed in.",
+            discussion: """
+            Give the receipts the class handed in (one file: a form's or a poll's export, with
+            names or anything else on each line beside the code) and every student's ledger. For
+            each ledger: does its chain verify, which of its locks' receipts were handed in. Then
+            every handed-in receipt that no ledger passes through: the ledger it came from was
+            rewritten afterwards (or was not collected). Exit codes: 0 every ledger verifies and
+            every receipt is accounted for, 1 otherwise, 64 usage.
+            """)
+        @Option(help: ArgumentHelp("The receipt codes the class handed in.", valueName: "FILE"))
+        var receipts: String
+
+        @Argument(help: ArgumentHelp("The students' ledgers.", valueName: "LEDGER"))
+        var ledgers: [String]
+
+        func run() throws {
+            guard let text = MissionCLI.readText(receipts) else { MissionCLI.fail("cannot read '\(receipts)'"); throw ExitCode(64) }
+            let codes = Ledger.receipts(in: text)
+            guard !ledgers.isEmpty else { MissionCLI.fail("give the ledgers to report on"); throw ExitCode(64) }
+            var matched = Set<String>()
+            var bad = 0
+            print("Class report: \(ledgers.count) ledger\(ledgers.count == 1 ? "" : "s"), \(codes.count) receipt\(codes.count == 1 ? "" : "s") handed in")
+            let handedIn = Set(codes.map(\.code))
+            for path in ledgers {
+                guard MissionCLI.readText(path) != nil, let v = try? Ledger.verify(path: path) else {
+                    print("\n✗ \(Sanitized.line(path)): cannot read it"); bad += 1; continue
+                }
+                let start = v.entries.first { $0.type == "start" }
+                let finished = v.entries.contains { $0.type == "finish" }
+                let head = "\(Sanitized.line(path)) — \(Sanitized.line(start?["mission"] ?? "?")), track \(Sanitized.line(start?["track"] ?? "?")), \(finished ? "finished" : "not finished")"
+                if let p = v.problem { print("\n✗ \(head)\n    the chain does not verify: \(Sanitized.line(p))"); bad += 1 } else { print("\n✓ \(head)") }
+                let check = ReceiptCheck(entries: v.entries)
+                for e in check.receiptEntries {
+                    let code = Ledger.receipt(of: e)
+                    let given = handedIn.contains(code)
+                    if given { matched.insert(code) }
+                    print("    \(given ? "✓" : "·") \(code)  \(ReceiptCheck.describe(e))\(given ? "" : "  (not handed in)")")
+                }
+            }
+            let orphans = codes.filter { !matched.contains($0.code) }
+            if !orphans.isEmpty {
+                print("\nReceipts no ledger passes through (its ledger was rewritten after they were handed in, or is missing):")
+                for o in orphans { print("  ✗ \(o.code)  receipts file, line \(o.line): \(Sanitized.line(o.context))") }
+            }
+            if bad > 0 || !orphans.isEmpty { throw ExitCode(1) }
         }
     }
 
@@ -250,11 +344,34 @@ struct LedgerCommand: ParsableCommand {
             guard MissionCLI.readText(file) != nil else { MissionCLI.fail("cannot read '\(file)'"); throw ExitCode(64) }
             let v = try Ledger.verify(path: file)
             let report = LedgerReport(entries: v.entries)
-            print(markdown ? report.markdown() : report.text(), terminator: "")
+            // Every field is the student's or the mission's text: control characters made visible.
+            print(Sanitized.text(markdown ? report.markdown() : report.text()), terminator: "")
             if let p = v.problem {
-                FileHandle.standardError.write(Data("warning: the ledger does not verify (\(p)); the report stops before that entry\n".utf8))
+                StandardStream.error("warning: the ledger does not verify (\(Sanitized.line(p))); the report stops before that entry\n")
                 throw ExitCode(1)
             }
+        }
+    }
+}
+
+/// Which entries of a ledger carry receipts (locked answers and the finish), by code.
+struct ReceiptCheck {
+    let receiptEntries: [LedgerEntry]
+    let byCode: [String: LedgerEntry]
+    init(entries: [LedgerEntry]) {
+        receiptEntries = entries.filter { $0.type == "answer" || $0.type == "finish" }
+        var d: [String: LedgerEntry] = [:]
+        // Every entry's code counts as passed through (a receipt names the chain head there).
+        for e in entries { d[Ledger.receipt(of: e)] = e }
+        byCode = d
+    }
+    func entry(for code: String) -> LedgerEntry? { byCode[code] }
+
+    static func describe(_ e: LedgerEntry) -> String {
+        switch e.type {
+        case "answer": return Sanitized.line("lock '\(e["id"] ?? "?")' = \(e["display"] ?? e["value"] ?? "?")")
+        case "finish": return "mission finished"
+        default: return Sanitized.line(e.type)
         }
     }
 }

@@ -32,6 +32,11 @@ struct CommonOptions: ParsableArguments {
     @Option(name: .customLong("max-string"), help: ArgumentHelp("Longest string, in bytes.", valueName: "BYTES"))
     var maxString = Limits().maxStringLength
 
+    @Option(name: .customLong("max-memory"),
+            help: ArgumentHelp("Memory the session may use, e.g. 500M or 2G (default: half the machine's memory, at most 4G, and within ulimit -v).",
+                               valueName: "SIZE"))
+    var maxMemory: String?
+
     @Option(help: ArgumentHelp("Stop a program (or each REPL line) that runs longer than this.", valueName: "SECONDS"))
     var timeout: Double?
 
@@ -46,6 +51,9 @@ struct CommonOptions: ParsableArguments {
             throw ValidationError("--max-depth can be at most \(Limits.deepestSafeRecursion)")
         }
         if let timeout { guard timeout > 0 else { throw ValidationError("--timeout must be positive") } }
+        if let maxMemory, MemoryBudget.parse(maxMemory) == nil {
+            throw ValidationError("--max-memory takes a size such as 500M, 2G or 1500000000 (bytes), got '\(maxMemory)'")
+        }
         guard (1...64).contains(cores) else { throw ValidationError("--cores must be from 1 to 64, got \(cores)") }
         for dir in libraries {
             var isDir: ObjCBool = false
@@ -61,6 +69,7 @@ struct CommonOptions: ParsableArguments {
         l.maxSweepPoints = maxSweep
         l.maxListLength = maxList
         l.maxStringLength = maxString
+        if let m = maxMemory.flatMap(MemoryBudget.parse) { l.maxMemory = m }
         return l
     }
 

@@ -59,7 +59,7 @@ struct Runner {
 
     func report(_ e: NapkinError) {
         OutputSink.shared.flush()
-        FileHandle.standardError.write(e.render(color: colorErrors).data(using: .utf8)!)
+        StandardStream.error(e.render(color: colorErrors))
     }
 
     func runSource(_ source: String, name: String) -> Int32 {
@@ -108,7 +108,7 @@ struct Runner {
     func runData(_ data: Data, name: String) -> Int32 {
         guard let text = String(data: data, encoding: .utf8) else {
             let bad = firstInvalidUTF8(data)
-            FileHandle.standardError.write("error: \(name) is not UTF-8 text (invalid byte at offset \(bad))\n".data(using: .utf8)!)
+            StandardStream.error("error: \(name) is not UTF-8 text (invalid byte at offset \(bad))\n")
             return 65
         }
         return runSource(text, name: name)
@@ -116,7 +116,7 @@ struct Runner {
 
     func runFile(_ path: String) -> Int32 {
         if let why = unreadable(path) {
-            FileHandle.standardError.write("error: cannot read '\(path)': \(why)\n".data(using: .utf8)!)
+            StandardStream.error("error: cannot read '\(path)': \(why)\n")
             return 64
         }
         return runData(FileManager.default.contents(atPath: path) ?? Data(), name: path)
@@ -147,7 +147,7 @@ struct Runner {
     /// defined; `initFile` runs $XDG_CONFIG_HOME/napkin/init.lab (if there is one) before that.
     func interactive(startFile: String? = nil, initFile: Bool = true) -> Int32 {
         if let startFile, let problem = unreadable(startFile) {
-            FileHandle.standardError.write("error: cannot read '\(startFile)': \(problem)\n".data(using: .utf8)!)
+            StandardStream.error("error: cannot read '\(startFile)': \(problem)\n")
             return 64
         }
         return Session.onLargeStack {
@@ -196,7 +196,7 @@ final class OutputSink: @unchecked Sendable {
 
     func flush() {
         guard !buffer.isEmpty else { return }
-        FileHandle.standardOutput.write(buffer.data(using: .utf8)!)
+        StandardStream.output(buffer)
         buffer = ""
     }
 }

@@ -12,13 +12,16 @@ import NapkinLibrary
 /// budget enforced through the interpreter's cancel flag, so a slow-but-legal program such as a
 /// 10,000-point sweep of a recursive function is cancelled rather than reported as a hang.
 enum Harness {
-    /// Small limits, so legal-but-huge programs stay cheap.
+    /// Small limits on sizes, so legal-but-huge programs stay cheap. The call depth keeps its
+    /// default (10,000): a smaller cap would hide native stack overflows, which must be clean
+    /// errors at every depth the CLI allows.
     static var limits: Limits {
         var l = Limits()
-        l.maxCallDepth = 200
         l.maxSweepPoints = 2_000
         l.maxListLength = 2_000
         l.maxStringLength = 100_000
+        // Below libFuzzer's -rss_limit_mb, so growth ends in napkin's clean error, not an OOM report.
+        l.maxMemory = 1 << 30
         return l
     }
 
@@ -29,12 +32,22 @@ enum Harness {
     /// The outcome of one input, for the replay mode's summary.
     enum Outcome: String { case ok, error, cancelled, notUTF8 = "not-utf8" }
 
+    /// What one input is fed to (NAPKIN_FUZZ_TARGET): a napkin program (the default), a lab
+    /// mission file (MissionFuzz.swift), or a ledger file (LedgerFuzz.swift).
+    enum Target: String { case program, mission, ledger }
+    static let target = Target(rawValue: ProcessInfo.processInfo.environment["NAPKIN_FUZZ_TARGET"] ?? "program") ?? .program
+
     static func run(_ bytes: UnsafeRawBufferPointer) -> Outcome {
         // The CLI rejects invalid UTF-8 before lexing (tested in RobustnessTests); the fuzzer
         // still feeds such inputs through, decoded with replacement characters.
         let valid = String(validating: bytes, as: UTF8.self) != nil
         let source = String(decoding: bytes, as: UTF8.self)
-        let outcome = Session.onLargeStack { runSource(source) }
+        let outcome: Outcome
+        switch target {
+        case .program: outcome = Session.onLargeStack { runSource(source) }
+        case .mission: outcome = Session.onLargeStack { MissionFuzz.run(source) }
+        case .ledger: outcome = LedgerFuzz.run(source)
+        }
         return valid ? outcome : .notUTF8
     }
 
@@ -73,30 +86,7 @@ enum Harness {
         let interp = session.interpreter
         interp.limits = limits
         interp.emit = { _ in }
-        var renderErrors = 0
-        session.onResult = { v in
-            do {
-                _ = try interp.describe(v)
-                _ = try interp.describeInline(v)
-                switch v {
-                case .figure(let f):
-                    for width in [20, 80] {
-                        for unicode in [true, false] {
-                            _ = try Instruments.renderText(f, style: RenderStyle(width: width, color: unicode, unicode: unicode))
-                        }
-                    }
-                    _ = try Instruments.renderSVG(f, digits: interp.digits)
-                default:
-                    // Every data value (tables, records, lists, scalars) as --format writes it.
-                    guard DataExport.isData(v) else { break }
-                    for format in DataExport.Format.allCases {
-                        _ = try DataExport.render(v, format: format, interpreter: interp)
-                    }
-                }
-            } catch {
-                renderErrors += 1
-            }
-        }
+        session.onResult = { v in renderEverything(v, interp) }
         Watchdog.shared.arm(interp.cancel, seconds: evaluationBudget)
         defer { Watchdog.shared.disarm() }
         do {
@@ -107,6 +97,32 @@ enum Harness {
             _ = error.render(color: true)
             _ = error.render(color: false)
             return error.phase == .cancelled ? .cancelled : .error
+        }
+    }
+
+    /// Formats and draws a result every way the hosts do: as text at two widths, Unicode and
+    /// ASCII, as SVG, and every data value as `--format` writes it. Errors are expected; crashes are not.
+    static func renderEverything(_ v: Value, _ interp: Interpreter) {
+        do {
+            _ = try interp.describe(v)
+            _ = try interp.describeInline(v)
+            switch v {
+            case .figure(let f):
+                for width in [20, 80] {
+                    for unicode in [true, false] {
+                        _ = try Instruments.renderText(f, style: RenderStyle(width: width, color: unicode, unicode: unicode))
+                    }
+                }
+                _ = try Instruments.renderSVG(f, digits: interp.digits)
+            default:
+                // Every data value (tables, records, lists, scalars) as --format writes it.
+                guard DataExport.isData(v) else { break }
+                for format in DataExport.Format.allCases {
+                    _ = try DataExport.render(v, format: format, interpreter: interp)
+                }
+            }
+        } catch {
+            // a clean rendering error is an expected outcome
         }
     }
 }

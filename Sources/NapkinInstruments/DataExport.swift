@@ -81,9 +81,14 @@ public enum DataExport {
             let unit = dim.isNone ? nil : interp.formatter.unit(forColumn: quantities)
             let factor = unit?.factor ?? 1
             let unitName = dim.isNone ? (unit?.name ?? "") : (unit?.name ?? registry.baseUnits(of: dim))
-            let cells = values.map { v -> Cell in
-                if case .quantity(let q) = v { return .number(fullPrecision(q.value, in: factor)) }
-                return .empty
+            var cells: [Cell] = []
+            for v in values {
+                guard case .quantity(let q) = v else { cells.append(.empty); continue }
+                // Data never holds an infinity or a NaN either: a value that overflowed is an error.
+                guard q.value.isFinite, (q.value / factor).isFinite else {
+                    throw NapkinError(.runtime, "a value in column '\(Sanitized.line(name))' overflows to infinity")
+                }
+                cells.append(.number(fullPrecision(q.value, in: factor)))
             }
             return Column(name: name, unit: unitName, dimension: dim.isNone ? "" : registry.name(of: dim), cells: cells)
         }
@@ -136,9 +141,12 @@ public enum DataExport {
         }
     }
 
+    /// CSV and Markdown land on a terminal by default: a script's text in them has its control
+    /// characters made visible (JSON escapes them itself).
     static func csv(_ columns: [Column], rowCount: Int) -> String {
-        func field(_ s: String) -> String {
-            s.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" })
+        func field(_ raw: String) -> String {
+            let s = Sanitized.line(raw)
+            return s.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" })
                 ? "\"" + s.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : s
         }
         var lines = [columns.map { field($0.header) }.joined(separator: ",")]
@@ -147,7 +155,7 @@ public enum DataExport {
     }
 
     static func markdown(_ columns: [Column], rowCount: Int) -> String {
-        func escape(_ s: String) -> String { s.replacingOccurrences(of: "|", with: "\\|").replacingOccurrences(of: "\n", with: " ") }
+        func escape(_ s: String) -> String { Sanitized.line(s.replacingOccurrences(of: "|", with: "\\|").replacingOccurrences(of: "\n", with: " ")) }
         var lines = ["| " + columns.map { escape($0.header) }.joined(separator: " | ") + " |"]
         lines.append("|" + columns.map { $0.numeric ? " ---: |" : " --- |" }.joined())
         for r in 0..<rowCount { lines.append("| " + columns.map { escape(text($0.cells[r])) }.joined(separator: " | ") + " |") }

@@ -89,7 +89,36 @@ struct FigureBuilder {
     func title(_ args: [Value], _ i: Int) throws(NapkinError) -> String? {
         guard let v = optional(args, i) else { return nil }
         guard case .string(let s) = v else { throw fail("title must be a string", arg: i) }
-        return s
+        return Sanitized.line(s)
+    }
+
+    /// Every name a figure shows comes from the script: made visible once, here, so the
+    /// terminal and the SVG (valid XML) both get plain text.
+    func label(_ s: String) -> String { Sanitized.line(s) }
+
+    /// Most points a series keeps: more than any canvas has pixels across (see `bin`).
+    static let maxPointsPerSeries = 4_000
+
+    /// A series with more points than pixels, binned before drawing: consecutive points fall in
+    /// `maxPointsPerSeries / 2` bins, and each bin keeps its lowest and highest point (in their
+    /// order), so the drawn line has the same envelope, spikes included.
+    func bin(_ pts: [(x: Double, y: Double)]) throws(NapkinError) -> [(x: Double, y: Double)] {
+        let bins = FigureBuilder.maxPointsPerSeries / 2
+        guard pts.count > FigureBuilder.maxPointsPerSeries else { return pts }
+        var out: [(x: Double, y: Double)] = []
+        out.reserveCapacity(2 * bins)
+        for b in 0..<bins {
+            let lo = pts.count * b / bins, hi = pts.count * (b + 1) / bins
+            guard lo < hi else { continue }
+            var iMin = lo, iMax = lo
+            for i in lo..<hi {
+                if pts[i].y < pts[iMin].y { iMin = i }
+                if pts[i].y > pts[iMax].y { iMax = i }
+            }
+            if iMin == iMax { out.append(pts[iMin]) } else { out.append(pts[min(iMin, iMax)]); out.append(pts[max(iMin, iMax)]) }
+            if b & 0xFF == 0, interp.cancel.isSet { throw NapkinError(.cancelled, "cancelled", at: site.span) }
+        }
+        return out
     }
 
     func flag(_ args: [Value], _ i: Int) throws(NapkinError) -> Bool {
@@ -125,8 +154,8 @@ struct FigureBuilder {
             guard !t.rows.isEmpty else { throw fail("nothing to plot: the table is empty", arg: 0) }
             guard t.columns.count >= 2 else { throw fail("a table to plot needs at least two columns", arg: 0) }
             xValues = t.column(0)
-            xName = t.columns[0]
-            for c in 1..<t.columns.count { ys.append((t.columns[c], t.column(c))) }
+            xName = label(t.columns[0])
+            for c in 1..<t.columns.count { ys.append((label(t.columns[c]), t.column(c))) }
         case .list(let items):
             guard !items.isEmpty else { throw fail("nothing to plot: the list is empty", arg: 0) }
             xValues = (0..<items.count).map { .number(Double($0)) }
@@ -145,7 +174,7 @@ struct FigureBuilder {
         yDim = yCol.dim
         var offset = 0
         let logX = try flag(args, 2), logY = try flag(args, 3)
-        var dropped = 0, nonPositive = 0
+        var dropped = 0, nonPositive = 0, binned = 0
         for (name, values) in ys {
             var pts: [(x: Double, y: Double)] = []
             for i in 0..<values.count {
@@ -153,15 +182,18 @@ struct FigureBuilder {
                 if !px.isFinite || !py.isFinite { dropped += 1; continue }
                 if (logX && px <= 0) || (logY && py <= 0) { nonPositive += 1; continue }
                 pts.append((px, py))
+                if i & 0xFFFF == 0xFFFF, interp.cancel.isSet { throw NapkinError(.cancelled, "cancelled", at: site.span) }
             }
             offset += values.count
-            series.append(FigureData.Series(name: name, points: pts))
+            if pts.count > FigureBuilder.maxPointsPerSeries { binned += pts.count }
+            series.append(FigureData.Series(name: name, points: try bin(pts)))
         }
         var p = FigureData.Plot(title: try title(args, 1),
                                 x: AxisLabel(name: xName, unit: x.unit, dimension: dimensionName(x.dim)),
                                 y: AxisLabel(name: ys.count == 1 ? ys[0].0 : "value", unit: yUnit, dimension: dimensionName(yDim)),
                                 series: series, logX: logX, logY: logY)
         if dropped > 0 { p.notes.append("\(dropped) point\(dropped == 1 ? "" : "s") not finite, left out") }
+        if binned > 0 { p.notes.append("\(binned) points binned to the canvas (each bin's lowest and highest drawn)") }
         if nonPositive > 0 { p.notes.append("\(nonPositive) point\(nonPositive == 1 ? "" : "s") ≤ 0 left out of the log axis") }
         if series.allSatisfy({ $0.points.isEmpty }) { throw fail("nothing to plot: no point can be placed on these axes", arg: 0) }
         let yFactor = yCol.factor, xFactor = x.factor
@@ -249,11 +281,11 @@ struct FigureBuilder {
         switch v {
         case .record(let r):
             guard !r.keys.isEmpty else { throw fail("nothing to draw: the record is empty", arg: arg) }
-            return (r.keys, r.values)
+            return (r.keys.map(label), r.values)
         case .table(let t):
             guard !t.rows.isEmpty else { throw fail("nothing to draw: the table is empty", arg: arg) }
             var labels: [String] = []
-            for row in t.rows { labels.append(try interp.describeInline(row[0])) }
+            for row in t.rows { labels.append(label(try interp.describeInline(row[0]))) }
             return (labels, t.column(t.columns.count - 1))
         default:
             throw fail("expected a record like { a: 1 W, b: 2 W } or a table, got a \(v.typeName)", arg: arg)
@@ -273,7 +305,7 @@ struct FigureBuilder {
         var bandLabels: [String] = []
         if let b = optional(args, 3) {
             guard case .record(let r) = b else { throw fail("bands must be a record of label: upper edge", arg: 3) }
-            bandLabels = r.keys
+            bandLabels = r.keys.map(label)
             values += r.values
         }
         let col = try column(values, what: "the gauge's value, range and bands", arg: 0)
@@ -303,7 +335,7 @@ struct FigureBuilder {
             case .quantity: return (fallback, [fallback], [v])
             case .record(let r):
                 guard !r.keys.isEmpty else { throw fail("a seesaw side cannot be empty", arg: i) }
-                return (r.keys.count == 1 ? r.keys[0] : fallback, r.keys, r.values)
+                return (r.keys.count == 1 ? label(r.keys[0]) : fallback, r.keys.map(label), r.values)
             default: throw fail("a seesaw side is a quantity or a record of quantities", arg: i)
             }
         }

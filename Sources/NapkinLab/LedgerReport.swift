@@ -61,7 +61,8 @@ public struct LedgerReport {
             for e in es {
                 switch e.type {
                 case "answer":
-                    out.append(bullet(md) + "Predicted **\(e["id"] ?? "")**: \(e["display"] ?? e["value"] ?? "")".strippingBold(!md) + (md ? "  \n  _\(e["prompt"] ?? "")_" : "\n      (\(e["prompt"] ?? ""))"))
+                    out.append(bullet(md) + "Predicted **\(e["id"] ?? "")**: \(e["display"] ?? e["value"] ?? "")".strippingBold(!md)
+                               + "   receipt \(Ledger.receipt(of: e))" + (md ? "  \n  _\(e["prompt"] ?? "")_" : "\n      (\(e["prompt"] ?? ""))"))
                 case "reveal":
                     out.append(bullet(md) + "\(e["correct"] == "true" ? "✓" : "✗") Reveal **\(e["id"] ?? "")**: \(e["verdict"] ?? "")".strippingBold(!md))
                     if let x = e["explanation"], !x.isEmpty { out.append((md ? "  " : "      ") + x) }

@@ -97,7 +97,9 @@ public struct MissionParser {
             guard case .text(let x) = part else { throw error("this string cannot interpolate {…} (\(context))", at: t) }
             s += x
         }
-        return s
+        // Only ever shown (on the terminal, in ledgers and reports): control characters made
+        // visible once, here.
+        return Sanitized.text(s)
     }
 
     /// A string that may interpolate napkin values ({t.fleet}); evaluated per track.

@@ -21,9 +21,13 @@ public protocol MissionIO: AnyObject {
 public struct MissionError: Error, CustomStringConvertible {
     public var message: String
     public var napkin: NapkinError?
-    public init(_ message: String, napkin: NapkinError? = nil) {
+    /// The process's exit code for this error, when it is not the napkin error's (74: the
+    /// ledger could not be written).
+    public var exitCode: Int32?
+    public init(_ message: String, napkin: NapkinError? = nil, exitCode: Int32? = nil) {
         self.message = message
         self.napkin = napkin
+        self.exitCode = exitCode
     }
     public var description: String {
         guard let napkin else { return message }
@@ -132,12 +136,12 @@ public final class MissionRunner {
         }
     }
 
-    /// A mission text: `{…}` interpolations show quantities in their readable display unit
+    /// A mission text, ready to show (control characters made visible): `{…}` interpolations show quantities in their readable display unit
     /// (5.523e8 kWh reads 552.3 GWh) unless the author converts (`{x -> kWh}`).
     func text(_ e: Expr, where what: String) throws(MissionError) -> String {
         guard case .string(let parts) = e.kind else {
             let v = try eval(e, where: what)
-            do { return try interp.describeInline(v) } catch { throw MissionError("\(what): \(error.message)", napkin: error) }
+            do { return Sanitized.text(try interp.describeInline(v)) } catch { throw MissionError("\(what): \(error.message)", napkin: error) }
         }
         var out = ""
         for part in parts {
@@ -152,7 +156,7 @@ public final class MissionRunner {
                 do { out += try interp.describeInline(v) } catch { throw MissionError("\(what): \(error.message)", napkin: error) }
             }
         }
-        return out
+        return Sanitized.text(out)
     }
 
     func isConversion(_ e: Expr) -> Bool {
@@ -172,7 +176,22 @@ public final class MissionRunner {
     public var svgDirectory: String?
 
     func show(_ v: Value) -> String {
-        (try? interp.describeInline(v)) ?? "?"
+        Sanitized.text((try? interp.describeInline(v)) ?? "?")
+    }
+
+    // MARK: The ledger
+
+    /// Writes an entry durably, or stops the run: nothing may be shown as recorded (a lock as
+    /// locked) unless it is on disk.
+    @discardableResult
+    func record(_ type: String, _ fields: [String: String]) throws(MissionError) -> LedgerEntry {
+        do { return try ledger.commit(type, fields) } catch { throw MissionError.ledger(error) }
+    }
+
+    /// Stops the run if an earlier write to the ledger failed (entries appended with
+    /// `ledger.append`, which does not throw).
+    func checkLedger() throws(MissionError) {
+        if let failure = ledger.failure { throw MissionError.ledger(failure) }
     }
 
     // MARK: Running
@@ -187,10 +206,11 @@ public final class MissionRunner {
     /// before the mission did (resume later).
     @discardableResult
     public func run() throws(MissionError) -> Bool {
+        for r in ledger.repairs { io.say("ledger: " + r) }
         if prior.isEmpty {
-            ledger.append("start", ["mission": mission.title, "file": mission.file.name, "track": track.id, "persona": track.persona])
+            try record("start", ["mission": mission.title, "file": mission.file.name, "track": track.id, "persona": track.persona])
         } else {
-            ledger.append("resume", ["track": track.id])
+            try record("resume", ["track": track.id])
             io.say("Resuming \"\(mission.title)\" on track \(track.id): \(answeredBefore.count) answer\(answeredBefore.count == 1 ? "" : "s") already locked.")
         }
         if prior.isEmpty {
@@ -211,6 +231,7 @@ public final class MissionRunner {
         } catch {
             throw MissionError("\(error)")
         }
+        try checkLedger()
         summary.finished = true
         return true
     }
@@ -224,7 +245,7 @@ public final class MissionRunner {
             return
         }
         let started = prior.contains { $0.type == "part" && $0["part"] == part.id }
-        if !started { ledger.append("part", ["part": part.id, "title": part.title]) }
+        if !started { try record("part", ["part": part.id, "title": part.title]) }
         io.say("\n── Part \(number): \(part.title)" + (part.minutes.map { " (\($0) min)" } ?? "") + " ──")
         let before = interp.snapshot()
         defer { interp.restore(before) }
@@ -251,8 +272,10 @@ public final class MissionRunner {
                 if !b.finishedBefore {
                     b.open()
                     io.runWorkbench(b)
+                    try checkLedger()
                     if !b.done { throw Stop() }
                     b.finish()
+                    try checkLedger()
                 }
             case .goal:
                 break
@@ -271,7 +294,8 @@ public final class MissionRunner {
             b.judgeGoals()
             b.finish()
         }
-        ledger.append("part_end", ["part": part.id])
+        try checkLedger()
+        try record("part_end", ["part": part.id])
     }
 
     func recordPriorResults(_ part: Part) {
@@ -292,7 +316,7 @@ public final class MissionRunner {
         let whereL = "lock '\(l.id)'"
         let prompt = try text(l.prompt, where: whereL)
         if let done = answeredBefore[l.id] {
-            io.say("🔒 \(prompt)\n   locked: \(done["display"] ?? done["value"] ?? "")")
+            io.say("🔒 \(prompt)\n   locked: \(Sanitized.line(done["display"] ?? done["value"] ?? ""))   receipt \(Ledger.receipt(of: done))")
             return
         }
         var lines = ["🔒 Prediction lock — \(prompt)"]
@@ -315,18 +339,18 @@ public final class MissionRunner {
                 if let n = Int(a), (1...cs.count).contains(n) { key = cs[n - 1].key }
                 else if let c = cs.first(where: { $0.key == a || $0.key.lowercased() == a.lowercased() }) { key = c.key }
                 guard let key, let c = cs.first(where: { $0.key == key }) else {
-                    io.say("   '\(a)' is not one of the choices: \(cs.map(\.key).joined(separator: ", "))")
+                    io.say("   '\(Sanitized.line(a))' is not one of the choices: \(cs.map(\.key).joined(separator: ", "))")
                     if (io as? ScriptedIO)?.strict == true { throw MissionError("answers file: '\(a)' is not a choice of lock '\(l.id)' (\(cs.map(\.key).joined(separator: ", ")))") }
                     continue
                 }
-                ledger.append("answer", ["part": part.id, "id": l.id, "kind": "choice", "value": key, "display": "\(key): \(c.text)", "prompt": prompt])
-                io.say("   locked: \(key) — \(c.text)")
+                let e = try record("answer", ["part": part.id, "id": l.id, "kind": "choice", "value": key, "display": "\(key): \(c.text)", "prompt": prompt])
+                io.say("   locked: \(key) — \(c.text)   receipt \(Ledger.receipt(of: e))")
                 return
             case .number(let range, _):
                 let (lo, hi) = try numberRange(range, where: whereL)
                 switch evaluateAnswer(a) {
                 case .failure(let msg):
-                    io.say("   " + msg)
+                    io.say("   " + Sanitized.text(msg))
                     if (io as? ScriptedIO)?.strict == true { throw MissionError("answers file, lock '\(l.id)': \(msg)") }
                 case .success(let q):
                     if let problem = numberProblem(q, lo, hi) {
@@ -334,9 +358,12 @@ public final class MissionRunner {
                         if (io as? ScriptedIO)?.strict == true { throw MissionError("answers file, lock '\(l.id)': \(problem)") }
                         continue
                     }
+                    // The lock keeps the value it shows, not the expression: an answer such as
+                    // `1 mJ * efficiency^2` must not change when the knob moves before the reveal.
                     let shown = show(.quantity(q))
-                    ledger.append("answer", ["part": part.id, "id": l.id, "kind": "number", "value": a, "display": shown, "prompt": prompt])
-                    io.say("   locked: \(shown)")
+                    let e = try record("answer", ["part": part.id, "id": l.id, "kind": "number", "value": a, "display": shown,
+                                                  "si": String(format: "%.17g", q.value), "prompt": prompt])
+                    io.say("   locked: \(shown)   receipt \(Ledger.receipt(of: e))")
                     return
                 }
             }
@@ -399,7 +426,7 @@ public final class MissionRunner {
         let actual = try revealValue(r, start: start)
         guard let answer = answeredBefore[r.lockID] ?? ledger.entries.last(where: { $0.type == "answer" && $0["id"] == r.lockID }) else { return }
         if let done = prior.last(where: { $0.type == "reveal" && $0["id"] == r.lockID }) {
-            io.say("💡 \(done["verdict"] ?? "")")
+            io.say("💡 \(Sanitized.text(done["verdict"] ?? ""))")
             summary.predictions.append(.init(part: part.id, id: r.lockID, predicted: done["predicted"] ?? "", actual: done["actual"] ?? "", correct: done["correct"] == "true"))
             return
         }
@@ -411,10 +438,10 @@ public final class MissionRunner {
                 explanation.append(label + (try text(e, where: "explain for '\(r.lockID)'")))
             }
         }
-        var out = "💡 Reveal — \(v.message)"
+        var out = "💡 Reveal — \(Sanitized.text(v.message))"
         for x in explanation { out += "\n" + wrap(x, width: io.style.width, indent: "   ") }
         io.say(out)
-        ledger.append("reveal", ["part": part.id, "id": r.lockID, "prompt": answer["prompt"] ?? "", "predicted": v.predicted,
+        try record("reveal", ["part": part.id, "id": r.lockID, "prompt": answer["prompt"] ?? "", "predicted": v.predicted,
                                  "actual": v.actual, "correct": v.correct ? "true" : "false", "verdict": v.message,
                                  "explanation": explanation.joined(separator: " ")])
         summary.predictions.append(.init(part: part.id, id: r.lockID, predicted: v.predicted, actual: v.actual, correct: v.correct))
@@ -436,10 +463,12 @@ public final class MissionRunner {
             guard case .quantity(let a) = actual else {
                 throw MissionError("reveal '\(r.lockID)', line \(r.line): the physics gave a \(actual.typeName), not a number")
             }
-            guard case .success(let p) = evaluateAnswer(answer["value"] ?? "") else {
-                throw MissionError("lock '\(r.lockID)': the locked answer no longer evaluates")
+            // The value recorded at the lock, never the expression evaluated again.
+            guard let si = answer["si"].flatMap(Double.init), si.isFinite else {
+                throw MissionError("lock '\(r.lockID)': the ledger's answer has no locked value (it was recorded by an older napkin, or edited)")
             }
-            _ = range
+            let (lo, _) = try numberRange(range, where: "lock '\(lock.id)'")
+            let p = Quantity(si, lo.dim)
             let ok: Bool
             switch tol {
             case .magnitude:
@@ -454,7 +483,7 @@ public final class MissionRunner {
                     ok = abs(p.value - a.value) <= t.value
                 }
             }
-            let ps = show(.quantity(p)), as_ = show(.quantity(a))
+            let ps = answer["display"] ?? show(.quantity(p)), as_ = show(.quantity(a))
             var msg = "you predicted \(ps); the physics gives \(as_)"
             if p.value != 0, a.value != 0, (p.value > 0) == (a.value > 0) {
                 let f = max(p.value / a.value, a.value / p.value)
@@ -471,7 +500,7 @@ public final class MissionRunner {
     func askReflect(_ r: Reflect, part: Part?) throws {
         let prompt = try text(r.prompt, where: "reflection '\(r.id)'")
         if let done = answeredBefore[r.id] {
-            io.say("✎ \(prompt)\n   answered: \(done["answer"] ?? "")")
+            io.say("✎ \(prompt)\n   answered: \(Sanitized.text(done["answer"] ?? ""))")
             summary.reflections.append((r.id, done["answer"] ?? ""))
             return
         }
@@ -491,7 +520,7 @@ public final class MissionRunner {
                 }
                 a = "\(c.key): \(c.text)"
             }
-            ledger.append("reflect", ["part": part?.id ?? "synthesis", "id": r.id, "prompt": prompt, "answer": a])
+            try record("reflect", ["part": part?.id ?? "synthesis", "id": r.id, "prompt": prompt, "answer": a])
             summary.reflections.append((r.id, a))
             return
         }
@@ -501,7 +530,7 @@ public final class MissionRunner {
         if prior.contains(where: { $0.type == "finish" }) { return }
         io.say("\n═══ Synthesis ═══")
         let all = prior + ledger.entries.filter { e in !prior.contains { $0.hash == e.hash } }
-        io.say(LedgerReport(entries: all).predictionsAndGoals())
+        io.say(Sanitized.text(LedgerReport(entries: all).predictionsAndGoals()))
         for item in mission.synthesis {
             switch item {
             case .context(let e): io.say(wrap(try text(e, where: "the synthesis"), width: io.style.width))
@@ -513,9 +542,10 @@ public final class MissionRunner {
         }
         let right = summary.predictions.filter(\.correct).count
         let met = summary.goals.filter { $0.status == "met" }.count
-        ledger.append("finish", ["predictions": "\(summary.predictions.count)", "correct": "\(right)", "goals": "\(summary.goals.count)", "met": "\(met)"])
+        let finish = try record("finish", ["predictions": "\(summary.predictions.count)", "correct": "\(right)", "goals": "\(summary.goals.count)", "met": "\(met)"])
         io.say("\nMission complete: \(right) of \(summary.predictions.count) predictions right, \(met) of \(summary.goals.count) goals met." +
-               (ledger.path.map { "\nLedger: \($0) (napkin ledger show \($0))" } ?? ""))
+               (ledger.path.map { "\nLedger: \($0) (napkin ledger show \($0))" } ?? "") +
+               "\nFinal receipt: \(Ledger.receipt(of: finish))")
     }
 }
 
@@ -550,4 +580,12 @@ public func wrapLongLines(_ text: String, width: Int) -> String {
         return wrapped.split(separator: "\n", omittingEmptySubsequences: false).enumerated()
             .map { indent + ($0.offset == 0 ? "" : hanging) + $0.element }.joined(separator: "\n")
     }.joined(separator: "\n")
+}
+
+extension MissionError {
+    /// The ledger could not be written: the run stops (exit 74) and says what was not recorded.
+    static func ledger(_ e: LedgerError) -> MissionError {
+        if case .io = e { return MissionError("\(e)", exitCode: 74) }
+        return MissionError("\(e)", exitCode: 70)
+    }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import NapkinInstruments
+import NapkinCore
 
 /// Answers from an answers file; output to a closure (stdout, or a string for tests).
 public final class ScriptedIO: MissionIO {
@@ -32,7 +33,7 @@ public final class ScriptedIO: MissionIO {
     public func ask(_ prompt: String, id: String) -> String? {
         if id == "track" { return answers.track ?? fallback?.ask(prompt, id: id) }
         if let a = answers.answer(id, track: track) {
-            say(prompt + a)
+            say(prompt + Sanitized.line(a))
             return a
         }
         return fallback?.ask(prompt, id: id)
@@ -41,7 +42,7 @@ public final class ScriptedIO: MissionIO {
     public func runWorkbench(_ bench: WorkbenchSession) {
         if let lines = answers.workbenchLines(part: bench.part.id, track: track) {
             for line in lines {
-                say(bench.prompt + line)
+                say(bench.prompt + Sanitized.line(line))
                 bench.input(line)
                 if bench.done { return }
             }

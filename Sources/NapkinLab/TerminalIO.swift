@@ -29,7 +29,7 @@ public final class TerminalIO: MissionIO {
     }
 
     public func say(_ text: String) {
-        FileHandle.standardOutput.write(Data((wrapLongLines(text, width: style.width) + "\n").utf8))
+        StandardStream.output(wrapLongLines(text, width: style.width) + "\n")
     }
 
     public func ask(_ prompt: String, id: String) -> String? {
@@ -46,7 +46,7 @@ public final class TerminalIO: MissionIO {
             }
         }
         if isatty(STDIN_FILENO) == 1 {
-            FileHandle.standardOutput.write(Data(prompt.utf8))
+            StandardStream.output(prompt)
         }
         return Swift.readLine(strippingNewline: true)
     }
@@ -69,7 +69,10 @@ public final class TerminalIO: MissionIO {
                 if bench.done { repl.stop() }
                 return true
             }
-            repl.afterEntry = { line in bench.afterLine(line) }
+            repl.afterEntry = { [unowned repl] line in
+                bench.afterLine(line)
+                if bench.done { repl.stop() }  // the ledger could not record the move
+            }
             _ = repl.run()
         } catch {
             say(error.render())

@@ -321,6 +321,8 @@ public final class WorkbenchSession {
         io.say("try \(tries): \(moved)" + (changed.count > 1 ? " (\(changed.count) moves)" : ""))
         let readings = readouts()
         ledger.append("move", ["part": part.id, "line": source, "knobs": moved, "moves": "\(changed.count)", "try": "\(tries)", "readouts": readings])
+        // A move the ledger could not record ends the workbench; the runner reports the failure.
+        if ledger.failure != nil { done = true; return }
         judgeGoals()
     }
 

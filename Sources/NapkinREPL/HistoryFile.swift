@@ -1,7 +1,9 @@
 import Foundation
 
 /// The REPL's history on disk: one line per entry, appended after every line so a crash
-/// loses nothing, capped at `capacity` entries, blank and repeated lines skipped.
+/// loses nothing, capped at `capacity` entries, blank and repeated lines skipped. Several
+/// REPLs may share the file: appends and the trim take an advisory lock (flock), and the trim
+/// keeps the newest lines *of the file* (every session's), not only this session's.
 public final class HistoryFile {
     public static let capacity = 5000
     public let path: String
@@ -48,21 +50,50 @@ public final class HistoryFile {
         if !dir.isEmpty { try? FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true) }
     }
 
+    /// Opens the history file locked against the other sessions. A trim replaces the file, so
+    /// a lock taken on the old one is retried on the new one.
+    func openLocked(_ flags: Int32) -> Int32? {
+        for _ in 0..<10 {
+            let fd = open(path, flags | O_CLOEXEC, 0o600)
+            guard fd >= 0 else { return nil }
+            var opened = stat(), current = stat()
+            if flock(fd, LOCK_EX) == 0, fstat(fd, &opened) == 0, stat(path, &current) == 0,
+               opened.st_ino == current.st_ino, opened.st_dev == current.st_dev {
+                return fd
+            }
+            close(fd)
+        }
+        return nil
+    }
+
     func append(_ line: String) {
         ensureDirectory()
-        let fd = open(path, O_WRONLY | O_APPEND | O_CREAT, 0o600)
-        guard fd >= 0 else { return }
+        guard let fd = openLocked(O_WRONLY | O_APPEND | O_CREAT) else { return }
         defer { close(fd) }
         let bytes = Array((line + "\n").utf8)
         _ = bytes.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
         linesOnDisk += 1
     }
 
+    /// Trims the file to its newest `capacity` lines, merging what other sessions appended.
     func rewrite() {
         ensureDirectory()
-        let text = entries.map { $0 + "\n" }.joined()
+        guard let fd = openLocked(O_RDWR | O_CREAT) else { return }
+        defer { close(fd) }
+        var data = Data()
+        var buf = [UInt8](repeating: 0, count: 1 << 16)
+        while true {
+            let n = read(fd, &buf, buf.count)
+            if n < 0 && errno == EINTR { continue }
+            if n <= 0 { break }
+            data.append(contentsOf: buf[0..<n])
+        }
+        let onDisk = String(decoding: data, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: true).map(String.init)
+        let kept = Array(onDisk.suffix(HistoryFile.capacity))
+        let text = kept.map { $0 + "\n" }.joined()
         let tmp = path + ".tmp\(getpid())"
         guard FileManager.default.createFile(atPath: tmp, contents: Data(text.utf8), attributes: [.posixPermissions: 0o600]) else { return }
-        if rename(tmp, path) == 0 { linesOnDisk = entries.count } else { unlink(tmp) }
+        // Renamed while the old file is still locked: a session waiting to append retries on the new one.
+        if rename(tmp, path) == 0 { linesOnDisk = kept.count } else { unlink(tmp) }
     }
 }

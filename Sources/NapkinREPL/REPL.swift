@@ -215,7 +215,7 @@ public final class REPL {
             let why = options.lineTimeout.map { "cancelled (or stopped after \(formatNumber($0, digits: 4)) s, --timeout)" } ?? "cancelled"
             text = "\n" + style.error(why) + " — the session is as it was before this line.\n"
         }
-        FileHandle.standardError.write(Data(text.utf8))
+        StandardStream.error(text)
     }
 
     func say(_ s: String) { out += s + (s.hasSuffix("\n") ? "" : "\n") }
@@ -223,12 +223,12 @@ public final class REPL {
     func fail(_ s: String) {
         failed = true
         flush()
-        FileHandle.standardError.write(Data((style.error("error") + ": " + s + "\n").utf8))
+        StandardStream.error(style.error("error") + ": " + s + "\n")
     }
 
     func flush() {
         guard !out.isEmpty else { return }
-        FileHandle.standardOutput.write(Data(out.utf8))
+        StandardStream.output(out)
         out = ""
     }
 
@@ -367,21 +367,21 @@ public final class REPL {
                 // A long record literal is shown by its value below (with computed fields).
                 let lines = def.split(separator: "\n").count
                 if lines <= 3 || !(g.value.typeName == "record") {
-                    say("  " + style.code(def.replacingOccurrences(of: "\n", with: "\n  ")))
+                    say("  " + style.code(Sanitized.text(def).replacingOccurrences(of: "\n", with: "\n  ")))
                 }
             }
             if case .quantity(let q) = g.value {
                 say("  value:     " + ((try? style.value(g.value, interp)) ?? ""))
                 say("  dimension: " + (q.dim.isNone ? "a plain number" : units.describe(q.dim)))
             } else if case .function(let f) = g.value {
-                say("  signature: " + f.signature)
+                say("  signature: " + Sanitized.line(f.signature))
             } else if case .record(let r) = g.value {
-                say("  fields:    " + r.keys.joined(separator: ", "))
+                say("  fields:    " + Sanitized.line(r.keys.joined(separator: ", ")))
                 say("  value:")
                 for (k, v) in zip(r.keys, r.values) where !(k == "source" && citation != nil) {
                     var text = (try? interp.describeInline(v)) ?? "?"
                     if case .string = v { text = "\"" + text + "\"" }
-                    say("    \(k): " + text)
+                    say("    \(Sanitized.line(k)): " + Sanitized.text(text))
                 }
             } else if let text = try? interp.describe(g.value) {
                 say("  value:     " + text)
@@ -393,13 +393,13 @@ public final class REPL {
                 } else {
                     say("  range:     \(f.valueAndUnit(k.low))...\(f.valueAndUnit(k.high))")
                 }
-                if let d = k.doc, d != g.doc { say("  about:     " + d) }
+                if let d = k.doc, d != g.doc { say("  about:     " + Sanitized.text(d)) }
             }
             if let citation {
-                if let doc = g.doc { say("  about:     " + doc) }
+                if let doc = g.doc { say("  about:     " + Sanitized.text(doc)) }
                 say("  source:    " + citation)
             } else if let doc = g.doc {
-                say("  source:    " + doc)
+                say("  source:    " + Sanitized.text(doc))
             }
         } else if interp.builtinNames.contains(name), !name.hasPrefix("__") {
             found = true
@@ -417,7 +417,7 @@ public final class REPL {
             say("  factor:    \(formatNumber(u.factor, digits: 10)) \(units.baseUnits(of: u.dim))" +
                 (f.valueAndUnit(q) != "\(formatNumber(u.factor, digits: interp.digits)) \(units.baseUnits(of: u.dim))" ? "  (= \(f.valueAndUnit(q)))" : ""))
             if !u.aliases.isEmpty { say("  also:      " + u.aliases.joined(separator: ", ")) }
-            if let doc = u.doc { say("  about:     " + doc) }
+            if let doc = u.doc { say("  about:     " + Sanitized.text(doc)) }
         }
         if let d = units.dimensionsByName[name] {
             found = true
@@ -476,7 +476,7 @@ public final class REPL {
             if !fams.isEmpty { say(style.dim("prefixes — " + fams.joined(separator: "; "))) }
         case "functions", "f", "fn":
             for (_, g) in globals where g.kind == .function {
-                if case .function(let f) = g.value { say("  " + style.code(f.signature) + (g.doc.map { style.dim("  — " + $0) } ?? "")) }
+                if case .function(let f) = g.value { say("  " + style.code(Sanitized.line(f.signature)) + (g.doc.map { style.dim("  — " + Sanitized.line($0)) } ?? "")) }
             }
             let builtins = interp.builtinNames.filter { !$0.hasPrefix("__") }.sorted()
             say(style.dim("builtins: ") + builtins.joined(separator: ", "))
@@ -548,7 +548,7 @@ public final class REPL {
             } else {
                 line += style.dim("   in \(f.valueAndUnit(k.low))...\(f.valueAndUnit(k.high))")
             }
-            if let d = k.doc ?? g.doc { line += "   \"\(d)\"" }
+            if let d = k.doc ?? g.doc { line += "   \"\(Sanitized.line(d))\"" }
             say(line)
         }
     }
@@ -596,6 +596,12 @@ public final class REPL {
         let path = (arg as NSString).expandingTildeInPath
         var text = "# napkin session saved with :save — run it with: napkin \(arg)\n\n"
         text += definitions.joined(separator: "\n") + (definitions.isEmpty ? "" : "\n")
+        // An atomic write replaces the path with a new file: never do that to a device, a pipe
+        // or a folder (`:save /dev/full` once turned the device into a regular file).
+        var st = stat()
+        if lstat(path, &st) == 0, (st.st_mode & S_IFMT) != S_IFREG {
+            return fail("cannot write '\(arg)': it is not a regular file")
+        }
         do {
             try text.write(toFile: path, atomically: true, encoding: .utf8)
             say("saved \(definitions.count) definition\(definitions.count == 1 ? "" : "s") to \(arg)")

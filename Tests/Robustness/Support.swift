@@ -29,14 +29,17 @@ struct Run: CustomStringConvertible {
 
 /// Runs `napkin` under /bin/sh with a virtual-memory cap (`ulimit -v`, KiB) and a wall-clock
 /// limit (`timeout -s KILL`), as a hostile input would be run by a careful student.
+/// `shell` runs first in the same shell (e.g. `ulimit -f 8; trap '' XFSZ` for a full disk).
 func napkin(_ args: [String], stdin: Data = Data(), memoryKiB: Int = 3_000_000, seconds: Int = 60,
-            binary: String = "napkin", directory: URL? = nil) throws -> Run {
+            binary: String = "napkin", directory: URL? = nil, shell: String = "") throws -> Run {
     let p = Process()
     p.executableURL = URL(fileURLWithPath: "/bin/sh")
     let path = productsDirectory.appendingPathComponent(binary).path
-    p.arguments = ["-c", "ulimit -v \(memoryKiB); exec timeout -s KILL \(seconds) \"$0\" \"$@\"", path] + args
+    p.arguments = ["-c", "\(shell)\nulimit -v \(memoryKiB); exec timeout -s KILL \(seconds) \"$0\" \"$@\"", path] + args
     var env = ProcessInfo.processInfo.environment
     env["NO_COLOR"] = "1"
+    // Ledger witnesses (see Ledger.swift) go to a folder of this test run, not the user's.
+    if env["NAPKIN_STATE_DIR"] == nil { env["NAPKIN_STATE_DIR"] = testStateDirectory }
     p.environment = env
     if let directory { p.currentDirectoryURL = directory }
     let out = Pipe(), err = Pipe(), input = Pipe()
@@ -112,3 +115,6 @@ final class PreludeBase: @unchecked Sendable {
         return Session.onLargeStack { body(session) }
     }
 }
+
+/// Where this test run's napkin processes keep their ledger witnesses.
+let testStateDirectory = FileManager.default.temporaryDirectory.appendingPathComponent("napkin-robust-state-\(getpid())").path

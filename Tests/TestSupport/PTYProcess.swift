@@ -39,6 +39,8 @@ public final class PTYProcess {
         env["TERM"] = "xterm"
         env["LANG"] = "C.UTF-8"
         env["NO_COLOR"] = "1"
+        // Ledger witnesses go to a folder of this test run, not the user's.
+        env["NAPKIN_STATE_DIR"] = env["NAPKIN_STATE_DIR"] ?? NSTemporaryDirectory() + "napkin-test-state-\(getpid())"
         env.removeValue(forKey: "COLUMNS")
         env.removeValue(forKey: "LINES")
         for (k, v) in extra { env[k] = v }

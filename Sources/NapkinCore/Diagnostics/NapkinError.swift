@@ -84,7 +84,8 @@ public struct NapkinError: Error, Sendable {
         if !trace.isEmpty { return presented.render(color: color) }
         let red = color ? "\u{1B}[1;31m" : "", bold = color ? "\u{1B}[1m" : "", blue = color ? "\u{1B}[34m" : ""
         let reset = color ? "\u{1B}[0m" : ""
-        var out = "\(red)\(phase.rawValue) error\(reset)\(bold): \(message)\(reset)\n"
+        // A message can quote a script's strings (assert_eq, an index): made visible.
+        var out = "\(red)\(phase.rawValue) error\(reset)\(bold): \(Sanitized.text(message))\(reset)\n"
         if let span, let file = span.file {
             let (line, col) = file.location(of: span.start)
             let (endLine, endCol) = file.location(of: max(span.start, span.end))
@@ -92,11 +93,9 @@ public struct NapkinError: Error, Sendable {
             let pad = String(repeating: " ", count: gutter)
             out += "\(pad)\(blue)-->\(reset) \(file.name):\(line):\(col)\n"
             // The excerpt is safe to print: control characters (a hostile file's escape
-            // sequences) become '?', and a long line shows a window around the culprit.
-            var scalars = Array(file.lineText(line).unicodeScalars).map { u -> Unicode.Scalar in
-                if u == "\t" { return " " }
-                return u.value < 0x20 || (0x7F...0x9F).contains(u.value) ? "?" : u
-            }
+            // sequences) are made visible one for one, and a long line shows a window around
+            // the culprit.
+            var scalars = Array(file.lineText(line).unicodeScalars).map(Sanitized.visibleScalar)
             var caretColumn = col
             var width = endLine == line ? max(1, endCol - col) : max(1, scalars.count - col + 1)
             let window = 100
@@ -114,12 +113,12 @@ public struct NapkinError: Error, Sendable {
             out += "\(blue)\(line) |\(reset) \(text)\n"
             var caret = "\(pad) \(blue)|\(reset) " + String(repeating: " ", count: max(0, caretColumn - 1))
             caret += red + String(repeating: "^", count: width) + reset
-            if let label { caret += " " + label }
+            if let label { caret += " " + Sanitized.line(label) }
             out += caret + "\n"
         } else if let label {
-            out += "  \(label)\n"
+            out += "  \(Sanitized.line(label))\n"
         }
-        for note in notes { out += "  = \(note)\n" }
+        for note in notes { out += "  = \(Sanitized.text(note))\n" }
         return out
     }
 }

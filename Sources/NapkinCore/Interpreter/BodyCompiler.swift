@@ -700,6 +700,7 @@ final class BodyCompiler {
             interp.callDepth += 1
             defer { interp.callDepth -= 1 }
             if interp.callDepth > interp.limits.maxCallDepth { throw interp.depthError(f, span) }
+            try interp.checkCall(span)
             if hasDefaults {
                 do throws(NapkinError) { _ = try bindDefaults(interp, s) } catch { throw interp.traced(error, f, span) }
             }
@@ -801,7 +802,10 @@ final class BodyCompiler {
             let row = knob == nil ? localRow : knobRow
             var reduction = reducer.map { SweepReduction($0, site: span) }
             var rows: [[Value]] = []
-            if reducer == nil { rows.reserveCapacity(points.count) }
+            if reducer == nil {
+                try interp.reserve(points.count * Interpreter.bytesPerRow(columns.count), span)
+                rows.reserveCapacity(points.count)
+            }
             if nested, interp.shouldSpread(points.count) {
                 try interp.spreadSweep(name, points, knob: knob, rangeSpan: range.span, span: span, frame: s, frameSize: layout.size,
                                        evaluate: { (w: Interpreter, f: UnsafeMutablePointer<Value>, x: Value) throws(NapkinError) -> [Value] in

@@ -198,6 +198,7 @@ enum Builtins {
         Builtin(name: "map", parameters: ["list", "f"], minArgs: 2, maxArgs: 2, doc: "apply f to every item") { (interp: Interpreter, args: [Value], site: CallSite) throws(NapkinError) -> Value in
             let items = try list(args[0], site, "map")
             let f = try function(args[1], site, 1, "map")
+            try interp.reserve(items.count * MemoryLayout<Value>.stride, site.span)
             var out: [Value] = []
             out.reserveCapacity(items.count)
             for it in items { out.append(try interp.apply(f, [it], [], site.span)) }
@@ -221,11 +222,14 @@ enum Builtins {
             guard keys.count == values.count else {
                 throw NapkinError(.runtime, "record needs as many values as keys (\(keys.count) keys, \(values.count) values)", at: site.span)
             }
+            try interp.reserve(keys.count * (MemoryLayout<Value>.stride + 32), site.span)
             var names: [String] = []
-            for k in keys {
+            var seen = Set<String>()
+            for (i, k) in keys.enumerated() {
                 guard case .string(let n) = k else { throw NapkinError(.runtime, "record's keys must be strings, found a \(k.typeName)", at: site.arg(0)) }
-                guard !names.contains(n) else { throw NapkinError(.runtime, "key '\(n)' appears twice", at: site.arg(0)) }
+                guard seen.insert(n).inserted else { throw NapkinError(.runtime, "key '\(n)' appears twice", at: site.arg(0)) }
                 names.append(n)
+                if i & 0xFFF == 0xFFF, interp.cancel.isSet { throw NapkinError(.cancelled, "cancelled", at: site.span) }
             }
             return .record(Record(keys: names, values: values))
         },

@@ -56,6 +56,7 @@ extension Interpreter {
         callDepth += 1
         defer { callDepth -= 1 }
         if callDepth > limits.maxCallDepth { throw depthError(f, span) }
+        try checkCall(span)
         do throws(NapkinError) {
             for i in shape.missing {
                 guard let d = c.defaults[i] else { throw missingArgument(f, i, span) }

@@ -22,6 +22,8 @@ public final class Interpreter {
     public var figureRenderer: ((Figure) throws(NapkinError) -> String)?
     var callDepth = 0
     var steps = 0
+    /// Bytes of values built since memory was last checked (see `reserve`).
+    var grown = 0
     /// Slots of compiled frames (parameters, block lets, sweep variables), used as a stack.
     let frameStack = UnsafeMutablePointer<Value>.allocate(capacity: Interpreter.frameStackCapacity)
     var frameTop = 0
@@ -295,7 +297,9 @@ public final class Interpreter {
             if let cached = e.cachedValue { return cached }
             let r = try resolveUnit(u)
             let display = units.displayUnit(u.text, factor: r.factor, dim: r.dim)
-            let value = Value.quantity(Quantity(v * r.factor, r.dim, unit: display))
+            let scaled = v * r.factor
+            try checkFinite(scaled, e.span, "\(e.span.text)")
+            let value = Value.quantity(Quantity(scaled, r.dim, unit: display))
             if !isWorker { e.cachedValue = value }
             return value
         case .string(let parts):
@@ -387,16 +391,22 @@ public final class Interpreter {
     /// A record from its entries in order; a later field (or spread) replaces an earlier one.
     func buildRecord(_ entries: [RecordEntry], value: (Expr) throws(NapkinError) -> Value) throws(NapkinError) -> Value {
         var keys: [String] = [], values: [Value] = []
+        // Where each key is, so a big literal or spread builds in linear time.
+        var position: [String: Int] = [:]
+        func set(_ k: String, _ v: Value) {
+            if let i = position[k] { values[i] = v } else { position[k] = keys.count; keys.append(k); values.append(v) }
+        }
         for entry in entries {
             switch entry {
             case .field(let name, let x, _):
-                let v = try value(x)
-                if let i = keys.firstIndex(of: name) { values[i] = v } else { keys.append(name); values.append(v) }
+                set(name, try value(x))
             case .spread(let x):
                 let v = try value(x)
                 guard case .record(let r) = v else { throw NapkinError(.runtime, "'...' spreads a record, got a \(v.typeName)", at: x.span) }
+                try reserve(r.keys.count * (MemoryLayout<Value>.stride + 16), x.span)
                 for (k, fv) in zip(r.keys, r.values) {
-                    if let i = keys.firstIndex(of: k) { values[i] = fv } else { keys.append(k); values.append(fv) }
+                    set(k, fv)
+                    if keys.count & 0xFFF == 0, cancel.isSet { throw NapkinError(.cancelled, "cancelled", at: x.span) }
                 }
             }
         }
@@ -484,6 +494,7 @@ public final class Interpreter {
             q.unit = display
             return .quantity(q)
         case .list(let items):
+            try checkStack(opSpan)
             var out: [Value] = []
             for it in items { out.append(try convert(it, u, opSpan: opSpan, valueSpan: valueSpan)) }
             return .list(out)
@@ -553,6 +564,7 @@ public final class Interpreter {
                 throw NapkinError(.runtime, "list of \(x.count + y.count) items exceeds the limit of \(limits.maxListLength)", at: opSpan,
                                   notes: ["raise it with --max-list"])
             }
+            try reserve((x.count + y.count) * MemoryLayout<Value>.stride, opSpan)
             return .list(x + y)
         case (.eq, _, _): return .bool(try valuesEqual(a, b, opSpan))
         case (.ne, _, _): return .bool(!(try valuesEqual(a, b, opSpan)))
@@ -569,6 +581,7 @@ public final class Interpreter {
             throw NapkinError(.runtime, "string of \(s.utf8.count) bytes exceeds the limit of \(limits.maxStringLength)", at: span,
                               notes: ["raise it with --max-string"])
         }
+        try reserve(s.utf8.count, span)
         return s
     }
 
@@ -719,10 +732,12 @@ public final class Interpreter {
         case (.string(let x), .string(let y)): return x == y
         case (.list(let x), .list(let y)):
             guard x.count == y.count else { return false }
+            try checkStack(span)
             for (p, q) in zip(x, y) where !(try valuesEqual(p, q, span)) { return false }
             return true
         case (.record(let x), .record(let y)):
             guard x.keys == y.keys else { return false }
+            try checkStack(span)
             for (p, q) in zip(x.values, y.values) where !(try valuesEqual(p, q, span)) { return false }
             return true
         case (.nothing, .nothing): return true
@@ -870,7 +885,9 @@ public final class Interpreter {
                 throw NapkinError(.runtime, "\(f.name) takes \(expected) argument\(expected == "1" ? "" : "s"), got \(args.count)", at: span,
                                   notes: [f.signature])
             }
-            return try b.impl(self, args, CallSite(span: span, argSpans: argSpans))
+            let result = try b.impl(self, args, CallSite(span: span, argSpans: argSpans))
+            if case .quantity(let q) = result { try checkFinite(q.value, span, "the result of \(f.name)") }
+            return result
         case .user(let params, _, _):
             let slots = try argumentSlots(f, params, positionalCount: positional.count, labels: named.map { ($0.0, $0.2) }, span)
             var given = [Value?](repeating: nil, count: params.count)
@@ -913,6 +930,7 @@ public final class Interpreter {
         callDepth += 1
         defer { callDepth -= 1 }
         if callDepth > limits.maxCallDepth { throw depthError(f, span) }
+        try checkCall(span)
         let frame = Scope(parent: closure, names: f.paramNames, values: [])
         frame.values.reserveCapacity(params.count)
         let contract = try self.contract(of: f)

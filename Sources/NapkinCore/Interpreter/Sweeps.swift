@@ -130,6 +130,7 @@ extension Interpreter {
             throw NapkinError(.runtime, "range of \(r.count) values exceeds the list limit of \(limits.maxListLength)", at: span,
                               notes: ["raise it with --max-list, or sweep over the range instead"])
         }
+        try reserve(r.count * MemoryLayout<Value>.stride, span)
         var out: [Value] = []
         out.reserveCapacity(r.count)
         for i in 0..<r.count { out.append(.quantity(r.value(i))) }
@@ -201,9 +202,15 @@ extension Interpreter {
 
     // MARK: The tree walker's sweeps
 
+    /// About how much a table row takes: an array of the swept value and the columns.
+    static func bytesPerRow(_ columns: Int) -> Int { (columns + 1) * MemoryLayout<Value>.stride + 32 }
+
     func sweep(_ name: String, _ range: Expr, _ columns: [SweepColumn], _ scope: Scope?, _ span: Span) throws(NapkinError) -> Value {
         var rows: [[Value]] = []
-        try forEachSweepRow(name, range, columns, scope, span, reserve: { rows.reserveCapacity($0) }) { row throws(NapkinError) in
+        try forEachSweepRow(name, range, columns, scope, span, reserve: { (n: Int) throws(NapkinError) in
+            try self.reserve(n * Interpreter.bytesPerRow(columns.count), span)
+            rows.reserveCapacity(n)
+        }) { row throws(NapkinError) in
             rows.append(row)
         }
         return .table(Table(columns: [name] + columns.map(\.name), rows: rows))
@@ -211,10 +218,10 @@ extension Interpreter {
 
     /// Runs a sweep point by point, handing each row (the swept value, then each column) to `body`.
     func forEachSweepRow(_ name: String, _ range: Expr, _ columns: [SweepColumn], _ scope: Scope?, _ span: Span,
-                         reserve: (Int) -> Void = { _ in },
+                         reserve: (Int) throws(NapkinError) -> Void = { _ in },
                          _ body: ([Value]) throws(NapkinError) -> Void) throws(NapkinError) {
         let points = try sweepPoints(range) { (x: Expr) throws(NapkinError) -> Value in try self.eval(x, scope) }
-        reserve(points.count)
+        try reserve(points.count)
         let knob = sweptKnob(name)
         var row: [Value] = []
         row.reserveCapacity(columns.count + 1)

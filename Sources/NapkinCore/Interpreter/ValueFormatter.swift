@@ -2,22 +2,37 @@
 /// lists, records and strings; tables as aligned columns with units in the headers.
 extension Interpreter {
     /// A result as the REPL and scripts show it: `13.33 min [Time]`, `"text"` raw.
+    /// Text a script wrote is shown with its control characters made visible (`Sanitized`).
     public func describe(_ v: Value) throws(NapkinError) -> String {
         switch v {
-        case .quantity(let q): return formatter.format(q)
-        case .string(let s): return s
-        case .table(let t): return renderTable(t)
+        case .quantity(let q):
+            try checkFinite(q.value, Span(0, 0, file: nil), "a value")
+            return formatter.format(q)
+        case .string(let s): return Sanitized.text(s)
+        case .table(let t):
+            try checkFiniteCells(t)
+            return Sanitized.text(renderTable(t))
         case .figure(let f):
             if let render = figureRenderer { return try render(f) }
             return try describeNested(v)
         case .record(let r):
             let oneLine = try describeInline(v)
-            if oneLine.count <= 100 { return oneLine }
+            if oneLine.count <= 100 { return Sanitized.text(oneLine) }
             var lines = ["{"]
             for (k, x) in zip(r.keys, r.values) { lines.append("  \(k): \(try describeNested(x)),") }
             lines.append("}")
-            return lines.joined(separator: "\n")
-        default: return try describeInline(v)
+            return Sanitized.text(lines.joined(separator: "\n"))
+        default: return Sanitized.text(try describeInline(v))
+        }
+    }
+
+    /// Tables never show an infinity or a NaN either (a value that overflowed is an error).
+    public func checkFiniteCells(_ t: Table) throws(NapkinError) {
+        for (i, row) in t.rows.enumerated() {
+            for cell in row {
+                if case .quantity(let q) = cell { try checkFinite(q.value, Span(0, 0, file: nil), "a value in row \(i + 1)") }
+            }
+            if i & 0xFFF == 0xFFF, cancel.isSet { throw NapkinError(.cancelled, "cancelled", at: Span(0, 0, file: nil)) }
         }
     }
 
@@ -29,29 +44,55 @@ extension Interpreter {
 
     /// A value inside a list or record: strings quoted.
     func describeNested(_ v: Value) throws(NapkinError) -> String {
+        var out = ""
+        var visited = 0
+        try appendNested(v, to: &out, visited: &visited)
+        return out
+    }
+
+    /// Appends instead of returning, so a deeply nested value prints in linear time; checks the
+    /// native stack at every level and the cancel flag as it goes (Ctrl-C, --timeout).
+    private func appendNested(_ v: Value, to out: inout String, visited: inout Int) throws(NapkinError) {
+        visited &+= 1
+        if visited & 0x3FF == 0 {
+            if cancel.isSet { throw NapkinError(.cancelled, "cancelled", at: Span(0, 0, file: nil)) }
+            if out.utf8.count > limits.maxStringLength {
+                throw NapkinError(.runtime, "printing this value takes more than \(limits.maxStringLength) bytes", at: Span(0, 0, file: nil),
+                                  notes: ["raise the limit with --max-string"])
+            }
+        }
         switch v {
         case .quantity(let q):
             try checkFinite(q.value, Span(0, 0, file: nil), "a value")
-            return formatter.valueAndUnit(q)
-        case .bool(let b): return b ? "true" : "false"
-        case .string(let s): return "\"" + s.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\""
+            out += formatter.valueAndUnit(q)
+        case .bool(let b): out += b ? "true" : "false"
+        case .string(let s): out += "\"" + s.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\""
         case .list(let items):
-            var parts: [String] = []
+            if NativeStack.isLow() { throw NativeStack.error(Span(0, 0, file: nil)) }
+            out += "["
+            var first = true
             for (i, x) in items.enumerated() {
-                if i == 50 && items.count > 60 { parts.append("… \(items.count - 60) more …"); continue }
-                if i > 50 && i < items.count - 10 { continue }
-                parts.append(try describeNested(x))
+                if i > 50 && i < items.count - 10 && items.count > 60 { continue }
+                if !first { out += ", " }
+                first = false
+                if i == 50 && items.count > 60 { out += "… \(items.count - 60) more …"; continue }
+                try appendNested(x, to: &out, visited: &visited)
             }
-            return "[" + parts.joined(separator: ", ") + "]"
+            out += "]"
         case .record(let r):
-            if r.keys.isEmpty { return "{}" }
-            var parts: [String] = []
-            for (k, x) in zip(r.keys, r.values) { parts.append("\(k): \(try describeNested(x))") }
-            return "{ " + parts.joined(separator: ", ") + " }"
-        case .function(let f): return "fn " + f.signature
-        case .table(let t): return "<table \(t.rows.count)×\(t.columns.count): \(t.columns.joined(separator: ", "))>"
-        case .figure(let f): return "<figure \(f.kind)\(f.title.map { ": " + $0 } ?? "")>"
-        case .nothing: return "nothing"
+            if r.keys.isEmpty { out += "{}"; return }
+            if NativeStack.isLow() { throw NativeStack.error(Span(0, 0, file: nil)) }
+            out += "{ "
+            for (i, (k, x)) in zip(r.keys, r.values).enumerated() {
+                if i > 0 { out += ", " }
+                out += k + ": "
+                try appendNested(x, to: &out, visited: &visited)
+            }
+            out += " }"
+        case .function(let f): out += "fn " + f.signature
+        case .table(let t): out += "<table \(t.rows.count)×\(t.columns.count): \(t.columns.joined(separator: ", "))>"
+        case .figure(let f): out += "<figure \(f.kind)\(f.title.map { ": " + $0 } ?? "")>"
+        case .nothing: out += "nothing"
         }
     }
 

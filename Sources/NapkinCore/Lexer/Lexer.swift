@@ -7,6 +7,7 @@ public struct Lexer {
     /// Where lexing stops: the end of the file, or of an interpolation inside a string.
     let end: Int
     var tokens: [Token] = []
+    var tokensAtMemoryCheck = 0
 
     public init(file: SourceFile) {
         self.file = file
@@ -44,6 +45,11 @@ public struct Lexer {
             case "\n":
                 i += 1
                 if case .newline? = tokens.last?.kind {} else if !tokens.isEmpty { add(.newline, start) }
+                // A huge program must not take the last of the address space under `ulimit -v`.
+                if tokens.count - tokensAtMemoryCheck > 0x3FFF {
+                    tokensAtMemoryCheck = tokens.count
+                    try MemoryBudget.checkAddressSpace(at: Span(start, i, file: file), growing: 2 * tokens.count * MemoryLayout<Token>.stride)
+                }
             case "#":
                 while i < end, s[i] != "\n" { i += 1 }
             case "\\" where peek(1) == "\n":

@@ -162,6 +162,10 @@ public struct Parser {
             while isOp(";") { _ = advance(); skipNewlines() }
             if case .eof = current.kind { break }
             stmts.append(try statement())
+            // A huge program must not take the last of the address space under `ulimit -v`.
+            if stmts.count & 0x3FF == 0 {
+                try MemoryBudget.checkAddressSpace(at: stmts[stmts.count - 1].span, growing: 2 * stmts.count * MemoryLayout<Stmt>.stride)
+            }
             if case .eof = current.kind { break }
             guard atStatementEnd, !isOp("}") else {
                 let hint = unitAfterExpressionHint()

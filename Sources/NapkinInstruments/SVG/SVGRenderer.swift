@@ -29,9 +29,21 @@ struct SVGRenderer {
         """
     }
 
+    /// Text as XML character data: markup escaped, and nothing XML 1.0 forbids (control
+    /// characters are made visible, noncharacters dropped), so every SVG parses.
     func esc(_ s: String) -> String {
-        s.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;")
-            .replacingOccurrences(of: ">", with: "&gt;").replacingOccurrences(of: "\"", with: "&quot;")
+        var out = String.UnicodeScalarView()
+        for u in Sanitized.line(s).unicodeScalars {
+            switch u {
+            case "&": out.append(contentsOf: "&amp;".unicodeScalars)
+            case "<": out.append(contentsOf: "&lt;".unicodeScalars)
+            case ">": out.append(contentsOf: "&gt;".unicodeScalars)
+            case "\"": out.append(contentsOf: "&quot;".unicodeScalars)
+            case "\u{FFFE}", "\u{FFFF}": continue
+            default: out.append(u)
+            }
+        }
+        return String(out)
     }
 
     func n(_ x: Double) -> String { formatTrim(x, 1) }
