@@ -98,6 +98,10 @@ public final class Ledger {
 
     public var lastHash: String { entries.last?.hash ?? Ledger.genesis }
 
+    /// Forgets how far this machine wrote the ledger starting with `start` (see LedgerWitness;
+    /// for tests that simulate a run killed earlier than it was).
+    public static func forgetWitness(ofLedgerStartingWith start: LedgerEntry) { unlink(LedgerWitness.path(start)) }
+
     /// Appends an entry, durably; a failed write is kept in `failure` (and nothing more is
     /// written) for the caller to check. Prefer `commit`, which throws.
     @discardableResult

@@ -208,7 +208,10 @@ public final class MissionRunner {
     public func run() throws(MissionError) -> Bool {
         for r in ledger.repairs { io.say("ledger: " + r) }
         if prior.isEmpty {
-            try record("start", ["mission": mission.title, "file": mission.file.name, "track": track.id, "persona": track.persona])
+            // `nonce` makes every ledger's first entry (and so its chain and its witness) unique,
+            // even for two runs of one mission and track started in the same second.
+            try record("start", ["mission": mission.title, "file": mission.file.name, "track": track.id, "persona": track.persona,
+                                 "nonce": UUID().uuidString])
         } else {
             try record("resume", ["track": track.id])
             io.say("Resuming \"\(mission.title)\" on track \(track.id): \(answeredBefore.count) answer\(answeredBefore.count == 1 ? "" : "s") already locked.")
@@ -316,7 +319,7 @@ public final class MissionRunner {
         let whereL = "lock '\(l.id)'"
         let prompt = try text(l.prompt, where: whereL)
         if let done = answeredBefore[l.id] {
-            io.say("🔒 \(prompt)\n   locked: \(Sanitized.line(done["display"] ?? done["value"] ?? ""))   receipt \(Ledger.receipt(of: done))")
+            io.say("🔒 \(prompt)\n   locked: \(Sanitized.line(done["display"] ?? done["value"] ?? ""))\n   receipt \(Ledger.receipt(of: done))")
             return
         }
         var lines = ["🔒 Prediction lock — \(prompt)"]
@@ -344,7 +347,7 @@ public final class MissionRunner {
                     continue
                 }
                 let e = try record("answer", ["part": part.id, "id": l.id, "kind": "choice", "value": key, "display": "\(key): \(c.text)", "prompt": prompt])
-                io.say("   locked: \(key) — \(c.text)   receipt \(Ledger.receipt(of: e))")
+                io.say("   locked: \(key) — \(c.text)\n   receipt \(Ledger.receipt(of: e))")
                 return
             case .number(let range, _):
                 let (lo, hi) = try numberRange(range, where: whereL)
@@ -363,7 +366,7 @@ public final class MissionRunner {
                     let shown = show(.quantity(q))
                     let e = try record("answer", ["part": part.id, "id": l.id, "kind": "number", "value": a, "display": shown,
                                                   "si": String(format: "%.17g", q.value), "prompt": prompt])
-                    io.say("   locked: \(shown)   receipt \(Ledger.receipt(of: e))")
+                    io.say("   locked: \(shown)\n   receipt \(Ledger.receipt(of: e))")
                     return
                 }
             }

@@ -5,12 +5,12 @@ import Foundation
 /// smaller stacks are tried.
 enum LargeStackThread {
     /// Largest first. Under an address-space limit (`ulimit -v`) a stack is reserved in full when
-    /// the thread starts, so only sizes that leave two thirds of the room for the heap are tried
-    /// (a stack that takes it all leaves nothing to allocate values with).
+    /// the thread starts, so only sizes that leave half the room for the heap are tried (a stack
+    /// that takes it all leaves nothing to allocate values with).
     static var stackSizes: [Int] {
         let sizes = [1 << 30, 1 << 28, 1 << 26, 1 << 24]
         guard let cap = MemoryBudget.addressSpaceLimit, let use = MemoryBudget.usage() else { return sizes }
-        let room = (cap - use.virtual) / 3
+        let room = (cap - use.virtual) / 2
         let fitting = sizes.filter { $0 <= room }
         return fitting.isEmpty ? [1 << 24] : fitting
     }
