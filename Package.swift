@@ -3,12 +3,15 @@ import PackageDescription
 
 /// Linker flags for a Swift runtime and Foundation linked into the binary. The static archives
 /// need one another, so they are listed in one group (the toolchain's autolink list leaves the
-/// Foundation internals out, since the shared libraries carry them).
+/// Foundation internals out, since the shared libraries carry them). FlyingFox (the browser
+/// mirror's server) brings FoundationNetworking, whose URL sessions sit on the system's libcurl:
+/// that one stays a shared library.
 let staticRuntime = ["-static-stdlib", "-Xlinker", "--start-group"]
     + ["Foundation", "FoundationEssentials", "FoundationInternationalization", "CoreFoundation", "_FoundationICU",
-       "_FoundationCShims", "_FoundationCollections", "swiftSynchronization", "swiftDispatch", "dispatch", "BlocksRuntime"]
+       "_FoundationCShims", "_FoundationCollections", "swiftSynchronization", "swiftDispatch", "dispatch", "BlocksRuntime",
+       "FoundationNetworking", "_CFURLSessionInterface"]
         .flatMap { ["-Xlinker", "-l\($0)"] }
-    + ["-Xlinker", "--end-group"]
+    + ["-Xlinker", "--end-group", "-Xlinker", "-l:libcurl.so.4"]
 
 let package = Package(
     name: "napkin",
@@ -19,6 +22,8 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+        // The room view's local web server (HTTP + WebSocket on plain sockets, no SwiftNIO).
+        .package(url: "https://github.com/swhitty/FlyingFox", from: "0.27.1"),
     ],
     targets: [
         // The language pipeline: lexer → parser → checker → interpreter, plus units and diagnostics.
@@ -45,7 +50,7 @@ let package = Package(
         .executableTarget(
             name: "napkin",
             dependencies: [
-                "NapkinCore", "NapkinLibrary", "NapkinREPL", "NapkinInstruments", "NapkinLab",
+                "NapkinCore", "NapkinLibrary", "NapkinREPL", "NapkinInstruments", "NapkinLab", "NapkinServe",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             path: "Sources/CLI",
@@ -58,10 +63,13 @@ let package = Package(
         .systemLibrary(name: "CEditLine", path: "Sources/CEditLine", pkgConfig: "libedit",
                        providers: [.apt(["libedit-dev"])]),
         .target(name: "CEditLineShim", dependencies: ["CEditLine"], path: "Sources/CEditLineShim"),
-        .target(name: "NapkinREPL", dependencies: ["NapkinCore", "NapkinInstruments", "CEditLine", "CEditLineShim"], path: "Sources/NapkinREPL"),
+        .target(name: "NapkinREPL", dependencies: ["NapkinCore", "NapkinInstruments", "NapkinServe", "CEditLine", "CEditLineShim"], path: "Sources/NapkinREPL"),
+        // The room view: the live browser mirror (a local page with real sliders) and HTML handouts.
+        .target(name: "NapkinServe", dependencies: ["NapkinCore", "NapkinInstruments", .product(name: "FlyingFox", package: "FlyingFox")],
+                path: "Sources/NapkinServe"),
         // Lab missions: the mission syntax, prediction locks, workbench, goals, the ledger, `napkin check`.
         .target(name: "NapkinLab",
-                dependencies: ["NapkinCore", "NapkinLibrary", "NapkinInstruments", "NapkinREPL",
+                dependencies: ["NapkinCore", "NapkinLibrary", "NapkinInstruments", "NapkinREPL", "NapkinServe",
                                .product(name: "Crypto", package: "swift-crypto")],
                 path: "Sources/NapkinLab"),
         // Shared by the test targets: the real binary on a pseudo-terminal, where things are.
@@ -72,6 +80,9 @@ let package = Package(
         .testTarget(name: "InstrumentsTests", dependencies: ["NapkinInstruments", "NapkinCore", "NapkinLibrary"],
                     exclude: ["Golden"]),
         .testTarget(name: "REPLTests", dependencies: ["NapkinREPL", "NapkinCore", "NapkinLibrary", "napkin", "TestSupport"]),
+        // Present mode, the browser mirror (loopback only) and handouts; the real-browser test drives Chromium.
+        .testTarget(name: "RoomTests", dependencies: ["NapkinServe", "NapkinInstruments", "NapkinCore", "NapkinLibrary", "napkin", "TestSupport"],
+                    exclude: ["Golden"]),
         .testTarget(name: "ConformanceTests", dependencies: ["NapkinCore", "NapkinLibrary", "napkin", "TestSupport"]),
         // Benchmarks, reported as ratios to reference runs: swift run -c release napkin-bench
         .executableTarget(name: "napkin-bench", dependencies: ["NapkinCore", "NapkinLibrary"], path: "Benchmarks/NapkinBench"),

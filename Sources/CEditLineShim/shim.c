@@ -1,9 +1,14 @@
 #include "CEditLineShim.h"
 
+#include <errno.h>
+#include <limits.h>
+#include <poll.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+#include <wchar.h>
 
 static char *napkin_prompt_text = NULL;
 
@@ -98,3 +103,56 @@ void napkin_install_sigint(int *flag) {
 }
 
 int napkin_sigint_count(void) { return (int)napkin_sigints; }
+
+// The keyboard and, while a line is edited, a second descriptor that wakes the editor (the
+// browser mirror's queue of knob moves). libedit reads characters through this function: a
+// wake-up arrives as the key bound to the host's command, between characters only.
+static int napkin_wake_fd = -1;
+static wchar_t napkin_wake_key = 0;
+
+static int napkin_read_char(EditLine *el, wchar_t *wc) {
+    (void)el;
+    static mbstate_t state;
+    char buf[MB_LEN_MAX];
+    size_t n = 0;
+    int in = fileno(stdin);
+    for (;;) {
+        if (n == 0 && napkin_wake_fd >= 0) {
+            struct pollfd p[2] = {{in, POLLIN, 0}, {napkin_wake_fd, POLLIN, 0}};
+            int r = poll(p, 2, -1);
+            if (r < 0) {
+                if (errno == EINTR) continue;
+                return -1;
+            }
+            if (!(p[0].revents & (POLLIN | POLLHUP | POLLERR)) && (p[1].revents & POLLIN)) {
+                *wc = napkin_wake_key;
+                return 1;
+            }
+        }
+        char c;
+        ssize_t got = read(in, &c, 1);
+        if (got == 0) return 0;
+        if (got < 0) {
+            if (errno == EINTR) continue;
+            *wc = 0;
+            return -1;
+        }
+        buf[n++] = c;
+        wchar_t w;
+        size_t k = mbrtowc(&w, buf, n, &state);
+        if (k == (size_t)-2 && n < MB_LEN_MAX) continue;  // the middle of a UTF-8 character
+        if (k == (size_t)-1 || k == (size_t)-2) {
+            memset(&state, 0, sizeof state);
+            *wc = (unsigned char)buf[0];
+            return 1;
+        }
+        *wc = k == 0 ? 0 : w;
+        return 1;
+    }
+}
+
+void napkin_el_set_wake(EditLine *el, int fd, int key) {
+    napkin_wake_fd = fd;
+    napkin_wake_key = (wchar_t)key;
+    el_set(el, EL_GETCFN, fd >= 0 ? napkin_read_char : EL_BUILTIN_GETCFN);
+}

@@ -4,6 +4,7 @@ import NapkinCore
 import NapkinLab
 import NapkinLibrary
 import NapkinREPL
+import NapkinServe
 
 /// Options of `napkin run` that only a mission script uses.
 struct MissionOptions: ParsableArguments {
@@ -81,7 +82,7 @@ enum MissionCLI {
         }
     }
 
-    static func run(file: String?, options: MissionOptions, common: CommonOptions) -> Int32 {
+    static func run(file: String?, options: MissionOptions, common: CommonOptions, room: RoomSettings = RoomSettings()) -> Int32 {
         Session.onLargeStack {
             let runner = Runner(options: common.settings)
             var file = file
@@ -125,7 +126,19 @@ enum MissionCLI {
             }
             var opts = REPL.Options.forTerminal(noColor: common.noColor, version: napkinVersion)
             opts.digits = common.digits
+            opts.present = room.present
             let terminal = TerminalIO(options: opts)
+            if let port = room.servePort {
+                do {
+                    let m = try MirrorServer(host: room.host, port: port, title: mission.title)
+                    terminal.mirror = m
+                    terminal.say("serving this mission at \(m.url)\n  (the token in that address lets a page move knobs; viewers without it: \(m.viewURL))")
+                } catch {
+                    fail("\(error)")
+                    return 64
+                }
+            }
+            defer { terminal.mirror?.stop() }
             let io: MissionIO
             let stdinIsTTY = isatty(STDIN_FILENO) == 1
             if let answers {

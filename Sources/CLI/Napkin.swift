@@ -120,8 +120,9 @@ struct Napkin: ParsableCommand {
     /// The plain forms (`napkin -e EXPR`, `napkin FILE`, `napkin`) start without the argument
     /// parser, whose reflection costs about 2 ms on every start; everything else goes through it.
     static func main() {
-        if let code = QuickStart.run(Array(CommandLine.arguments.dropFirst())) { Foundation.exit(code) }
-        main(nil)
+        let args = Array(CommandLine.arguments.dropFirst())
+        if let code = QuickStart.run(args) { Foundation.exit(code) }
+        main(RoomOptions.withServePort(args))
     }
 }
 
@@ -170,6 +171,8 @@ struct Run: ParsableCommand {
 
     @OptionGroup(title: "Lab missions") var mission: MissionOptions
 
+    @OptionGroup(title: "Lecture room") var room: RoomOptions
+
     func validate() throws {
         if !expressions.isEmpty && file != nil { throw ValidationError("give either -e EXPR or a FILE, not both") }
         if startFile != nil && (file != nil || !expressions.isEmpty) { throw ValidationError("-i FILE starts a session: give no other FILE or -e") }
@@ -179,11 +182,15 @@ struct Run: ParsableCommand {
     }
 
     func run() throws {
-        let runner = Runner(options: options.settings)
+        var runner = Runner(options: options.settings)
+        runner.room = room.settings
         if expressions.isEmpty, startFile == nil, (file.map(MissionCLI.isMissionFile) ?? false) || (file == nil && mission.resume != nil) {
-            try runner.finish(MissionCLI.run(file: file, options: mission, common: options))
+            if room.html != nil { throw ValidationError("--html writes a napkin program's handout; a mission's record is its ledger (napkin ledger show --markdown)") }
+            try runner.finish(MissionCLI.run(file: file, options: mission, common: options, room: room.settings))
             return
         }
+        try room.check(interactive: expressions.isEmpty && file == nil && (startFile != nil || isatty(STDIN_FILENO) == 1))
+        if let html = room.html { runner.handout = HandoutRecorder(path: html, name: file ?? (expressions.isEmpty ? "<stdin>" : "<expr>")) }
         if mission.used { throw ValidationError("--track, --resume, --ledger and --answers are for mission scripts (a .lab file that starts with 'mission')") }
         if !expressions.isEmpty {
             let names = expressions.count == 1 ? ["<expr>"] : expressions.indices.map { "<expr \($0 + 1)>" }

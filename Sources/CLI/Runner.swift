@@ -4,12 +4,17 @@ import NapkinCore
 import NapkinInstruments
 import NapkinLibrary
 import NapkinREPL
+import NapkinServe
 
 /// Runs napkin source for the command line: results to stdout, errors to stderr, an exit code back.
 struct Runner {
     let options: RunSettings
+    /// Present mode, the browser mirror, the handout (`napkin run`'s lecture-room options).
+    var room = RoomSettings()
     /// Set when a figure or table could not be exported: the run then exits 70.
     let exportFailed = SharedFlag()
+    /// `--html`: the run is also written as a handout.
+    var handout: HandoutRecorder?
 
     var colorErrors: Bool { useColor(fd: STDERR_FILENO) }
 
@@ -34,9 +39,12 @@ struct Runner {
             session.interpreter.limits = options.limits
             session.interpreter.cores = options.cores
             let out = OutputSink.shared
-            session.interpreter.emit = { out.line($0) }
+            let handout = self.handout
+            session.interpreter.emit = { out.line($0); handout?.printed($0) }
+            if let handout { session.onStatement = { handout.begin($0) } }
             let exporter = FigureExporter(directory: options.svgDir, format: options.format)
             session.onResult = { [unowned session] v in
+                handout?.result(v, session.interpreter)
                 do {
                     if let data = try exporter.data(v, session.interpreter) {
                         out.line(data)
@@ -89,6 +97,7 @@ struct Runner {
                 do {
                     for (source, name) in sources { try session.run(source, name: name) }
                     OutputSink.shared.flush()
+                    if let handout, !handout.write(ok: true) { return 73 }
                     return exportFailed.isSet ? 70 : 0
                 } catch let error as NapkinError {
                     var e = error
@@ -96,6 +105,8 @@ struct Runner {
                         e = NapkinError(.runtime, "stopped after \(formatNumber(seconds, digits: 4)) s (--timeout)", at: error.span,
                                         notes: ["give it longer with --timeout, or a smaller sweep"])
                     }
+                    handout?.failed(e)
+                    _ = handout?.write(ok: false)
                     report(e)
                     return e.phase.exitCode
                 } catch {
@@ -155,6 +166,7 @@ struct Runner {
             var opts = REPL.Options.forTerminal(noColor: options.noColor, version: napkinVersion)
             opts.digits = options.digits
             opts.lineTimeout = options.timeout
+            opts.present = room.present
             do {
                 let repl = try REPL(options: opts) { () throws(NapkinError) -> Session in
                     switch makeSession() {
@@ -164,6 +176,9 @@ struct Runner {
                 }
                 if initFile, let path = REPL.initFilePath(), FileManager.default.fileExists(atPath: path) { repl.runInitFile(path) }
                 if let startFile { repl.start(from: startFile) }
+                repl.mirrorHost = room.host
+                if let port = room.servePort, !repl.startMirror(host: room.host, port: port) { return 64 }
+                defer { repl.mirror?.stop() }
                 return repl.run()
             } catch let error as NapkinError {
                 report(error)

@@ -15,6 +15,12 @@ public protocol MissionIO: AnyObject {
     func ask(_ prompt: String, id: String) -> String?
     /// Runs the part's workbench until `bench.done` (`:done`) or the input ends.
     func runWorkbench(_ bench: WorkbenchSession)
+    /// Sets up a workbench before it opens (the terminal's present mode and browser mirror).
+    func prepareWorkbench(_ bench: WorkbenchSession)
+}
+
+extension MissionIO {
+    public func prepareWorkbench(_ bench: WorkbenchSession) {}
 }
 
 /// A problem in a mission while it runs: the part and line, and the napkin error if any.
@@ -271,6 +277,7 @@ public final class MissionRunner {
                 start = interp.snapshot()
                 let b = WorkbenchSession(runner: self, part: part, workbench: w)
                 bench = b
+                io.prepareWorkbench(b)
                 try b.replayPrior()
                 if !b.finishedBefore {
                     b.open()

@@ -1,7 +1,8 @@
 import Foundation
 import NapkinCore
-import NapkinREPL
 import NapkinInstruments
+import NapkinREPL
+import NapkinServe
 
 /// The interactive mission: questions on a line-editing prompt (or plain lines when stdin is
 /// not a terminal), and each part's workbench in the napkin REPL with the workbench's
@@ -9,6 +10,8 @@ import NapkinInstruments
 public final class TerminalIO: MissionIO {
     let options: REPL.Options
     var editor: LineEditor?
+    /// The browser mirror (`--serve`): the mission's text, answers, workbench and goals.
+    public var mirror: MirrorServer?
 
     public init(options: REPL.Options) {
         self.options = options
@@ -30,6 +33,13 @@ public final class TerminalIO: MissionIO {
 
     public func say(_ text: String) {
         StandardStream.output(wrapLongLines(text, width: style.width) + "\n")
+        mirror?.publish(EntryView(kind: .note, input: text, output: ""))
+    }
+
+    /// What the learner answered, for the mirror.
+    func answered(_ line: String?) -> String? {
+        if let line, !line.isEmpty { mirror?.publish(EntryView(kind: .input, input: line, output: "")) }
+        return line
     }
 
     public func ask(_ prompt: String, id: String) -> String? {
@@ -38,7 +48,7 @@ public final class TerminalIO: MissionIO {
             if let editor {
                 while true {
                     switch editor.read(prompt: prompt) {
-                    case .line(let l): return l
+                    case .line(let l): return answered(l)
                     case .interrupted: continue
                     case .eof: return nil
                     }
@@ -48,7 +58,7 @@ public final class TerminalIO: MissionIO {
         if isatty(STDIN_FILENO) == 1 {
             StandardStream.output(prompt)
         }
-        return Swift.readLine(strippingNewline: true)
+        return answered(Swift.readLine(strippingNewline: true))
     }
 
     public func runWorkbench(_ bench: WorkbenchSession) {
@@ -66,6 +76,7 @@ public final class TerminalIO: MissionIO {
             repl.banner = "workbench: napkin as usual, plus the lab commands (:help lists them; :done moves on)"
             repl.hostCommand = { [unowned repl] name, arg in
                 guard bench.command(name, arg) else { return false }
+                self.publishGoals(bench)
                 if bench.done { repl.stop() }
                 return true
             }
@@ -73,9 +84,49 @@ public final class TerminalIO: MissionIO {
                 bench.afterLine(line)
                 if bench.done { repl.stop() }  // the ledger could not record the move
             }
+            if let mirror {
+                repl.mirror = mirror
+                repl.mirrorKnobs = bench.workbench?.knobNames ?? []
+                publish(bench, "⚙ Workbench: \(bench.part.title)")
+            }
             _ = repl.run()
+            mirror?.publish(knobs: [])
         } catch {
             say(error.render())
         }
+    }
+}
+
+extension TerminalIO {
+    /// Present mode and the mirror for one workbench: instruments fill the screen and redraw in
+    /// place after each move; the page gets the workbench's knobs, instruments and goals.
+    public func prepareWorkbench(_ bench: WorkbenchSession) {
+        let digits = { bench.session.interpreter.digits }
+        if options.present {
+            let color = options.color
+            // The prompt, the try line and one line per goal stay below the instruments.
+            bench.presentStyle = { REPL.presentStyle(color: color, digits: digits(), reserve: 3 + bench.goalStates.count) }
+        }
+        guard let mirror else { return }
+        // The page shows the instruments as SVG, not as terminal text.
+        bench.sayInstruments = { StandardStream.output($0 + "\n") }
+        bench.onUpdate = { [unowned self] headline in self.publish(bench, headline) }
+    }
+
+    func publish(_ bench: WorkbenchSession, _ headline: String) {
+        guard let mirror else { return }
+        let svgs = bench.shownFigures.compactMap { try? Instruments.renderSVG($0, digits: bench.session.interpreter.digits) }
+        let readings = bench.shownReadings.joined(separator: "\n")
+        if !headline.isEmpty || !svgs.isEmpty { mirror.publish(EntryView(kind: .note, input: headline, output: readings, figures: svgs)) }
+        mirror.publish(knobs: knobViews(bench))
+        publishGoals(bench)
+    }
+
+    func knobViews(_ bench: WorkbenchSession) -> [KnobView] {
+        REPL.knobViews(bench.session.interpreter, names: bench.workbench?.knobNames ?? [])
+    }
+
+    func publishGoals(_ bench: WorkbenchSession) {
+        mirror?.publish(goals: bench.goalStates.map { GoalView(text: $0.text, status: $0.status, tries: $0.tries, budget: $0.budget) })
     }
 }

@@ -1,6 +1,7 @@
 import Foundation
 import NapkinCore
 import NapkinInstruments
+import NapkinREPL
 
 /// A part's open workbench. Each knob a line moves is one move and one try of every open goal;
 /// goals are judged live after every try (met, lost) and each closes when its own budget is
@@ -31,6 +32,22 @@ public final class WorkbenchSession {
     /// The figures the instruments drew last (for `:svg`), and how many were written per part.
     var lastFigures: [(name: String, figure: Figure)] = []
     var figuresWritten = 0
+
+    // Hooks for a host that shows the workbench to a room (TerminalIO: present mode, the mirror).
+    /// Present mode: the style the instruments fill the screen with; after a move the screen is
+    /// cleared and every instrument redrawn in place. nil: everyday size, scrolling.
+    public var presentStyle: (() -> RenderStyle)?
+    /// After a move has been drawn and judged: what happened (`try 3: eta = 4`).
+    public var onUpdate: ((_ headline: String) -> Void)?
+    /// Where the instruments' text goes when the host shows their figures some other way too.
+    public var sayInstruments: ((String) -> Void)?
+    /// The figures the instruments drew last, and the readings that are not figures.
+    public var shownFigures: [Figure] { lastFigures.map(\.figure) }
+    public private(set) var shownReadings: [String] = []
+    /// The goals as they stand: text, status (nil while open and never met), tries, budget.
+    public var goalStates: [(text: String, status: String?, tries: Int, budget: Int)] {
+        goals.map { ($0.goal.text, $0.status, $0.tries ?? tries, $0.goal.tries) }
+    }
 
     init(runner: MissionRunner, part: Part, workbench: Workbench?) {
         self.runner = runner
@@ -161,26 +178,41 @@ public final class WorkbenchSession {
     /// reading changed. The seed's primary instruments come first (the author's order); with
     /// `fit`, what does not fit the terminal's height is named, for `:show`.
     public func showInstruments(all: Bool = false, fit: Bool = true) {
-        let style = io.style
-        var budget = max(12, io.rows - 8)
+        // Present mode redraws every instrument on a cleared screen after a move.
+        let present = presentStyle?()
+        let redraw = present != nil && !all
+        let all = all || present != nil
+        let style = present ?? io.style
+        var budget = present?.height ?? max(12, io.rows - 8)
         var shownAny = false
         var unchanged: [String] = [], leftOut: [String] = []
         lastFigures = []
-        for (i, inst) in (workbench?.instruments ?? []).enumerated() {
+        shownReadings = []
+        var values: [Result<Value, NapkinError>] = []
+        for inst in workbench?.instruments ?? [] {
+            do { values.append(.success(try interp.execute(Stmt(.expr(inst.expr), inst.expr.span)) ?? .nothing)) } catch {
+                values.append(.failure(NapkinError(error.phase, "instrument \(inst.expr.span.text): \(error.message)")))
+            }
+        }
+        let figureCount = values.filter { if case .success(.figure) = $0 { return true } else { return false } }.count
+        var output: [String] = []
+        for (i, value) in values.enumerated() {
             let name = instrumentNames[i]
-            let text: String
-            do {
-                let v = try interp.execute(Stmt(.expr(inst.expr), inst.expr.span)) ?? .nothing
-                if case .figure(let f) = v {
-                    var s = style
-                    s.digits = interp.digits
-                    text = try Instruments.renderText(f, style: s)
-                    lastFigures.append((name, f))
-                } else {
-                    text = try interp.describe(v)
-                }
-            } catch {
-                text = "instrument \(inst.expr.span.text): \(error.message)"
+            var text: String
+            switch value {
+            case .success(.figure(let f)):
+                var s = style
+                s.digits = interp.digits
+                // Present mode: the figures share the screen the readings leave.
+                if let h = present?.height { s.height = max(6, (h - (values.count - figureCount)) / max(1, figureCount)) }
+                text = (try? Instruments.renderText(f, style: s)) ?? "instrument \(name): cannot be drawn"
+                lastFigures.append((name, f))
+            case .success(let v):
+                text = (try? interp.describe(v)) ?? "?"
+                shownReadings.append(text)
+            case .failure(let e):
+                text = e.message
+                shownReadings.append(text)
             }
             let changed = lastReadings[i] != text
             lastReadings[i] = text
@@ -190,8 +222,10 @@ public final class WorkbenchSession {
             if fit, shownAny, height > budget { leftOut.append(name); continue }
             shownAny = true
             budget -= height
-            io.say(text)
+            output.append(text)
         }
+        if redraw { if output.isEmpty { output.append(REPL.clearScreen) } else { output[0] = REPL.clearScreen + output[0] } }
+        for text in output { (sayInstruments ?? io.say)(text) }
         if !leftOut.isEmpty { io.say("(not shown, to fit the terminal: \(leftOut.joined(separator: ", ")); :show NAME draws one)") }
         if !unchanged.isEmpty, !all { io.say("(unchanged: \(unchanged.joined(separator: ", ")))") }
         writeFigures()
@@ -324,6 +358,7 @@ public final class WorkbenchSession {
         // A move the ledger could not record ends the workbench; the runner reports the failure.
         if ledger.failure != nil { done = true; return }
         judgeGoals()
+        onUpdate?("try \(tries): \(moved)")
     }
 
     static let commandHelp = """

@@ -48,6 +48,11 @@ public final class LineEditor {
     let complete: (String) -> Completion
     var interrupted = false
     let output: UnsafeMutablePointer<FILE>
+    /// Called on the editing thread when the wake descriptor becomes readable, after the prompt
+    /// line is cleared; what it prints stays above the prompt, drawn again with the line being typed.
+    var onWake: (() -> Bool)?
+    /// Ctrl-]: the key a wake-up arrives as (typing it only runs the same check).
+    static let wakeKey: Int32 = 0x1D
 
     public init?(program: String, complete: @escaping (String) -> Completion) {
         guard let el = el_init(program, stdin, stdout, stderr) else { return nil }
@@ -70,6 +75,11 @@ public final class LineEditor {
             guard let el, let me = LineEditor.from(el) else { return UInt8(CC_ERROR) }
             return me.onInterrupt()
         }
+        napkin_el_add_command(el, "napkin-wake", "Apply what the browser mirror asked for") { el, _ in
+            guard let el, let me = LineEditor.from(el) else { return UInt8(CC_ERROR) }
+            return me.wake()
+        }
+        napkin_el_bind(el, "^]", "napkin-wake")
         napkin_el_bind(el, "^I", "napkin-complete")
         napkin_el_bind(el, "^C", "napkin-interrupt")
         napkin_el_bind(el, "^R", "em-inc-search-prev")
@@ -102,6 +112,21 @@ public final class LineEditor {
         var s = String(cString: raw)
         while s.hasSuffix("\n") || s.hasSuffix("\r") { s.removeLast() }
         return .line(s)
+    }
+
+    /// Also reads `fd` while editing: when it is readable, `handler` runs (nil: stop).
+    public func watch(_ fd: Int32?, handler: (() -> Bool)?) {
+        onWake = handler
+        napkin_el_set_wake(el, fd ?? -1, LineEditor.wakeKey)
+    }
+
+    func wake() -> UInt8 {
+        guard let onWake else { return UInt8(CC_NORM) }
+        // Over the prompt line; then the prompt and the half-typed line again below the output.
+        fputs("\r\u{1B}[K", output)
+        fflush(output)
+        _ = onWake()
+        return UInt8(CC_REDISPLAY)
     }
 
     /// Makes a line recallable with the up arrow.

@@ -2,6 +2,7 @@ import CEditLineShim
 import Foundation
 import NapkinCore
 import NapkinInstruments
+import NapkinServe
 
 /// The interactive session: reads lines (with libedit on a terminal), runs each one
 /// transactionally, prints results in colour, and answers `:commands`.
@@ -17,6 +18,8 @@ public final class REPL {
         public var digits: Int?
         /// Each line may run this long before it is stopped as if by Ctrl-C (`--timeout`).
         public var lineTimeout: Double?
+        /// Present mode (`--present`, `:present on`): full-screen figures and a big readout.
+        public var present = false
 
         public init(color: Bool, errorColor: Bool, version: String, historyPath: String?, lineEditing: Bool, digits: Int? = nil) {
             self.color = color
@@ -69,11 +72,34 @@ public final class REPL {
     /// Ends `run()` after the current entry.
     public func stop() { quit = true }
 
+    // The room view (Room.swift).
+    /// Present mode is on: figures fill the terminal, the last result gets a big readout.
+    public var presenting = false
+    /// The browser mirror this session shows itself in (`--serve`, `:serve`).
+    public var mirror: MirrorServer?
+    /// The knobs the mirror offers as sliders (a workbench's own); nil offers every knob.
+    public var mirrorKnobs: [String]?
+    /// Values and figures of the entry being run, for the mirror and the readout.
+    var entryValues: [Value] = []
+    /// What the entry printed, without its figures (the page shows those as SVG).
+    var entryText = ""
+    /// The entry being run is a move from the page.
+    var entryFromPage = false
+    /// Knob values before the entry ran, to tell whether it moved one.
+    var knobsBefore: [String: String] = [:]
+    /// The last entry that drew a figure: drawn again when a knob moves (present mode, mirror).
+    var figureSource: String?
+    /// The address `:serve` listens on (`--host`).
+    public var mirrorHost = "127.0.0.1"
+    /// The page's title.
+    public var mirrorTitle = "napkin"
+
     public init(options: Options, makeSession: @escaping () throws(NapkinError) -> Session) throws(NapkinError) {
         self.options = options
         self.makeSession = makeSession
         self.style = Style(enabled: options.color)
         self.session = try makeSession()
+        self.presenting = options.present
         configure(session)
     }
 
@@ -86,11 +112,17 @@ public final class REPL {
         interp.register(Builtin(name: LastValue.builtinName, parameters: [], minArgs: 0, maxArgs: 0,
                                 doc: "the REPL's last result") { _, _, _ in last.value ?? .nothing })
         if let digits = options.digits { interp.digits = digits }
-        interp.emit = { [unowned self] line in self.out += line + "\n" }
+        interp.emit = { [unowned self] line in
+            self.out += line + "\n"
+            if self.mirror != nil { self.entryText += line + "\n" }
+        }
         s.onResult = { [unowned self, unowned interp] v in
+            if self.presenting || self.mirror != nil { self.entryValues.append(v) }
             let text: String
-            do { text = try self.style.value(v, interp) } catch { text = (try? interp.describe(v)) ?? "?" }
+            if self.presenting, case .figure(let f) = v, let slide = self.presentFigure(f) { text = slide }
+            else { do { text = try self.style.value(v, interp) } catch { text = (try? interp.describe(v)) ?? "?" } }
             self.out += text + "\n"
+            if self.mirror != nil, !v.isFigure { self.entryText += ((try? interp.describe(v)) ?? text) + "\n" }
             self.last.value = v
             if case .figure(let f) = v { self.lastFigure = f }
             for name in ["ans", "_"] {
@@ -111,6 +143,7 @@ public final class REPL {
             editor = LineEditor(program: "napkin") { [unowned self] line in
                 Completer(session: self.session).complete(line)
             }
+            watchMirror()
             for line in history?.entries ?? [] { editor?.addHistory(line) }
         }
         if options.lineEditing {
@@ -159,6 +192,8 @@ public final class REPL {
 
     func readLine(prompt: String) -> LineRead {
         if let editor { return editor.read(prompt: prompt) }
+        // Without a line editor, moves from the page wait for the next line.
+        applyMirrorMoves()
         if options.lineEditing || isatty(STDOUT_FILENO) == 1 && isatty(STDIN_FILENO) == 1 {
             print(prompt, terminator: "")
             fflush(stdout)
@@ -183,8 +218,11 @@ public final class REPL {
             watchdog = timer
         }
         defer { watchdog?.cancel() }
+        entryValues = []
+        knobsBefore = presenting || mirror != nil ? knobValues() : [:]
         do {
             try session.run(source, name: name, transactional: true)
+            finishEntry(source)
             flush()
             recordDefinitions(source, name: name)
             return true
@@ -194,6 +232,7 @@ public final class REPL {
                 return false
             }
             report(error)
+            publishEntry(source, output: error.render(color: false), error: true)
             return true
         }
     }
@@ -276,6 +315,8 @@ public final class REPL {
         case "search": search(arg)
         case "color": color(arg)
         case "reset": reset()
+        case "present": presentCommand(arg)
+        case "serve": serveCommand(arg)
         case "quit": quit = true
         default: break
         }
@@ -617,8 +658,10 @@ public final class REPL {
             session = fresh
             definitions = []
             last.value = nil
+            figureSource = nil
             if let initFile { runInitFile(initFile) }
             say("session reset: only the library is defined" + (initFile == nil ? "" : " (and your init file has run again)"))
+            mirror?.publish(knobs: knobViews())
         } catch {
             report(error)
         }

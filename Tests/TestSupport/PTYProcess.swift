@@ -33,7 +33,7 @@ public final class PTYProcess {
     private var mark: String.Index?
     private(set) var exitStatus: Int32?
 
-    public init(arguments: [String] = [], environment extra: [String: String] = [:]) throws {
+    public init(arguments: [String] = [], environment extra: [String: String] = [:], rows: UInt16 = 40, columns: UInt16 = 120) throws {
         guard let exe = napkinBinary() else { throw PTYError.noBinary }
         var env = ProcessInfo.processInfo.environment
         env["TERM"] = "xterm"
@@ -53,7 +53,7 @@ public final class PTYProcess {
             argv.forEach { free($0) }
             envp.forEach { free($0) }
         }
-        var ws = winsize(ws_row: 40, ws_col: 120, ws_xpixel: 0, ws_ypixel: 0)
+        var ws = winsize(ws_row: rows, ws_col: columns, ws_xpixel: 0, ws_ypixel: 0)
         var fd: Int32 = -1
         let pid = forkpty(&fd, nil, nil, &ws)
         if pid < 0 { throw PTYError.forkFailed(errno) }

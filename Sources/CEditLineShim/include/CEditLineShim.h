@@ -19,6 +19,10 @@ int napkin_el_set_clientdata(EditLine *el, void *data);
 void *napkin_el_get_clientdata(EditLine *el);
 int napkin_el_set_history(EditLine *el, History *h);
 
+/// While `fd` is readable (and no key is waiting), el_gets sees the key `key`: bind it to a
+/// command that handles the wake-up. A negative fd restores libedit's own reading.
+void napkin_el_set_wake(EditLine *el, int fd, int key);
+
 History *napkin_history_new(int size);
 int napkin_history_add(History *h, const char *line);
 int napkin_history_clear(History *h);

@@ -7,6 +7,8 @@ public final class Session {
     public private(set) var unitNames: UnitNames
     /// Each top-level expression's value, as it is computed.
     public var onResult: (Value) -> Void = { _ in }
+    /// Each top-level statement just before it runs (a handout records what produced what).
+    public var onStatement: ((Stmt) -> Void)?
 
     public init(interpreter: Interpreter = Interpreter(), unitNames: UnitNames = UnitNames()) {
         self.interpreter = interpreter
@@ -32,6 +34,7 @@ public final class Session {
         do {
             let program = try parse(source, name: name)
             for stmt in program {
+                onStatement?(stmt)
                 if let v = try interpreter.execute(stmt) { onResult(v) }
             }
         } catch {

@@ -6,6 +6,9 @@ public struct RenderStyle: Sendable {
     public var color: Bool
     public var unicode: Bool
     public var digits = 4
+    /// Present mode: figures grow to fill this many lines (the terminal's height); nil keeps
+    /// their everyday size.
+    public var height: Int?
 
     public init(width: Int = 80, color: Bool = false, unicode: Bool = true) {
         self.width = max(30, min(width, 400))

@@ -5,13 +5,33 @@ import Foundation
 /// bars, gauges, radar and seesaw.
 struct TextRenderer {
     let style: RenderStyle
-    var plotRows = 12
+    /// Rows a figure gains (or loses, when negative) over its everyday size, so that it fills
+    /// `style.height`: plot, radar and seesaw canvases get taller, bars and gauges thicker.
+    var grow = 0
 
     var box: (h: String, v: String, tl: String, tr: String, bl: String, br: String, tickL: String, tickB: String) {
         style.unicode ? ("─", "│", "┌", "┐", "└", "┘", "┤", "┬") : ("-", "|", "+", "+", "+", "+", "+", "+")
     }
 
+    /// The figure at its everyday size, or filling `style.height` lines exactly (present mode):
+    /// drawn once to measure, then again with the rows it has left over, centred vertically.
     func render(_ f: FigureData) -> String {
+        guard let height = style.height else { return draw(f) }
+        var r = self
+        r.grow = height - lineCount(draw(f))
+        var text = r.draw(f)
+        // Wrapped legends can change the count: shrink until it fits (the minimum sizes stop it).
+        for _ in 0..<4 where lineCount(text) > height && r.grow > -12 {
+            r.grow -= lineCount(text) - height
+            text = r.draw(f)
+        }
+        let gap = max(0, height - lineCount(text))
+        return String(repeating: "\n", count: gap / 2) + text + String(repeating: "\n", count: gap - gap / 2)
+    }
+
+    func lineCount(_ s: String) -> Int { s.split(separator: "\n", omittingEmptySubsequences: false).count }
+
+    func draw(_ f: FigureData) -> String {
         let text: String
         switch f {
         case .plot(let p): text = plot(p)
@@ -59,7 +79,7 @@ struct TextRenderer {
         let yLabels = yAxis.ticks.map { tickLabel(yAxis.value(ofTick: $0)) }
         let labelWidth = max(yLabels.map(\.count).max() ?? 1, 1)
         let cols = max(10, style.width - labelWidth - 3)
-        let rows = plotRows
+        let rows = max(4, 12 + grow)
         var canvas = BrailleCanvas(columns: cols, rows: rows, unicode: style.unicode)
         func dot(_ x: Double, _ y: Double) -> (Int, Int)? {
             guard let px = xAxis.position(x), let py = yAxis.position(y) else { return nil }
@@ -197,12 +217,21 @@ struct TextRenderer {
         let hi = max(spans.map { $0.0 + $0.1 }.max() ?? 1, lo + 1e-300)
         let scale = Double(area) / (hi - lo)
         var lines = titleLine(b.title, style.width)
+        // Present mode: each bar thicker, with a blank row between bars once there is room.
+        let extra = max(0, grow) / max(1, entries.count)
+        let gapRow = extra >= 2 ? 1 : 0
+        let thickness = 1 + extra - gapRow
         for (i, e) in entries.enumerated() {
             let (start, len) = spans[i]
             let color = b.total && i == entries.count - 1 ? "1" : (e.value < 0 ? "31" : style.seriesColor(b.total ? i : 0))
             let barText = bar(offset: (start - lo) * scale, length: len * scale)
             let label = padRight(clip(e.label, labelWidth), labelWidth)
-            lines.append(label + " " + style.paint(padRight(barText, area), color) + " " + padLeft(values[i], valueWidth))
+            let blank = String(repeating: " ", count: labelWidth), noValue = String(repeating: " ", count: valueWidth)
+            for row in 0..<thickness {
+                let middle = row == thickness / 2
+                lines.append((middle ? label : blank) + " " + style.paint(padRight(barText, area), color) + " " + (middle ? padLeft(values[i], valueWidth) : noValue))
+            }
+            if gapRow > 0 && i < entries.count - 1 { lines.append("") }
         }
         if !b.dimension.isEmpty { lines.append(padLeft("[\(b.dimension)]", style.width)) }
         return lines.map { $0.trimmingTrailing() }.joined(separator: "\n")
@@ -225,7 +254,12 @@ struct TextRenderer {
             cells.append(style.paint(ch, g.bands.isEmpty ? "34" : bandColors[min(band, bandColors.count - 1)]))
         }
         var lines = titleLine(g.title, style.width)
-        lines.append("[" + cells.joined() + "] " + style.paint(valueText, "1"))
+        // Present mode: a thicker dial (up to 9 rows), the value on its middle row.
+        let thickness = max(1, min(9, 1 + grow))
+        for row in 0..<thickness {
+            let middle = row == thickness / 2
+            lines.append("[" + cells.joined() + "]" + (middle ? " " + style.paint(valueText, "1") : ""))
+        }
         // Band edges and names under the bar.
         var under = Array(repeating: Character(" "), count: width + 2)
         func put(_ s: String, at c: Int) {
@@ -252,7 +286,7 @@ struct TextRenderer {
     func radar(_ r: FigureData.Radar) -> String {
         let positive = r.entries.map(\.value).filter { $0 > 0 }
         let lo = floor(log10(positive.min() ?? 1)), hi = max(ceil(log10(positive.max() ?? 10)), lo + 1)
-        let rows = 13
+        let rows = max(5, 13 + grow)
         let cols = min(style.width - 2, rows * 4)
         var canvas = BrailleCanvas(columns: cols, rows: rows, unicode: style.unicode)
         let cx = Double(canvas.dotWidth) / 2, cy = Double(canvas.dotHeight) / 2
@@ -290,8 +324,8 @@ struct TextRenderer {
 
     func seesaw(_ s: FigureData.Seesaw) -> String {
         let l = s.left.reduce(0) { $0 + $1.value }, r = s.right.reduce(0) { $0 + $1.value }
-        let width = min(style.width, 72)
-        let rows = 6
+        let width = style.height == nil ? min(style.width, 72) : style.width
+        let rows = max(4, 6 + grow)
         var canvas = BrailleCanvas(columns: width, rows: rows, unicode: style.unicode)
         let w = canvas.dotWidth, mid = canvas.dotHeight / 2
         // Tilt grows with the log of the ratio, capped so the beam stays on the canvas.
@@ -302,12 +336,14 @@ struct TextRenderer {
         canvas.line(2, yLeft + 1, w - 3, yRight + 1, color: "1")
         // The pivot: a small triangle under the middle of the beam.
         let cx = w / 2, top = (yLeft + yRight) / 2 - 1
-        for k in 0..<max(1, top) { canvas.line(cx - k, top - k, cx + k, top - k, color: "2") }
+        // A taller canvas (present mode) keeps the pivot small and makes the weights bigger.
+        let pivot = grow > 0 ? min(top, 8 + grow) : top, weight = 8 + 2 * max(0, grow)
+        for k in 0..<max(1, pivot) { canvas.line(cx - k, top - k, cx + k, top - k, color: "2") }
         // Weights: blocks at each end, sized by the side's share.
         let heavier = max(l, r, 1e-300)
-        for (x0, y0, v, color) in [(2, yLeft, l, "31"), (w - 11, yRight, r, "32")] {
-            let h = max(1, Int((Double(8) * (v / heavier).squareRoot()).rounded()))
-            for dy in 2..<(2 + h) { canvas.line(x0, y0 + dy, x0 + 8, y0 + dy, color: color) }
+        for (x0, y0, v, color) in [(2, yLeft, l, "31"), (w - 3 - weight, yRight, r, "32")] {
+            let h = max(1, Int((Double(weight) * (v / heavier).squareRoot()).rounded()))
+            for dy in 2..<(2 + h) { canvas.line(x0, y0 + dy, x0 + weight, y0 + dy, color: color) }
         }
         var lines = titleLine(s.title, width)
         let leftText = "\(s.leftName) \(formatNumber(l)) \(s.unit)", rightText = "\(s.rightName) \(formatNumber(r)) \(s.unit)"

@@ -1,0 +1,231 @@
+import Foundation
+import NapkinCore
+import NapkinInstruments
+import NapkinServe
+
+/// The room view in the session: present mode (full-screen figures, a big readout) and the
+/// browser mirror (entries, figures and knobs on a local page; moves from the page come back
+/// as typed lines, through the same rules and hooks).
+extension REPL {
+    /// The terminal's size: stdout's window, else COLUMNS and LINES, else 80×24.
+    public static func terminalSize() -> (columns: Int, rows: Int) {
+        var ws = winsize()
+        if ioctl(STDOUT_FILENO, UInt(TIOCGWINSZ), &ws) == 0, ws.ws_col > 0, ws.ws_row > 0 { return (Int(ws.ws_col), Int(ws.ws_row)) }
+        let env = ProcessInfo.processInfo.environment
+        return (Int(env["COLUMNS"] ?? "").flatMap { $0 > 0 ? $0 : nil } ?? 80, Int(env["LINES"] ?? "").flatMap { $0 > 0 ? $0 : nil } ?? 24)
+    }
+
+    /// TERM=dumb: plain ASCII, and nothing is redrawn in place (the screen scrolls).
+    public static var dumbTerminal: Bool { ProcessInfo.processInfo.environment["TERM"] == "dumb" }
+
+    /// How present mode draws a figure: the terminal's width, and its height less `reserve`
+    /// lines (the prompt, a status line).
+    public static func presentStyle(color: Bool, digits: Int, reserve: Int = 2) -> RenderStyle {
+        let (columns, rows) = terminalSize()
+        var s = RenderStyle(width: columns, color: color, unicode: !dumbTerminal)
+        s.digits = digits
+        s.height = max(8, rows - reserve)
+        return s
+    }
+
+    /// Clears the screen before a slide, where that can be done in place.
+    public static var clearScreen: String { dumbTerminal || isatty(STDOUT_FILENO) != 1 ? "" : "\u{1B}[H\u{1B}[2J" }
+
+    /// A figure as a slide: the screen cleared and the figure filling it above the prompt.
+    func presentFigure(_ f: Figure) -> String? {
+        let style = REPL.presentStyle(color: options.color, digits: session.interpreter.digits)
+        guard let text = try? Instruments.renderText(f, style: style) else { return nil }
+        return REPL.clearScreen + text
+    }
+
+    func readout(for v: Value?) -> EntryView.Readout? {
+        guard case .quantity(let q)? = v else { return nil }
+        let interp = session.interpreter
+        let (number, unit) = interp.formatter.split(q)
+        return EntryView.Readout(number: number, unit: unit == "1" ? "" : unit, dimension: interp.units.name(of: q.dim))
+    }
+
+    /// After an entry ran: the big readout (present mode) and the mirror's copy; when it moved a
+    /// knob, the last figure again with the knob's new value.
+    func finishEntry(_ source: String) {
+        let r = readout(for: entryValues.last)
+        publishEntry(source, output: entryText, readout: r)
+        let drewFigure = entryValues.contains { $0.isFigure }
+        if drewFigure { figureSource = source }
+        if presenting, let r {
+            out += BigReadout.render(number: r.number, unit: r.unit, dimension: r.dimension, width: REPL.terminalSize().columns,
+                                     unicode: !REPL.dumbTerminal, color: options.color) + "\n"
+        }
+        if !drewFigure, !knobsBefore.isEmpty, knobValues() != knobsBefore { redrawFigure() }
+    }
+
+    /// Each knob's setting (a number, or a choice's option), to tell whether an entry moved one.
+    func knobValues() -> [String: String] {
+        var d: [String: String] = [:]
+        for (n, g) in session.interpreter.globals where g.kind == .knob {
+            if let option = g.knob?.selectedName { d[n] = option } else if case .quantity(let q) = g.value { d[n] = "\(q.value)" }
+        }
+        return d
+    }
+
+    /// Draws the last figure again (its entry run without changing the session or printing):
+    /// a knob moved, typed or on the page, and the room sees what it does. A workbench redraws
+    /// its own instruments instead.
+    func redrawFigure() {
+        guard let source = figureSource, afterEntry == nil else { return }
+        let interp = session.interpreter
+        let snapshot = interp.snapshot(), emit = interp.emit
+        interp.emit = { _ in }
+        defer {
+            interp.restore(snapshot)
+            interp.emit = emit
+        }
+        var figures: [Figure] = []
+        do {
+            for stmt in try session.parse(source, name: "<repl>") {
+                if case .figure(let f)? = try interp.execute(stmt) { figures.append(f) }
+            }
+        } catch {
+            return  // the figure no longer draws (a name it used is gone): leave it
+        }
+        for f in figures {
+            if presenting, let slide = presentFigure(f) { out += slide + "\n" }
+        }
+        if let mirror, !figures.isEmpty {
+            let svgs = figures.compactMap { try? Instruments.renderSVG($0, digits: interp.digits) }
+            mirror.publish(EntryView(kind: .note, input: "↻ " + source, output: "", figures: svgs))
+        }
+    }
+
+    func publishEntry(_ source: String, output: String, error: Bool = false, readout: EntryView.Readout? = nil) {
+        defer { entryText = "" }
+        guard let mirror else { return }
+        var figures: [String] = []
+        for v in entryValues {
+            if case .figure(let f) = v, let svg = try? Instruments.renderSVG(f, digits: session.interpreter.digits) { figures.append(svg) }
+        }
+        mirror.publish(EntryView(kind: entryFromPage ? .move : .input, input: source, output: output, figures: figures, error: error, readout: readout))
+        mirror.publish(knobs: knobViews())
+    }
+
+    /// The knobs as the page's controls (`mirrorKnobs`, else every knob).
+    public func knobViews() -> [KnobView] { REPL.knobViews(session.interpreter, names: mirrorKnobs) }
+
+    /// Knobs as the page's controls, in the unit each knob's range was written in.
+    public static func knobViews(_ interp: Interpreter, names: [String]? = nil) -> [KnobView] {
+        let names = names ?? interp.globalOrder.filter { interp.globals[$0]?.kind == .knob }
+        return names.compactMap { n -> KnobView? in
+            guard let g = interp.globals[n], let k = g.knob else { return nil }
+            // A choice knob is a list of its options; a choice of two, a toggle (checked: the second).
+            if k.isChoice {
+                let chosen = k.selectedName ?? ""
+                return KnobView(name: n, kind: k.isToggle ? .toggle : .choice, display: chosen,
+                                choices: k.options.map(\.name), selected: chosen, doc: k.doc ?? g.doc)
+            }
+            guard case .quantity(let q) = g.value else { return nil }
+            let f = interp.formatter
+            let u = f.unit(forColumn: [k.low, k.high])
+            let factor = u?.factor ?? 1
+            var unit = u?.name ?? (q.dim.isNone ? "" : interp.units.baseUnits(of: q.dim))
+            if unit == "1" { unit = "" }
+            return KnobView(name: n, value: q.value / factor, low: k.low.value / factor, high: k.high.value / factor,
+                            unit: unit, display: f.valueAndUnit(q), doc: k.doc ?? g.doc)
+        }
+    }
+
+    /// The line a move from the page stands for, as a person would type it.
+    func line(for move: KnobMove) -> String? {
+        guard let view = knobViews().first(where: { $0.name == move.name }) else { return nil }
+        switch move.setting {
+        case .number(let v): return "\(view.name) = \(formatNumber(v, digits: 10))" + (view.unit.isEmpty ? "" : " " + view.unit)
+        // The server only passes an option the knob has; options are names (`fmt = parquet`).
+        case .choice(let c): return "\(view.name) = \(c)"
+        }
+    }
+
+    /// Runs the moves the page asked for, each shown on the terminal as if typed, with its result.
+    /// Returns false when there were none.
+    @discardableResult
+    func applyMirrorMoves() -> Bool {
+        guard let mirror else { return false }
+        let moves = mirror.takeMoves()
+        guard !moves.isEmpty else { return false }
+        for m in moves {
+            guard let line = line(for: m) else { continue }
+            flush()
+            StandardStream.output(style.prompt(prompt) + line + style.dim("   ← moved on the page") + "\n")
+            entryFromPage = true
+            evaluate(line, final: true)
+            entryFromPage = false
+            flush()
+            afterEntry?(line)
+        }
+        return true
+    }
+
+    /// Lets the line editor wake up for the page's moves while it waits for a key.
+    func watchMirror() {
+        guard let editor else { return }
+        if let mirror {
+            editor.watch(mirror.wakeFD) { [unowned self] in self.applyMirrorMoves() }
+        } else {
+            editor.watch(nil, handler: nil)
+        }
+    }
+
+    /// Starts the mirror on `port` (0: any free port) and prints where it is.
+    public func startMirror(host: String, port: UInt16) -> Bool {
+        do {
+            let m = try MirrorServer(host: host, port: port, title: mirrorTitle)
+            mirror?.stop()
+            mirror = m
+            m.publish(knobs: knobViews())
+            watchMirror()
+            say("serving this session at " + style.bold(m.url))
+            say(style.dim("  the token in that address lets a page move knobs; viewers without it: \(m.viewURL)"))
+            if !m.loopbackOnly { say(style.dim("  listening on \(host): anyone who can reach this machine may view")) }
+            flush()
+            return true
+        } catch {
+            fail("\(error)")
+            return false
+        }
+    }
+
+    func serveCommand(_ arg: String) {
+        switch arg {
+        case "":
+            if let mirror { say("serving at \(mirror.url)") } else { _ = startMirror(host: mirrorHost, port: REPL.defaultPort) }
+        case "off", "stop":
+            guard let m = mirror else { return say("not serving") }
+            m.stop()
+            mirror = nil
+            watchMirror()
+            say("stopped serving")
+        default:
+            guard let port = UInt16(arg) else { return fail("usage: :serve [PORT|off] (a port from 0 to 65535; 0 picks a free one)") }
+            _ = startMirror(host: mirrorHost, port: port)
+        }
+    }
+
+    func presentCommand(_ arg: String) {
+        switch arg {
+        case "": say("present mode is \(presenting ? "on" : "off") (:present on|off)")
+        case "on":
+            presenting = true
+            let (c, r) = REPL.terminalSize()
+            say("present mode on: figures fill the terminal (\(c)×\(r)), results also show in big digits")
+        case "off":
+            presenting = false
+            say("present mode off")
+        default: fail("usage: :present on|off")
+        }
+    }
+
+    /// The port `--serve` and `:serve` use when none is given.
+    public static let defaultPort: UInt16 = 8765
+}
+
+extension Value {
+    public var isFigure: Bool { if case .figure = self { return true } else { return false } }
+}
