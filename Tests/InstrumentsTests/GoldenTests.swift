@@ -95,12 +95,12 @@ struct GoldenTests {
         ("carbon_gauge", "carbon_gauge(california, 13)"),
         ("tco_carbon_seesaw", "tco_carbon_seesaw(a100, germany)"),
         ("fleet_footprint", "fleet_footprint(orin, california, 10000)"),
-        ("ingestion_waterfall", "ingestion_waterfall(hdd, eth_10g, json, 4)"),
+        ("ingestion_waterfall", "ingestion_waterfall(titan_step(bf16_weights, 1, sata_ssd))"),
         ("energy_radar", "energy_radar()"),
         ("transfer_time_radar", "transfer_time_radar(10 TB)"),
-        ("sneakernet_crossover", "sneakernet_crossover()"),
-        ("feeding_tax_gauge", "feeding_tax_gauge()"),
-        ("mfu_vs_ingestion", "mfu_vs_ingestion()"),
+        ("sneakernet_crossover", "sneakernet_crossover(at: 2000 km)"),
+        ("feeding_tax_gauge", "feeding_tax_gauge(guardian_frames())"),
+        ("mfu_vs_ingestion", "mfu_vs_ingestion(titan_step(int4_weights, 64))"),
     ]
 
     @Test("terminal text and SVG match their golden files", arguments: figures.map(\.name))

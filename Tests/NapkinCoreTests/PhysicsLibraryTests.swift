@@ -11,7 +11,7 @@ struct PhysicsLibraryTests {
     // MARK: helpers
 
     /// The prelude files this library owns (everything after the units file).
-    static let libraryFiles = ["10_hardware", "20_energy", "30_grid", "35_water", "40_data", "50_models", "60_invariants", "70_tracks", "80_instruments"]
+    static let libraryFiles = ["10_hardware", "20_energy", "30_grid", "35_water", "40_data", "50_models", "55_data_pipeline", "60_invariants", "70_tracks", "80_instruments"]
 
     enum Failure: Error, CustomStringConvertible {
         case napkin(String)

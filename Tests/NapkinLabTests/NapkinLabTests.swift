@@ -249,13 +249,14 @@ struct NapkinLabTests {
     }
 }
 
-func runProcess(_ exe: String, _ args: [String], cwd: URL) throws -> (code: Int32, out: String, err: String) {
+func runProcess(_ exe: String, _ args: [String], cwd: URL, environment: [String: String] = [:]) throws -> (code: Int32, out: String, err: String) {
     let p = Process()
     p.executableURL = URL(fileURLWithPath: exe)
     p.arguments = args
     p.currentDirectoryURL = cwd
     var env = ProcessInfo.processInfo.environment
     env["NO_COLOR"] = "1"
+    env.merge(environment) { _, new in new }
     p.environment = env
     let out = Pipe(), err = Pipe()
     p.standardOutput = out
