@@ -10,8 +10,14 @@ struct PhysicsLibraryTests {
 
     // MARK: helpers
 
-    /// The prelude files this library owns (everything after the units file).
-    static let libraryFiles = ["10_hardware", "20_energy", "30_grid", "35_water", "40_data", "50_models", "55_data_pipeline", "60_invariants", "70_tracks", "80_instruments"]
+    /// The prelude files this library owns: every file of Prelude/ numbered 10 and up (below 10
+    /// are the units), read from the folder so a new file (such as 65_sustainability) is covered
+    /// without listing it.
+    static let libraryFiles: [String] = {
+        let dir = repoRoot.appendingPathComponent("Sources/NapkinLibrary/Prelude")
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: dir.path)) ?? []
+        return names.filter { $0.hasSuffix(".lab") && (Int($0.prefix { $0.isNumber }) ?? 0) >= 10 }.map { String($0.dropLast(4)) }.sorted()
+    }()
 
     enum Failure: Error, CustomStringConvertible {
         case napkin(String)

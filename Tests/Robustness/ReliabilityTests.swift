@@ -111,7 +111,11 @@ struct ReliabilityTests {
         #expect(r.code == 0, "\(r)")
         let printed = Ledger.receipts(in: r.out).map(\.code)
         #expect(printed.allSatisfy { c in r.out.contains("   receipt \(c)\n") || r.out.contains("Final receipt: \(c)") })
-        #expect(printed.count == 6, "5 locks and the finish: \(printed)")
+        // One receipt per lock of the mission, and one for the finish.
+        let locks = try String(contentsOfFile: Self.sample15, encoding: .utf8).split(separator: "\n")
+            .filter { $0.trimmingCharacters(in: .whitespaces).hasPrefix("lock ") }.count
+        #expect(locks >= 3)
+        #expect(printed.count == locks + 1, "\(locks) locks and the finish: \(printed)")
         let handedIn = dir.appendingPathComponent("receipts.csv")
         try ("student,receipt\n" + printed.prefix(2).map { "ada,\($0.lowercased())" }.joined(separator: "\n")).write(to: handedIn, atomically: true, encoding: .utf8)
         var v = try napkin(["ledger", "verify", ledger, "--receipts", handedIn.path])

@@ -75,6 +75,10 @@ enum Builtins {
         unaryMath("ln", "natural logarithm") { $0 <= 0 ? .nan : Foundation.log($0) },
         unaryMath("log10", "base-10 logarithm") { $0 <= 0 ? .nan : Foundation.log10($0) },
         unaryMath("log2", "base-2 logarithm") { $0 <= 0 ? .nan : Foundation.log2($0) },
+        // Trigonometry in radians, for great-circle distances (degrees × pi / 180).
+        unaryMath("sin", "sine of x radians") { Foundation.sin($0) },
+        unaryMath("cos", "cosine of x radians") { Foundation.cos($0) },
+        unaryMath("asin", "arcsine in radians, for -1 <= x <= 1") { Swift.abs($0) > 1 ? .nan : Foundation.asin($0) },
         Builtin(name: "abs", parameters: ["x"], minArgs: 1, maxArgs: 1, doc: "absolute value, keeping the unit") { (interp: Interpreter, args: [Value], site: CallSite) throws(NapkinError) -> Value in
             var q = try interp.quantity(args[0], site.arg(0), "abs's argument")
             q.value = Swift.abs(q.value)
