@@ -224,14 +224,20 @@ struct FigureBuilder {
             }
             return q.value / factor
         }
-        func show(_ value: Double, _ unit: String) -> String {
-            formatNumber(value, digits: interp.digits) + (unit.isEmpty ? "" : unit == "%" ? "%" : " " + unit)
+        // In the axis's unit while that reads well; a value many decades away from it (a log
+        // axis in days reaching 9.85e-5 days) in its own readable unit instead (8.51 s).
+        func show(_ value: Double, _ unit: String, _ factor: Double, _ dim: NapkinCore.Dimension) -> String {
+            let a = abs(value)
+            if a == 0 || (a >= 1e-3 && a < 1e6) || !value.isFinite || dim.isNone {
+                return formatNumber(value, digits: interp.digits) + (unit.isEmpty ? "" : unit == "%" ? "%" : " " + unit)
+            }
+            return interp.formatter.valueAndUnit(Quantity(value * factor, dim))
         }
         let xName = p.x.name
         if case .list(let xy) = v {
             guard xy.count == 2 else { throw fail("at: [x, y] marks one point: give two values", arg: 6) }
             let px = try number(xy[0], x.dim, x.factor, "x"), py = try number(xy[1], y.dim, y.factor, "y")
-            return FigureData.OperatingPoint(x: px, dots: [(nil, py)], label: "● at \(xName) = \(show(px, x.unit)): \(show(py, y.unit))")
+            return FigureData.OperatingPoint(x: px, dots: [(nil, py)], label: "● at \(xName) = \(show(px, x.unit, x.factor, x.dim)): \(show(py, y.unit, y.factor, y.dim))")
         }
         let px = try number(v, x.dim, x.factor, "x")
         var dots: [(series: Int?, y: Double)] = []
@@ -239,9 +245,9 @@ struct FigureBuilder {
         for (i, s) in p.series.enumerated() {
             guard let yv = FigureBuilder.interpolate(s.points, at: px, logX: p.logX, logY: p.logY) else { continue }
             dots.append((i, yv))
-            parts.append((p.series.count > 1 ? s.name + " " : "") + show(yv, y.unit))
+            parts.append((p.series.count > 1 ? s.name + " " : "") + show(yv, y.unit, y.factor, y.dim))
         }
-        var label = "● at \(xName) = \(show(px, x.unit))"
+        var label = "● at \(xName) = \(show(px, x.unit, x.factor, x.dim))"
         if !parts.isEmpty { label += ": " + parts.joined(separator: ", ") }
         return FigureData.OperatingPoint(x: px, dots: dots, label: label)
     }
@@ -325,8 +331,14 @@ struct FigureBuilder {
         let col = try column(values, what: "radar values", arg: 0)
         guard labels.count >= 3 else { throw fail("a radar needs at least three spokes", arg: 0) }
         guard col.values.contains(where: { $0 > 0 && $0.isFinite }) else { throw fail("a radar's log scale needs positive values", arg: 0) }
+        // Each spoke and each decade of the log scale in its own readable unit: one shared unit
+        // across six decades prints 2.778e-5 MWh where 27.78 Wh is meant.
+        func readable(_ v: Double) -> String { interp.formatter.valueAndUnit(Quantity(v * col.factor, col.dim)) }
+        let positive = col.values.filter { $0 > 0 && $0.isFinite }
+        let lo = Int(floor(log10(positive.min() ?? 1))), hi = max(Int(ceil(log10(positive.max() ?? 10))), lo + 1)
         return FigureData.Radar(title: try title(args, 1), unit: col.unit, dimension: dimensionName(col.dim),
-                                entries: zip(labels, col.values).map { Entry(label: $0, value: $1) })
+                                entries: zip(labels, col.values).map { Entry(label: $0, value: $1, text: readable($1)) },
+                                decades: (lo...hi).map { ($0, readable(pow(10, Double($0)))) })
     }
 
     func seesaw(_ args: [Value]) throws(NapkinError) -> FigureData.Seesaw {

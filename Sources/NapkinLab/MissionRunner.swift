@@ -559,39 +559,6 @@ public final class MissionRunner {
     }
 }
 
-/// Wraps text at word boundaries to `width` columns, keeping the author's line breaks; a word
-/// longer than the line stays whole.
-func wrap(_ s: String, width: Int = 78, indent: String = "") -> String {
-    var out: [String] = []
-    for para in s.components(separatedBy: "\n") {
-        var line = indent
-        for word in para.split(separator: " ", omittingEmptySubsequences: true) {
-            if line.count > indent.count, line.count + 1 + word.count > width {
-                out.append(line)
-                line = indent
-            }
-            line += (line.count > indent.count ? " " : "") + word
-        }
-        out.append(line)
-    }
-    return out.joined(separator: "\n")
-}
-
-/// Every line longer than `width` wrapped at word boundaries, continuing at its indentation
-/// (figures are drawn to fit and are left alone).
-public func wrapLongLines(_ text: String, width: Int) -> String {
-    text.components(separatedBy: "\n").map { line -> String in
-        guard line.count > width, !line.contains("\u{1B}") else { return line }
-        let indent = String(line.prefix { $0 == " " })
-        let body = String(line.dropFirst(indent.count))
-        // A line that opens with a mark (◎ ✓ ✗ → …) continues under its text.
-        let hanging = body.first.map { !$0.isLetter && !$0.isNumber } ?? false ? "  " : ""
-        let wrapped = wrap(body, width: width - indent.count, indent: "")
-        return wrapped.split(separator: "\n", omittingEmptySubsequences: false).enumerated()
-            .map { indent + ($0.offset == 0 ? "" : hanging) + $0.element }.joined(separator: "\n")
-    }.joined(separator: "\n")
-}
-
 extension MissionError {
     /// The ledger could not be written: the run stops (exit 74) and says what was not recorded.
     static func ledger(_ e: LedgerError) -> MissionError {

@@ -41,6 +41,12 @@ public final class CancelFlag: @unchecked Sendable {
 private func napkin_pthread_getattr_np(_ thread: pthread_t, _ attr: UnsafeMutablePointer<pthread_attr_t>) -> Int32
 #endif
 
+#if os(Linux)
+/// glibc's mallopt (malloc.h is not part of the Glibc module).
+@_silgen_name("mallopt")
+private func napkin_mallopt(_ param: Int32, _ value: Int32) -> Int32
+#endif
+
 public enum NativeStack {
     /// Bytes kept free below the check: room for the deepest work between two checks (one
     /// call's body nested 200 levels takes over 1 MiB of stack in a debug build), for building
@@ -124,6 +130,17 @@ public enum MemoryBudget {
         var r = rlimit()
         guard getrlimit(RLIMIT_AS_VALUE, &r) == 0, r.rlim_cur != rlim_t.max else { return nil }
         return Int(clamping: r.rlim_cur)
+    }()
+
+    /// Under `ulimit -v`, one malloc heap for every thread. glibc gives a thread that meets
+    /// contention a heap of its own, reserving 64 MiB of address space (128 MiB while aligning
+    /// it) at once; under a tight limit that reservation, not napkin's values, ran out of room,
+    /// and whether it happened depended on timing (a crash in 10 of 12 runs under 250 MB).
+    /// Set once, before the first extra thread starts.
+    static let oneHeapUnderAddressLimit: Void = {
+        #if os(Linux)
+        if addressSpaceLimit != nil { _ = napkin_mallopt(-8 /* M_ARENA_MAX */, 1) }
+        #endif
     }()
 
     #if os(Linux)

@@ -17,6 +17,7 @@ enum LargeStackThread {
 
     /// Starts `body` on a new thread; nil if no thread could be made.
     static func start(_ body: @escaping () -> Void) -> pthread_t? {
+        _ = MemoryBudget.oneHeapUnderAddressLimit
         let box = ThreadBody(body)
         for size in stackSizes {
             var attr = pthread_attr_t()

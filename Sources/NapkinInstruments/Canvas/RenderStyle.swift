@@ -42,15 +42,42 @@ public struct RenderStyle: Sendable {
 }
 
 /// Display width of text in terminal cells (braille, box drawing and blocks are one cell each).
-func cellWidth(_ s: String) -> Int {
+func cellWidth(_ s: String) -> Int { terminalColumns(s) }
+
+/// The columns `s` occupies on a terminal: colour escapes take none, wide characters (🔒, CJK)
+/// two, so a line measured with it does not spill past the edge.
+public func terminalColumns(_ s: String) -> Int {
     var n = 0
     var inEscape = false
-    for u in s.unicodeScalars {
-        if inEscape { if u == "m" { inEscape = false }; continue }
-        if u == "\u{1B}" { inEscape = true; continue }
-        n += 1
+    for ch in s {
+        if inEscape {
+            // A CSI sequence (ESC [ … m) ends with a letter.
+            if ch.isLetter { inEscape = false }
+            continue
+        }
+        if ch == "\u{1B}" { inEscape = true; continue }
+        n += terminalColumns(of: ch)
     }
     return n
+}
+
+/// One character's columns: 0 for controls and format marks, 2 for emoji shown as emoji and
+/// East Asian wide characters, else 1.
+public func terminalColumns(of ch: Character) -> Int {
+    guard let first = ch.unicodeScalars.first else { return 0 }
+    switch first.properties.generalCategory {
+    case .control, .format, .nonspacingMark, .enclosingMark: return 0
+    default: break
+    }
+    if first.properties.isEmojiPresentation || ch.unicodeScalars.contains("\u{FE0F}") { return 2 }
+    switch first.value {
+    case 0x1100...0x115F, 0x2E80...0x303E, 0x3041...0x33FF, 0x3400...0x4DBF, 0x4E00...0x9FFF,
+         0xA000...0xA4CF, 0xAC00...0xD7A3, 0xF900...0xFAFF, 0xFE30...0xFE4F, 0xFF00...0xFF60,
+         0xFFE0...0xFFE6, 0x20000...0x3FFFD:
+        return 2
+    default:
+        return 1
+    }
 }
 
 func padRight(_ s: String, _ w: Int) -> String { s + String(repeating: " ", count: max(0, w - cellWidth(s))) }

@@ -18,6 +18,9 @@ struct AxisLabel {
 struct Entry {
     var label: String
     var value: Double
+    /// The value as a reader would write it (`27.78 Wh`), when the figure's shared unit would
+    /// print it badly (`2.778e-5 MWh`): log-scale figures span decades no one unit reads well.
+    var text: String? = nil
 }
 
 /// What each instrument draws. Values are already in their display unit.
@@ -71,6 +74,8 @@ enum FigureData {
         var unit: String
         var dimension: String
         var entries: [Entry]
+        /// The log scale's decades, lowest (centre) to highest (rim), with each as readable text.
+        var decades: [(exponent: Int, text: String)] = []
     }
 
     struct Seesaw {

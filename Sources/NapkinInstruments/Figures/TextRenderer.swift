@@ -285,7 +285,8 @@ struct TextRenderer {
 
     func radar(_ r: FigureData.Radar) -> String {
         let positive = r.entries.map(\.value).filter { $0 > 0 }
-        let lo = floor(log10(positive.min() ?? 1)), hi = max(ceil(log10(positive.max() ?? 10)), lo + 1)
+        let lo = r.decades.first.map { Double($0.exponent) } ?? floor(log10(positive.min() ?? 1))
+        let hi = r.decades.last.map { Double($0.exponent) } ?? max(ceil(log10(positive.max() ?? 10)), lo + 1)
         let rows = max(5, 13 + grow)
         let cols = min(style.width - 2, rows * 4)
         var canvas = BrailleCanvas(columns: cols, rows: rows, unicode: style.unicode)
@@ -314,9 +315,13 @@ struct TextRenderer {
         let compass = ["↑", "↗", "→", "↘", "↓", "↙", "←", "↖"]
         for (i, e) in r.entries.enumerated() {
             let dir = style.unicode ? compass[(i * 8 / n) % 8] : "\(i + 1)."
-            lines.append(" \(dir) \(e.label): \(formatNumber(e.value)) \(r.unit)")
+            lines.append(" \(dir) \(e.label): \(e.text ?? "\(formatNumber(e.value)) \(r.unit)")")
         }
-        lines.append(" (log scale: centre 1e\(Int(lo)), rim 1e\(Int(hi)) \(r.unit))")
+        if let centre = r.decades.first, let rim = r.decades.last {
+            lines.append(" (log scale: centre \(centre.text), rim \(rim.text))")
+        } else {
+            lines.append(" (log scale: centre 1e\(Int(lo)), rim 1e\(Int(hi)) \(r.unit))")
+        }
         return lines.map { $0.trimmingTrailing() }.joined(separator: "\n")
     }
 

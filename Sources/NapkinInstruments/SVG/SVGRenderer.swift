@@ -183,7 +183,9 @@ struct SVGRenderer {
 
     func radar(_ r: FigureData.Radar) -> String {
         let positive = r.entries.map(\.value).filter { $0 > 0 }
-        let lo = floor(log10(positive.min() ?? 1)), hi = max(ceil(log10(positive.max() ?? 10)), lo + 1)
+        let lo = r.decades.first.map { Double($0.exponent) } ?? floor(log10(positive.min() ?? 1))
+        let hi = r.decades.last.map { Double($0.exponent) } ?? max(ceil(log10(positive.max() ?? 10)), lo + 1)
+        let decadeText = Dictionary(r.decades.map { ($0.exponent, $0.text) }, uniquingKeysWith: { a, _ in a })
         let cx = width / 2, cy = height / 2 + 20, radius = 190.0
         let count = max(1, r.entries.count)
         func point(_ i: Int, _ frac: Double) -> (Double, Double) {
@@ -195,7 +197,7 @@ struct SVGRenderer {
         while decade <= hi {
             let frac = (decade - lo) / (hi - lo)
             s += "<circle cx=\"\(n(cx))\" cy=\"\(n(cy))\" r=\"\(n(radius * frac))\" fill=\"none\" stroke=\"#ddd\"/>\n"
-            s += text(cx + 4, cy - radius * frac - 4, "1e\(Int(decade))", anchor: "start", size: 14, extra: " fill=\"#888\"")
+            s += text(cx + 4, cy - radius * frac - 4, decadeText[Int(decade)] ?? "1e\(Int(decade))", anchor: "start", size: 14, extra: " fill=\"#888\"")
             decade += 1
         }
         var pts: [String] = []
@@ -206,10 +208,10 @@ struct SVGRenderer {
             let p = point(i, frac)
             pts.append("\(n(p.0)),\(n(p.1))")
             let label = point(i, 1.18)
-            s += text(label.0, label.1 + 6, "\(e.label): \(num(e.value)) \(r.unit)")
+            s += text(label.0, label.1 + 6, "\(e.label): \(e.text ?? "\(num(e.value)) \(r.unit)")")
         }
         s += "<polygon points=\"\(pts.joined(separator: " "))\" fill=\"#1f77b4\" fill-opacity=\"0.25\" stroke=\"#1f77b4\" stroke-width=\"3\"/>\n"
-        s += text(width - 20, height - 16, "log scale, \(r.unit)\(r.dimension.isEmpty ? "" : " [\(r.dimension)]")", anchor: "end", size: 16)
+        s += text(width - 20, height - 16, "log scale\(r.decades.isEmpty ? ", \(r.unit)" : "")\(r.dimension.isEmpty ? "" : " [\(r.dimension)]")", anchor: "end", size: 16)
         return s
     }
 

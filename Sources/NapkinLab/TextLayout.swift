@@ -1,0 +1,43 @@
+import Foundation
+import NapkinInstruments
+
+// Widths are measured in terminal columns (terminalColumns), not characters, so an emoji (🔒,
+// two columns) does not push a line past the edge and colour escapes take no room.
+
+/// Wraps text at word boundaries to `width` columns, keeping the author's line breaks; a word
+/// longer than the line stays whole.
+func wrap(_ s: String, width: Int = 78, indent: String = "") -> String {
+    var out: [String] = []
+    let indentWidth = terminalColumns(indent)
+    for para in s.components(separatedBy: "\n") {
+        var line = indent, used = indentWidth
+        for word in para.split(separator: " ", omittingEmptySubsequences: true) {
+            let w = terminalColumns(String(word))
+            if used > indentWidth, used + 1 + w > width {
+                out.append(line)
+                line = indent
+                used = indentWidth
+            }
+            if used > indentWidth { line += " "; used += 1 }
+            line += word
+            used += w
+        }
+        out.append(line)
+    }
+    return out.joined(separator: "\n")
+}
+
+/// Every line wider than `width` columns wrapped at word boundaries, continuing at its
+/// indentation (figures are drawn to fit, and coloured lines are left alone).
+public func wrapLongLines(_ text: String, width: Int) -> String {
+    text.components(separatedBy: "\n").map { line -> String in
+        guard terminalColumns(line) > width, !line.contains("\u{1B}") else { return line }
+        let indent = String(line.prefix { $0 == " " })
+        let body = String(line.dropFirst(indent.count))
+        // A line that opens with a mark (◎ ✓ ✗ → …) continues under its text.
+        let hanging = body.first.map { !$0.isLetter && !$0.isNumber } ?? false ? "  " : ""
+        let wrapped = wrap(body, width: width - indent.count - hanging.count, indent: "")
+        return wrapped.split(separator: "\n", omittingEmptySubsequences: false).enumerated()
+            .map { indent + ($0.offset == 0 ? "" : hanging) + $0.element }.joined(separator: "\n")
+    }.joined(separator: "\n")
+}
