@@ -195,18 +195,23 @@ public final class WorkbenchSession {
             }
         }
         let figureCount = values.filter { if case .success(.figure) = $0 { return true } else { return false } }.count
-        var output: [String] = []
+        func render(_ f: Figure, height: Int?) -> String? {
+            var s = style
+            s.digits = interp.digits
+            s.height = height
+            return try? Instruments.renderText(f, style: s)
+        }
+        func lineCount(_ t: String) -> Int { t.split(separator: "\n", omittingEmptySubsequences: false).count }
+        // Each instrument at its everyday size (present mode: the figures share the screen the
+        // readings leave); what changed since the last move is what a move shows.
+        var texts: [String] = [], shown: [Bool] = []
         for (i, value) in values.enumerated() {
-            let name = instrumentNames[i]
-            var text: String
+            let text: String
             switch value {
             case .success(.figure(let f)):
-                var s = style
-                s.digits = interp.digits
-                // Present mode: the figures share the screen the readings leave.
-                if let h = present?.height { s.height = max(6, (h - (values.count - figureCount)) / max(1, figureCount)) }
-                text = (try? Instruments.renderText(f, style: s)) ?? "instrument \(name): cannot be drawn"
-                lastFigures.append((name, f))
+                let share = present?.height.map { max(6, ($0 - (values.count - figureCount)) / max(1, figureCount)) }
+                text = render(f, height: share) ?? "instrument \(instrumentNames[i]): cannot be drawn"
+                lastFigures.append((instrumentNames[i], f))
             case .success(let v):
                 text = (try? interp.describe(v)) ?? "?"
                 shownReadings.append(text)
@@ -216,10 +221,35 @@ public final class WorkbenchSession {
             }
             let changed = lastReadings[i] != text
             lastReadings[i] = text
-            if !all && !changed { unchanged.append(name); continue }
-            let height = text.split(separator: "\n", omittingEmptySubsequences: false).count
+            if !all && !changed { unchanged.append(instrumentNames[i]) }
+            texts.append(text)
+            shown.append(all || changed)
+        }
+        // When they do not all fit the terminal's height, the figures shown share the lines the
+        // readings leave, each drawn shorter (down to 12 lines, a canvas still worth reading) rather than left out.
+        if fit, present == nil {
+            let needed = zip(texts, shown).filter(\.1).map { lineCount($0.0) }.reduce(0, +)
+            let figures = values.indices.filter { i in
+                guard shown[i], case .success(.figure) = values[i] else { return false }
+                return true
+            }
+            if needed > budget, !figures.isEmpty {
+                let readings = zip(texts, shown).enumerated().filter { $0.element.1 && !figures.contains($0.offset) }.map { lineCount($0.element.0) }.reduce(0, +)
+                let share = max(12, (budget - readings) / figures.count)
+                for i in figures {
+                    guard case .success(.figure(let f)) = values[i], lineCount(texts[i]) > share, let shorter = render(f, height: share) else { continue }
+                    // Without the blank rows centring adds: the share is a ceiling, not a size.
+                    let lines = shorter.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+                    func blank(_ l: String) -> Bool { l.allSatisfy { $0 == " " } }
+                    texts[i] = Array(lines.drop(while: blank).reversed().drop(while: blank).reversed()).joined(separator: "\n")
+                }
+            }
+        }
+        var output: [String] = []
+        for (i, text) in texts.enumerated() where shown[i] {
+            let height = lineCount(text)
             // The first instrument drawn always shows; the others when they fit (unless `:show`).
-            if fit, shownAny, height > budget { leftOut.append(name); continue }
+            if fit, shownAny, height > budget { leftOut.append(instrumentNames[i]); continue }
             shownAny = true
             budget -= height
             output.append(text)

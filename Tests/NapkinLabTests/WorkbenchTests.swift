@@ -266,7 +266,8 @@ struct WorkbenchTests {
         #expect(frame.count > 100 && frame.count <= 120, "\(frame.count)")
         #expect(!wide.contains("not shown"))
         let (short, _, _, _) = try runMission(twoPlots, "q: up\np> :show plot-2\np> :done\n", width: 80, rows: 24)
-        #expect(short.contains("(not shown, to fit the terminal: plot-2, supply; :show NAME draws one)"), "\(short)")
+        // The first plot is drawn shorter, so the reading fits beside it; the second plot does not.
+        #expect(short.contains("(not shown, to fit the terminal: plot-2; :show NAME draws one)"), "\(short)")
         #expect(short.components(separatedBy: "● at workers = 1").count == 2, "drawn once, on :show plot-2")
     }
 
@@ -309,5 +310,24 @@ struct WorkbenchTerminalTests {
         // The ledger names the moves by option.
         let ledger = try String(contentsOfFile: dir.appendingPathComponent("l.jsonl").path, encoding: .utf8)
         #expect(ledger.contains("fmt = parquet") && ledger.contains("hardware = green"))
+    }
+}
+
+extension WorkbenchTests {
+    @Test("figures that do not all fit the terminal's height share it, drawn shorter rather than left out")
+    func shrinksToFit() throws {
+        let twoPlots = Self.equilibrium.replacingOccurrences(of: "        supply()\n", with: "        plot(sweep workers 1...32 < supply(workers) >, title: \"Supply\", at: workers)\n        supply()\n")
+        for rows in [34, 40] {
+            let (t, _, _, _) = try runMission(twoPlots, "q: up\np> :done\n", width: 80, rows: rows)
+            let workbench = (t.components(separatedBy: "⚙ Workbench").last ?? t).components(separatedBy: "◎ Goal")[0]
+            // Both plots and the reading are on screen, within the rows the workbench has (rows − 8).
+            #expect(!workbench.contains("not shown"), "\(rows): \(workbench)")
+            #expect(workbench.contains("● at efficiency = 3") && workbench.contains("● at workers = 1") && workbench.contains("100 sample/s"))
+            #expect(workbench.split(separator: "\n", omittingEmptySubsequences: false).count - 4 <= rows - 8, "\(rows): \(workbench)")
+        }
+        // At everyday size (12-row canvases) the two plots alone take more than 40 lines.
+        let (tall, _, _, _) = try runMission(twoPlots, "q: up\np> :done\n", width: 80, rows: 80)
+        let everyday = (tall.components(separatedBy: "⚙ Workbench").last ?? tall).components(separatedBy: "◎ Goal")[0]
+        #expect(everyday.split(separator: "\n").count > 40 - 8, "\(everyday)")
     }
 }
