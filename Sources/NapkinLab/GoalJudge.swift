@@ -32,9 +32,15 @@ struct GoalJudge {
 
     static func gap(_ a: Double, _ b: Double) -> Double { abs(a - b) / max(abs(a), abs(b), 1e-300) }
 
-    func read(_ goal: Goal) throws(NapkinError) -> Reading {
+    /// The goal's clauses at the current settings; with `visited` (each visited knob's settings
+    /// seen on this path), also one clause per `visiting` knob. Without it, the expression alone
+    /// (the search accounts for the visits in its move count).
+    func read(_ goal: Goal, visited: [String: [String]]? = nil) throws(NapkinError) -> Reading {
         var out: [Clause] = []
         for c in goal.clauses { out.append(try read(c)) }
+        if let visited {
+            for k in goal.visiting { out.append(KnobVisits.clause(k, seen: visited[k] ?? [], interp)) }
+        }
         return Reading(clauses: out)
     }
 

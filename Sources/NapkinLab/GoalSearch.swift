@@ -2,7 +2,8 @@ import Foundation
 import NapkinCore
 
 /// Searches a workbench's knob settings for the fewest knob moves that meet a goal: every
-/// setting of one knob first, then pairs of knobs, and so on, within an evaluation budget. When a
+/// setting of one knob first, then pairs of knobs, and so on, within an evaluation budget (a
+/// `visiting` goal's walk through its knobs' settings is counted in the moves). When a
 /// grid misses a narrow window (`within 2% of`), the closest setting of each size is refined along
 /// its numeric knobs by a golden-section search on the goal's distance.
 struct GoalSearch {
@@ -15,6 +16,8 @@ struct GoalSearch {
         var witness: String
         /// The knobs moved and where to (the first is what a hint points at).
         var settings: [(knob: String, setting: Axis.Setting)] = []
+        /// How many of the moves walk the visited knobs through their settings not seen yet.
+        var visitMoves = 0
     }
 
     typealias Axis = MissionChecker.KnobAxis
@@ -34,12 +37,39 @@ struct GoalSearch {
         }
     }
 
-    func fewestMoves(_ goal: Goal) -> Found? {
+    /// The fewest knob moves from the current settings to one that meets the goal. A `visiting`
+    /// goal also needs every setting of its visited knobs: the ones not seen yet (`visited`: those
+    /// seen on the path so far; the current one when absent) cost a move each whichever comes last,
+    /// and one more if the meeting setting is one already seen (the walk must come back to it).
+    func fewestMoves(_ goal: Goal, visited: [String: [String]] = [:]) -> Found? {
         let judge = GoalJudge(interp: interp)
         let k = max(1, workbench.knobNames.count)
         let perKnob = max(3, min(64, Int(pow(Double(budget), 1 / Double(min(k, 3))))))
         let ax = MissionChecker.axes(workbench, interp, perKnob: perKnob)
         guard !ax.isEmpty else { return nil }
+        // Per knob, the settings that cost no move of their own (`free`) and those that cost one.
+        var visitMoves = 0
+        var free: [[Axis.Setting]] = [], costly: [[Axis.Setting]] = []
+        var visiting = Set<Int>()
+        for (i, a) in ax.enumerated() {
+            guard goal.visiting.contains(a.name) else {
+                free.append([a.values[0]])
+                costly.append(Array(a.values.dropFirst()))
+                continue
+            }
+            visiting.insert(i)
+            let seen = visited[a.name] ?? KnobVisits.current(a.name, interp).map { [$0] } ?? []
+            let unseen = a.values.filter { KnobVisits.name(of: $0).map { !seen.contains($0) } ?? false }
+            visitMoves += unseen.count
+            if unseen.isEmpty {
+                free.append([a.values[0]])
+                costly.append(Array(a.values.dropFirst()))
+            } else {
+                free.append(unseen)
+                costly.append(a.values.filter { s in !unseen.contains { KnobVisits.name(of: $0) == KnobVisits.name(of: s) } })
+            }
+        }
+        guard visitMoves <= goal.tries else { return nil }
         let start = interp.snapshot()
         defer { interp.restore(start) }
         var spent = 0
@@ -50,46 +80,57 @@ struct GoalSearch {
             for (i, s) in settings { guard (try? ax[i].set(interp, s)) != nil else { return nil } }
             return (try? judge.read(goal)).map { $0.met ? 0 : max($0.distance, 1e-300) }
         }
-        func witness(_ settings: [(Int, Axis.Setting)]) -> String {
-            settings.map { ax[$0.0].describe($0.1, interp) }.joined(separator: ", ")
+        func found(_ settings: [(Int, Axis.Setting)], extra: Int) -> Found {
+            let text = settings.map { (i, s) in
+                ax[i].describe(s, interp) + (visiting.contains(i) ? " (last of its \(ax[i].values.count) settings)" : "")
+            }
+            return Found(moves: visitMoves + extra, witness: text.joined(separator: ", "), settings: settings.map { (ax[$0.0].name, $0.1) },
+                         visitMoves: visitMoves)
         }
-        for m in 1...min(ax.count, goal.tries) {
+        // `extra`: moves beyond the visits: knobs moved off their start, visited knobs walked back.
+        let first = visiting.isEmpty ? 1 : 0
+        let last = min(ax.count, goal.tries - visitMoves)
+        guard last >= first else { return nil }
+        for extra in first...last {
             var best: (d: Double, settings: [(Int, Axis.Setting)])?
-            for subset in GoalSearch.subsets(ax.count, m) {
-                // Every combination of non-starting values of the knobs in `subset`.
-                var idx = Array(repeating: 1, count: m)
-                if subset.contains(where: { ax[$0].values.count < 2 }) { continue }
+            for subset in GoalSearch.subsets(ax.count, extra) {
+                if subset.contains(where: { costly[$0].isEmpty }) { continue }
+                // The knobs this setting touches: those moved at a cost, and every visited one.
+                let touched = (0..<ax.count).filter { subset.contains($0) || visiting.contains($0) }
+                let lists = touched.map { subset.contains($0) ? costly[$0] : free[$0] }
+                var idx = Array(repeating: 0, count: touched.count)
                 while true {
-                    let settings = subset.enumerated().map { (j, i) in (i, ax[i].values[idx[j]]) }
+                    let settings = touched.enumerated().map { (j, i) in (i, lists[j][idx[j]]) }
                     if let d = distance(settings) {
-                        if d == 0 { return Found(moves: m, witness: witness(settings), settings: settings.map { (ax[$0.0].name, $0.1) }) }
+                        if d == 0 { return found(settings, extra: extra) }
                         if best == nil || d < best!.d { best = (d, settings) }
                     }
-                    if spent > budget * m { break }
-                    var j = m - 1
+                    if spent > budget * max(1, extra) { break }
+                    var j = touched.count - 1
                     while j >= 0 {
                         idx[j] += 1
-                        if idx[j] < ax[subset[j]].values.count { break }
-                        idx[j] = 1
+                        if idx[j] < lists[j].count { break }
+                        idx[j] = 0
                         j -= 1
                     }
                     if j < 0 { break }
                 }
             }
-            if let b = best, let refined = refine(b.settings, distance) {
-                return Found(moves: m, witness: witness(refined), settings: refined.map { (ax[$0.0].name, $0.1) })
+            if let b = best, let refined = refine(b.settings, skip: visiting, distance) {
+                return found(refined, extra: extra)
             }
         }
         return nil
     }
 
-    /// Coordinate descent with golden-section steps along each numeric knob of the setting.
-    func refine(_ settings: [(Int, Axis.Setting)], _ distance: ([(Int, Axis.Setting)]) -> Double?) -> [(Int, Axis.Setting)]? {
+    /// Coordinate descent with golden-section steps along each numeric knob of the setting (not
+    /// the visited ones in `skip`: their settings are whole numbers or options).
+    func refine(_ settings: [(Int, Axis.Setting)], skip: Set<Int> = [], _ distance: ([(Int, Axis.Setting)]) -> Double?) -> [(Int, Axis.Setting)]? {
         let ax = MissionChecker.axes(workbench, interp, perKnob: 2)
         var current = settings
         for _ in 0..<3 {
             for (j, (i, s)) in current.enumerated() {
-                guard case .number(let q) = s, ax[i].high > ax[i].low else { continue }
+                guard case .number(let q) = s, ax[i].high > ax[i].low, !skip.contains(i) else { continue }
                 func at(_ x: Double) -> Double {
                     var c = current
                     c[j] = (i, .number(Quantity(x, q.dim, unit: q.unit)))

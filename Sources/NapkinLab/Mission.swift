@@ -117,7 +117,8 @@ public struct Instrument {
     public var line: Int
 }
 
-/// A goal: met when every clause holds. `once` goals count as met the first time they are
+/// A goal: met when every clause holds (and, with `visiting`, the path has visited every setting
+/// of the named knobs). `once` goals count as met the first time they are
 /// reached; the others are judged live (met, then lost when a move leaves them) and held at
 /// `:done`. Each goal closes when its own try budget is used.
 public struct Goal {
@@ -129,6 +130,10 @@ public struct Goal {
     /// `at least N moves`: `napkin check` fails the goal if fewer knob moves reach it.
     public var minimumMoves: Int?
     public var once: Bool
+    /// `visiting tier`: the goal is met only once each named knob has taken every one of its
+    /// settings in this workbench (a choice's options, or each whole number of a small range),
+    /// the starting one included. A path goal: the seed's "analyse five scale tiers".
+    public var visiting: [String] = []
     public var expressions: [Expr] { clauses.flatMap(\.expressions) }
 }
 

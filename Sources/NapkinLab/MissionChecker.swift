@@ -341,13 +341,23 @@ public final class MissionChecker {
     }
 
     /// Not met at the start, and reachable within its tries (and not in fewer moves than its
-    /// declared minimum). Reports the fewest moves found and a witness setting.
+    /// declared minimum; a `visiting` goal's walk through every setting counts). Reports the
+    /// fewest moves found and a witness setting.
     func checkGoal(_ g: Goal, _ w: Workbench, _ runner: MissionRunner, _ fail: (String) -> Void, _ lines: inout [String]) -> Bool {
         let interp = runner.session.interpreter
         let judge = GoalJudge(interp: interp)
         let what = "goal \"\(g.text)\" (line \(g.line))"
+        // A visited knob needs a finite list of settings; the walk starts at the starting one.
+        var visited: [String: [String]] = [:]
+        for k in g.visiting {
+            if case .failure(let e) = KnobVisits.settings(k, interp) {
+                fail("\(what): 'visiting \(k)': \(e.reason)")
+                return false
+            }
+            visited[k] = KnobVisits.current(k, interp).map { [$0] } ?? []
+        }
         do {
-            if try judge.read(g).met {
+            if try judge.read(g, visited: visited).met {
                 fail("\(what) is already met at the starting settings: nothing to explore")
                 return false
             }
@@ -355,7 +365,12 @@ public final class MissionChecker {
             fail("\(what): \(error.message)")
             return false
         }
-        guard let found = GoalSearch(workbench: w, interp: interp, budget: searchBudget).fewestMoves(g) else {
+        let walk = g.visiting.reduce(0) { n, k in n + KnobVisits.missing(k, seen: visited[k] ?? [], interp).count }
+        if walk > g.tries {
+            fail("\(what) is unreachable within \(g.tries) tries: visiting every setting of \(g.visiting.joined(separator: " and ")) takes \(walk) moves")
+            return false
+        }
+        guard let found = GoalSearch(workbench: w, interp: interp, budget: searchBudget).fewestMoves(g, visited: visited) else {
             let ranges = MissionChecker.axes(w, interp, perKnob: 2).map { a -> String in
                 guard let info = interp.globals[a.name]?.knob else { return a.name }
                 if info.isChoice { return "\(a.name) \(info.options.map(\.name).joined(separator: "|"))" }
@@ -372,7 +387,8 @@ public final class MissionChecker {
             fail("\(what) is reachable in \(found.moves) move\(found.moves == 1 ? "" : "s") (\(found.witness)), fewer than its declared 'at least \(m) moves'")
             return false
         }
-        lines.append("  \(what): fewest moves \(found.moves) of \(g.tries) tries, e.g. \(found.witness)")
+        let walkText = g.visiting.isEmpty ? "" : " (\(found.visitMoves) to visit every setting of \(g.visiting.joined(separator: " and ")))"
+        lines.append("  \(what): fewest moves \(found.moves) of \(g.tries) tries\(walkText), e.g. \(found.witness)")
         return true
     }
 

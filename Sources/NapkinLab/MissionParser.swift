@@ -1,7 +1,7 @@
 import NapkinCore
 
 /// Parses a mission script. The mission words (mission, track, part, context, message, lock,
-/// choices, number, within, workbench, goal, tries, at least, moves, once, of, static, reveal,
+/// choices, number, within, workbench, goal, tries, at least, moves, once, visiting, of, static, reveal,
 /// explain, peek, reflect, synthesis)
 /// are contextual: they are ordinary names to napkin and mean something only at the start of a
 /// line inside the mission's blocks, followed by what they introduce. Everything else is napkin
@@ -205,7 +205,9 @@ public struct MissionParser {
         var minutes: Int?
         if isIdent("minutes") { _ = p.advance(); minutes = try wholeNumber("after 'minutes'") }
         try openBrace("to start the part")
+        pendingVisits = []
         let items = try items(partID: id, inSynthesis: false)
+        try checkVisits(items)
         return Part(id: id, title: title, minutes: minutes, items: items, line: line(kw))
     }
 
@@ -349,7 +351,7 @@ public struct MissionParser {
         return Lock(id: id, prompt: prompt, kind: .number(range: range, tolerance: tol), line: line(kw))
     }
 
-    /// goal "text" within N tries [, at least M moves] [, once]: CLAUSE [and CLAUSE …]
+    /// goal "text" within N tries [, at least M moves] [, once] [, visiting KNOB]: CLAUSE [and CLAUSE …]
     mutating func goal(id: String) throws(NapkinError) -> Goal {
         let kw = current
         _ = p.advance()
@@ -363,6 +365,7 @@ public struct MissionParser {
         }
         _ = p.advance()
         var minimum: Int?, once = false
+        var visiting: [(name: String, token: Token)] = []
         while isOp(",") {
             _ = p.advance()
             if isIdent("at"), isIdent("least", next) {
@@ -375,13 +378,35 @@ public struct MissionParser {
             } else if isIdent("once") {
                 _ = p.advance()
                 once = true
+            } else if isIdent("visiting"), isIdentifier(next) {
+                _ = p.advance()
+                let (knob, t) = try name("after 'visiting'")
+                if visiting.contains(where: { $0.name == knob }) { throw error("the goal already visits '\(knob)'", at: t) }
+                visiting.append((knob, t))
             } else {
-                throw error("expected 'at least N moves' or 'once' after ',' in the goal, found \(describe(current))")
+                throw error("expected 'at least N moves', 'once' or 'visiting KNOB' after ',' in the goal, found \(describe(current))")
             }
         }
         guard isOp(":") else { throw error("expected ':' and then the goal's condition") }
         _ = p.advance()
-        return Goal(id: id, text: text, tries: n, clauses: try goalClauses(), line: line(kw), minimumMoves: minimum, once: once)
+        var g = Goal(id: id, text: text, tries: n, clauses: try goalClauses(), line: line(kw), minimumMoves: minimum, once: once)
+        g.visiting = visiting.map(\.name)
+        pendingVisits += visiting.map { (knob: $0.name, token: $0.token) }
+        return g
+    }
+
+    /// `visiting KNOB` names of the part's goals, checked against its workbench's knobs when
+    /// the part ends (a goal may come before or after the workbench).
+    var pendingVisits: [(knob: String, token: Token)] = []
+
+    func checkVisits(_ items: [PartItem]) throws(NapkinError) {
+        guard let (_, first) = pendingVisits.first.map({ ($0.knob, $0.token) }) else { return }
+        let wb = items.lazy.compactMap { if case .workbench(let w) = $0 { return w } else { return nil } }.first
+        guard let wb else { throw error("'visiting' names a knob of the part's workbench, but this part has none", at: first) }
+        for (knob, t) in pendingVisits where !wb.knobNames.contains(knob) {
+            throw error("'\(knob)' is not a knob of this part's workbench (knobs: \(wb.knobNames.joined(separator: ", ")))", at: t,
+                        notes: suggestions(for: knob, among: wb.knobNames).map { "did you mean '\($0)'?" })
+        }
     }
 
     /// A goal's condition split into clauses at its top-level `and`s; `A within TOL of B` is a

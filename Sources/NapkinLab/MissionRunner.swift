@@ -276,6 +276,7 @@ public final class MissionRunner {
                 for s in w.statements { try exec(s, where: whereP + " workbench") }
                 start = interp.snapshot()
                 let b = WorkbenchSession(runner: self, part: part, workbench: w)
+                try b.checkVisits()
                 bench = b
                 io.prepareWorkbench(b)
                 try b.replayPrior()

@@ -27,6 +27,9 @@ public final class WorkbenchSession {
     public private(set) var finishedBefore = false
     /// Each knob's setting as shown (`efficiency = 3`, `fmt = parquet`), to see what a line moved.
     var knobValues: [String: String] = [:]
+    /// The settings each knob of a `visiting` goal has taken in this workbench, in the order first
+    /// seen (the starting one first); a resumed run rebuilds them from the replayed moves.
+    var visits: [String: [String]] = [:]
     /// The text each instrument showed last, so a move redraws only what changed.
     var lastReadings: [Int: String] = [:]
     /// The figures the instruments drew last (for `:svg`), and how many were written per part.
@@ -55,6 +58,39 @@ public final class WorkbenchSession {
         self.workbench = workbench
         self.goals = part.goals.map { GoalState(goal: $0) }
         self.knobValues = currentKnobs()
+        for k in part.goals.flatMap(\.visiting) where visits[k] == nil { visits[k] = [] }
+        _ = recordVisits()
+    }
+
+    /// Refuses a `visiting` goal whose knob has no finite list of settings (a continuous knob).
+    func checkVisits() throws(MissionError) {
+        for g in part.goals {
+            for k in g.visiting {
+                if case .failure(let e) = KnobVisits.settings(k, interp) {
+                    throw MissionError("part '\(part.title)', goal \"\(g.text)\" (line \(g.line)): 'visiting \(k)': \(e.reason)")
+                }
+            }
+        }
+    }
+
+    /// Notes the setting each visited knob is at now; returns the knobs that reached a setting
+    /// not seen before.
+    func recordVisits() -> [String] {
+        var fresh: [String] = []
+        for k in visits.keys.sorted() {
+            guard let now = KnobVisits.current(k, interp), !(visits[k]?.contains(now) ?? false) else { continue }
+            visits[k, default: []].append(now)
+            fresh.append(k)
+        }
+        return fresh
+    }
+
+    /// The visits on one line, for the ledger: `tier: ten_gb, one_tb (2 of 5)`.
+    func visitsLine() -> String {
+        visits.keys.sorted().map { k in
+            let total = (try? KnobVisits.settings(k, interp).get())?.count ?? 0
+            return "\(k): \((visits[k] ?? []).joined(separator: ", ")) (\(visits[k]?.count ?? 0) of \(total))"
+        }.joined(separator: "; ")
     }
 
     var io: MissionIO { runner.io }
@@ -85,6 +121,7 @@ public final class WorkbenchSession {
             switch e.type {
             case "move":
                 if let line = e["line"] { try? session.run(line, name: "<workbench>", transactional: true) }
+                _ = recordVisits()
                 tries = Int(e["try"] ?? "") ?? tries + 1
             case "attempt":
                 tries = Int(e["try"] ?? "") ?? tries + 1
@@ -122,7 +159,8 @@ public final class WorkbenchSession {
         var s: String
         if k.isChoice {
             let options = k.options.indices.map { i in i == k.selected ? "[\(k.options[i].name)]" : k.options[i].name }
-            s = "\(n) = \(k.selectedName ?? "")   \(k.isToggle ? "toggle" : "choice"): \(options.joined(separator: " | "))"
+            let kind = k.options.count == 1 ? "fixed on this track" : k.isToggle ? "toggle" : "choice"
+            s = "\(n) = \(k.selectedName ?? "")   \(kind): \(options.joined(separator: " | "))"
         } else if case .quantity(let q) = g.value {
             s = "\(n) = \(f.valueAndUnit(q))   in \(f.valueAndUnit(k.low))...\(f.valueAndUnit(k.high))"
         } else {
@@ -142,7 +180,9 @@ public final class WorkbenchSession {
         showInstruments(all: true)
         var tail: [String] = []
         for g in goals {
-            tail.append("◎ Goal: \(g.goal.text) — within \(g.goal.tries) tries" + (g.goal.once ? "" : ", held until :done") + (g.status.map { " (\($0))" } ?? ""))
+            let walk = g.goal.visiting.map { k in "visiting every setting of \(k)" }
+            tail.append("◎ Goal: \(g.goal.text) — within \(g.goal.tries) tries" + walk.map { ", " + $0 }.joined()
+                        + (g.goal.once ? "" : ", held until :done") + (g.status.map { " (\($0))" } ?? ""))
         }
         if !part.peeks.isEmpty { tail.append("Math Peek: " + part.peeks.map { ":peek \($0)" }.joined(separator: ", ")) }
         let example = knobNames.first.map { n -> String in
@@ -342,7 +382,7 @@ public final class WorkbenchSession {
             if let s = try? interp.describeInline(v) { out.append("\(inst.expr.span.text) = \(s)") }
         }
         for g in goals where !g.closed {
-            if let r = try? judge.read(g.goal) { out += r.clauses.map { "◎ \($0.holds ? "✓" : "✗") \($0.reading)" } }
+            if let r = try? judge.read(g.goal, visited: visits) { out += r.clauses.map { "◎ \($0.holds ? "✓" : "✗") \($0.reading)" } }
         }
         return out.joined(separator: "; ")
     }
@@ -381,10 +421,16 @@ public final class WorkbenchSession {
         knobValues = now
         tries += changed.count
         let moved = changed.map { now[$0] ?? $0 }.joined(separator: ", ")
+        let newlySeen = recordVisits()
         showInstruments()
         io.say("try \(tries): \(moved)" + (changed.count > 1 ? " (\(changed.count) moves)" : ""))
+        // A new setting of a knob an open goal must walk: how far the walk has got.
+        let walking = Set(goals.filter { !$0.closed }.flatMap(\.goal.visiting))
+        for k in newlySeen where walking.contains(k) { io.say("◎ " + KnobVisits.clause(k, seen: visits[k] ?? [], interp).reading) }
         let readings = readouts()
-        ledger.append("move", ["part": part.id, "line": source, "knobs": moved, "moves": "\(changed.count)", "try": "\(tries)", "readouts": readings])
+        var entry = ["part": part.id, "line": source, "knobs": moved, "moves": "\(changed.count)", "try": "\(tries)", "readouts": readings]
+        if !visits.isEmpty { entry["visits"] = visitsLine() }
+        ledger.append("move", entry)
         // A move the ledger could not record ends the workbench; the runner reports the failure.
         if ledger.failure != nil { done = true; return }
         judgeGoals()
@@ -454,7 +500,7 @@ public final class WorkbenchSession {
             let state = g.closed ? "closed: \(g.status ?? "unmet")" : (g.status ?? "open")
             let left = max(0, g.goal.tries - tries)
             io.say("◎ \(g.goal.text): \(state)" + (g.closed ? "" : " — \(left) of \(g.goal.tries) tries left"))
-            if !g.closed, let r = try? judge.read(g.goal) {
+            if !g.closed, let r = try? judge.read(g.goal, visited: visits) {
                 for c in r.clauses { io.say("   \(c.holds ? "✓" : "✗") \(c.reading)") }
             }
         }
@@ -470,7 +516,7 @@ public final class WorkbenchSession {
         for i in goals.indices where !goals[i].closed {
             let g = goals[i].goal
             let reading: GoalJudge.Reading
-            do { reading = try judge.read(g) } catch {
+            do { reading = try judge.read(g, visited: visits) } catch {
                 io.say("goal \"\(g.text)\": \(error.message)")
                 continue
             }
@@ -520,7 +566,8 @@ public final class WorkbenchSession {
         if finishedBefore { return }
         for i in goals.indices where !goals[i].closed {
             let g = goals[i].goal
-            let met = (try? judge.read(g).met) ?? false
+            let reading = try? judge.read(g, visited: visits)
+            let met = reading?.met ?? false
             let status = met ? "met" : goals[i].status == "met" || goals[i].status == "lost" ? "lost" : "unmet"
             close(i, status)
             switch status {
@@ -528,6 +575,7 @@ public final class WorkbenchSession {
             case "lost": io.say("✗ Goal lost: it was met, but does not hold at :done — \(g.text)")
             default: io.say("◎ Goal not reached (\(tries) of \(g.tries) tries used): \(g.text)")
             }
+            if !met { for c in reading?.clauses ?? [] where !c.holds { io.say("   ✗ " + c.reading) } }
         }
         for g in goals {
             runner.summary.goals.append(.init(part: part.id, text: g.goal.text, status: g.status ?? "unmet", tries: g.tries ?? tries, budget: g.goal.tries))
@@ -548,6 +596,20 @@ public final class WorkbenchSession {
         }
         let g = goals[gi].goal
         guard let now = try? judge.read(g) else { return io.say("the goal cannot be evaluated here") }
+        // A path goal: the settings of its visited knobs not seen yet.
+        let unseen = g.visiting.map { k in (knob: k, settings: KnobVisits.missing(k, seen: visits[k] ?? [], interp)) }.filter { !$0.settings.isEmpty }
+        if now.met, let first = unseen.first {
+            // The condition holds here: what is missing is the walk, so the hint names the walk.
+            let rest = unseen.reduce(0) { $0 + $1.settings.count }
+            var lines = ["Hint for \"\(g.text)\":"]
+            for u in unseen { lines.append("   ✗ " + KnobVisits.clause(u.knob, seen: visits[u.knob] ?? [], interp).reading) }
+            let advice = "try \(first.knob) = \(first.settings[0]): the condition holds at these settings, but the goal needs every setting of "
+                + unseen.map(\.knob).joined(separator: " and ") + "; visit the \(rest) left, then come back here."
+            lines.append("→ " + advice)
+            io.say(lines.joined(separator: "\n"))
+            ledger.append("hint", ["part": part.id, "goal": g.id, "knob": first.knob, "hint": advice, "try": "\(tries)"])
+            return
+        }
         let start = interp.snapshot()
         defer { interp.restore(start) }
         var best: (knob: String, advice: String, distance: Double)?
@@ -583,17 +645,20 @@ public final class WorkbenchSession {
         if let best {
             let gain = now.distance > 0 ? (1 - best.distance / now.distance) * 100 : 0
             advice = "\(best.advice): of all single moves, it closes the most of the gap (\(formatNumber(gain, digits: 2))% of it)."
-        } else if let found = GoalSearch(workbench: workbench ?? Workbench(statements: [], instruments: [], goals: [], line: 0), interp: interp, budget: 600).fewestMoves(g),
+        } else if let found = GoalSearch(workbench: workbench ?? Workbench(statements: [], instruments: [], goals: [], line: 0), interp: interp, budget: 600).fewestMoves(g, visited: visits),
                   let first = found.settings.first {
             // No single step helps (a threshold, a yes/no): the checker's search from here names
             // the first knob of the nearest setting that meets the goal, and which way, not where.
             advice = direction(first.knob, first.setting) + ": the nearest setting that meets the goal moves it"
-                + (found.moves > 1 ? ", and \(found.moves - 1) other knob\(found.moves == 2 ? "" : "s")." : ".")
+                + (found.settings.count > 1 ? ", and \(found.settings.count - 1) other knob\(found.settings.count == 2 ? "" : "s")." : ".")
             best = (first.knob, advice, 0)
         } else {
             advice = "no setting within reach meets it from here: go back to where a clause held."
         }
         lines.append("→ " + advice)
+        for u in unseen {
+            lines.append("   The goal also needs every setting of \(u.knob); not seen yet: " + u.settings.map { "\(u.knob) = \($0)" }.joined(separator: ", ") + ".")
+        }
         if !part.peeks.isEmpty { lines.append("The formulas: " + part.peeks.map { ":peek \($0)" }.joined(separator: ", ")) }
         io.say(lines.joined(separator: "\n"))
         ledger.append("hint", ["part": part.id, "goal": g.id, "knob": best?.knob ?? "", "hint": advice, "try": "\(tries)"])

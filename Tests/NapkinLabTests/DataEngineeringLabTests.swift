@@ -79,6 +79,12 @@ struct DataEngineeringLabTests {
         let moves = pattern.matches(in: r.out, range: NSRange(location: 0, length: ns.length)).compactMap { Int(ns.substring(with: $0.range(at: 1))) }
         #expect(moves.count == 3 * allTracks.count, "\(r.out)")
         #expect(moves.allSatisfy { $0 >= 2 }, "\(moves)")
+        // The 5-move rule: Part 1's goal walks all five scale tiers (4 moves) and then finds the tie.
+        let walk = try NSRegularExpression(pattern: "fewest moves ([0-9]+) of 10 tries \\(4 to visit every setting of tier\\)")
+        let walks = walk.matches(in: r.out, range: NSRange(location: 0, length: ns.length)).compactMap { Int(ns.substring(with: $0.range(at: 1))) }
+        #expect(walks.count == allTracks.count && walks.allSatisfy { $0 >= 5 }, "\(r.out)")
+        // Part 2 speaks in option names, never in numeric codes.
+        #expect(r.out.contains("fmt = yuv422, disk = nvme") && r.out.contains("fmt = text_only, fidelity = res_480p"), "\(r.out)")
         for track in allTracks {
             #expect(r.out.contains("track \(track): 3 parts, 4 reveals valid, 3 goals reachable"), "\(track)")
         }
@@ -114,12 +120,62 @@ struct DataEngineeringLabTests {
         p.send("encoding\r")
         #expect(p.expect("logger sets the pace"), "\(p.tail)")
         #expect(p.expect("feeding>"), "\(p.tail)")
-        p.send("fmt = 3\r")
-        #expect(p.expect("try 1"), "\(p.tail)")
-        p.send("disk = 2\r")
+        p.send("fmt = yuv\t\r")
+        #expect(p.expect("try 1: fmt = yuv422"), "\(p.tail)")
+        p.send("disk = nvme\r")
         #expect(p.expect("sensors sets the pace"), "\(p.tail)")
         #expect(p.expect("Goal met in 2 of 15 tries"), "\(p.tail)")
         p.send(":done\r")
         #expect(p.expect("you predicted encoding"), "\(p.tail)")
+    }
+
+    @Test("at a terminal: the Cloud Titan walks the scale tiers by name (completion, progress, :hint), stops, resumes with the walk rebuilt, and the ledger shows it")
+    func terminalTierWalk() throws {
+        guard let exe = napkinBinary() else { Issue.record("napkin binary not found"); return }
+        let dir = try Self.tempDir()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let ledger = dir.appendingPathComponent("l.jsonl").path
+        let env = ["HOME": dir.path, "NAPKIN_HISTORY": dir.appendingPathComponent("h").path, "LINES": "60", "COLUMNS": "120"]
+        do {
+            let p = try PTYProcess(arguments: ["run", Self.lab, "--track", "cloud_titan", "--ledger", ledger], environment: env)
+            defer { p.close() }
+            #expect(p.expect("predict path>"), "\(p.tail)")
+            p.send("split\r")
+            #expect(p.expect("predict hours>"), "\(p.tail)")
+            p.send("14 h\r")
+            #expect(p.expect("gravity>"), "\(p.tail)")
+            p.send("tier = one_p\t\r")
+            #expect(p.expect("try 1: tier = one_pb"), "\(p.tail)")
+            #expect(p.expect("tier: 2 of 5 settings seen"), "\(p.tail)")
+            p.send("rate_k = 27.64 Gbit/s\r")
+            #expect(p.expect("try 2"), "\(p.tail)")
+            p.send(":hint\r")
+            #expect(p.expect("→ try tier = one_tb: the condition holds at these settings"), "\(p.tail)")
+            p.send("tier = one_tb\r")
+            #expect(p.expect("tier: 3 of 5 settings seen"), "\(p.tail)")
+            #expect(p.expect("gravity>"), "\(p.tail)")
+            p.sendKey("\u{04}")
+            #expect(p.expect("resume with --resume"), "\(p.tail)")
+            _ = p.waitExit()
+        }
+        do {
+            let p = try PTYProcess(arguments: ["run", Self.lab, "--resume", ledger], environment: env)
+            defer { p.close() }
+            #expect(p.expect("gravity>"), "\(p.tail)")
+            p.send(":goals\r")
+            #expect(p.expect("tier: 3 of 5 settings seen"), "\(p.tail)")
+            p.send("tier = yours\r")
+            #expect(p.expect("try 4"), "\(p.tail)")
+            p.send("tier = ten_pb\r")
+            #expect(p.expect("tier: 5 of 5 settings seen"), "\(p.tail)")
+            p.send("tier = one_pb\r")
+            #expect(p.expect("Goal met in 6 of 10 tries"), "\(p.tail)")
+            p.send(":done\r")
+            #expect(p.expect("reflect>"), "\(p.tail)")
+            _ = p.endInput()
+        }
+        let show = try runProcess(exe, ["ledger", "show", ledger], cwd: dir)
+        #expect(show.out.contains("Try 1: tier = one_pb") && show.out.contains("◎ ✓ tier: 5 of 5 settings seen"), "\(show.out)")
+        #expect(show.out.contains("✓ Goal met at try 6"), "\(show.out)")
     }
 }

@@ -9,6 +9,12 @@ extension Interpreter {
         return true
     }
 
+    /// `[a, b]` / `[a: x, b: y]` written in the knob line (not a record evaluated per track).
+    func isLiteralOptions(_ range: Expr) -> Bool {
+        if case .record = range.kind { return true }
+        return false
+    }
+
     func defineChoiceKnob(_ name: String, _ nameSpan: Span, _ valueExpr: Expr, _ rangeExpr: Expr, _ doc: String?, _ span: Span) throws(NapkinError) {
         var options: [KnobOption] = []
         if case .record(let entries) = rangeExpr.kind {
@@ -22,8 +28,13 @@ extension Interpreter {
                                   notes: ["knob \(name) = 1 in 1...10 \"what it means\"", "knob \(name) = json in [csv, json, parquet] \"what it means\""])
             }
             options = zip(r.keys, r.values).map { KnobOption(name: $0, value: $1) }
+            // A record of one option is a fixed setting: the track that binds it has no choice
+            // there (a lab whose knobs keep their names on every track, lab 04's `disk`).
+            guard !options.isEmpty else {
+                throw NapkinError(.runtime, "a choice knob's record needs at least one option", at: rangeExpr.span)
+            }
         }
-        guard options.count >= 2 else {
+        guard options.count >= 2 || !isLiteralOptions(rangeExpr) else {
             throw NapkinError(.runtime, "a choice knob needs at least two options", at: rangeExpr.span)
         }
         var info = KnobInfo(low: Quantity(0), high: Quantity(Double(options.count - 1)), doc: doc, options: options)
