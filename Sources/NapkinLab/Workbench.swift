@@ -159,7 +159,7 @@ public final class WorkbenchSession {
         var s: String
         if k.isChoice {
             let options = k.options.indices.map { i in i == k.selected ? "[\(k.options[i].name)]" : k.options[i].name }
-            let kind = k.options.count == 1 ? "fixed on this track" : k.isToggle ? "toggle" : "choice"
+            let kind = k.options.count == 1 ? "fixed" : k.isToggle ? "toggle" : "choice"
             s = "\(n) = \(k.selectedName ?? "")   \(kind): \(options.joined(separator: " | "))"
         } else if case .quantity(let q) = g.value {
             s = "\(n) = \(f.valueAndUnit(q))   in \(f.valueAndUnit(k.low))...\(f.valueAndUnit(k.high))"
