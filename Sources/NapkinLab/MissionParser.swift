@@ -400,7 +400,7 @@ public struct MissionParser {
     var pendingVisits: [(knob: String, token: Token)] = []
 
     func checkVisits(_ items: [PartItem]) throws(NapkinError) {
-        guard let (_, first) = pendingVisits.first.map({ ($0.knob, $0.token) }) else { return }
+        guard let first = pendingVisits.first?.token else { return }
         let wb = items.lazy.compactMap { if case .workbench(let w) = $0 { return w } else { return nil } }.first
         guard let wb else { throw error("'visiting' names a knob of the part's workbench, but this part has none", at: first) }
         for (knob, t) in pendingVisits where !wb.knobNames.contains(knob) {

@@ -575,7 +575,8 @@ public final class WorkbenchSession {
             case "lost": io.say("✗ Goal lost: it was met, but does not hold at :done — \(g.text)")
             default: io.say("◎ Goal not reached (\(tries) of \(g.tries) tries used): \(g.text)")
             }
-            if !met { for c in reading?.clauses ?? [] where !c.holds { io.say("   ✗ " + c.reading) } }
+            // A path goal says what is missing: the walk, the condition, or both.
+            if !met, !g.visiting.isEmpty { for c in reading?.clauses ?? [] where !c.holds { io.say("   ✗ " + c.reading) } }
         }
         for g in goals {
             runner.summary.goals.append(.init(part: part.id, text: g.goal.text, status: g.status ?? "unmet", tries: g.tries ?? tries, budget: g.goal.tries))
