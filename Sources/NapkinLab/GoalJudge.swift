@@ -88,7 +88,13 @@ struct GoalJudge {
             guard case .bool(let b) = v else {
                 throw NapkinError(.runtime, "a goal's condition must be true or false, but \(e.span.text) gave a \(v.typeName)", at: e.span)
             }
-            return Clause(holds: b, distance: b ? 0 : 1, reading: e.span.text)
+            // A true-or-false call says what it tests with its function's description
+            // (`guard(): a 3-hour battery and at least 480p`), not just its name.
+            var reading = e.span.text
+            if case .call(let f, _) = e.kind, case .name(let n) = f.kind, let doc = interp.globals[n]?.doc, !doc.isEmpty {
+                reading += " — " + doc
+            }
+            return Clause(holds: b, distance: b ? 0 : 1, reading: reading)
         }
     }
 
