@@ -131,9 +131,11 @@ struct GoalSearch {
         for _ in 0..<3 {
             for (j, (i, s)) in current.enumerated() {
                 guard case .number(let q) = s, ax[i].high > ax[i].low, !skip.contains(i) else { continue }
+                // A stepped knob is tried only on its settings.
+                let info = interp.globals[ax[i].name]?.knob
                 func at(_ x: Double) -> Double {
                     var c = current
-                    c[j] = (i, .number(Quantity(x, q.dim, unit: q.unit)))
+                    c[j] = (i, .number(Quantity(info?.snapped(x) ?? x, q.dim, unit: q.unit)))
                     return distance(c) ?? .infinity
                 }
                 var a = ax[i].low, b = ax[i].high
@@ -141,12 +143,13 @@ struct GoalSearch {
                 var c = b - r * (b - a), d = a + r * (b - a)
                 var fc = at(c), fd = at(d)
                 for _ in 0..<48 {
-                    if fc == 0 { current[j] = (i, .number(Quantity(c, q.dim, unit: q.unit))); return current }
-                    if fd == 0 { current[j] = (i, .number(Quantity(d, q.dim, unit: q.unit))); return current }
+                    if fc == 0 { current[j] = (i, .number(Quantity(info?.snapped(c) ?? c, q.dim, unit: q.unit))); return current }
+                    if fd == 0 { current[j] = (i, .number(Quantity(info?.snapped(d) ?? d, q.dim, unit: q.unit))); return current }
                     if fc < fd { b = d; d = c; fd = fc; c = b - r * (b - a); fc = at(c) }
                     else { a = c; c = d; fc = fd; d = a + r * (b - a); fd = at(d) }
                 }
-                current[j] = (i, .number(Quantity(fc < fd ? c : d, q.dim, unit: q.unit)))
+                let best = fc < fd ? c : d
+                current[j] = (i, .number(Quantity(info?.snapped(best) ?? best, q.dim, unit: q.unit)))
             }
             if distance(current) == 0 { return current }
         }

@@ -323,7 +323,12 @@ public final class MissionChecker {
             guard case .quantity(let start) = g.value else { continue }
             let lo = k.low.value, hi = k.high.value
             var vals: [Double] = []
-            if lo == lo.rounded(), hi == hi.rounded(), hi - lo <= 48 {
+            if let grid = k.stepSettings {
+                // A stepped knob is searched on its own settings only (every one when few).
+                let n = max(2, perKnob)
+                vals = grid.count <= max(48, n) ? grid : Array(Set((0..<n).map { grid[$0 * (grid.count - 1) / (n - 1)] })).sorted()
+                if perKnob == 2, let first = grid.first, let last = grid.last { vals = [first, last] }
+            } else if lo == lo.rounded(), hi == hi.rounded(), hi - lo <= 48 {
                 vals = stride(from: lo, through: hi, by: 1).map { $0 }
             } else if lo > 0, hi / lo >= 100 {
                 let n = max(2, perKnob)
@@ -332,7 +337,7 @@ public final class MissionChecker {
                 let n = max(2, perKnob)
                 vals = (0..<n).map { lo + (hi - lo) * Double($0) / Double(n - 1) }
             }
-            if perKnob == 2 { vals = [lo, hi] }
+            if perKnob == 2, k.step == nil { vals = [lo, hi] }
             vals.removeAll { abs($0 - start.value) <= 1e-12 * max(1, abs($0)) }
             out.append(KnobAxis(name: n, values: [.number(start)] + vals.map { .number(Quantity($0, start.dim, unit: start.unit)) },
                                 low: lo, high: hi))

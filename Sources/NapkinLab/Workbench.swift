@@ -162,7 +162,7 @@ public final class WorkbenchSession {
             let kind = k.options.count == 1 ? "fixed" : k.isToggle ? "toggle" : "choice"
             s = "\(n) = \(k.selectedName ?? "")   \(kind): \(options.joined(separator: " | "))"
         } else if case .quantity(let q) = g.value {
-            s = "\(n) = \(f.valueAndUnit(q))   in \(f.valueAndUnit(k.low))...\(f.valueAndUnit(k.high))"
+            s = "\(n) = \(f.valueAndUnit(q))   in \(k.rangeText(f))"
         } else {
             s = n
         }

@@ -587,7 +587,7 @@ public final class REPL {
             if k.isChoice {
                 line += style.dim("   \(k.isToggle ? "toggle" : "choice"): \(k.options.map(\.name).joined(separator: " | "))")
             } else {
-                line += style.dim("   in \(f.valueAndUnit(k.low))...\(f.valueAndUnit(k.high))")
+                line += style.dim("   in \(k.rangeText(f))")
             }
             if let d = k.doc ?? g.doc { line += "   \"\(Sanitized.line(d))\"" }
             say(line)

@@ -129,7 +129,7 @@ extension REPL {
             var unit = u?.name ?? (q.dim.isNone ? "" : interp.units.baseUnits(of: q.dim))
             if unit == "1" { unit = "" }
             return KnobView(name: n, value: q.value / factor, low: k.low.value / factor, high: k.high.value / factor,
-                            unit: unit, display: f.valueAndUnit(q), doc: k.doc ?? g.doc)
+                            step: k.step.map { $0.value / factor }, unit: unit, display: f.valueAndUnit(q), doc: k.doc ?? g.doc)
         }
     }
 

@@ -331,3 +331,36 @@ extension WorkbenchTests {
         #expect(everyday.split(separator: "\n").count > 40 - 8, "\(everyday)")
     }
 }
+
+extension WorkbenchTests {
+    static func stepped(_ target: String) -> String {
+        """
+        mission "steps" minutes 5
+        part p "Cameras" {
+            lock q "Up or down?" choices {
+                up: "Up"
+                down: "Down"
+            }
+            workbench {
+                knob streams = 8 in 1...8 step 1 "camera streams"
+                streams * 10 MB/s
+                goal "Fill the link" within 6 tries: streams * 10 MB/s within 1% of \(target)
+            }
+            reveal q = if 2 > 1 then "up" else "down"
+        }
+        """
+    }
+
+    @Test("a stepped knob is searched on its settings only: a window between two settings is unreachable, a witness is whole")
+    func steppedKnob() throws {
+        let between = check(try mission(Self.stepped("55 MB/s")))
+        #expect(between.failures.contains { $0.contains("unreachable") }, "\(between.failures)")
+        let on = check(try mission(Self.stepped("50 MB/s")))
+        #expect(on.ok, "\(on.failures)")
+        #expect(on.lines.contains { $0.contains("e.g. streams = 5") && !$0.contains("streams = 5.") }, "\(on.lines)")
+        // A student's move between settings is refused, naming the two nearest.
+        let (t, _, _, _) = try runMission(Self.stepped("50 MB/s"), "q: up\np> streams = 5.5\np> streams = 5\np> :done\n")
+        #expect(t.contains("streams = 5.5 is between settings") && t.contains("try streams = 5 or streams = 6"), "\(t)")
+        #expect(t.contains("✓ Goal met"), "\(t)")
+    }
+}

@@ -157,7 +157,7 @@ public final class Interpreter {
             return nil
         case .knob(let name, let nameSpan, let valueExpr, let rangeExpr, let doc):
             let v = try quantity(try eval(valueExpr, nil), valueExpr.span, "a knob's value")
-            guard case .range(let loE, let hiE, _) = rangeExpr.kind else {
+            guard case .range(let loE, let hiE, let stepE) = rangeExpr.kind else {
                 throw NapkinError(.parse, "a knob's range is written LOW...HIGH", at: rangeExpr.span)
             }
             let lo = try quantity(try eval(loE, nil), loE.span, "a knob's low end")
@@ -167,7 +167,15 @@ public final class Interpreter {
             guard lo.value <= hi.value else {
                 throw NapkinError(.runtime, "the knob's range is empty: its low end is above its high end", at: rangeExpr.span)
             }
-            let info = KnobInfo(low: lo, high: hi, doc: doc)
+            var info = KnobInfo(low: lo, high: hi, doc: doc)
+            if let stepE {
+                let st = try quantity(try eval(stepE, nil), stepE.span, "a knob's step")
+                try sameDimension(st, lo, stepE.span, "the knob's step and its range")
+                guard st.value > 0, st.value.isFinite else {
+                    throw NapkinError(.runtime, "a knob's step must be above zero", at: stepE.span)
+                }
+                info.step = st
+            }
             try checkKnobRange(name, v, info, valueExpr.span)
             if let old = globals[name], old.kind != .knob {
                 throw NapkinError(.name, "'\(name)' is already defined and is not a knob", at: nameSpan)
@@ -284,6 +292,17 @@ public final class Interpreter {
         if v.value < info.low.value - tol || v.value > info.high.value + tol {
             let f = formatter
             throw NapkinError(.runtime, "\(name) = \(f.valueAndUnit(v)) is outside the knob's range \(f.valueAndUnit(info.low))...\(f.valueAndUnit(info.high))", at: span)
+        }
+        // A stepped knob stops only on its grid: 5.5 cameras is not a setting.
+        if let st = info.step {
+            let k = (v.value - info.low.value) / st.value
+            if abs(k - k.rounded()) > 1e-9 * max(1, abs(k)) {
+                let f = formatter
+                let below = info.snapped(info.low.value + k.rounded(.down) * st.value), above = info.snapped(info.low.value + k.rounded(.up) * st.value)
+                let near = Set([below, above]).sorted().map { f.valueAndUnit(Quantity($0, v.dim, unit: v.unit ?? info.low.unit)) }
+                throw NapkinError(.runtime, "\(name) = \(f.valueAndUnit(v)) is between settings: the knob moves in steps of \(f.valueAndUnit(st)) from \(f.valueAndUnit(info.low))", at: span,
+                                  notes: ["try \(near.map { "\(name) = \($0)" }.joined(separator: " or "))"])
+            }
         }
     }
 

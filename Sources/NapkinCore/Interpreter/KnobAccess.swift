@@ -9,3 +9,10 @@ extension Interpreter {
         try moveKnob(name, g, info, value, at: nil)
     }
 }
+
+extension KnobInfo {
+    /// The knob's range as written: `1...32`, with its step when it has one (`1...32 step 1`).
+    public func rangeText(_ f: QuantityFormatter) -> String {
+        "\(f.valueAndUnit(low))...\(f.valueAndUnit(high))" + (step.map { " step \(f.valueAndUnit($0))" } ?? "")
+    }
+}

@@ -198,6 +198,9 @@ public final class Scope: @unchecked Sendable {
 public struct KnobInfo: Sendable {
     public var low: Quantity
     public var high: Quantity
+    /// `knob streams = 8 in 1...8 step 1`: the knob moves only to low + k·step (whole cameras,
+    /// workers, batches); nil for a continuous knob.
+    public var step: Quantity? = nil
     public var doc: String?
     /// The options of a choice knob, in the author's order; empty for a numeric knob.
     public var options: [KnobOption] = []
@@ -205,6 +208,18 @@ public struct KnobInfo: Sendable {
     public var selected = 0
 
     public var isChoice: Bool { !options.isEmpty }
+    /// The settings of a stepped knob from low to high (nil when continuous or a choice).
+    public var stepSettings: [Double]? {
+        guard let st = step?.value, st > 0, !isChoice else { return nil }
+        let n = Int(((high.value - low.value) / st * (1 + 1e-12)).rounded(.down))
+        return (0...max(0, n)).map { low.value + Double($0) * st }
+    }
+    /// The nearest setting on a stepped knob's grid (the value itself when continuous).
+    public func snapped(_ v: Double) -> Double {
+        guard let st = step?.value, st > 0, !isChoice else { return v }
+        let k = ((v - low.value) / st).rounded()
+        return min(max(low.value + k * st, low.value), low.value + ((high.value - low.value) / st * (1 + 1e-12)).rounded(.down) * st)
+    }
     public var isToggle: Bool { options.count == 2 }
     public var selectedName: String? { options.indices.contains(selected) ? options[selected].name : nil }
 }

@@ -222,11 +222,8 @@ public struct Parser {
                 if case .string(let d) = current.kind { _ = advance(); doc = d }
                 return finish(.knob(name: name, nameSpan: nameSpan, value: value, range: options, doc: doc), self)
             }
+            // LOW...HIGH, or LOW...HIGH step S for a knob that stops only on its settings.
             let range = try rangeExpression()
-            if case .range(_, _, let step) = range.kind, step != nil {
-                throw NapkinError(.parse, "a knob's range is written LOW...HIGH (no step)", at: range.span,
-                                  notes: ["knob \(name) = 1 in 1...10 \"what it means\""])
-            }
             // Anything else than LOW...HIGH names a record of options (a choice knob whose options
             // differ per track): checked when the knob is made.
             var doc: String?
