@@ -151,7 +151,7 @@ struct RoomTerminalTests {
         p.send("1 mJ\r")
         try #require(p.expect("roofline> "), "\(p.tail)")
         let state = get(port, "/state").body
-        #expect(state.contains("\"name\":\"efficiency\"") && state.contains("\"budget\":5"), "the workbench's knobs and goals: \(state.prefix(300))")
+        #expect(state.contains("\"name\":\"efficiency\"") && state.contains("\"budget\":8"), "the workbench's knobs and goals: \(state.prefix(300))")
         #expect(post(port, #"{"name": "efficiency", "value": 4}"#, token: token).status == 202)
         #expect(p.expect("try 1: efficiency = 4"), "\(p.tail)")
         try #require(p.expect("roofline> "))
