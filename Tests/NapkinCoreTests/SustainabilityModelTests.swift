@@ -211,11 +211,12 @@ struct SustainabilityModelTests {
         let memory = (141.2e9 / 64 + kv) * 56e-12
         #expect(abs(try value("item_energy(decode_traffic, h100, llama3_70b.flops * 1 token)", "J") - (compute + memory)) < 1e-9)
         #expect(abs(try value("item_energy(decode_traffic, h100, llama3_70b.flops * 1 token, 10)", "J") - (compute / 10 + memory)) < 1e-9)
-        // The green NPU alone buys far less than 10× on every track.
-        for (traffic, chip, work) in [("decode_traffic", "h100", "llama3_70b.flops * 1 token"), ("perception_traffic", "orin", "resnet50.flops * 1 inference"),
-                                      ("glasses_traffic", "ar1", "mobilenet_v2.flops * 1 inference"), ("hearable_traffic", "ethos_u55", "2 * hearable_design.nn_work")] {
+        // The green NPU alone buys far less than 10× where memory traffic dominates (datacenter, vehicle,
+        // glasses); the hearable, its weights in SRAM, is compute-bound and gets most of it.
+        for (traffic, chip, work, low, high) in [("decode_traffic", "h100", "llama3_70b.flops * 1 token", 1.1, 2.0), ("perception_traffic", "orin", "resnet50.flops * 1 inference", 1.1, 2.0),
+                                                 ("glasses_traffic", "ar1", "mobilenet_v2.flops * 1 inference", 1.1, 2.0), ("hearable_traffic", "ethos_u55", "hearable_design.nn_work", 4.0, 10.0)] {
             let gain = try number("item_energy(\(traffic), \(chip), \(work)) / item_energy(\(traffic), \(chip), \(work), 10)")
-            #expect(gain > 1.1 && gain < 2, "\(traffic): \(gain)")
+            #expect(gain > low && gain < high, "\(traffic): \(gain)")
             // Reuse at its maximum leaves the item's own traffic: the floor is above zero.
             #expect(try value("item_memory_energy(\(traffic), \(traffic).reuse_max)", "J") > 0)
         }
@@ -225,6 +226,9 @@ struct SustainabilityModelTests {
     func budgetsHold() throws {
         // Hearable: the neural isolation within its 1 mW budget.
         #expect(try truth("hearable_nn_power(hearable_design) <= hearable_design.nn_budget"))
+        // ... with its memory traffic too (weights in SRAM, 100 hops a second), and never when executed in place from MRAM.
+        #expect(try truth("item_energy(hearable_traffic, ethos_u55, hearable_design.nn_work) / hearable_design.frame <= hearable_design.nn_budget"))
+        #expect(try truth("item_energy(hearable_traffic, ethos_u55, hearable_design.nn_work, 1, 1) / hearable_design.frame > hearable_design.nn_budget"))
         // Hearable charge ceiling: twice the cycles at 87% of the capacity (BU-808).
         #expect(abs(try number("battery_life(hearable_design, 0.15 Wh, charge_ceilings.gentle) / battery_life(hearable_design, 0.15 Wh)") - 1.74) < 1e-9)
         // Vehicle computer: never above its 60 W mode, and cooled at 94% resolution with a 25 W fan.

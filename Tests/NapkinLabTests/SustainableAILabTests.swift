@@ -12,7 +12,7 @@ struct SustainableAILabTests {
     static let lab = repoRoot.appendingPathComponent("Samples/15_sustainable_ai.lab").path
     static let answers = repoRoot.appendingPathComponent("Samples/answers/15_sustainable_ai.answers").path
 
-    @Test("napkin check --all-tracks: valid, every goal needs at least 2 moves and thirteen of sixteen at least 3, no static instrument")
+    @Test("napkin check --all-tracks: valid, every goal needs at least 2 moves and twelve of sixteen at least 3, no static instrument")
     func checkAllTracks() throws {
         guard let exe = napkinBinary() else { Issue.record("napkin binary not found"); return }
         let r = try runProcess(exe, ["check", Self.lab, "--all-tracks"], cwd: repoRoot)
@@ -25,14 +25,15 @@ struct SustainableAILabTests {
         // 4 goals in each of 4 tracks.
         #expect(moves.count == 16, "\(r.out)")
         #expect(moves.allSatisfy { $0 >= 2 }, "\(moves)")
-        // Thirteen of the sixteen need at least three: every track's energy roofline (the toggle, η and
-        // reuse) and 10-iteration rule (start hour, overhead, renewables), Cloud Titan's and Mobile
-        // Nomad's crises (three levers each) and net zero for all but Edge Guardian, whose ε = 0.3
-        // lets efficiency alone hold both scopes. Edge Guardian's and Tiny Pioneer's crises are
-        // two-lever dilemmas by their physics.
-        #expect(moves.filter { $0 >= 3 }.count >= 13, "\(moves)\n\(r.out)")
-        // The roofline and the 10-iteration rule declare `at least 3 moves`, so check proves them.
-        #expect(source.components(separatedBy: "at least 3 moves").count - 1 >= 2)
+        // Twelve of the sixteen need at least three: the energy roofline where memory traffic dominates
+        // (Cloud Titan, Edge Guardian, Mobile Nomad: the toggle, η and reuse), every track's 10-iteration
+        // rule (start hour, overhead, renewables), Cloud Titan's and Mobile Nomad's crises (three levers
+        // each) and net zero for all but Edge Guardian, whose ε = 0.3 lets efficiency alone hold both
+        // scopes. The compute-bound hearable's roofline and the two-lever dilemmas of the heat wave and
+        // the hearable's cell need two, by their physics. The check fails if the count drops.
+        #expect(moves.filter { $0 >= 3 }.count >= 12, "\(moves)\n\(r.out)")
+        // The 10-iteration rule declares `at least 3 moves`, so check itself proves it on every track.
+        #expect(source.contains("at least 3 moves"))
         // Every instrument moves with the knobs: the lab marks none static.
         #expect(!source.split(separator: "\n").contains { $0.trimmingCharacters(in: .whitespaces).hasPrefix("static ") })
     }
