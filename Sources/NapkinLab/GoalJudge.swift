@@ -30,7 +30,13 @@ struct GoalJudge {
 
     func show(_ q: Quantity) -> String { interp.formatter.valueAndUnit(q) }
 
-    static func gap(_ a: Double, _ b: Double) -> Double { abs(a - b) / max(abs(a), abs(b), 1e-300) }
+    /// How far a is from b, relative to their size (0…2). Against zero a relative gap is always
+    /// 1, which would leave the search no direction (`crisis_gap() <= 0`): there it shrinks with
+    /// the distance itself instead.
+    static func gap(_ a: Double, _ b: Double) -> Double {
+        if a == 0 || b == 0 { let d = abs(a - b); return d / (1 + d) }
+        return abs(a - b) / max(abs(a), abs(b), 1e-300)
+    }
 
     /// The goal's clauses at the current settings; with `visited` (each visited knob's settings
     /// seen on this path), also one clause per `visiting` knob. Without it, the expression alone

@@ -72,11 +72,9 @@ struct GoalSearch {
         guard visitMoves <= goal.tries else { return nil }
         let start = interp.snapshot()
         defer { interp.restore(start) }
-        var spent = 0
         /// Distance of the goal at a setting (nil: the setting or the goal could not be evaluated).
         func distance(_ settings: [(Int, Axis.Setting)]) -> Double? {
             interp.restore(start)
-            spent += 1
             for (i, s) in settings { guard (try? ax[i].set(interp, s)) != nil else { return nil } }
             return (try? judge.read(goal)).map { $0.met ? 0 : max($0.distance, 1e-300) }
         }
@@ -92,20 +90,29 @@ struct GoalSearch {
         let last = min(ax.count, goal.tries - visitMoves)
         guard last >= first else { return nil }
         for extra in first...last {
-            var best: (d: Double, settings: [(Int, Axis.Setting)])?
-            for subset in GoalSearch.subsets(ax.count, extra) {
-                if subset.contains(where: { costly[$0].isEmpty }) { continue }
+            // Every subset of knobs gets its share of the budget (a grid thinned evenly to fit it),
+            // so the order the knobs are declared in cannot hide a setting: a budget spent on
+            // the first subsets once made a 3-move goal look like a 6-move one.
+            let subsets = GoalSearch.subsets(ax.count, extra).filter { !$0.contains { costly[$0].isEmpty } }
+            var bests: [(d: Double, subset: [Int], settings: [(Int, Axis.Setting)])] = []
+            /// The closest setting of `subset` on a grid of at most `cap` points, or one that meets
+            /// the goal.
+            func scan(_ subset: [Int], cap: Int) -> Scan {
                 // The knobs this setting touches: those moved at a cost, and every visited one.
                 let touched = (0..<ax.count).filter { subset.contains($0) || visiting.contains($0) }
-                let lists = touched.map { subset.contains($0) ? costly[$0] : free[$0] }
+                var lists = touched.map { subset.contains($0) ? costly[$0] : free[$0] }
+                if lists.reduce(1.0, { $0 * Double($1.count) }) > Double(cap) {
+                    let per = max(2, Int(pow(Double(cap), 1 / Double(lists.count))))
+                    lists = lists.map { GoalSearch.thinned($0, to: per) }
+                }
+                var best: (d: Double, settings: [(Int, Axis.Setting)])?
                 var idx = Array(repeating: 0, count: touched.count)
                 while true {
                     let settings = touched.enumerated().map { (j, i) in (i, lists[j][idx[j]]) }
                     if let d = distance(settings) {
-                        if d == 0 { return found(settings, extra: extra) }
+                        if d == 0 { return .met(settings) }
                         if best == nil || d < best!.d { best = (d, settings) }
                     }
-                    if spent > budget * max(1, extra) { break }
                     var j = touched.count - 1
                     while j >= 0 {
                         idx[j] += 1
@@ -115,12 +122,48 @@ struct GoalSearch {
                     }
                     if j < 0 { break }
                 }
+                return best.map { .closest($0.d, $0.settings) } ?? .nothing
             }
-            if let b = best, let refined = refine(b.settings, skip: visiting, distance) {
-                return found(refined, extra: extra)
+            // First every subset of knobs on an even share of the budget, so the order the knobs
+            // are declared in cannot hide a setting (a budget spent on the first subsets once made
+            // a 3-move goal look like a 6-move one); then the closest few on a full budget each.
+            let share = max(64, budget * max(1, extra) / max(1, subsets.count))
+            for subset in subsets {
+                switch scan(subset, cap: share) {
+                case .met(let settings): return found(settings, extra: extra)
+                case .closest(let d, let settings): bests.append((d, subset, settings))
+                case .nothing: break
+                }
+            }
+            if share < budget {
+                for b in bests.sorted(by: { $0.d < $1.d }).prefix(3) {
+                    switch scan(b.subset, cap: budget) {
+                    case .met(let settings): return found(settings, extra: extra)
+                    case .closest(let d, let settings) where d < b.d: bests.append((d, b.subset, settings))
+                    default: break
+                    }
+                }
+            }
+            // A narrow window (`within 2% of`) falls between grid points: refine the closest
+            // setting of the few nearest subsets, not only the nearest one.
+            for b in bests.sorted(by: { $0.d < $1.d }).prefix(4) {
+                if let refined = refine(b.settings, skip: visiting, distance) { return found(refined, extra: extra) }
             }
         }
         return nil
+    }
+
+    enum Scan {
+        case met([(Int, Axis.Setting)])
+        case closest(Double, [(Int, Axis.Setting)])
+        case nothing
+    }
+
+    /// `count` settings spread evenly over `list`, its first and last kept.
+    static func thinned(_ list: [Axis.Setting], to count: Int) -> [Axis.Setting] {
+        guard list.count > count, count >= 2 else { return list }
+        let picks = (0..<count).map { $0 * (list.count - 1) / (count - 1) }
+        return picks.map { list[$0] }
     }
 
     /// Coordinate descent with golden-section steps along each numeric knob of the setting (not

@@ -1,6 +1,6 @@
 import Foundation
 import NapkinCore
-import NapkinLab
+@testable import NapkinLab
 import NapkinLibrary
 import NapkinREPL
 import NapkinInstruments
@@ -362,5 +362,39 @@ extension WorkbenchTests {
         let (t, _, _, _) = try runMission(Self.stepped("50 MB/s"), "q: up\np> streams = 5.5\np> streams = 5\np> :done\n")
         #expect(t.contains("streams = 5.5 is between settings") && t.contains("try streams = 5 or streams = 6"), "\(t)")
         #expect(t.contains("✓ Goal met"), "\(t)")
+    }
+}
+
+extension WorkbenchTests {
+    @Test("the goal search gives every subset of knobs its share: a goal on the last-declared knobs is found in its true fewest moves")
+    func searchIsFairToEveryKnob() throws {
+        // Choices, so no refinement can stumble onto the answer: only the grid of {f, g, h} holds it.
+        let options = (0...9).map { "n\($0): \($0)" }.joined(separator: ", ")
+        let knobs = ["k1", "k2", "k3", "k4", "k5", "f", "g", "h"].map { "        knob \($0) = n0 in [\(options)] \"knob \($0)\"" }.joined(separator: "\n")
+        let source = """
+        mission "order" minutes 5
+        part p "Eight knobs" {
+            lock q "Up or down?" choices {
+                up: "Up"
+                down: "Down"
+            }
+            workbench {
+        \(knobs)
+                k1 + k2 + k3 + k4 + k5 + f + g + h
+                goal "Only the last three count" within 6 tries: f + g + h == 15 and f >= 1 and g >= 1 and h >= 1
+            }
+            reveal q = if 2 > 1 then "up" else "down"
+        }
+        """
+        let r = check(try mission(source))
+        #expect(r.ok, "\(r.failures)")
+        #expect(r.lines.contains { $0.contains("fewest moves 3 of 6 tries") && $0.contains("f = ") && $0.contains("h = ") }, "\(r.lines)")
+    }
+
+    @Test("a condition against zero still guides the search: its distance shrinks as the value nears zero")
+    func zeroTargetHasADirection() {
+        #expect(GoalJudge.gap(0.5, 0) < GoalJudge.gap(2, 0))
+        #expect(GoalJudge.gap(2, 0) < 1)
+        #expect(GoalJudge.gap(3, 6) == 0.5)
     }
 }
