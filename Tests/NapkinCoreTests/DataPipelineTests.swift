@@ -77,12 +77,15 @@ struct DataPipelineTests {
     func guardianPowerModes() throws {
         #expect(try P.number("orin_mode_scale(orin_maxn)") == 1)
         // GPU 85 dense TOPS × (8 TPC × 828.75 MHz) / (8 × 1301) + DLA 52.5 × 1369.6 / 1600, over 137.5.
-        let w50 = (85 * 828.75 / 1301 + 52.5 * 1369.6 / 1600) / 137.5
+        let gpu50: Double = 85 * 828.75 / 1301, dla50: Double = 52.5 * 1369.6 / 1600
+        let w50 = (gpu50 + dla50) / 137.5
         #expect(abs(try P.number("orin_mode_scale(orin_50w)") - w50) < 1e-12)
-        let w30 = (85 * 4 * 624.75 / (8 * 1301) + 52.5 * 768 / 1600) / 137.5
+        let gpu30: Double = 85 * 4 * 624.75 / (8 * 1301), dla30: Double = 52.5 * 768 / 1600
+        let w30 = (gpu30 + dla30) / 137.5
         #expect(abs(try P.number("orin_mode_scale(orin_30w)") - w30) < 1e-12)
         // The DNN: 8 × ResNet-50 (4.1 GMAC at 224²) on 1920×1080 inputs at the mode's INT8 rate, per 1/30 s.
-        let work = 8 * 4.1e9 * 2 * (1920.0 * 1080) / (224 * 224)
+        let inputs: Double = (1920.0 * 1080) / (224 * 224)
+        let work: Double = 8 * 4.1e9 * 2 * inputs
         let load = { (scale: Double) in work / (137.5e12 * scale) * 30 }
         let call = { (m: String) in "guardian_frames(yuv422_camera, 8, cam_4k30, nvme, power: \(m))" }
         #expect(abs(try P.number("\(call("orin_maxn")).dnn_load") - load(1)) < 1e-9)
@@ -119,7 +122,8 @@ struct DataPipelineTests {
         let tTop = try P.value("nomad_frame(text_result, glasses_res_480).times.compute", in: "s")
         #expect(abs(try P.value("nomad_frame(text_result, glasses_res_480, point: ar1_balanced).times.compute", in: "s") - tTop / 0.6) < 1e-12)
         // MobileNetV2 at 640×480: 0.3 GMAC × (640·480 / 224²) × 2 FLOP at 2 TOPS.
-        #expect(abs(tTop - 0.3e9 * 2 * (640.0 * 480) / (224 * 224) / 2e12) < 1e-12)
+        let crops: Double = (640.0 * 480) / (224 * 224)
+        #expect(abs(tTop - 0.3e9 * 2 * crops / 2e12) < 1e-12)
         #expect(try P.value("nomad_frame(text_result, glasses_res_480).battery_life", in: "h") < 4)
         #expect(try P.value("nomad_frame(text_result, glasses_res_480, point: ar1_balanced).battery_life", in: "h") >= 4)
         #expect(try P.value("nomad_frame(text_result, glasses_res_480, point: ar1_balanced).frame_rate", in: "Hz") == 60)
