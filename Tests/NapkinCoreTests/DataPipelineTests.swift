@@ -73,6 +73,33 @@ struct DataPipelineTests {
         #expect(try P.shown("guardian_frames(raw12, 8, cam_4k30, emmc).bottleneck") == "logger")
     }
 
+    @Test("the Orin's power modes: DNN rate from TPCs × GPU clock and DLA clock; 50 W keeps 8 × 4K30 YUV422 fed without dropping frames, MAXN idles, 30 W drops")
+    func guardianPowerModes() throws {
+        #expect(try P.number("orin_mode_scale(orin_maxn)") == 1)
+        // GPU 85 dense TOPS × (8 TPC × 828.75 MHz) / (8 × 1301) + DLA 52.5 × 1369.6 / 1600, over 137.5.
+        let gpu50: Double = 85 * 828.75 / 1301, dla50: Double = 52.5 * 1369.6 / 1600
+        let w50 = (gpu50 + dla50) / 137.5
+        #expect(abs(try P.number("orin_mode_scale(orin_50w)") - w50) < 1e-12)
+        let gpu30: Double = 85 * 4 * 624.75 / (8 * 1301), dla30: Double = 52.5 * 768 / 1600
+        let w30 = (gpu30 + dla30) / 137.5
+        #expect(abs(try P.number("orin_mode_scale(orin_30w)") - w30) < 1e-12)
+        // The DNN: 8 × ResNet-50 (4.1 GMAC at 224²) on 1920×1080 inputs at the mode's INT8 rate, per 1/30 s.
+        let inputs: Double = (1920.0 * 1080) / (224 * 224)
+        let work: Double = 8 * 4.1e9 * 2 * inputs
+        let load = { (scale: Double) in work / (137.5e12 * scale) * 30 }
+        let call = { (m: String) in "guardian_frames(yuv422_camera, 8, cam_4k30, nvme, power: \(m))" }
+        #expect(abs(try P.number("\(call("orin_maxn")).dnn_load") - load(1)) < 1e-9)
+        #expect(try P.number("\(call("orin_maxn")).dnn_load") < 0.75)
+        let fed = try P.number("\(call("orin_50w")).dnn_load")
+        #expect(abs(fed - load(w50)) < 1e-9 && fed >= 0.75 && fed <= 1)
+        #expect(try P.number("\(call("orin_50w")).dropped") <= 0)
+        #expect(try P.number("\(call("orin_30w")).dropped") > 0)
+        #expect(try P.shown("\(call("orin_30w")).bottleneck") == "compute")
+        // Every mode's budget within the module's 60 W; the camera path is not slowed by the mode.
+        #expect(try P.shown("max(map(orin_power_modes, m => m.budget)) <= orin.power") == "true")
+        #expect(try P.value("\(call("orin_15w")).times.csi_link", in: "s") == (try P.value("\(call("orin_maxn")).times.csi_link", in: "s")))
+    }
+
     // MARK: Mobile Nomad — Bluetooth vs the glasses' NPU
 
     @Test("a raw 720p frame over Bluetooth 2.0 costs 0.57 µJ/bit × 11 Mbit; recognising it on the NPU costs millijoules")
@@ -85,6 +112,24 @@ struct DataPipelineTests {
         #expect(local < 0.01)
         #expect(try P.value("nomad_frame(text_result, glasses_res_480).battery_life", in: "h") > 3)
         #expect(try P.value("nomad_frame(raw_frame, glasses_res_480).battery_life", in: "h") < 1)
+    }
+
+    @Test("the NPU's DVFS point: time ∝ 1 / clock, energy per op ∝ V²; at 480p the top point misses 4 h, 60% clock at 80% V makes it, 10% clock misses 60 FPS")
+    func nomadDVFS() throws {
+        let top = try P.value("nomad_frame(text_result, glasses_res_480).compute_energy", in: "J")
+        let mid = try P.value("nomad_frame(text_result, glasses_res_480, point: ar1_balanced).compute_energy", in: "J")
+        #expect(abs(mid / top - 0.8 * 0.8) < 1e-12)
+        let tTop = try P.value("nomad_frame(text_result, glasses_res_480).times.compute", in: "s")
+        #expect(abs(try P.value("nomad_frame(text_result, glasses_res_480, point: ar1_balanced).times.compute", in: "s") - tTop / 0.6) < 1e-12)
+        // MobileNetV2 at 640×480: 0.3 GMAC × (640·480 / 224²) × 2 FLOP at 2 TOPS.
+        let crops: Double = (640.0 * 480) / (224 * 224)
+        #expect(abs(tTop - 0.3e9 * 2 * crops / 2e12) < 1e-12)
+        #expect(try P.value("nomad_frame(text_result, glasses_res_480).battery_life", in: "h") < 4)
+        #expect(try P.value("nomad_frame(text_result, glasses_res_480, point: ar1_balanced).battery_life", in: "h") >= 4)
+        #expect(try P.value("nomad_frame(text_result, glasses_res_480, point: ar1_balanced).frame_rate", in: "Hz") == 60)
+        #expect(try P.value("nomad_frame(text_result, glasses_res_480, point: ar1_minimum).frame_rate", in: "Hz") < 60)
+        // No DVFS point draws more than the AR1's ~1 W.
+        #expect(try P.shown("max(map(ar1_dvfs_points, q => nomad_frame(text_result, glasses_res_1080, point: q).npu_power)) <= ar1.power") == "true")
     }
 
     // MARK: Tiny Pioneer — the hearable's SRAM
@@ -135,12 +180,14 @@ struct DataPipelineTests {
         }
         for e in ["raw12", "raw10", "yuv422_camera", "h265_camera"] {
             for s in [1, 4, 8] { for m in ["cam_4k30", "cam_4k15", "cam_1440p30", "cam_1080p30"] { for l in ["emmc", "nvme"] {
-                out.append("guardian_frames(\(e), \(s), \(m), \(l))")
+                for pm in ["orin_maxn", "orin_30w", "orin_15w"] {
+                    out.append("guardian_frames(\(e), \(s), \(m), \(l), power: \(pm))")
+                }
             } } }
         }
         for pay in ["raw_frame", "jpeg_frame", "h264_frame", "text_result"] {
             for r in ["glasses_res_1080", "glasses_res_720", "glasses_res_480", "glasses_res_224"] {
-                out.append("nomad_frame(\(pay), \(r))")
+                for q in ["ar1_max", "ar1_balanced", "ar1_minimum"] { out.append("nomad_frame(\(pay), \(r), point: \(q))") }
             }
         }
         for m in ["audio_48k_1s", "audio_32k_1s", "audio_16k_1s", "audio_16k_250"] {
