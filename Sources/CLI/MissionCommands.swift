@@ -24,6 +24,9 @@ struct MissionOptions: ParsableArguments {
 }
 
 enum MissionCLI {
+    /// A line to standard output through the terminal gate (`StandardStream`), like every other.
+    static func say(_ s: String = "", terminator: String = "\n") { StandardStream.output(s + terminator) }
+
     static func fail(_ s: String) {
         OutputSink.shared.flush()
         StandardStream.error("error: \(Sanitized.text(s))\n")
@@ -220,14 +223,14 @@ struct Check: ParsableCommand {
             let report = checker.check(tracks: track.map { [$0] }, answers: answers)
             OutputSink.shared.flush()
             // Mission text is the author's: shown with control characters made visible.
-            print("check \(Sanitized.line(file)): \"\(Sanitized.line(mission.title))\"")
-            for l in report.lines { print(Sanitized.text(l)) }
+            MissionCLI.say("check \(Sanitized.line(file)): \"\(Sanitized.line(mission.title))\"")
+            for l in report.lines { MissionCLI.say(Sanitized.text(l)) }
             for f in report.failures { StandardStream.error("error: \(Sanitized.text(f))\n") }
             if report.ok {
-                print("ok: \(file) is valid")
+                MissionCLI.say("ok: \(file) is valid")
                 return 0
             }
-            print("\(report.failures.count) problem\(report.failures.count == 1 ? "" : "s") in \(file)")
+            MissionCLI.say("\(report.failures.count) problem\(report.failures.count == 1 ? "" : "s") in \(file)")
             return 1
         }
         if code != 0 { throw ExitCode(code) }
@@ -270,27 +273,27 @@ struct LedgerCommand: ParsableCommand {
                 throw ExitCode(1)
             }
             let finished = v.entries.contains { $0.type == "finish" }
-            print("ok: \(file): \(v.entries.count) entries, hash chain intact\(finished ? ", mission finished" : ", mission not finished")")
+            MissionCLI.say("ok: \(file): \(v.entries.count) entries, hash chain intact\(finished ? ", mission finished" : ", mission not finished")")
             guard receipts != nil else { return }
             let check = ReceiptCheck(entries: v.entries)
             var missing = 0
             for c in codes {
                 if let e = check.entry(for: c.code) {
-                    print("  receipt \(c.code) ✓ entry \(e.seq): \(ReceiptCheck.describe(e))")
+                    MissionCLI.say("  receipt \(c.code) ✓ entry \(e.seq): \(ReceiptCheck.describe(e))")
                 } else {
                     missing += 1
-                    print("  receipt \(c.code) ✗ not in this ledger (receipts file, line \(c.line))")
+                    MissionCLI.say("  receipt \(c.code) ✗ not in this ledger (receipts file, line \(c.line))")
                 }
             }
             let handedIn = Set(codes.map(\.code))
             for e in check.receiptEntries where !handedIn.contains(Ledger.receipt(of: e)) {
-                print("  (entry \(e.seq), \(ReceiptCheck.describe(e)): receipt \(Ledger.receipt(of: e)) was not handed in)")
+                MissionCLI.say("  (entry \(e.seq), \(ReceiptCheck.describe(e)): receipt \(Ledger.receipt(of: e)) was not handed in)")
             }
             if missing > 0 {
                 StandardStream.error("ledger \(Sanitized.line(file)) does not pass through \(missing) of \(codes.count) receipt\(codes.count == 1 ? "" : "s"): it was rewritten after they were handed in, or they belong to another ledger\n")
                 throw ExitCode(1)
             }
-            print("ok: the ledger passes through all \(codes.count) receipt\(codes.count == 1 ? "" : "s")")
+            MissionCLI.say("ok: the ledger passes through all \(codes.count) receipt\(codes.count == 1 ? "" : "s")")
         }
     }
 
@@ -317,28 +320,28 @@ struct LedgerCommand: ParsableCommand {
             guard !ledgers.isEmpty else { MissionCLI.fail("give the ledgers to report on"); throw ExitCode(64) }
             var matched = Set<String>()
             var bad = 0
-            print("Class report: \(ledgers.count) ledger\(ledgers.count == 1 ? "" : "s"), \(codes.count) receipt\(codes.count == 1 ? "" : "s") handed in")
+            MissionCLI.say("Class report: \(ledgers.count) ledger\(ledgers.count == 1 ? "" : "s"), \(codes.count) receipt\(codes.count == 1 ? "" : "s") handed in")
             let handedIn = Set(codes.map(\.code))
             for path in ledgers {
                 guard MissionCLI.readText(path) != nil, let v = try? Ledger.verify(path: path) else {
-                    print("\n✗ \(Sanitized.line(path)): cannot read it"); bad += 1; continue
+                    MissionCLI.say("\n✗ \(Sanitized.line(path)): cannot read it"); bad += 1; continue
                 }
                 let start = v.entries.first { $0.type == "start" }
                 let finished = v.entries.contains { $0.type == "finish" }
                 let head = "\(Sanitized.line(path)) — \(Sanitized.line(start?["mission"] ?? "?")), track \(Sanitized.line(start?["track"] ?? "?")), \(finished ? "finished" : "not finished")"
-                if let p = v.problem { print("\n✗ \(head)\n    the chain does not verify: \(Sanitized.line(p))"); bad += 1 } else { print("\n✓ \(head)") }
+                if let p = v.problem { MissionCLI.say("\n✗ \(head)\n    the chain does not verify: \(Sanitized.line(p))"); bad += 1 } else { MissionCLI.say("\n✓ \(head)") }
                 let check = ReceiptCheck(entries: v.entries)
                 for e in check.receiptEntries {
                     let code = Ledger.receipt(of: e)
                     let given = handedIn.contains(code)
                     if given { matched.insert(code) }
-                    print("    \(given ? "✓" : "·") \(code)  \(ReceiptCheck.describe(e))\(given ? "" : "  (not handed in)")")
+                    MissionCLI.say("    \(given ? "✓" : "·") \(code)  \(ReceiptCheck.describe(e))\(given ? "" : "  (not handed in)")")
                 }
             }
             let orphans = codes.filter { !matched.contains($0.code) }
             if !orphans.isEmpty {
-                print("\nReceipts no ledger passes through (its ledger was rewritten after they were handed in, or is missing):")
-                for o in orphans { print("  ✗ \(o.code)  receipts file, line \(o.line): \(Sanitized.line(o.context))") }
+                MissionCLI.say("\nReceipts no ledger passes through (its ledger was rewritten after they were handed in, or is missing):")
+                for o in orphans { MissionCLI.say("  ✗ \(o.code)  receipts file, line \(o.line): \(Sanitized.line(o.context))") }
             }
             if bad > 0 || !orphans.isEmpty { throw ExitCode(1) }
         }
@@ -358,7 +361,7 @@ struct LedgerCommand: ParsableCommand {
             let v = try Ledger.verify(path: file)
             let report = LedgerReport(entries: v.entries)
             // Every field is the student's or the mission's text: control characters made visible.
-            print(Sanitized.text(markdown ? report.markdown() : report.text()), terminator: "")
+            MissionCLI.say(Sanitized.text(markdown ? report.markdown() : report.text()), terminator: "")
             if let p = v.problem {
                 StandardStream.error("warning: the ledger does not verify (\(Sanitized.line(p))); the report stops before that entry\n")
                 throw ExitCode(1)

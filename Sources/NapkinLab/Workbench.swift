@@ -160,7 +160,7 @@ public final class WorkbenchSession {
         if k.isChoice {
             let options = k.options.indices.map { i in i == k.selected ? "[\(k.options[i].name)]" : k.options[i].name }
             let kind = k.options.count == 1 ? "fixed" : k.isToggle ? "toggle" : "choice"
-            s = "\(n) = \(k.selectedName ?? "")   \(kind): \(options.joined(separator: " | "))"
+            s = Sanitized.line("\(n) = \(k.selectedName ?? "")   \(kind): \(options.joined(separator: " | "))")
         } else if case .quantity(let q) = g.value {
             s = "\(n) = \(f.valueAndUnit(q))   in \(k.rangeText(f))"
         } else {
@@ -231,7 +231,7 @@ public final class WorkbenchSession {
         var values: [Result<Value, NapkinError>] = []
         for inst in workbench?.instruments ?? [] {
             do { values.append(.success(try interp.execute(Stmt(.expr(inst.expr), inst.expr.span)) ?? .nothing)) } catch {
-                values.append(.failure(NapkinError(error.phase, "instrument \(inst.expr.span.text): \(error.message)")))
+                values.append(.failure(NapkinError(error.phase, Sanitized.text("instrument \(inst.expr.span.text): \(error.message)"))))
             }
         }
         let figureCount = values.filter { if case .success(.figure) = $0 { return true } else { return false } }.count
@@ -316,7 +316,7 @@ public final class WorkbenchSession {
                 io.say(try interp.describe(v))
             }
         } catch {
-            io.say("instrument \(inst.expr.span.text): \(error.message)")
+            io.say(Sanitized.text("instrument \(inst.expr.span.text): \(error.message)"))
         }
     }
 

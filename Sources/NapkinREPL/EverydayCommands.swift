@@ -104,8 +104,8 @@ extension REPL {
         let width = min(24, hits.map(\.name.count).max() ?? 1)
         let shown = hits.prefix(60)
         for h in shown {
-            let text = h.text.count > 100 ? String(h.text.prefix(99)) + "…" : h.text
-            say("  " + style.bold(h.name.padding(toLength: width, withPad: " ", startingAt: 0)) + "  " + style.dim(h.kind)
+            let text = Sanitized.line(h.text.count > 100 ? String(h.text.prefix(99)) + "…" : h.text)
+            say("  " + style.bold(Sanitized.line(h.name).padding(toLength: width, withPad: " ", startingAt: 0)) + "  " + style.dim(h.kind)
                 + (text.isEmpty ? "" : "  " + text))
         }
         if hits.count > shown.count { say(style.dim("  … \(hits.count - shown.count) more: search for a longer word")) }

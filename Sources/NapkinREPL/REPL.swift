@@ -147,7 +147,7 @@ public final class REPL {
             for line in history?.entries ?? [] { editor?.addHistory(line) }
         }
         if options.lineEditing {
-            print(style.dim(banner ?? "napkin \(options.version) — units-aware napkin math. :help for help, Tab completes, Ctrl-D quits."))
+            StandardStream.output(style.dim(banner ?? "napkin \(options.version) — units-aware napkin math. :help for help, Tab completes, Ctrl-D quits.") + "\n")
         }
         var pending = ""
         while !quit {
@@ -156,7 +156,7 @@ public final class REPL {
             let line: String
             switch read {
             case .eof:
-                if options.lineEditing || !pending.isEmpty { print() }
+                if options.lineEditing || !pending.isEmpty { StandardStream.output("\n") }
                 if !pending.isEmpty, !options.lineEditing { evaluate(pending, final: true) }
                 flush()
                 return 0
@@ -195,8 +195,7 @@ public final class REPL {
         // Without a line editor, moves from the page wait for the next line.
         applyMirrorMoves()
         if options.lineEditing || isatty(STDOUT_FILENO) == 1 && isatty(STDIN_FILENO) == 1 {
-            print(prompt, terminator: "")
-            fflush(stdout)
+            StandardStream.output(prompt)
         }
         guard let l = Swift.readLine(strippingNewline: true) else { return .eof }
         return .line(l)
@@ -430,7 +429,7 @@ public final class REPL {
             if let k = g.knob {
                 let f = interp.formatter
                 if k.isChoice {
-                    say("  options:   " + k.options.indices.map { $0 == k.selected ? "[\(k.options[$0].name)]" : k.options[$0].name }.joined(separator: " | "))
+                    say("  options:   " + Sanitized.line(k.options.indices.map { $0 == k.selected ? "[\(k.options[$0].name)]" : k.options[$0].name }.joined(separator: " | ")))
                 } else {
                     say("  range:     \(f.valueAndUnit(k.low))...\(f.valueAndUnit(k.high))")
                 }
@@ -524,7 +523,7 @@ public final class REPL {
         case "knobs", "k": knobs()
         case "records", "r":
             for (n, g) in globals {
-                if case .record(let r) = g.value { say("  " + style.bold(n) + style.dim("  { " + r.keys.joined(separator: ", ") + " }")) }
+                if case .record(let r) = g.value { say("  " + style.bold(n) + style.dim("  { " + Sanitized.line(r.keys.joined(separator: ", ")) + " }")) }
             }
         case "dimensions", "d":
             let names = units.dimensionsByName.sorted { a, b in
@@ -576,7 +575,7 @@ public final class REPL {
         if list.isEmpty { return say("no knobs yet: knob eta = 1 in 1...10 \"what it means\"") }
         let width = list.map(\.0.count).max() ?? 1
         let values = list.map { (_, g) -> String in
-            if let option = g.knob?.selectedName { return option }
+            if let option = g.knob?.selectedName { return Sanitized.line(option) }
             if case .quantity(let q) = g.value { return f.valueAndUnit(q) } else { return "" }
         }
         let valueWidth = values.map(\.count).max() ?? 1
@@ -585,7 +584,7 @@ public final class REPL {
             var line = "  " + style.bold(n.padding(toLength: width, withPad: " ", startingAt: 0)) + " = "
                 + style.number(value.padding(toLength: valueWidth, withPad: " ", startingAt: 0))
             if k.isChoice {
-                line += style.dim("   \(k.isToggle ? "toggle" : "choice"): \(k.options.map(\.name).joined(separator: " | "))")
+                line += style.dim("   \(k.isToggle ? "toggle" : "choice"): " + Sanitized.line(k.options.map(\.name).joined(separator: " | ")))
             } else {
                 line += style.dim("   in \(k.rangeText(f))")
             }

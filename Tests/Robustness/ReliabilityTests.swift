@@ -236,6 +236,55 @@ struct ReliabilityTests {
         #expect(try napkin(["ledger", "show", ledger]).out.contains("because␛]0;pwned␇"))
     }
 
+    /// The same, with napkin's own colour sequence shape (SGR) too: script text must never pass
+    /// it through raw, even though the terminal gate lets napkin's own styling by.
+    static let controlsAndColour = controls + "\u{1B}[31m\u{1B}[8m"
+
+    @Test("a workbench's knobs, instruments and goals, and the REPL's :search, :info, :knobs and :list show script text made visible")
+    func workbenchAndCommandEscapes() throws {
+        let c = Self.controlsAndColour
+        let mission = """
+        mission "M" minutes 5
+        part p "P" {
+            lock q "Pick" choices {
+                a: "A"
+                b: "B"
+            }
+            workbench {
+                let opts = record(["fa\(c)st", "slow"], [1, 2])
+                knob k = 5 in 1...10 "a knob\(c) described"
+                knob pick = "fa\(c)st" in opts "a choice\(c)"
+                k * 2
+                assert_eq("boom\(c)", "z")
+                goal "Stay\(c) above 4" within 5 tries: k * 2 >= 4
+            }
+            reveal q = "a"
+        }
+        """
+        let file = try hostileFile("bench.lab", mission)
+        let dir = try scratchDirectory("bench")
+        let ledger = dir.appendingPathComponent("bench.jsonl").path
+        let typed = "a\n:search described\n:info pick\n:knobs\n:list records\nk = 6\n:show assert_eq\n:goals\n:done\n"
+        let run = try napkin(["run", file, "--ledger", ledger], stdin: Data(typed.utf8))
+        #expect(!run.crashed && !Self.hasRawControls(run.out) && !Self.hasRawControls(run.err), "\(run)")
+        // Each path was really taken: the knob list, :search, :info's options, the instrument's error.
+        for shown in ["Knobs:", "1 match for 'described'", "options:", "assert_eq failed: boom␛]0;pwned␇", "Stay␛]0;pwned␇"] {
+            #expect(run.out.contains(shown), "\(shown): \(run)")
+        }
+        #expect(run.out.components(separatedBy: "a knob␛]0;pwned␇").count >= 3, "the knob list and :search: \(run)")
+
+        // The plain REPL: a file's definitions through :search, :info, :list and :knobs.
+        let defs = try hostileFile("defs.lab", """
+        let greeting = "hi\(c)" "a greeting\(c) to search"
+        fn shout(x) = x * 2 "doubles\(c) its argument"
+        knob tier = "lo\(c)w" in record(["lo\(c)w", "high"], [1, 2]) "tiers\(c)"
+        let table = record(["key\(c)", "b"], [1, 2])
+        """)
+        let repl = try napkin(["-i", defs], stdin: Data(":search greeting\n:search doubles\n:info tier\n:info shout\n:list functions\n:list records\n:knobs\n".utf8))
+        #expect(!repl.crashed && !Self.hasRawControls(repl.out) && !Self.hasRawControls(repl.err), "\(repl)")
+        #expect(repl.out.contains("a greeting␛]0;pwned␇") && repl.out.contains("doubles␛]0;pwned␇") && repl.out.contains("key␛]0;pwned␇"), "\(repl)")
+    }
+
     // MARK: 4. The memory budget
 
     @Test("growing values past --max-memory is a clean error (exit 70), never 'failed to allocate'")
