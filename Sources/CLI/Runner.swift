@@ -53,6 +53,8 @@ struct Runner {
                     out.line(try session.interpreter.describe(v))
                     try exporter.export(v, session.interpreter)
                 } catch let error as NapkinError {
+                    // Stopped while showing it (Ctrl-C, --timeout): the run ends with that error.
+                    if error.phase == .cancelled { return }
                     // An export that fails (the --svg-dir is a file, the disk is full) fails the run.
                     report(error)
                     exportFailed.set()

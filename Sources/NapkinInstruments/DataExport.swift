@@ -28,26 +28,31 @@ public enum DataExport {
     }
 
     public static func render(_ v: Value, format: Format, interpreter: Interpreter) throws(NapkinError) -> String {
-        let (names, rows) = try grid(v)
+        // Millions of rows take seconds: every loop below checks for Ctrl-C and --timeout.
+        let cancel = interpreter.cancel
+        let (names, rows) = try grid(v, cancel)
         let columns = try names.indices.map { c throws(NapkinError) in try column(names[c], rows.map { $0[c] }, interpreter) }
         switch format {
-        case .csv: return csv(columns, rowCount: rows.count)
-        case .md: return markdown(columns, rowCount: rows.count)
-        case .json: return json(columns, rowCount: rows.count)
+        case .csv: return try csv(columns, rowCount: rows.count, cancel)
+        case .md: return try markdown(columns, rowCount: rows.count, cancel)
+        case .json: return try json(columns, rowCount: rows.count, cancel)
         }
     }
 
     // MARK: The grid
 
-    static func grid(_ v: Value) throws(NapkinError) -> ([String], [[Value]]) {
+    static func grid(_ v: Value, _ cancel: CancelFlag) throws(NapkinError) -> ([String], [[Value]]) {
         switch v {
         case .table(let t): return (t.columns, t.rows)
         case .record(let r): return (r.keys, [r.values])
         case .list(let items):
             let records = items.compactMap { if case .record(let r) = $0 { r } else { nil } }
             guard !items.isEmpty, records.count == items.count else { return (["value"], items.map { [$0] }) }
-            var keys: [String] = []
-            for r in records { for k in r.keys where !keys.contains(k) { keys.append(k) } }
+            var keys: [String] = [], seen = Set<String>()
+            for (i, r) in records.enumerated() {
+                for k in r.keys where !seen.contains(k) { keys.append(k); seen.insert(k) }
+                try cancel.check(i)
+            }
             return (keys, records.map { r in keys.map { r[$0] ?? .nothing } })
         case .figure: throw NapkinError(.runtime, "a figure is not data: :svg FILE (or --svg-dir) writes it as SVG")
         case .function: throw NapkinError(.runtime, "a function is not data: export its results, e.g. a sweep")
@@ -73,6 +78,7 @@ public enum DataExport {
 
     static func column(_ name: String, _ values: [Value], _ interp: Interpreter) throws(NapkinError) -> Column {
         // A column of quantities of one dimension shares one unit (the one the terminal table shows).
+        let cancel = interp.cancel
         let quantities = values.compactMap { if case .quantity(let q) = $0 { q } else { nil } }
         let present = values.filter { if case .nothing = $0 { false } else { true } }
         if !quantities.isEmpty, quantities.count == present.count, quantities.allSatisfy({ $0.dim == quantities[0].dim }) {
@@ -82,7 +88,9 @@ public enum DataExport {
             let factor = unit?.factor ?? 1
             let unitName = dim.isNone ? (unit?.name ?? "") : (unit?.name ?? registry.baseUnits(of: dim))
             var cells: [Cell] = []
-            for v in values {
+            cells.reserveCapacity(values.count)
+            for (i, v) in values.enumerated() {
+                try cancel.check(i)
                 guard case .quantity(let q) = v else { cells.append(.empty); continue }
                 // Data never holds an infinity or a NaN either: a value that overflowed is an error.
                 guard q.value.isFinite, (q.value / factor).isFinite else {
@@ -93,7 +101,8 @@ public enum DataExport {
             return Column(name: name, unit: unitName, dimension: dim.isNone ? "" : registry.name(of: dim), cells: cells)
         }
         var cells: [Cell] = []
-        for v in values {
+        for (i, v) in values.enumerated() {
+            try cancel.check(i)
             switch v {
             case .nothing: cells.append(.empty)
             case .bool(let b): cells.append(.bool(b))
@@ -143,27 +152,33 @@ public enum DataExport {
 
     /// CSV and Markdown land on a terminal by default: a script's text in them has its control
     /// characters made visible (JSON escapes them itself).
-    static func csv(_ columns: [Column], rowCount: Int) -> String {
+    static func csv(_ columns: [Column], rowCount: Int, _ cancel: CancelFlag) throws(NapkinError) -> String {
         func field(_ raw: String) -> String {
             let s = Sanitized.line(raw)
             return s.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" })
                 ? "\"" + s.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : s
         }
         var lines = [columns.map { field($0.header) }.joined(separator: ",")]
-        for r in 0..<rowCount { lines.append(columns.map { field(text($0.cells[r])) }.joined(separator: ",")) }
+        for r in 0..<rowCount {
+            lines.append(columns.map { field(text($0.cells[r])) }.joined(separator: ","))
+            try cancel.check(r)
+        }
         return lines.joined(separator: "\n")
     }
 
-    static func markdown(_ columns: [Column], rowCount: Int) -> String {
+    static func markdown(_ columns: [Column], rowCount: Int, _ cancel: CancelFlag) throws(NapkinError) -> String {
         func escape(_ s: String) -> String { Sanitized.line(s.replacingOccurrences(of: "|", with: "\\|").replacingOccurrences(of: "\n", with: " ")) }
         var lines = ["| " + columns.map { escape($0.header) }.joined(separator: " | ") + " |"]
         lines.append("|" + columns.map { $0.numeric ? " ---: |" : " --- |" }.joined())
-        for r in 0..<rowCount { lines.append("| " + columns.map { escape(text($0.cells[r])) }.joined(separator: " | ") + " |") }
+        for r in 0..<rowCount {
+            lines.append("| " + columns.map { escape(text($0.cells[r])) }.joined(separator: " | ") + " |")
+            try cancel.check(r)
+        }
         return lines.joined(separator: "\n")
     }
 
     /// JSON written by hand so that columns and fields keep their order.
-    static func json(_ columns: [Column], rowCount: Int) -> String {
+    static func json(_ columns: [Column], rowCount: Int, _ cancel: CancelFlag) throws(NapkinError) -> String {
         func string(_ s: String) -> String {
             var out = "\""
             for u in s.unicodeScalars {
@@ -190,8 +205,11 @@ public enum DataExport {
         let header = columns.map { c in
             "    {\"name\": \(string(c.name)), \"unit\": \(string(c.unit)), \"dimension\": \(string(c.dimension))}"
         }
-        let rows = (0..<rowCount).map { r in
-            "    {" + columns.map { "\(string($0.name)): \(value($0.cells[r]))" }.joined(separator: ", ") + "}"
+        var rows: [String] = []
+        rows.reserveCapacity(rowCount)
+        for r in 0..<rowCount {
+            rows.append("    {" + columns.map { "\(string($0.name)): \(value($0.cells[r]))" }.joined(separator: ", ") + "}")
+            try cancel.check(r)
         }
         return "{\n  \"columns\": [\n" + header.joined(separator: ",\n") + "\n  ],\n  \"rows\": [\n"
             + rows.joined(separator: ",\n") + (rows.isEmpty ? "" : "\n") + "  ]\n}"

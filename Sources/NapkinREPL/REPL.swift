@@ -120,7 +120,12 @@ public final class REPL {
             if self.presenting || self.mirror != nil { self.entryValues.append(v) }
             let text: String
             if self.presenting, case .figure(let f) = v, let slide = self.presentFigure(f) { text = slide }
-            else { do { text = try self.style.value(v, interp) } catch { text = (try? interp.describe(v)) ?? "?" } }
+            else {
+                do { text = try self.style.value(v, interp) } catch {
+                    if (error as? NapkinError)?.phase == .cancelled { return }  // Ctrl-C or --timeout while showing it: the line fails
+                    text = (try? interp.describe(v)) ?? "?"
+                }
+            }
             self.out += text + "\n"
             if self.mirror != nil, !v.isFigure { self.entryText += ((try? interp.describe(v)) ?? text) + "\n" }
             self.last.value = v

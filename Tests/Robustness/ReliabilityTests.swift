@@ -318,6 +318,28 @@ struct ReliabilityTests {
         #expect(r.code == 0 || r.err.contains("stopped after 3 s (--timeout)"), "\(r)")
     }
 
+    @Test("--timeout is honoured within a margin on every long path: sweeps, plots, tables, lists, exports", arguments: [
+        ["-e", "plot(sweep x 1...3000000 < x^2 >)"],
+        ["--svg-dir", "SVG", "-e", "plot(sweep x 1...3000000 < x^2 * 1 W >)"],
+        ["-e", "sweep x 1...1000000 < x^2 >"],
+        ["--format", "csv", "-e", "sweep x 1...3000000 < x^2 >"],
+        ["--format", "json", "-e", "sweep x 1...3000000 < x * 1 kWh / 3 >"],
+        ["--format", "md", "-e", "sweep x 1...3000000 < x^2 >"],
+        ["-e", "let l = 1...10000000", "-e", "[sum(l), max(l), mean(l), sum(l), max(l), sum(l), max(l)]"],
+        ["-e", "let l = 1...10000000", "-e", "[l, l, l, l, l, l, l, l]"],
+    ])
+    func timeoutHonouredWithinAMargin(args: [String]) throws {
+        // Each ran for 6 to 30 s under --timeout 2 (a step that never looked at the clock).
+        // The margin is generous (twice the timeout): this measures that the run stops, not how fast.
+        let dir = try scratchDirectory("timeout")
+        let start = Date()
+        let r = try napkin(["--timeout", "2"] + args.map { $0 == "SVG" ? dir.path : $0 }, seconds: 120)
+        let elapsed = Date().timeIntervalSince(start)
+        #expect(!r.crashed, "\(r)")
+        #expect(r.code == 0 || r.err.contains("stopped after 2 s (--timeout)"), "\(r)")
+        #expect(elapsed < 4, "exited after \(elapsed) s under --timeout 2: \(r)")
+    }
+
     @Test("a 3-million-point plot is binned to the canvas: a small SVG, quickly")
     func plotsAreBinned() throws {
         let dir = try scratchDirectory("bigplot")

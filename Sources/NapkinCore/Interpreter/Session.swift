@@ -31,12 +31,15 @@ public final class Session {
     public func run(_ source: String, name: String, transactional: Bool = false) throws(NapkinError) {
         let savedNames = transactional ? unitNames.copy() : nil
         let snapshot = transactional ? interpreter.snapshot() : nil
-        do {
+        do throws(NapkinError) {
             let program = try parse(source, name: name)
             for stmt in program {
+                // Ctrl-C or --timeout while the last result was being shown or exported: stop here.
+                if interpreter.cancel.isSet { throw NapkinError(.cancelled, "cancelled", at: stmt.span) }
                 onStatement?(stmt)
                 if let v = try interpreter.execute(stmt) { onResult(v) }
             }
+            if interpreter.cancel.isSet { throw NapkinError(.cancelled, "cancelled", at: program.last?.span) }
         } catch {
             if let snapshot, let savedNames {
                 interpreter.restore(snapshot)

@@ -94,7 +94,8 @@ public struct QuantityFormatter {
     public func unit(forColumn qs: [Quantity]) -> DisplayUnit? {
         guard let first = qs.first else { return nil }
         if let u = first.unit { return u }
-        let biggest = qs.lazy.map { abs($0.value) }.filter(\.isFinite).max() ?? 0
+        var biggest = 0.0
+        for q in qs where q.value.isFinite { biggest = max(biggest, abs(q.value)) }
         return unit(for: first.dim, magnitude: biggest)
     }
 
