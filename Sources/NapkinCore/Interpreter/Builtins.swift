@@ -287,6 +287,17 @@ enum Builtins {
             interp.emit(parts.joined(separator: " "))
             return .nothing
         },
+        Builtin(name: "require", parameters: ["condition", "message"], minArgs: 2, maxArgs: 2,
+                doc: "stop with message (a runtime error) unless condition holds: a function's precondition, said in words") { (interp: Interpreter, args: [Value], site: CallSite) throws(NapkinError) -> Value in
+            guard case .bool(let ok) = args[0] else {
+                throw NapkinError(.runtime, "require needs a true/false condition, got a \(args[0].typeName)", at: site.arg(0))
+            }
+            guard case .string(let message) = args[1] else {
+                throw NapkinError(.runtime, "require needs a message string, got a \(args[1].typeName)", at: site.arg(1))
+            }
+            if !ok { throw NapkinError(.runtime, message, at: site.span) }
+            return .nothing
+        },
         Builtin(name: "assert_eq", parameters: ["actual", "expected", "tolerance"], minArgs: 2, maxArgs: 3,
                 doc: "fail unless actual equals expected; tolerance: a plain number is relative, a quantity absolute") { (interp: Interpreter, args: [Value], site: CallSite) throws(NapkinError) -> Value in
             let f = interp.formatter

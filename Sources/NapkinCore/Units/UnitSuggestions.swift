@@ -10,8 +10,37 @@ extension UnitRegistry {
         "p": "pico", "f": "femto", "a": "atto", "Ki": "kibi", "Mi": "mebi", "Gi": "gibi", "Ti": "tebi", "Pi": "pebi", "Ei": "exbi",
     ]
 
+    /// Celsius and Fahrenheit written as units (`20 °C`, `1 degF`): they are offset scales,
+    /// so napkin has them as conversion functions, never as units (2 × 10 °C is not 20 °C in
+    /// kelvin). The note names the function, with the reading when the literal gives one.
+    public static func temperatureNote(for name: String, amount: Double? = nil) -> String? {
+        let key = name.lowercased().replacingOccurrences(of: "°", with: "").replacingOccurrences(of: "º", with: "")
+            .replacingOccurrences(of: "degrees", with: "").replacingOccurrences(of: "degree", with: "").replacingOccurrences(of: "deg", with: "")
+        let n = amount.map { formatNumber($0, digits: 10) } ?? "t"
+        let scale: (fn: String, read: String, zero: Double, kelvin: (Double) -> Double, step: String)
+        switch (key, name) {
+        case ("c", _) where name != "C", ("celsius", _), ("centigrade", _), (_, "℃"):
+            scale = ("celsius", "in_celsius", -273.15, { $0 + 273.15 }, "a difference of 1 °C is 1 K")
+        case ("f", _) where name != "F", ("fahrenheit", _), (_, "℉"):
+            scale = ("fahrenheit", "in_fahrenheit", -459.67, { ($0 - 32) * 5 / 9 + 273.15 }, "a difference of 1 °F is 1 degR (rankine)")
+        case ("k", _) where name != "K", ("kelvin", _) where name != "kelvin":
+            return "kelvin is an absolute unit, written without a degree: \(n) K"
+        default: return nil
+        }
+        let symbol = scale.fn == "celsius" ? "°C" : "°F"
+        var example = "\(scale.fn)(\(n))"
+        if let amount {
+            example += amount >= scale.zero ? " (= \(formatNumber(scale.kelvin(amount), digits: 6)) K)"
+                : ", but \(n) \(symbol) is below absolute zero (\(formatNumber(scale.zero, digits: 6)) \(symbol))"
+        } else {
+            example += " for a reading of t \(symbol)"
+        }
+        return "temperatures in \(symbol) are conversion functions, never units (the scale is offset from zero): write \(example); \(scale.read)(T) reads a temperature back, and \(scale.step)"
+    }
+
     /// The note for an unknown unit `name`, or none when nothing is close.
     public func unitSuggestionNotes(for name: String) -> [String] {
+        if let t = UnitRegistry.temperatureNote(for: name) { return [t] }
         var candidates: [String] = []
         func add(_ c: String) { if !candidates.contains(c), resolve(c) != nil { candidates.append(c) } }
         // Conventions people write: b is a bit (Gb → Gbit), ps is per second (GBps → GB/s),
