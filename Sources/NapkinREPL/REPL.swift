@@ -55,6 +55,8 @@ public final class REPL {
     var lastFigure: Figure?
     /// The init file this session ran (it runs again after :reset).
     var initFile: String?
+    /// The line of the statement that failed in the last `runKeeping` (for `-i FILE`).
+    var lastStatementLine: Int?
     var out = ""
     var quit = false
     /// Set when a command reports an error (for `napkin info` / `napkin list` exit codes).
@@ -607,13 +609,7 @@ public final class REPL {
 
     func load(_ arg: String) {
         guard !arg.isEmpty else { return fail("usage: :load FILE") }
-        let path = (arg as NSString).expandingTildeInPath
-        var isDir: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDir), !isDir.boolValue,
-              let data = FileManager.default.contents(atPath: path) else {
-            return fail("cannot read '\(arg)': " + (FileManager.default.fileExists(atPath: path) ? "it is a directory or unreadable" : "no such file"))
-        }
-        guard let text = String(data: data, encoding: .utf8) else { return fail("'\(arg)' is not UTF-8 text") }
+        guard let text = readSource(arg) else { return }
         let before = Set(session.interpreter.globals.keys)
         evaluate(text, final: true, name: arg)
         let added = session.interpreter.globals.keys.filter { !before.contains($0) && !$0.hasPrefix("__") && $0 != "ans" && $0 != "_" }
