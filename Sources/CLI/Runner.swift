@@ -42,6 +42,7 @@ struct Runner {
             let handout = self.handout
             session.interpreter.emit = { out.line($0); handout?.printed($0) }
             if let handout { session.onStatement = { handout.begin($0) } }
+
             let exporter = FigureExporter(directory: options.svgDir, format: options.format)
             session.onResult = { [unowned session] v in
                 handout?.result(v, session.interpreter)
@@ -61,6 +62,11 @@ struct Runner {
                 } catch {}
             }
             try LibraryFolders.load(options.libraries, into: session)
+            // How a line of the user's was read (a bound name over a unit): after its result, on stderr.
+            session.onNote = { note in
+                out.flush()
+                StandardStream.error("note: \(note)\n")
+            }
             return .success(session)
         } catch {
             return .failure(error)

@@ -136,6 +136,7 @@ public final class REPL {
                 _ = try? interp.execute(self.last.bindingStatement(name))
             }
         }
+        s.onNote = { [unowned self] note in self.out += self.style.dim("note: " + note) + "\n" }
         napkin_install_sigint(interp.cancel.pointer)
         if !style.enabled && options.color { applyFigureColor(s) }  // after :color off
     }
