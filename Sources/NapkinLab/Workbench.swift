@@ -205,13 +205,18 @@ public final class WorkbenchSession {
         }
     }()
 
-    /// The instrument's name for figures and files: the function it calls, else its text.
+    /// The instrument's name for figures and files: the function it calls, else its text with
+    /// each run of other characters as one `_` (`1 m / 1 s` is `1_m_1_s`), at most 32 long.
     func instrumentName(_ inst: Instrument) -> String {
         var e = inst.expr
         if case .convert(let x, _, _) = e.kind { e = x }
         if case .call(let f, _) = e.kind, case .name(let n) = f.kind { return n }
-        let slug = inst.expr.span.text.lowercased().map { $0.isLetter || $0.isNumber ? $0 : "_" }
-        return String(String(slug).prefix(32)).trimmingCharacters(in: CharacterSet(charactersIn: "_"))
+        var slug = ""
+        for c in inst.expr.span.text.lowercased() {
+            if c.isLetter || c.isNumber { slug.append(c) } else if !slug.isEmpty, !slug.hasSuffix("_") { slug.append("_") }
+        }
+        let name = String(slug.prefix(32)).trimmingCharacters(in: CharacterSet(charactersIn: "_"))
+        return name.isEmpty ? "instrument" : name
     }
 
     /// Draws the instruments: all of them (opening, `:show`), or after a move only those whose
