@@ -182,19 +182,22 @@ enum MissionCLI {
 
 struct Check: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Validate a lab mission: computed reveals, reachable goals, rendering instruments.",
+        abstract: "Validate lab missions: computed reveals, reachable goals, rendering instruments.",
         discussion: """
         For every track (or the one given), check that each lock's reveal is computed by napkin
         and gives one of its choices (or a number in its range), that each goal is not met at the
         start but is reachable within its tries (a witness setting is printed), and that every
-        instrument renders. With --answers, also run the mission from the answers file.
-        Exit codes: 0 valid, 1 invalid, 64 usage, 65 the mission does not parse.
+        instrument renders. With --answers, also run the mission from the answers file (one
+        mission file only). Several files are each checked, then summed up:
+          napkin check Samples/*.lab
+        Exit codes: 0 valid, 1 invalid, 64 usage, 65 a mission does not parse; with several
+        files, the highest of theirs.
         """)
 
-    @Argument(help: ArgumentHelp("The mission (.lab) file.", valueName: "FILE"))
-    var file: String
+    @Argument(help: ArgumentHelp("The mission (.lab) files.", valueName: "FILE"))
+    var files: [String]
 
-    @Option(help: ArgumentHelp("Also run the mission with the answers in this file.", valueName: "FILE"))
+    @Option(help: ArgumentHelp("Also run the mission with the answers in this file (one mission file).", valueName: "FILE"))
     var answers: String?
 
     @Option(help: ArgumentHelp("Check only this track.", valueName: "ID"))
@@ -206,34 +209,54 @@ struct Check: ParsableCommand {
     @OptionGroup var options: CommonOptions
 
     func validate() throws {
+        if files.isEmpty { throw ValidationError("give the mission (.lab) file to check, or several") }
         if track != nil && allTracks { throw ValidationError("give either --track ID or --all-tracks") }
+        if answers != nil && files.count > 1 { throw ValidationError("--answers goes with one mission: check that file on its own") }
     }
 
     func run() throws {
         let code: Int32 = Session.onLargeStack {
-            let runner = Runner(options: options.settings)
-            guard MissionCLI.readText(file) != nil else { MissionCLI.fail("cannot read '\(file)'"); return 64 }
-            guard let (mission, _) = MissionCLI.load(file, runner) else { return 65 }
-            var answers: Answers?
-            if let a = self.answers {
-                guard let text = MissionCLI.readText(a) else { MissionCLI.fail("cannot read '\(a)'"); return 64 }
-                do { answers = try Answers(text: text) } catch { MissionCLI.fail("\(error)"); return 65 }
+            var codes: [(file: String, code: Int32)] = []
+            for file in files {
+                if files.count > 1, !codes.isEmpty { MissionCLI.say() }
+                codes.append((file, checkOne(file)))
             }
-            let checker = MissionChecker(mission: mission, makeSession: MissionCLI.sessionFactory(runner))
-            let report = checker.check(tracks: track.map { [$0] }, answers: answers)
-            OutputSink.shared.flush()
-            // Mission text is the author's: shown with control characters made visible.
-            MissionCLI.say("check \(Sanitized.line(file)): \"\(Sanitized.line(mission.title))\"")
-            for l in report.lines { MissionCLI.say(Sanitized.text(l)) }
-            for f in report.failures { StandardStream.error("error: \(Sanitized.text(f))\n") }
-            if report.ok {
-                MissionCLI.say("ok: \(file) is valid")
-                return 0
-            }
-            MissionCLI.say("\(report.failures.count) problem\(report.failures.count == 1 ? "" : "s") in \(file)")
-            return 1
+            guard files.count > 1 else { return codes[0].code }
+            let bad = codes.filter { $0.code != 0 }
+            let valid = codes.count - bad.count
+            MissionCLI.say("\nchecked \(codes.count) files: \(valid) valid" + (bad.isEmpty ? "" : ", \(bad.count) failed (\(bad.map { Sanitized.line($0.file) }.joined(separator: ", ")))"))
+            return bad.map(\.code).max() ?? 0
         }
         if code != 0 { throw ExitCode(code) }
+    }
+
+    /// One mission file: 0 valid, 1 invalid, 64 unreadable, 65 not a mission that parses.
+    func checkOne(_ file: String) -> Int32 {
+        let runner = Runner(options: options.settings)
+        guard MissionCLI.readText(file) != nil else { MissionCLI.fail("cannot read '\(file)'"); return 64 }
+        guard MissionCLI.isMissionFile(file) else {
+            MissionCLI.fail("\(file) is not a lab mission (it has no 'mission' header): run it with 'napkin \(file)'")
+            return 65
+        }
+        guard let (mission, _) = MissionCLI.load(file, runner) else { return 65 }
+        var answers: Answers?
+        if let a = self.answers {
+            guard let text = MissionCLI.readText(a) else { MissionCLI.fail("cannot read '\(a)'"); return 64 }
+            do { answers = try Answers(text: text) } catch { MissionCLI.fail("\(error)"); return 65 }
+        }
+        let checker = MissionChecker(mission: mission, makeSession: MissionCLI.sessionFactory(runner))
+        let report = checker.check(tracks: track.map { [$0] }, answers: answers)
+        OutputSink.shared.flush()
+        // Mission text is the author's: shown with control characters made visible.
+        MissionCLI.say("check \(Sanitized.line(file)): \"\(Sanitized.line(mission.title))\"")
+        for l in report.lines { MissionCLI.say(Sanitized.text(l)) }
+        for f in report.failures { StandardStream.error("error: \(Sanitized.text(f))\n") }
+        if report.ok {
+            MissionCLI.say("ok: \(Sanitized.line(file)) is valid")
+            return 0
+        }
+        MissionCLI.say("\(report.failures.count) problem\(report.failures.count == 1 ? "" : "s") in \(Sanitized.line(file))")
+        return 1
     }
 }
 
