@@ -121,14 +121,19 @@ public final class REPL {
         s.onResult = { [unowned self, unowned interp] v in
             if self.presenting || self.mirror != nil { self.entryValues.append(v) }
             let text: String
-            if self.presenting, case .figure(let f) = v, let slide = self.presentFigure(f) { text = slide }
-            else {
+            if self.presenting, case .figure(let f) = v, let slide = self.presentFigure(f) {
+                // A slide clears the screen: its own write, so the terminal gate (StandardStream)
+                // sees napkin's clear-screen at the start, where it lets it through.
+                self.flush()
+                StandardStream.output(slide + "\n")
+                text = ""
+            } else {
                 do { text = try self.style.value(v, interp) } catch {
                     if (error as? NapkinError)?.phase == .cancelled { return }  // Ctrl-C or --timeout while showing it: the line fails
                     text = (try? interp.describe(v)) ?? "?"
                 }
             }
-            self.out += text + "\n"
+            if !text.isEmpty || !v.isFigure { self.out += text + "\n" }
             if self.mirror != nil, !v.isFigure { self.entryText += ((try? interp.describe(v)) ?? text) + "\n" }
             self.last.value = v
             if case .figure(let f) = v { self.lastFigure = f }

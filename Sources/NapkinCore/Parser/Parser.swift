@@ -833,7 +833,9 @@ public struct Parser {
     mutating func poweredLiteral(_ v: Double, _ t: Token) throws(NapkinError) -> Expr? {
         var k = 0
         var exponents: [Double] = []
-        while true {
+        // A handful of exponents at most (a longer chain is no literal): the look-ahead stays
+        // short, so a chain of 10,000 powers parses in linear time.
+        while exponents.count < 8 {
             if case .op("^") = peekToken(k).kind {
                 var j = k + 1, sign = 1.0
                 if case .op("-") = peekToken(j).kind { sign = -1; j += 1 }

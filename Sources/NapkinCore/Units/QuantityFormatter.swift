@@ -68,7 +68,8 @@ public struct QuantityFormatter {
         // A square or a cube of a laddered dimension (Time² from h × h): the ladder's unit squared.
         for p in [2, 3] {
             for a in registry.ladderOrder where a.power(p) == d {
-                guard let top = registry.ladders[a], !top.contains(where: { $0.name.contains("/") }) else { continue }
+                // Plain unit names only: mm² squared is no mm²².
+                guard let top = registry.ladders[a], top.allSatisfy({ $0.name.allSatisfy { $0.isLetter } }) else { continue }
                 let u = pick(top, pow(abs(magnitude), 1 / Double(p)))
                 return registry.displayUnit(u.name + registry.superscript(p), factor: pow(u.factor, Double(p)), dim: d)
             }
@@ -78,7 +79,8 @@ public struct QuantityFormatter {
             guard let b = a.over(d), let top = registry.ladders[a] else { continue }
             // Over a "per" dimension (J/Hz) is times its inverse: J·s when that is a base unit.
             if (0..<16).allSatisfy({ b.exponents[$0] <= 0 }) {
-                if let times = b.power(-1), let i = registry.baseIndex(of: times), !top.contains(where: { $0.name.contains("/") }) {
+                // Not when the ladder already holds that base above the line (L·m for m⁴).
+                if let times = b.power(-1), let i = registry.baseIndex(of: times), a.exponents[i] <= 0, !top.contains(where: { $0.name.contains("/") }) {
                     let num = pick(top, magnitude / 1)
                     // Two base units in base order (kg·m), as the dimension's name reads.
                     if let j = registry.baseIndex(of: a), i < j {
