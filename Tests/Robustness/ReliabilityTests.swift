@@ -254,9 +254,11 @@ struct ReliabilityTests {
                 let opts = record(["fa\(c)st", "slow"], [1, 2])
                 knob k = 5 in 1...10 "a knob\(c) described"
                 knob pick = "fa\(c)st" in opts "a choice\(c)"
+                fn fine() = k > 1 "says\(c) it is fine"
                 k * 2
                 assert_eq("boom\(c)", "z")
                 goal "Stay\(c) above 4" within 5 tries: k * 2 >= 4
+                goal "Walk\(c) both" within 5 tries, visiting pick: fine()
             }
             reveal q = "a"
         }
@@ -264,7 +266,7 @@ struct ReliabilityTests {
         let file = try hostileFile("bench.lab", mission)
         let dir = try scratchDirectory("bench")
         let ledger = dir.appendingPathComponent("bench.jsonl").path
-        let typed = "a\n:search described\n:info pick\n:knobs\n:list records\nk = 6\n:show assert_eq\n:goals\n:done\n"
+        let typed = "a\n:search described\n:info pick\n:knobs\n:list records\nk = 6\n:show assert_eq\npick = slow\n:goals\n:hint\n:done\n"
         let run = try napkin(["run", file, "--ledger", ledger], stdin: Data(typed.utf8))
         #expect(!run.crashed && !Self.hasRawControls(run.out) && !Self.hasRawControls(run.err), "\(run)")
         // Each path was really taken: the knob list, :search, :info's options, the instrument's error.
