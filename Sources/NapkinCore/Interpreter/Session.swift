@@ -38,7 +38,7 @@ public final class Session {
     /// "'s' was read as your value s, not the unit s (second)".
     func readingNote(_ name: String) -> String {
         let word = interpreter.units.longName(name).map { " (\($0))" } ?? ""
-        return "'\(name)' was read as your value \(name), not the unit \(name)\(word): a bound name is never a unit; to mean the unit, give the value another name"
+        return "'\(name)' was read as your value \(name), not the unit \(name)\(word); to mean the unit, rename the value"
     }
 
     /// Runs a program. With `transactional`, a failure leaves the session exactly as it was
