@@ -193,6 +193,11 @@ struct ReliabilityTests {
         """
         let file = try hostileFile("esc.lab", program)
         let dir = try scratchDirectory("svg")
+        // The handout (--html) shows the same texts: made visible there too.
+        let html = try scratchDirectory("html").appendingPathComponent("handout.html")
+        let h = try napkin(["run", file, "--html", html.path])
+        let page = (try? String(contentsOf: html, encoding: .utf8)) ?? ""
+        #expect(!h.crashed && page.contains("␛]0;pwned␇") && !Self.hasRawControls(page.replacingOccurrences(of: "\r\n", with: "\n")), "\(h)")
         let r = try napkin(["run", file, "--svg-dir", dir.path])
         #expect(!r.crashed)
         #expect(!Self.hasRawControls(r.out), "stdout: \(r.out.debugDescription)")
