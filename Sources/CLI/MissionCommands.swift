@@ -24,6 +24,9 @@ struct MissionOptions: ParsableArguments {
 }
 
 enum MissionCLI {
+    /// A line to standard output through the terminal gate (`StandardStream`), like every other.
+    static func say(_ s: String = "", terminator: String = "\n") { StandardStream.output(s + terminator) }
+
     static func fail(_ s: String) {
         OutputSink.shared.flush()
         StandardStream.error("error: \(Sanitized.text(s))\n")
@@ -179,19 +182,22 @@ enum MissionCLI {
 
 struct Check: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Validate a lab mission: computed reveals, reachable goals, rendering instruments.",
+        abstract: "Validate lab missions: computed reveals, reachable goals, rendering instruments.",
         discussion: """
         For every track (or the one given), check that each lock's reveal is computed by napkin
         and gives one of its choices (or a number in its range), that each goal is not met at the
         start but is reachable within its tries (a witness setting is printed), and that every
-        instrument renders. With --answers, also run the mission from the answers file.
-        Exit codes: 0 valid, 1 invalid, 64 usage, 65 the mission does not parse.
+        instrument renders. With --answers, also run the mission from the answers file (one
+        mission file only). Several files are each checked, then summed up:
+          napkin check Samples/*.lab
+        Exit codes: 0 valid, 1 invalid, 64 usage, 65 a mission does not parse; with several
+        files, the highest of theirs.
         """)
 
-    @Argument(help: ArgumentHelp("The mission (.lab) file.", valueName: "FILE"))
-    var file: String
+    @Argument(help: ArgumentHelp("The mission (.lab) files.", valueName: "FILE"))
+    var files: [String]
 
-    @Option(help: ArgumentHelp("Also run the mission with the answers in this file.", valueName: "FILE"))
+    @Option(help: ArgumentHelp("Also run the mission with the answers in this file (one mission file).", valueName: "FILE"))
     var answers: String?
 
     @Option(help: ArgumentHelp("Check only this track.", valueName: "ID"))
@@ -203,34 +209,54 @@ struct Check: ParsableCommand {
     @OptionGroup var options: CommonOptions
 
     func validate() throws {
+        if files.isEmpty { throw ValidationError("give the mission (.lab) file to check, or several") }
         if track != nil && allTracks { throw ValidationError("give either --track ID or --all-tracks") }
+        if answers != nil && files.count > 1 { throw ValidationError("--answers goes with one mission: check that file on its own") }
     }
 
     func run() throws {
         let code: Int32 = Session.onLargeStack {
-            let runner = Runner(options: options.settings)
-            guard MissionCLI.readText(file) != nil else { MissionCLI.fail("cannot read '\(file)'"); return 64 }
-            guard let (mission, _) = MissionCLI.load(file, runner) else { return 65 }
-            var answers: Answers?
-            if let a = self.answers {
-                guard let text = MissionCLI.readText(a) else { MissionCLI.fail("cannot read '\(a)'"); return 64 }
-                do { answers = try Answers(text: text) } catch { MissionCLI.fail("\(error)"); return 65 }
+            var codes: [(file: String, code: Int32)] = []
+            for file in files {
+                if files.count > 1, !codes.isEmpty { MissionCLI.say() }
+                codes.append((file, checkOne(file)))
             }
-            let checker = MissionChecker(mission: mission, makeSession: MissionCLI.sessionFactory(runner))
-            let report = checker.check(tracks: track.map { [$0] }, answers: answers)
-            OutputSink.shared.flush()
-            // Mission text is the author's: shown with control characters made visible.
-            print("check \(Sanitized.line(file)): \"\(Sanitized.line(mission.title))\"")
-            for l in report.lines { print(Sanitized.text(l)) }
-            for f in report.failures { StandardStream.error("error: \(Sanitized.text(f))\n") }
-            if report.ok {
-                print("ok: \(file) is valid")
-                return 0
-            }
-            print("\(report.failures.count) problem\(report.failures.count == 1 ? "" : "s") in \(file)")
-            return 1
+            guard files.count > 1 else { return codes[0].code }
+            let bad = codes.filter { $0.code != 0 }
+            let valid = codes.count - bad.count
+            MissionCLI.say("\nchecked \(codes.count) files: \(valid) valid" + (bad.isEmpty ? "" : ", \(bad.count) failed (\(bad.map { Sanitized.line($0.file) }.joined(separator: ", ")))"))
+            return bad.map(\.code).max() ?? 0
         }
         if code != 0 { throw ExitCode(code) }
+    }
+
+    /// One mission file: 0 valid, 1 invalid, 64 unreadable, 65 not a mission that parses.
+    func checkOne(_ file: String) -> Int32 {
+        let runner = Runner(options: options.settings)
+        guard MissionCLI.readText(file) != nil else { MissionCLI.fail("cannot read '\(file)'"); return 64 }
+        guard MissionCLI.isMissionFile(file) else {
+            MissionCLI.fail("\(file) is not a lab mission (it has no 'mission' header): run it with 'napkin \(file)'")
+            return 65
+        }
+        guard let (mission, _) = MissionCLI.load(file, runner) else { return 65 }
+        var answers: Answers?
+        if let a = self.answers {
+            guard let text = MissionCLI.readText(a) else { MissionCLI.fail("cannot read '\(a)'"); return 64 }
+            do { answers = try Answers(text: text) } catch { MissionCLI.fail("\(error)"); return 65 }
+        }
+        let checker = MissionChecker(mission: mission, makeSession: MissionCLI.sessionFactory(runner))
+        let report = checker.check(tracks: track.map { [$0] }, answers: answers)
+        OutputSink.shared.flush()
+        // Mission text is the author's: shown with control characters made visible.
+        MissionCLI.say("check \(Sanitized.line(file)): \"\(Sanitized.line(mission.title))\"")
+        for l in report.lines { MissionCLI.say(Sanitized.text(l)) }
+        for f in report.failures { StandardStream.error("error: \(Sanitized.text(f))\n") }
+        if report.ok {
+            MissionCLI.say("ok: \(Sanitized.line(file)) is valid")
+            return 0
+        }
+        MissionCLI.say("\(report.failures.count) problem\(report.failures.count == 1 ? "" : "s") in \(Sanitized.line(file))")
+        return 1
     }
 }
 
@@ -270,27 +296,27 @@ struct LedgerCommand: ParsableCommand {
                 throw ExitCode(1)
             }
             let finished = v.entries.contains { $0.type == "finish" }
-            print("ok: \(file): \(v.entries.count) entries, hash chain intact\(finished ? ", mission finished" : ", mission not finished")")
+            MissionCLI.say("ok: \(file): \(v.entries.count) entries, hash chain intact\(finished ? ", mission finished" : ", mission not finished")")
             guard receipts != nil else { return }
             let check = ReceiptCheck(entries: v.entries)
             var missing = 0
             for c in codes {
                 if let e = check.entry(for: c.code) {
-                    print("  receipt \(c.code) ✓ entry \(e.seq): \(ReceiptCheck.describe(e))")
+                    MissionCLI.say("  receipt \(c.code) ✓ entry \(e.seq): \(ReceiptCheck.describe(e))")
                 } else {
                     missing += 1
-                    print("  receipt \(c.code) ✗ not in this ledger (receipts file, line \(c.line))")
+                    MissionCLI.say("  receipt \(c.code) ✗ not in this ledger (receipts file, line \(c.line))")
                 }
             }
             let handedIn = Set(codes.map(\.code))
             for e in check.receiptEntries where !handedIn.contains(Ledger.receipt(of: e)) {
-                print("  (entry \(e.seq), \(ReceiptCheck.describe(e)): receipt \(Ledger.receipt(of: e)) was not handed in)")
+                MissionCLI.say("  (entry \(e.seq), \(ReceiptCheck.describe(e)): receipt \(Ledger.receipt(of: e)) was not handed in)")
             }
             if missing > 0 {
                 StandardStream.error("ledger \(Sanitized.line(file)) does not pass through \(missing) of \(codes.count) receipt\(codes.count == 1 ? "" : "s"): it was rewritten after they were handed in, or they belong to another ledger\n")
                 throw ExitCode(1)
             }
-            print("ok: the ledger passes through all \(codes.count) receipt\(codes.count == 1 ? "" : "s")")
+            MissionCLI.say("ok: the ledger passes through all \(codes.count) receipt\(codes.count == 1 ? "" : "s")")
         }
     }
 
@@ -317,28 +343,28 @@ struct LedgerCommand: ParsableCommand {
             guard !ledgers.isEmpty else { MissionCLI.fail("give the ledgers to report on"); throw ExitCode(64) }
             var matched = Set<String>()
             var bad = 0
-            print("Class report: \(ledgers.count) ledger\(ledgers.count == 1 ? "" : "s"), \(codes.count) receipt\(codes.count == 1 ? "" : "s") handed in")
+            MissionCLI.say("Class report: \(ledgers.count) ledger\(ledgers.count == 1 ? "" : "s"), \(codes.count) receipt\(codes.count == 1 ? "" : "s") handed in")
             let handedIn = Set(codes.map(\.code))
             for path in ledgers {
                 guard MissionCLI.readText(path) != nil, let v = try? Ledger.verify(path: path) else {
-                    print("\n✗ \(Sanitized.line(path)): cannot read it"); bad += 1; continue
+                    MissionCLI.say("\n✗ \(Sanitized.line(path)): cannot read it"); bad += 1; continue
                 }
                 let start = v.entries.first { $0.type == "start" }
                 let finished = v.entries.contains { $0.type == "finish" }
                 let head = "\(Sanitized.line(path)) — \(Sanitized.line(start?["mission"] ?? "?")), track \(Sanitized.line(start?["track"] ?? "?")), \(finished ? "finished" : "not finished")"
-                if let p = v.problem { print("\n✗ \(head)\n    the chain does not verify: \(Sanitized.line(p))"); bad += 1 } else { print("\n✓ \(head)") }
+                if let p = v.problem { MissionCLI.say("\n✗ \(head)\n    the chain does not verify: \(Sanitized.line(p))"); bad += 1 } else { MissionCLI.say("\n✓ \(head)") }
                 let check = ReceiptCheck(entries: v.entries)
                 for e in check.receiptEntries {
                     let code = Ledger.receipt(of: e)
                     let given = handedIn.contains(code)
                     if given { matched.insert(code) }
-                    print("    \(given ? "✓" : "·") \(code)  \(ReceiptCheck.describe(e))\(given ? "" : "  (not handed in)")")
+                    MissionCLI.say("    \(given ? "✓" : "·") \(code)  \(ReceiptCheck.describe(e))\(given ? "" : "  (not handed in)")")
                 }
             }
             let orphans = codes.filter { !matched.contains($0.code) }
             if !orphans.isEmpty {
-                print("\nReceipts no ledger passes through (its ledger was rewritten after they were handed in, or is missing):")
-                for o in orphans { print("  ✗ \(o.code)  receipts file, line \(o.line): \(Sanitized.line(o.context))") }
+                MissionCLI.say("\nReceipts no ledger passes through (its ledger was rewritten after they were handed in, or is missing):")
+                for o in orphans { MissionCLI.say("  ✗ \(o.code)  receipts file, line \(o.line): \(Sanitized.line(o.context))") }
             }
             if bad > 0 || !orphans.isEmpty { throw ExitCode(1) }
         }
@@ -358,7 +384,7 @@ struct LedgerCommand: ParsableCommand {
             let v = try Ledger.verify(path: file)
             let report = LedgerReport(entries: v.entries)
             // Every field is the student's or the mission's text: control characters made visible.
-            print(Sanitized.text(markdown ? report.markdown() : report.text()), terminator: "")
+            MissionCLI.say(Sanitized.text(markdown ? report.markdown() : report.text()), terminator: "")
             if let p = v.problem {
                 StandardStream.error("warning: the ledger does not verify (\(Sanitized.line(p))); the report stops before that entry\n")
                 throw ExitCode(1)

@@ -42,6 +42,7 @@ struct Runner {
             let handout = self.handout
             session.interpreter.emit = { out.line($0); handout?.printed($0) }
             if let handout { session.onStatement = { handout.begin($0) } }
+
             let exporter = FigureExporter(directory: options.svgDir, format: options.format)
             session.onResult = { [unowned session] v in
                 handout?.result(v, session.interpreter)
@@ -53,12 +54,19 @@ struct Runner {
                     out.line(try session.interpreter.describe(v))
                     try exporter.export(v, session.interpreter)
                 } catch let error as NapkinError {
+                    // Stopped while showing it (Ctrl-C, --timeout): the run ends with that error.
+                    if error.phase == .cancelled { return }
                     // An export that fails (the --svg-dir is a file, the disk is full) fails the run.
                     report(error)
                     exportFailed.set()
                 } catch {}
             }
             try LibraryFolders.load(options.libraries, into: session)
+            // How a line of the user's was read (a bound name over a unit): after its result, on stderr.
+            session.onNote = { note in
+                out.flush()
+                StandardStream.error("note: \(note)\n")
+            }
             return .success(session)
         } catch {
             return .failure(error)

@@ -4,7 +4,11 @@ import NapkinCore
 /// Values as data for other tools: CSV, JSON or Markdown. Every value becomes a grid first
 /// (a table as it is, a record as one row, a list of records as rows, a list or a single
 /// value as one `value` column), with one unit per column in its header and every number
-/// written in full: the shortest decimal that reads back as the same Double.
+/// written in full: the shortest decimal that reads back as the same Double. A column that has
+/// no one unit (mixed dimensions, text among numbers) or a cell that holds a list or a record
+/// writes each cell with its own unit, in full: as napkin reads it (`0.3333333333333333 kWh`,
+/// `[1.5 W, { a: 2 m }]`) in CSV and Markdown, as JSON values (`{"value": …, "unit": "kWh"}`,
+/// arrays, objects) in JSON.
 public enum DataExport {
     public enum Format: String, CaseIterable, Sendable { case csv, json, md }
 
@@ -28,26 +32,31 @@ public enum DataExport {
     }
 
     public static func render(_ v: Value, format: Format, interpreter: Interpreter) throws(NapkinError) -> String {
-        let (names, rows) = try grid(v)
+        // Millions of rows take seconds: every loop below checks for Ctrl-C and --timeout.
+        let cancel = interpreter.cancel
+        let (names, rows) = try grid(v, cancel)
         let columns = try names.indices.map { c throws(NapkinError) in try column(names[c], rows.map { $0[c] }, interpreter) }
         switch format {
-        case .csv: return csv(columns, rowCount: rows.count)
-        case .md: return markdown(columns, rowCount: rows.count)
-        case .json: return json(columns, rowCount: rows.count)
+        case .csv: return try csv(columns, rowCount: rows.count, cancel)
+        case .md: return try markdown(columns, rowCount: rows.count, cancel)
+        case .json: return try json(columns, rowCount: rows.count, cancel)
         }
     }
 
     // MARK: The grid
 
-    static func grid(_ v: Value) throws(NapkinError) -> ([String], [[Value]]) {
+    static func grid(_ v: Value, _ cancel: CancelFlag) throws(NapkinError) -> ([String], [[Value]]) {
         switch v {
         case .table(let t): return (t.columns, t.rows)
         case .record(let r): return (r.keys, [r.values])
         case .list(let items):
             let records = items.compactMap { if case .record(let r) = $0 { r } else { nil } }
             guard !items.isEmpty, records.count == items.count else { return (["value"], items.map { [$0] }) }
-            var keys: [String] = []
-            for r in records { for k in r.keys where !keys.contains(k) { keys.append(k) } }
+            var keys: [String] = [], seen = Set<String>()
+            for (i, r) in records.enumerated() {
+                for k in r.keys where !seen.contains(k) { keys.append(k); seen.insert(k) }
+                try cancel.check(i)
+            }
             return (keys, records.map { r in keys.map { r[$0] ?? .nothing } })
         case .figure: throw NapkinError(.runtime, "a figure is not data: :svg FILE (or --svg-dir) writes it as SVG")
         case .function: throw NapkinError(.runtime, "a function is not data: export its results, e.g. a sweep")
@@ -56,7 +65,8 @@ public enum DataExport {
         }
     }
 
-    enum Cell { case number(String), bool(Bool), text(String), empty }
+    /// `nested`: a cell with its own units, as napkin source (CSV, Markdown) and as JSON.
+    enum Cell { case number(String), bool(Bool), text(String), empty, nested(text: String, json: String) }
 
     struct Column {
         let name: String
@@ -73,6 +83,7 @@ public enum DataExport {
 
     static func column(_ name: String, _ values: [Value], _ interp: Interpreter) throws(NapkinError) -> Column {
         // A column of quantities of one dimension shares one unit (the one the terminal table shows).
+        let cancel = interp.cancel
         let quantities = values.compactMap { if case .quantity(let q) = $0 { q } else { nil } }
         let present = values.filter { if case .nothing = $0 { false } else { true } }
         if !quantities.isEmpty, quantities.count == present.count, quantities.allSatisfy({ $0.dim == quantities[0].dim }) {
@@ -82,7 +93,9 @@ public enum DataExport {
             let factor = unit?.factor ?? 1
             let unitName = dim.isNone ? (unit?.name ?? "") : (unit?.name ?? registry.baseUnits(of: dim))
             var cells: [Cell] = []
-            for v in values {
+            cells.reserveCapacity(values.count)
+            for (i, v) in values.enumerated() {
+                try cancel.check(i)
                 guard case .quantity(let q) = v else { cells.append(.empty); continue }
                 // Data never holds an infinity or a NaN either: a value that overflowed is an error.
                 guard q.value.isFinite, (q.value / factor).isFinite else {
@@ -93,15 +106,116 @@ public enum DataExport {
             return Column(name: name, unit: unitName, dimension: dim.isNone ? "" : registry.name(of: dim), cells: cells)
         }
         var cells: [Cell] = []
-        for v in values {
+        for (i, v) in values.enumerated() {
+            try cancel.check(i)
             switch v {
             case .nothing: cells.append(.empty)
             case .bool(let b): cells.append(.bool(b))
             case .string(let s): cells.append(.text(s))
-            default: cells.append(.text(try interp.describeInline(v)))
+            case .quantity(let q) where q.dim.isNone && q.unit == nil:
+                cells.append(.number(try plain(q.value, name)))
+            default: cells.append(.nested(text: try literal(v, interp, name), json: try jsonValue(v, interp, name)))
             }
         }
         return Column(name: name, unit: "", dimension: "", cells: cells)
+    }
+
+    // MARK: Cells with their own units
+
+    static func plain(_ x: Double, _ column: String) throws(NapkinError) -> String {
+        guard x.isFinite else { throw NapkinError(.runtime, "a value in column '\(Sanitized.line(column))' overflows to infinity") }
+        return fullPrecision(x)
+    }
+
+    /// A quantity in full, in the unit the terminal shows it in: (number, unit), the unit empty
+    /// for a plain number. Read back in that unit it is the same Double (see `fullPrecision`).
+    static func numberAndUnit(_ q: Quantity, _ interp: Interpreter, _ column: String) throws(NapkinError) -> (String, String) {
+        guard let u = interp.formatter.shownUnit(q) else {
+            return (try plain(q.value, column), q.dim.isNone ? "" : interp.units.baseUnits(of: q.dim))
+        }
+        guard q.value.isFinite, (q.value / u.factor).isFinite else {
+            throw NapkinError(.runtime, "a value in column '\(Sanitized.line(column))' overflows to infinity")
+        }
+        return (fullPrecision(q.value, in: u.factor), u.name == "1" ? "" : u.name)
+    }
+
+    /// A value as napkin source that reads back as the same value: quantities in full with
+    /// their unit, strings quoted inside lists and records (a string cell stays its text).
+    static func literal(_ v: Value, _ interp: Interpreter, _ column: String, top: Bool = true) throws(NapkinError) -> String {
+        switch v {
+        case .quantity(let q):
+            let (n, u) = try numberAndUnit(q, interp, column)
+            return u.isEmpty ? n : u == "%" ? n + "%" : n + " " + u
+        case .string(let s):
+            guard !top else { return s }
+            var out = "\""
+            for c in s {
+                switch c {
+                case "\\", "\"", "{", "}": out += "\\" + String(c)
+                case "\n": out += "\\n"
+                case "\t": out += "\\t"
+                default: out.append(c)
+                }
+            }
+            return out + "\""
+        case .bool(let b): return b ? "true" : "false"
+        case .list(let items):
+            var parts: [String] = []
+            for (i, x) in items.enumerated() {
+                parts.append(try literal(x, interp, column, top: false))
+                try interp.cancel.check(i)
+            }
+            return "[" + parts.joined(separator: ", ") + "]"
+        case .record(let r):
+            guard !r.keys.isEmpty else { return "{}" }
+            var parts: [String] = []
+            for (k, x) in zip(r.keys, r.values) { parts.append(k + ": " + (try literal(x, interp, column, top: false))) }
+            return "{ " + parts.joined(separator: ", ") + " }"
+        case .nothing: return top ? "" : "nothing"
+        default: return try interp.describeInline(v)
+        }
+    }
+
+    /// A value as JSON: a plain number as a number, a quantity as `{"value": …, "unit": …}`,
+    /// lists as arrays, records as objects (fields in their order).
+    static func jsonValue(_ v: Value, _ interp: Interpreter, _ column: String) throws(NapkinError) -> String {
+        switch v {
+        case .quantity(let q):
+            let (n, u) = try numberAndUnit(q, interp, column)
+            return u.isEmpty ? n : "{\"value\": \(n), \"unit\": \(jsonString(u))}"
+        case .string(let s): return jsonString(s)
+        case .bool(let b): return b ? "true" : "false"
+        case .nothing: return "null"
+        case .list(let items):
+            var parts: [String] = []
+            for (i, x) in items.enumerated() {
+                parts.append(try jsonValue(x, interp, column))
+                try interp.cancel.check(i)
+            }
+            return "[" + parts.joined(separator: ", ") + "]"
+        case .record(let r):
+            var parts: [String] = []
+            for (k, x) in zip(r.keys, r.values) { parts.append(jsonString(k) + ": " + (try jsonValue(x, interp, column))) }
+            return "{" + parts.joined(separator: ", ") + "}"
+        default: return jsonString(try interp.describeInline(v))
+        }
+    }
+
+    static func jsonString(_ s: String) -> String {
+        var out = "\""
+        for u in s.unicodeScalars {
+            switch u {
+            case "\"": out += "\\\""
+            case "\\": out += "\\\\"
+            case "\n": out += "\\n"
+            case "\r": out += "\\r"
+            case "\t": out += "\\t"
+            case _ where u.value < 0x20 || (0x7F...0x9F).contains(u.value):
+                out += "\\u" + String(repeating: "0", count: 4 - String(u.value, radix: 16).count) + String(u.value, radix: 16)
+            default: out.unicodeScalars.append(u)
+            }
+        }
+        return out + "\""
     }
 
     /// `x` in a unit of `factor`, in full: the shortest decimal d with d × factor == x, so that
@@ -135,7 +249,7 @@ public enum DataExport {
 
     static func text(_ cell: Cell) -> String {
         switch cell {
-        case .number(let s), .text(let s): return s
+        case .number(let s), .text(let s), .nested(let s, _): return s
         case .bool(let b): return b ? "true" : "false"
         case .empty: return ""
         }
@@ -143,55 +257,51 @@ public enum DataExport {
 
     /// CSV and Markdown land on a terminal by default: a script's text in them has its control
     /// characters made visible (JSON escapes them itself).
-    static func csv(_ columns: [Column], rowCount: Int) -> String {
+    static func csv(_ columns: [Column], rowCount: Int, _ cancel: CancelFlag) throws(NapkinError) -> String {
         func field(_ raw: String) -> String {
             let s = Sanitized.line(raw)
             return s.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" })
                 ? "\"" + s.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : s
         }
         var lines = [columns.map { field($0.header) }.joined(separator: ",")]
-        for r in 0..<rowCount { lines.append(columns.map { field(text($0.cells[r])) }.joined(separator: ",")) }
+        for r in 0..<rowCount {
+            lines.append(columns.map { field(text($0.cells[r])) }.joined(separator: ","))
+            try cancel.check(r)
+        }
         return lines.joined(separator: "\n")
     }
 
-    static func markdown(_ columns: [Column], rowCount: Int) -> String {
+    static func markdown(_ columns: [Column], rowCount: Int, _ cancel: CancelFlag) throws(NapkinError) -> String {
         func escape(_ s: String) -> String { Sanitized.line(s.replacingOccurrences(of: "|", with: "\\|").replacingOccurrences(of: "\n", with: " ")) }
         var lines = ["| " + columns.map { escape($0.header) }.joined(separator: " | ") + " |"]
         lines.append("|" + columns.map { $0.numeric ? " ---: |" : " --- |" }.joined())
-        for r in 0..<rowCount { lines.append("| " + columns.map { escape(text($0.cells[r])) }.joined(separator: " | ") + " |") }
+        for r in 0..<rowCount {
+            lines.append("| " + columns.map { escape(text($0.cells[r])) }.joined(separator: " | ") + " |")
+            try cancel.check(r)
+        }
         return lines.joined(separator: "\n")
     }
 
     /// JSON written by hand so that columns and fields keep their order.
-    static func json(_ columns: [Column], rowCount: Int) -> String {
-        func string(_ s: String) -> String {
-            var out = "\""
-            for u in s.unicodeScalars {
-                switch u {
-                case "\"": out += "\\\""
-                case "\\": out += "\\\\"
-                case "\n": out += "\\n"
-                case "\r": out += "\\r"
-                case "\t": out += "\\t"
-                case _ where u.value < 0x20: out += "\\u" + String(repeating: "0", count: 4 - String(u.value, radix: 16).count) + String(u.value, radix: 16)
-                default: out.unicodeScalars.append(u)
-                }
-            }
-            return out + "\""
-        }
+    static func json(_ columns: [Column], rowCount: Int, _ cancel: CancelFlag) throws(NapkinError) -> String {
+        let string = jsonString
         func value(_ c: Cell) -> String {
             switch c {
             case .number(let s): return s
             case .bool(let b): return b ? "true" : "false"
             case .text(let s): return string(s)
+            case .nested(_, let json): return json
             case .empty: return "null"
             }
         }
         let header = columns.map { c in
             "    {\"name\": \(string(c.name)), \"unit\": \(string(c.unit)), \"dimension\": \(string(c.dimension))}"
         }
-        let rows = (0..<rowCount).map { r in
-            "    {" + columns.map { "\(string($0.name)): \(value($0.cells[r]))" }.joined(separator: ", ") + "}"
+        var rows: [String] = []
+        rows.reserveCapacity(rowCount)
+        for r in 0..<rowCount {
+            rows.append("    {" + columns.map { "\(string($0.name)): \(value($0.cells[r]))" }.joined(separator: ", ") + "}")
+            try cancel.check(r)
         }
         return "{\n  \"columns\": [\n" + header.joined(separator: ",\n") + "\n  ],\n  \"rows\": [\n"
             + rows.joined(separator: ",\n") + (rows.isEmpty ? "" : "\n") + "  ]\n}"

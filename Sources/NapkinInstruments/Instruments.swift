@@ -128,20 +128,33 @@ struct FigureBuilder {
     }
 
     /// Quantities of one dimension, in the display unit chosen for the largest of them.
+    /// One pass over the values (a plot may have millions), checking for cancellation as it goes.
     func column(_ values: [Value], what: String, arg: Int) throws(NapkinError) -> (values: [Double], unit: String, factor: Double, dim: NapkinCore.Dimension) {
-        var qs: [Quantity] = []
-        for v in values {
+        guard let head = values.first else { return ([], "", 1, .none) }
+        guard case .quantity(let first) = head else { throw fail("\(what) must be numbers or quantities, found a \(head.typeName)", arg: arg) }
+        var raw: [Double] = []
+        raw.reserveCapacity(values.count)
+        var biggest = 0.0
+        for (i, v) in values.enumerated() {
             guard case .quantity(let q) = v else { throw fail("\(what) must be numbers or quantities, found a \(v.typeName)", arg: arg) }
-            if let first = qs.first, first.dim != q.dim {
+            if first.dim != q.dim {
                 throw NapkinError(.dimension, "mismatched units in one chart: \(interp.units.describe(first.dim)) and \(interp.units.describe(q.dim))",
                                   at: site.arg(arg))
             }
-            qs.append(q)
+            raw.append(q.value)
+            if q.value.isFinite { biggest = max(biggest, abs(q.value)) }
+            if i & 0xFFFF == 0xFFFF, interp.cancel.isSet { throw NapkinError(.cancelled, "cancelled", at: site.span) }
         }
-        guard let first = qs.first else { return ([], "", 1, .none) }
-        let unit = interp.formatter.unit(forColumn: qs)
+        // The unit the first was written in, else the readable unit of the largest (as a table's column).
+        let unit = first.unit ?? interp.formatter.unit(for: first.dim, magnitude: biggest)
         let factor = unit?.factor ?? 1
-        return (qs.map { $0.value / factor }, unit?.name ?? (first.dim.isNone ? "" : interp.units.baseUnits(of: first.dim)), factor, first.dim)
+        if factor != 1 {
+            for i in raw.indices {
+                raw[i] /= factor
+                if i & 0xFFFF == 0xFFFF, interp.cancel.isSet { throw NapkinError(.cancelled, "cancelled", at: site.span) }
+            }
+        }
+        return (raw, unit?.name ?? (first.dim.isNone ? "" : interp.units.baseUnits(of: first.dim)), factor, first.dim)
     }
 
     func dimensionName(_ d: NapkinCore.Dimension) -> String { interp.units.name(of: d) }

@@ -13,6 +13,13 @@ struct GoalJudge {
         var distance: Double
         /// What the clause measured, e.g. `yearly_energy() = 2.4 GWh, needs ≤ 1.2 GWh`.
         var reading: String
+
+        init(holds: Bool, distance: Double, reading: String) {
+            self.holds = holds
+            self.distance = distance
+            // A reading quotes the author's text (descriptions, option names): made visible.
+            self.reading = Sanitized.text(reading)
+        }
     }
 
     struct Reading {

@@ -171,10 +171,10 @@ public final class MissionRunner {
     }
 
     /// A knob's description with its `{…}` filled in (as mission texts are); as written if it
-    /// does not evaluate.
+    /// does not evaluate. Either way ready to show (control characters made visible).
     func interpolate(_ doc: String) -> String {
         guard doc.contains("{"), let stmts = try? session.parse("\"" + doc + "\"", name: "<knob description>"),
-              stmts.count == 1, case .expr(let e) = stmts[0].kind, let s = try? text(e, where: "knob description") else { return doc }
+              stmts.count == 1, case .expr(let e) = stmts[0].kind, let s = try? text(e, where: "knob description") else { return Sanitized.text(doc) }
         return s
     }
 

@@ -160,7 +160,7 @@ public final class WorkbenchSession {
         if k.isChoice {
             let options = k.options.indices.map { i in i == k.selected ? "[\(k.options[i].name)]" : k.options[i].name }
             let kind = k.options.count == 1 ? "fixed" : k.isToggle ? "toggle" : "choice"
-            s = "\(n) = \(k.selectedName ?? "")   \(kind): \(options.joined(separator: " | "))"
+            s = Sanitized.line("\(n) = \(k.selectedName ?? "")   \(kind): \(options.joined(separator: " | "))")
         } else if case .quantity(let q) = g.value {
             s = "\(n) = \(f.valueAndUnit(q))   in \(k.rangeText(f))"
         } else {
@@ -205,13 +205,18 @@ public final class WorkbenchSession {
         }
     }()
 
-    /// The instrument's name for figures and files: the function it calls, else its text.
+    /// The instrument's name for figures and files: the function it calls, else its text with
+    /// each run of other characters as one `_` (`1 m / 1 s` is `1_m_1_s`), at most 32 long.
     func instrumentName(_ inst: Instrument) -> String {
         var e = inst.expr
         if case .convert(let x, _, _) = e.kind { e = x }
         if case .call(let f, _) = e.kind, case .name(let n) = f.kind { return n }
-        let slug = inst.expr.span.text.lowercased().map { $0.isLetter || $0.isNumber ? $0 : "_" }
-        return String(String(slug).prefix(32)).trimmingCharacters(in: CharacterSet(charactersIn: "_"))
+        var slug = ""
+        for c in inst.expr.span.text.lowercased() {
+            if c.isLetter || c.isNumber { slug.append(c) } else if !slug.isEmpty, !slug.hasSuffix("_") { slug.append("_") }
+        }
+        let name = String(slug.prefix(32)).trimmingCharacters(in: CharacterSet(charactersIn: "_"))
+        return name.isEmpty ? "instrument" : name
     }
 
     /// Draws the instruments: all of them (opening, `:show`), or after a move only those whose
@@ -231,7 +236,7 @@ public final class WorkbenchSession {
         var values: [Result<Value, NapkinError>] = []
         for inst in workbench?.instruments ?? [] {
             do { values.append(.success(try interp.execute(Stmt(.expr(inst.expr), inst.expr.span)) ?? .nothing)) } catch {
-                values.append(.failure(NapkinError(error.phase, "instrument \(inst.expr.span.text): \(error.message)")))
+                values.append(.failure(NapkinError(error.phase, Sanitized.text("instrument \(inst.expr.span.text): \(error.message)"))))
             }
         }
         let figureCount = values.filter { if case .success(.figure) = $0 { return true } else { return false } }.count
@@ -316,7 +321,7 @@ public final class WorkbenchSession {
                 io.say(try interp.describe(v))
             }
         } catch {
-            io.say("instrument \(inst.expr.span.text): \(error.message)")
+            io.say(Sanitized.text("instrument \(inst.expr.span.text): \(error.message)"))
         }
     }
 

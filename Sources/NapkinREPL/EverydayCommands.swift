@@ -39,10 +39,72 @@ extension REPL {
         flush()
     }
 
-    /// `napkin -i FILE`: the file runs in the session (like `:load`), which then stays open.
+    /// `napkin -i FILE`: the file runs in the session, which then stays open. Like `napkin FILE`
+    /// it stops at the first error, shown at its file:line; unlike `:load` (all or nothing),
+    /// everything the file defined before that error stays: a lecturer's start is not lost to
+    /// one bad line.
     public func start(from path: String) {
-        load(path)
-        flush()
+        defer { flush() }
+        guard let text = readSource(path) else { return }
+        let before = Set(session.interpreter.globals.keys)
+        var stoppedAt: Int?
+        if let error = runKeeping(text, name: path) {
+            // The statement that failed as it ran (the error itself may sit in a function above it).
+            let ranTo = lastStatementLine
+            let line = ranTo ?? error.span.flatMap { s in s.file?.name == path ? s.file?.location(of: s.start).line : nil }
+            // A parse or name error stops the whole file before it runs: run the lines above it.
+            if ranTo == nil, error.phase == .parse || error.phase == .name, let l = line, l > 1 {
+                let above = text.split(separator: "\n", omittingEmptySubsequences: false).prefix(l - 1).joined(separator: "\n")
+                if (try? session.parse(above, name: path)) != nil { _ = runKeeping(above, name: path) }
+            }
+            stoppedAt = line ?? 0
+            report(error)
+        }
+        let added = session.interpreter.globals.keys.filter { !before.contains($0) && !$0.hasPrefix("__") && $0 != "ans" && $0 != "_" }
+        let names = added.isEmpty ? "nothing defined" : added.sorted().joined(separator: ", ")
+        if let stoppedAt {
+            say(style.dim("loaded \(path) up to the error" + (stoppedAt > 0 ? " at line \(stoppedAt)" : "") + ": \(names); the rest of the file did not run"))
+        } else if !added.isEmpty {
+            say(style.dim("loaded \(path): " + names))
+        }
+    }
+
+    /// Runs `text` keeping what each statement did until one fails (the error is returned):
+    /// the statements that ran are recorded for `:save`.
+    func runKeeping(_ text: String, name: String) -> NapkinError? {
+        var last: Stmt?
+        let saved = session.onStatement
+        session.onStatement = { stmt in last = stmt; saved?(stmt) }
+        defer { session.onStatement = saved }
+        lastStatementLine = nil
+        do {
+            try session.run(text, name: name)
+            recordDefinitions(text, name: name)
+            return nil
+        } catch {
+            if let last, let file = last.span.file {
+                let ran = String(String.UnicodeScalarView(Array(text.unicodeScalars).prefix(last.span.start)))
+                recordDefinitions(ran, name: name)
+                lastStatementLine = file.location(of: last.span.start).line
+            }
+            return error
+        }
+    }
+
+    /// A file's text, or nil after saying why it cannot be read.
+    func readSource(_ arg: String) -> String? {
+        let path = (arg as NSString).expandingTildeInPath
+        var isDir: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDir), !isDir.boolValue,
+              let data = FileManager.default.contents(atPath: path) else {
+            fail("cannot read '\(arg)': " + (FileManager.default.fileExists(atPath: path) ? "it is a directory or unreadable" : "no such file"))
+            return nil
+        }
+        guard let text = String(data: data, encoding: .utf8) else {
+            fail("'\(arg)' is not UTF-8 text")
+            return nil
+        }
+        return text
     }
 
     // MARK: :search
@@ -104,8 +166,8 @@ extension REPL {
         let width = min(24, hits.map(\.name.count).max() ?? 1)
         let shown = hits.prefix(60)
         for h in shown {
-            let text = h.text.count > 100 ? String(h.text.prefix(99)) + "…" : h.text
-            say("  " + style.bold(h.name.padding(toLength: width, withPad: " ", startingAt: 0)) + "  " + style.dim(h.kind)
+            let text = Sanitized.line(h.text.count > 100 ? String(h.text.prefix(99)) + "…" : h.text)
+            say("  " + style.bold(Sanitized.line(h.name).padding(toLength: width, withPad: " ", startingAt: 0)) + "  " + style.dim(h.kind)
                 + (text.isEmpty ? "" : "  " + text))
         }
         if hits.count > shown.count { say(style.dim("  … \(hits.count - shown.count) more: search for a longer word")) }

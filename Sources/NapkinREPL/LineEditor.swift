@@ -1,6 +1,7 @@
 import CEditLine
 import CEditLineShim
 import Foundation
+import NapkinCore
 
 /// What one call to `LineEditor.read` got.
 public enum LineRead: Equatable {
@@ -186,7 +187,7 @@ public final class LineEditor {
             return UInt8(CC_REFRESH)
         }
         let listing = LineEditor.columns(c.display ?? c.candidates, width: terminalWidth())
-        fputs("\n" + listing, output)
+        fputs("\n" + Sanitized.text(listing), output)
         fflush(output)
         return UInt8(CC_REDISPLAY)
     }

@@ -55,6 +55,8 @@ public final class REPL {
     var lastFigure: Figure?
     /// The init file this session ran (it runs again after :reset).
     var initFile: String?
+    /// The line of the statement that failed in the last `runKeeping` (for `-i FILE`).
+    var lastStatementLine: Int?
     var out = ""
     var quit = false
     /// Set when a command reports an error (for `napkin info` / `napkin list` exit codes).
@@ -119,9 +121,19 @@ public final class REPL {
         s.onResult = { [unowned self, unowned interp] v in
             if self.presenting || self.mirror != nil { self.entryValues.append(v) }
             let text: String
-            if self.presenting, case .figure(let f) = v, let slide = self.presentFigure(f) { text = slide }
-            else { do { text = try self.style.value(v, interp) } catch { text = (try? interp.describe(v)) ?? "?" } }
-            self.out += text + "\n"
+            if self.presenting, case .figure(let f) = v, let slide = self.presentFigure(f) {
+                // A slide clears the screen: its own write, so the terminal gate (StandardStream)
+                // sees napkin's clear-screen at the start, where it lets it through.
+                self.flush()
+                StandardStream.output(slide + "\n")
+                text = ""
+            } else {
+                do { text = try self.style.value(v, interp) } catch {
+                    if (error as? NapkinError)?.phase == .cancelled { return }  // Ctrl-C or --timeout while showing it: the line fails
+                    text = (try? interp.describe(v)) ?? "?"
+                }
+            }
+            if !text.isEmpty || !v.isFigure { self.out += text + "\n" }
             if self.mirror != nil, !v.isFigure { self.entryText += ((try? interp.describe(v)) ?? text) + "\n" }
             self.last.value = v
             if case .figure(let f) = v { self.lastFigure = f }
@@ -129,6 +141,7 @@ public final class REPL {
                 _ = try? interp.execute(self.last.bindingStatement(name))
             }
         }
+        s.onNote = { [unowned self] note in self.out += self.style.dim("note: " + note) + "\n" }
         napkin_install_sigint(interp.cancel.pointer)
         if !style.enabled && options.color { applyFigureColor(s) }  // after :color off
     }
@@ -147,7 +160,7 @@ public final class REPL {
             for line in history?.entries ?? [] { editor?.addHistory(line) }
         }
         if options.lineEditing {
-            print(style.dim(banner ?? "napkin \(options.version) — units-aware napkin math. :help for help, Tab completes, Ctrl-D quits."))
+            StandardStream.output(style.dim(banner ?? "napkin \(options.version) — units-aware napkin math. :help for help, Tab completes, Ctrl-D quits.") + "\n")
         }
         var pending = ""
         while !quit {
@@ -156,7 +169,7 @@ public final class REPL {
             let line: String
             switch read {
             case .eof:
-                if options.lineEditing || !pending.isEmpty { print() }
+                if options.lineEditing || !pending.isEmpty { StandardStream.output("\n") }
                 if !pending.isEmpty, !options.lineEditing { evaluate(pending, final: true) }
                 flush()
                 return 0
@@ -195,8 +208,7 @@ public final class REPL {
         // Without a line editor, moves from the page wait for the next line.
         applyMirrorMoves()
         if options.lineEditing || isatty(STDOUT_FILENO) == 1 && isatty(STDIN_FILENO) == 1 {
-            print(prompt, terminator: "")
-            fflush(stdout)
+            StandardStream.output(prompt)
         }
         guard let l = Swift.readLine(strippingNewline: true) else { return .eof }
         return .line(l)
@@ -430,7 +442,7 @@ public final class REPL {
             if let k = g.knob {
                 let f = interp.formatter
                 if k.isChoice {
-                    say("  options:   " + k.options.indices.map { $0 == k.selected ? "[\(k.options[$0].name)]" : k.options[$0].name }.joined(separator: " | "))
+                    say("  options:   " + Sanitized.line(k.options.indices.map { $0 == k.selected ? "[\(k.options[$0].name)]" : k.options[$0].name }.joined(separator: " | ")))
                 } else {
                     say("  range:     \(f.valueAndUnit(k.low))...\(f.valueAndUnit(k.high))")
                 }
@@ -524,7 +536,7 @@ public final class REPL {
         case "knobs", "k": knobs()
         case "records", "r":
             for (n, g) in globals {
-                if case .record(let r) = g.value { say("  " + style.bold(n) + style.dim("  { " + r.keys.joined(separator: ", ") + " }")) }
+                if case .record(let r) = g.value { say("  " + style.bold(n) + style.dim("  { " + Sanitized.line(r.keys.joined(separator: ", ")) + " }")) }
             }
         case "dimensions", "d":
             let names = units.dimensionsByName.sorted { a, b in
@@ -576,7 +588,7 @@ public final class REPL {
         if list.isEmpty { return say("no knobs yet: knob eta = 1 in 1...10 \"what it means\"") }
         let width = list.map(\.0.count).max() ?? 1
         let values = list.map { (_, g) -> String in
-            if let option = g.knob?.selectedName { return option }
+            if let option = g.knob?.selectedName { return Sanitized.line(option) }
             if case .quantity(let q) = g.value { return f.valueAndUnit(q) } else { return "" }
         }
         let valueWidth = values.map(\.count).max() ?? 1
@@ -585,7 +597,7 @@ public final class REPL {
             var line = "  " + style.bold(n.padding(toLength: width, withPad: " ", startingAt: 0)) + " = "
                 + style.number(value.padding(toLength: valueWidth, withPad: " ", startingAt: 0))
             if k.isChoice {
-                line += style.dim("   \(k.isToggle ? "toggle" : "choice"): \(k.options.map(\.name).joined(separator: " | "))")
+                line += style.dim("   \(k.isToggle ? "toggle" : "choice"): " + Sanitized.line(k.options.map(\.name).joined(separator: " | ")))
             } else {
                 line += style.dim("   in \(k.rangeText(f))")
             }
@@ -603,13 +615,7 @@ public final class REPL {
 
     func load(_ arg: String) {
         guard !arg.isEmpty else { return fail("usage: :load FILE") }
-        let path = (arg as NSString).expandingTildeInPath
-        var isDir: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDir), !isDir.boolValue,
-              let data = FileManager.default.contents(atPath: path) else {
-            return fail("cannot read '\(arg)': " + (FileManager.default.fileExists(atPath: path) ? "it is a directory or unreadable" : "no such file"))
-        }
-        guard let text = String(data: data, encoding: .utf8) else { return fail("'\(arg)' is not UTF-8 text") }
+        guard let text = readSource(arg) else { return }
         let before = Set(session.interpreter.globals.keys)
         evaluate(text, final: true, name: arg)
         let added = session.interpreter.globals.keys.filter { !before.contains($0) && !$0.hasPrefix("__") && $0 != "ans" && $0 != "_" }

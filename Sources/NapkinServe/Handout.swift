@@ -1,4 +1,5 @@
 import Foundation
+import NapkinCore
 
 /// A lecture's notes as one self-contained HTML page: each input, what it printed, its figures
 /// inline as SVG, and the file's comments as prose between them. No scripts, no links out.
@@ -65,9 +66,10 @@ public enum Handout {
         return s.trimmingCharacters(in: .whitespacesAndNewlines)
     }
 
+    /// Text for HTML: markup characters escaped, control characters made visible.
     public static func escape(_ s: String) -> String {
         var out = ""
-        for ch in s {
+        for ch in Sanitized.text(s) {
             switch ch {
             case "&": out += "&amp;"
             case "<": out += "&lt;"

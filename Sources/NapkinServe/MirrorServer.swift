@@ -1,6 +1,7 @@
 import FlyingFox
 import FlyingSocks
 import Foundation
+import NapkinCore
 
 /// The live browser mirror: one local page that shows the session as it happens and moves its
 /// knobs. The session's thread publishes entries, knobs and goals; the page gets them over a
@@ -45,7 +46,7 @@ public final class MirrorServer: @unchecked Sendable {
         wakeFD = fds[0]
         wakeWrite = fds[1]
         for fd in fds { _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK) }
-        state.set(title: title)
+        state.set(title: Sanitized.line(title))
         let address: any SocketAddress
         do {
             address = host.contains(":") ? try sockaddr_in6.inet6(ip6: host, port: port) : try sockaddr_in.inet(ip4: host, port: port)
@@ -113,7 +114,7 @@ public final class MirrorServer: @unchecked Sendable {
 
     // MARK: Publishing (the session's thread)
 
-    public func setTitle(_ title: String) { state.set(title: title) }
+    public func setTitle(_ title: String) { state.set(title: Sanitized.line(title)) }
 
     /// An input and what it printed (terminal escapes taken out: the page has its own styles).
     public func publish(_ entry: EntryView) {
@@ -124,11 +125,26 @@ public final class MirrorServer: @unchecked Sendable {
         clients.send(Message.entry(e).json)
     }
 
+    /// Knobs and goals for the page: their names, options and descriptions were written by a
+    /// script, so they arrive with control characters made visible, as on the terminal.
     public func publish(knobs: [KnobView]) {
+        let knobs = knobs.map { k in
+            var k = k
+            k.display = Sanitized.line(k.display)
+            k.choices = k.choices.map(Sanitized.line)
+            k.selected = k.selected.map(Sanitized.line)
+            k.doc = k.doc.map(Sanitized.line)
+            return k
+        }
         if state.set(knobs: knobs) { clients.send(Message.knobs(knobs).json) }
     }
 
     public func publish(goals: [GoalView]) {
+        let goals = goals.map { g in
+            var g = g
+            g.text = Sanitized.line(g.text)
+            return g
+        }
         if state.set(goals: goals) { clients.send(Message.goals(goals).json) }
     }
 
@@ -184,7 +200,7 @@ public final class MirrorServer: @unchecked Sendable {
             if c.value == 0x7F { continue }
             out.append(c)
         }
-        return String(out)
+        return Sanitized.text(String(out))  // C1 and bidirectional controls made visible
     }
 
     /// The same bytes, compared in time that does not depend on where they first differ.

@@ -27,6 +27,27 @@ func runNapkin(_ args: [String], stdin: String? = nil, environment: [String: Str
 
 @Suite("Command line")
 struct CommandLineTests {
+    @Test("napkin check takes several files: each checked, a summary, non-zero when any fails")
+    func checkSeveralFiles() throws {
+        let root = repositoryRoot.path
+        let jevons = root + "/Samples/demos/jevons.lab", sneakernet = root + "/Samples/demos/sneakernet.lab"
+        var r = try runNapkin(["check", jevons, sneakernet])
+        #expect(r.code == 0, "\(r)")
+        #expect(r.out.contains("ok: \(jevons) is valid") && r.out.contains("ok: \(sneakernet) is valid"), "\(r.out)")
+        #expect(r.out.hasSuffix("checked 2 files: 2 valid\n"), "\(r.out)")
+        // One invalid mission and one file that is no mission: both named, the highest exit code.
+        let invalid = root + "/Tests/NapkinLabTests/Fixtures/met_at_start.lab", session = root + "/Samples/sessions/datacenter.lab"
+        r = try runNapkin(["check", jevons, invalid])
+        #expect(r.code == 1 && r.out.contains("checked 2 files: 1 valid, 1 failed (\(invalid))"), "\(r)")
+        r = try runNapkin(["check", invalid, session, sneakernet])
+        #expect(r.code == 65 && r.err.contains("is not a lab mission"), "\(r)")
+        #expect(r.out.contains("checked 3 files: 1 valid, 2 failed (\(invalid), \(session))"), "\(r.out)")
+        // --answers belongs to one mission.
+        r = try runNapkin(["check", jevons, sneakernet, "--answers", invalid])
+        #expect(r.code == 64 && r.err.contains("--answers goes with one mission"), "\(r)")
+        #expect(try runNapkin(["check", "--help"]).out.contains("napkin check Samples/*.lab"))
+    }
+
     @Test("-e, eval and stdin print the result")
     func evaluates() throws {
         #expect(try runNapkin(["-e", "1 TB / 10 Gbit/s"]).out == "13.33 min [Time]\n")

@@ -122,6 +122,87 @@ struct EverydayFitTests {
         #expect(check.out == "read back\n", "\(check.err)\n\(r.out)")
     }
 
+    /// 1/3 kWh and 123456789.123456789 (as a number and as watts): neither survives rounding.
+    static let definitions = "let a = 1 kWh / 3\nlet b = 123456789.123456789\nlet c = 123456789.123456789 W\n"
+
+    /// Every shape a value exports as, with how to reach the value behind a row and a column.
+    static let shapes: [(name: String, value: String, access: (_ row: Int, _ column: String, _ index: Int) -> String)] = [
+        ("scalar", "c", { _, _, _ in "original" }),
+        ("record", "{ e: a, n: b, p: c }", { _, col, _ in "original.\(col)" }),
+        ("list", "[a, 2 * a, 7 * a]", { r, _, _ in "original[\(r)]" }),
+        ("mixed list", "[a, b, c, \"text\", 5%]", { r, _, _ in "original[\(r)]" }),
+        ("nested cells", "[{ e: a, l: [a, b, c] }, { e: c, l: { x: a, y: [b] } }]", { r, col, _ in "original[\(r)].\(col)" }),
+        ("table", "sweep x 1...3 < x * a, x * c, { r: x * a, l: [b, c] } >", { r, _, i in "column(original, \(i))[\(r)]" }),
+    ]
+
+    /// A cell read back as napkin source: a number in its column's unit, else as it is written.
+    static func napkinCell(_ text: String, unit: String) -> String {
+        unit.isEmpty ? text : unit == "%" ? text + "%" : "\(text) \(unit)"
+    }
+
+    /// A JSON cell's leaves as napkin source, each with the path to it (`[1].x`): `{"value",
+    /// "unit"}` objects are quantities; JSON objects do not keep their order, so fields are
+    /// compared one by one.
+    static func leaves(json v: Any, unit: String, path: String = "") -> [(path: String, source: String)] {
+        switch v {
+        case is NSNull: return []
+        case let n as NSNumber: return [(path, napkinCell("\(n.doubleValue)", unit: unit))]
+        case let s as String: return [(path, "\"" + s.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\"")]
+        case let a as [Any]: return a.enumerated().flatMap { leaves(json: $1, unit: "", path: path + "[\($0)]") }
+        case let d as [String: Any]:
+            if d.count == 2, let n = d["value"] as? NSNumber, let u = d["unit"] as? String { return [(path, napkinCell("\(n.doubleValue)", unit: u))] }
+            return d.keys.sorted().flatMap { leaves(json: d[$0]!, unit: "", path: path + "." + $0) }
+        default: return []
+        }
+    }
+
+    /// The exported cells (header unit applied) of each format, as napkin source per (row, column).
+    static func exportedCells(_ format: String, _ out: String) throws -> [(row: Int, column: String, index: Int, path: String, source: String)] {
+        var cells: [(Int, String, Int, String, String)] = []
+        switch format {
+        case "json":
+            let doc = try #require(try JSONSerialization.jsonObject(with: Data(out.utf8)) as? [String: Any])
+            let columns = try #require(doc["columns"] as? [[String: String]])
+            let rows = try #require(doc["rows"] as? [[String: Any]])
+            for (r, row) in rows.enumerated() {
+                for (i, c) in columns.enumerated() {
+                    for leaf in leaves(json: row[c["name"]!] ?? NSNull(), unit: c["unit"]!) { cells.append((r, c["name"]!, i, leaf.path, leaf.source)) }
+                }
+            }
+        default:
+            let grid: [[String]] = format == "csv" ? parseCSV(out) : out.split(separator: "\n").enumerated().filter { $0.offset != 1 }.map { line in
+                String(line.element.dropFirst(2).dropLast(2)).components(separatedBy: " | ")
+            }
+            let header = grid[0].map(Self.header)
+            for (r, row) in grid.dropFirst().enumerated() {
+                for (i, text) in row.enumerated() where !text.isEmpty {
+                    // A top-level string cell is its text; anything else reads as napkin source.
+                    cells.append((r, header[i].name, i, "", text == "text" ? "\"text\"" : napkinCell(text, unit: header[i].unit)))
+                }
+            }
+        }
+        return cells
+    }
+
+    @Test("every shape keeps full precision in CSV, JSON and Markdown: scalars, records, lists, mixed lists, nested cells, tables",
+          arguments: ["csv", "json", "md"])
+    func everyShapeKeepsItsPrecision(_ format: String) throws {
+        for shape in Self.shapes {
+            let r = try runNapkin(["--format", format, "-e", Self.definitions + shape.value])
+            #expect(r.code == 0, "\(shape.name): \(r.err)")
+            // No rounded display string anywhere: 1/3 kWh and 123456789.123456789 in full.
+            #expect(!r.out.contains("0.3333 ") && !r.out.contains("1.235e8") && !r.out.contains("123.5 MW"), "\(shape.name) as \(format):\n\(r.out)")
+            let cells = try Self.exportedCells(format, r.out)
+            #expect(!cells.isEmpty, "\(shape.name) as \(format):\n\(r.out)")
+            var program = Self.definitions + "let original = \(shape.value)\n"
+            for cell in cells {
+                program += "assert_eq(\(shape.access(cell.row, cell.column, cell.index))\(cell.path), \(cell.source), 5e-16)\n"
+            }
+            let check = try runNapkin(["-e", program + "print(\"read back \(cells.count)\")"])
+            #expect(check.out == "read back \(cells.count)\n", "\(shape.name) as \(format): \(check.err)\n\(r.out)")
+        }
+    }
+
     @Test("--format writes scalars and lists too, with the unit in the header; md keeps the columns")
     func everyValue() throws {
         #expect(try runNapkin(["--format", "csv", "-e", "1 TB / 10 Gbit/s"]).out == "value [min]\n13.333333333333334\n")

@@ -53,10 +53,37 @@ struct TrustworthyAnswersTests {
 
     @Test("a suggestion that changes size or dimension says so")
     func suggestionsSayHowFar() throws {
-        for (input, says) in [("1 Gb/s", "'GB' (gigabyte, 8× more)"), ("1 GBps", "'Gbps' (8× less)"),
+        for (input, says) in [("1 Gb/s", "'GB' (gigabyte, 8× larger)"), ("1 GBps", "'Gbps' (8× smaller)"),
                               ("312 TFLOPs", "'TFLOPS' (a rate, per second)")] {
             let r = try runNapkin(["-e", input])
             #expect(r.err.contains(says), "\(input): \(r.err)")
         }
+    }
+
+    @Test("a bound name read where a unit could continue the literal is noted after the result")
+    func boundNameOverUnitIsNoted() throws {
+        var r = try runNapkin(["-e", "let s = 3; 3 m/s"])
+        #expect(r.out == "1 m [Length]\n", "\(r)")
+        #expect(r.err.contains("note: 's' was read as your value s, not the unit s (second)"), "\(r.err)")
+        r = try runNapkin(["-e", "let N = 70e9", "-e", "6 FLOP * N"])
+        #expect(r.err.contains("'N' was read as your value N, not the unit N (newton)"), "\(r.err)")
+        // No note where nothing was shadowed, or where the name could not be a unit anyway.
+        for quiet in ["3 m/s", "let t = 2; 3 m/t", "let s = 3; s * 2"] {
+            r = try runNapkin(["-e", quiet])
+            #expect(r.code == 0 && !r.err.contains("note:"), "\(quiet): \(r.err)")
+        }
+    }
+
+    @Test("near-miss units name every reading with how far it is; no far cousins", arguments: [
+        ("5 Kb", "did you mean 'kbit' (kilobit) or 'kB' (kilobyte, 8× larger)?"),
+        ("3 gb", "did you mean 'GB' (gigabyte) or 'Gbit' (gigabit, 8× smaller)?"),
+        ("1 tb", "did you mean 'TB' (terabyte) or 'Tbit' (terabit, 8× smaller)?"),
+        ("2 Mb", "did you mean 'Mbit' (megabit) or 'MB' (megabyte, 8× larger)?"),
+        ("1 PFLOPs", "did you mean 'PFLOP' (petaflop) or 'PFLOPS' (a rate, per second)?"),
+        ("3 kwh", "did you mean 'kWh'?"),
+    ])
+    func nearMisses(_ input: String, _ says: String) throws {
+        let r = try runNapkin(["-e", input])
+        #expect(r.code == 65 && r.err.contains(says), "\(input): \(r.err)")
     }
 }

@@ -90,3 +90,20 @@ struct ErrorRenderingTests {
         #expect(suggestions(for: "kwh", among: ["kWh", "Wh"]).first == "kWh")
     }
 }
+
+@Suite("The terminal gate")
+struct TerminalGateTests {
+    @Test("napkin's own styling passes; every other control arrives made visible", arguments: [
+        ("plain ✓ text\n\twith µ", "plain ✓ text\n\twith µ"),
+        ("\u{1B}[1;31mred\u{1B}[0m", "\u{1B}[1;31mred\u{1B}[0m"),
+        ("\u{1B}[H\u{1B}[2Jslide", "\u{1B}[H\u{1B}[2Jslide"),
+        ("a\u{1B}[H\u{1B}[2Jb", "a␛[H␛[2Jb"),
+        ("\u{1B}]0;pwned\u{7}", "␛]0;pwned␇"),
+        ("x\ry\u{0}z\u{7F}", "x␍y␀z␡"),
+        ("\u{1B}[31", "␛[31"),
+        ("\u{9B}2J \u{202E}rtl\u{2066}", "<U+009B>2J <U+202E>rtl<U+2066>"),
+    ])
+    func gate(_ input: String, _ expected: String) {
+        #expect(Sanitized.terminal(input) == expected)
+    }
+}

@@ -108,6 +108,35 @@ struct WorkbenchTests {
         #expect(transcript.contains("(unchanged: supply)"))
     }
 
+    @Test("plain-expression instruments get readable names: one _ per run of other characters; :show finds them")
+    func readableInstrumentNames() throws {
+        let src = """
+        mission "names" minutes 5
+        part p "Names" {
+            lock q "Up or down?" choices {
+                up: "Up"
+                down: "Down"
+            }
+            workbench {
+                knob n = 1 in 1...10 "parameters, in billions"
+                knob k = 1 in 1...10 "a knob the readings do not use"
+                1 m / 1 s
+                6 FLOP * n * 1e9 / 1e12
+                2 * k
+                goal "Reach 4" within 5 tries: 2 * k >= 4
+            }
+            reveal q = "up"
+        }
+        """
+        let answers = "q: up\np> k = 3\np> :show 1_m_1_s\np> :show 6_flop_n_1e9_1e12\np> :done\n"
+        let (transcript, _, _, finished) = try runMission(src, answers)
+        #expect(finished)
+        #expect(transcript.contains("(unchanged: 1_m_1_s, 6_flop_n_1e9_1e12)"), "\(transcript)")
+        #expect(!transcript.contains("__"), "\(transcript)")
+        #expect(!transcript.contains("no instrument is called"), ":show finds each by its name: \(transcript)")
+        #expect(transcript.contains("0.006 FLOP [Compute]"), "\(transcript)")
+    }
+
     @Test("a held goal met and then lost is reported as lost, in the run and the ledger")
     func metThenLost() throws {
         let answers = "q: up\np> workers = 10\np> workers = 20\np> :done\n"

@@ -38,4 +38,33 @@ struct SessionStartTerminalTests {
         #expect(json.contains("\"unit\": \"kWh\"") && json.contains("5.714285714285714"), "\(json)")
         #expect(p.endInput() == 0)
     }
+
+    @Test("-i FILE with an error: the error at file:line, everything defined before it kept, the session open",
+          arguments: [
+            ("let c = 1 W + 1 m", "bad.lab:3:13"),                     // a dimension error as it runs
+            ("let c = (1 W", "bad.lab:3:"),                            // a parse error: the file never ran
+            ("let c = nowhere * 2", "bad.lab:3:9"),                    // a name error: the file never ran
+            ("let c = celsius(-300)", "bad.lab:3:9"),                  // raised in the library, shown at the call
+          ])
+    func startFileWithAnError(_ bad: String, _ location: String) throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("napkin-start-bad-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let file = dir.appendingPathComponent("bad.lab")
+        try "let rack = 40 kW\nfn hours(e) = e / rack -> h\n\(bad)\nlet after = 7\n".write(to: file, atomically: true, encoding: .utf8)
+        let p = try PTYProcess(arguments: ["-i", file.path], environment: [
+            "NAPKIN_HISTORY": dir.appendingPathComponent("history").path, "HOME": dir.path, "NO_COLOR": "1",
+        ])
+        defer { p.close() }
+        #expect(p.expect(location), "the error names file:line: \(p.tail)")
+        #expect(p.expect("up to the error at line 3: hours, rack"), "\(p.tail)")
+        try #require(p.expect(Self.prompt), "the session stays interactive: \(p.tail)")
+        p.send("hours(1 MWh)\r")
+        #expect(p.expect("25 h [Time]"), "what came before the error is kept: \(p.tail)")
+        try #require(p.expect(Self.prompt), "\(p.tail)")
+        p.send("after\r")
+        #expect(p.expect("unknown name 'after'"), "what came after the error did not run: \(p.tail)")
+        try #require(p.expect(Self.prompt), "\(p.tail)")
+        #expect(p.endInput() == 0)
+    }
 }

@@ -30,6 +30,19 @@ struct TerminalTests {
         try #require(p.expect(Self.prompt), "\(p.tail)")
     }
 
+    @Test("a bound name read where a unit could continue the literal: the result carries a note")
+    func boundNameOverUnitIsNoted() throws {
+        let (p, dir) = try start(env: ["NO_COLOR": "1"])
+        defer { finish(p, dir) }
+        try #require(p.expect(Self.prompt), "\(p.tail)")
+        p.send("let s = 3\r")
+        try #require(p.expect(Self.prompt), "\(p.tail)")
+        p.send("3 m/s\r")
+        #expect(p.expect("1 m [Length]"), "\(p.tail)")
+        #expect(p.expect("note: 's' was read as your value s, not the unit s (second)"), "\(p.tail)")
+        try #require(p.expect(Self.prompt), "\(p.tail)")
+    }
+
     @Test func completesARecordField() throws {
         let (p, dir) = try start()
         defer { finish(p, dir) }

@@ -134,7 +134,7 @@ struct LimitsAndSandboxTests {
     /// docs/safety.md (no file, network, process or environment access) and added here.
     static let reviewedBuiltins: Set<String> = [
         "sqrt", "abs", "mod", "len", "sum", "mean", "map", "filter", "record", "table", "type", "fields", "column",
-        "print", "assert_eq", "ln", "log2", "log10", "exp", "sin", "cos", "asin", "tan", "floor", "ceil", "round",
+        "print", "assert_eq", "require", "ln", "log2", "log10", "exp", "sin", "cos", "asin", "tan", "floor", "ceil", "round",
         "min", "max", "argmin", "argmax", "plot", "bars", "waterfall", "gauge", "radar", "seesaw",
     ]
 

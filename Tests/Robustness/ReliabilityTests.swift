@@ -193,6 +193,11 @@ struct ReliabilityTests {
         """
         let file = try hostileFile("esc.lab", program)
         let dir = try scratchDirectory("svg")
+        // The handout (--html) shows the same texts: made visible there too.
+        let html = try scratchDirectory("html").appendingPathComponent("handout.html")
+        let h = try napkin(["run", file, "--html", html.path])
+        let page = (try? String(contentsOf: html, encoding: .utf8)) ?? ""
+        #expect(!h.crashed && page.contains("␛]0;pwned␇") && !Self.hasRawControls(page.replacingOccurrences(of: "\r\n", with: "\n")), "\(h)")
         let r = try napkin(["run", file, "--svg-dir", dir.path])
         #expect(!r.crashed)
         #expect(!Self.hasRawControls(r.out), "stdout: \(r.out.debugDescription)")
@@ -236,6 +241,57 @@ struct ReliabilityTests {
         #expect(try napkin(["ledger", "show", ledger]).out.contains("because␛]0;pwned␇"))
     }
 
+    /// The same, with napkin's own colour sequence shape (SGR) too: script text must never pass
+    /// it through raw, even though the terminal gate lets napkin's own styling by.
+    static let controlsAndColour = controls + "\u{1B}[31m\u{1B}[8m"
+
+    @Test("a workbench's knobs, instruments and goals, and the REPL's :search, :info, :knobs and :list show script text made visible")
+    func workbenchAndCommandEscapes() throws {
+        let c = Self.controlsAndColour
+        let mission = """
+        mission "M" minutes 5
+        part p "P" {
+            lock q "Pick" choices {
+                a: "A"
+                b: "B"
+            }
+            workbench {
+                let opts = record(["fa\(c)st", "slow"], [1, 2])
+                knob k = 5 in 1...10 "a knob\(c) described"
+                knob pick = "fa\(c)st" in opts "a choice\(c)"
+                fn fine() = k > 1 "says\(c) it is fine"
+                k * 2
+                assert_eq("boom\(c)", "z")
+                goal "Stay\(c) above 4" within 5 tries: k * 2 >= 4
+                goal "Walk\(c) both" within 5 tries, visiting pick: fine()
+            }
+            reveal q = "a"
+        }
+        """
+        let file = try hostileFile("bench.lab", mission)
+        let dir = try scratchDirectory("bench")
+        let ledger = dir.appendingPathComponent("bench.jsonl").path
+        let typed = "a\n:search described\n:info pick\n:knobs\n:list records\nk = 6\n:show assert_eq\npick = slow\n:goals\n:hint\n:done\n"
+        let run = try napkin(["run", file, "--ledger", ledger], stdin: Data(typed.utf8))
+        #expect(!run.crashed && !Self.hasRawControls(run.out) && !Self.hasRawControls(run.err), "\(run)")
+        // Each path was really taken: the knob list, :search, :info's options, the instrument's error.
+        for shown in ["Knobs:", "1 match for 'described'", "options:", "assert_eq failed: boom␛]0;pwned␇", "Stay␛]0;pwned␇"] {
+            #expect(run.out.contains(shown), "\(shown): \(run)")
+        }
+        #expect(run.out.components(separatedBy: "a knob␛]0;pwned␇").count >= 3, "the knob list and :search: \(run)")
+
+        // The plain REPL: a file's definitions through :search, :info, :list and :knobs.
+        let defs = try hostileFile("defs.lab", """
+        let greeting = "hi\(c)" "a greeting\(c) to search"
+        fn shout(x) = x * 2 "doubles\(c) its argument"
+        knob tier = "lo\(c)w" in record(["lo\(c)w", "high"], [1, 2]) "tiers\(c)"
+        let table = record(["key\(c)", "b"], [1, 2])
+        """)
+        let repl = try napkin(["-i", defs], stdin: Data(":search greeting\n:search doubles\n:info tier\n:info shout\n:list functions\n:list records\n:knobs\n".utf8))
+        #expect(!repl.crashed && !Self.hasRawControls(repl.out) && !Self.hasRawControls(repl.err), "\(repl)")
+        #expect(repl.out.contains("a greeting␛]0;pwned␇") && repl.out.contains("doubles␛]0;pwned␇") && repl.out.contains("key␛]0;pwned␇"), "\(repl)")
+    }
+
     // MARK: 4. The memory budget
 
     @Test("growing values past --max-memory is a clean error (exit 70), never 'failed to allocate'")
@@ -267,6 +323,28 @@ struct ReliabilityTests {
         let r = try napkin(["run", "--timeout", "3", try hostileFile("long.lab", program)], seconds: 60)
         #expect(!r.crashed, "\(r)")
         #expect(r.code == 0 || r.err.contains("stopped after 3 s (--timeout)"), "\(r)")
+    }
+
+    @Test("--timeout is honoured within a margin on every long path: sweeps, plots, tables, lists, exports", arguments: [
+        ["-e", "plot(sweep x 1...3000000 < x^2 >)"],
+        ["--svg-dir", "SVG", "-e", "plot(sweep x 1...3000000 < x^2 * 1 W >)"],
+        ["-e", "sweep x 1...1000000 < x^2 >"],
+        ["--format", "csv", "-e", "sweep x 1...3000000 < x^2 >"],
+        ["--format", "json", "-e", "sweep x 1...3000000 < x * 1 kWh / 3 >"],
+        ["--format", "md", "-e", "sweep x 1...3000000 < x^2 >"],
+        ["-e", "let l = 1...10000000", "-e", "[sum(l), max(l), mean(l), sum(l), max(l), sum(l), max(l)]"],
+        ["-e", "let l = 1...10000000", "-e", "[l, l, l, l, l, l, l, l]"],
+    ])
+    func timeoutHonouredWithinAMargin(args: [String]) throws {
+        // Each ran for 6 to 30 s under --timeout 2 (a step that never looked at the clock).
+        // The margin is generous (twice the timeout): this measures that the run stops, not how fast.
+        let dir = try scratchDirectory("timeout")
+        let start = Date()
+        let r = try napkin(["--timeout", "2"] + args.map { $0 == "SVG" ? dir.path : $0 }, seconds: 120)
+        let elapsed = Date().timeIntervalSince(start)
+        #expect(!r.crashed, "\(r)")
+        #expect(r.code == 0 || r.err.contains("stopped after 2 s (--timeout)"), "\(r)")
+        #expect(elapsed < 4, "exited after \(elapsed) s under --timeout 2: \(r)")
     }
 
     @Test("a 3-million-point plot is binned to the canvas: a small SVG, quickly")

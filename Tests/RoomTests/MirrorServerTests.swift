@@ -214,6 +214,33 @@ struct MirrorServerTests {
         #expect((json["knobs"] as? [[String: Any]])?.contains { $0["name"] as? String == "eta" } == true)
     }
 
+    @Test("the page shows script-written text (knob descriptions and options, printed text) with control characters made visible")
+    func scriptTextReachesThePageMadeVisible() throws {
+        let s = try Served()
+        let c = "\u{1B}]0;pwned\u{7}\u{1B}[2J\u{1B}[31m\r\u{0}\u{9B}"
+        let file = s.dir.appendingPathComponent("defs.lab")
+        try Data("""
+        knob tier = "lo\(c)w" in record(["lo\(c)w", "high"], [1, 2]) "tiers\(c) of service"
+        print("said\(c)")
+        "shown\(c)"
+        """.utf8).write(to: file)
+        s.p.send(":load \(file.path)\r")
+        #expect(s.p.expect("napkin> "))
+        let body = get(s.port, "/state").body
+        #expect(body.contains("tiers"), "\(body)")
+        // Decoded, so an escaped \u001b in the JSON counts as the character it stands for.
+        var strings: [String] = []
+        func collect(_ v: Any) {
+            if let t = v as? String { strings.append(t) }
+            if let a = v as? [Any] { a.forEach(collect) }
+            if let d = v as? [String: Any] { d.values.forEach(collect) }
+        }
+        collect(try JSONSerialization.jsonObject(with: Data(body.utf8)))
+        let raw = strings.filter { $0.unicodeScalars.contains { u in (u.value < 0x20 && u != "\n" && u != "\t") || (0x7F...0x9F).contains(u.value) } }
+        #expect(raw.isEmpty, "raw control characters on the page: \(raw.map(\.debugDescription))")
+        #expect(strings.contains { $0.contains("tiers␛]0;pwned␇") }, "\(strings)")
+    }
+
     @Test func aTakenPortIsAClearError() throws {
         let s = try Served()
         let second = try PTYProcess(arguments: ["--serve", "\(s.port)"], environment: ["NAPKIN_HISTORY": s.dir.appendingPathComponent("h2").path])

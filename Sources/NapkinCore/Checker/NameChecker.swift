@@ -90,7 +90,7 @@ public struct NameChecker {
     /// Every name in a unit expression must be a unit. In a literal (`2 n`), a name bound in
     /// scope is a value, never a unit, even when a unit has that name (the binding wins); a
     /// conversion target (`-> h`) can only be a unit.
-    mutating func unit(_ u: UnitExpr, literal: Bool = false, _ locals: [String] = []) {
+    mutating func unit(_ u: UnitExpr, literal: Bool = false, _ locals: [String] = [], amount: Double? = nil) {
         for f in u.factors {
             let isValue = locals.contains(f.name) || values.contains(f.name)
             if literal, isValue, units.contains(f.name) {
@@ -109,14 +109,14 @@ public struct NameChecker {
             if units.contains(f.name) { continue }
             let lower = f.name.lowercased()
             errors.append(.unknownUnit(f.name, at: f.span, candidates: declaredUnits + units.names.filter { $0.lowercased() == lower },
-                                       isValue: isValue, registry: registry))
+                                       isValue: isValue, registry: registry, amount: u.factors.count == 1 ? amount : nil))
         }
     }
 
     mutating func expr(_ e: Expr, _ known: Set<String>, _ locals: [String]) {
         switch e.kind {
         case .number, .bool: break
-        case .quantity(_, let u): unit(u, literal: true, locals)
+        case .quantity(let x, let u): unit(u, literal: true, locals, amount: x)
         case .string(let parts):
             for p in parts { if case .expr(let x) = p { expr(x, known, locals) } }
         case .name(let n):
@@ -124,6 +124,9 @@ public struct NameChecker {
             let lower = n.lowercased()
             let candidates = Array(known) + locals + declaredUnits + units.names.filter { $0.lowercased() == lower }
             errors.append(NapkinError(.name, "unknown name '\(n)'", at: e.span, notes: didYouMean(n, among: candidates)))
+        case .unary("-", let x):
+            // -20 °C: the reading the hint shows is -20.
+            if case .quantity(let v, let u) = x.kind { unit(u, literal: true, locals, amount: -v) } else { expr(x, known, locals) }
         case .unary(_, let x): expr(x, known, locals)
         case .binary(_, let a, let b, _): expr(a, known, locals); expr(b, known, locals)
         case .convert(let x, let u, _):

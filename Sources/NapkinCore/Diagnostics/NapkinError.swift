@@ -174,10 +174,14 @@ public func didYouMean(_ name: String, among candidates: some Sequence<String>) 
 extension NapkinError {
     /// A name used as a unit that is not one; `isValue` when it names a let or fn instead.
     /// With a registry, suggestions say how they differ in size or dimension (unitSuggestionNotes).
-    static func unknownUnit(_ name: String, at span: Span, candidates: [String], isValue: Bool, registry: UnitRegistry? = nil) -> NapkinError {
+    static func unknownUnit(_ name: String, at span: Span, candidates: [String], isValue: Bool, registry: UnitRegistry? = nil,
+                            amount: Double? = nil) -> NapkinError {
         // A value in a unit's place gets that hint alone, not a unit that merely looks alike.
         if isValue {
             return NapkinError(.name, "unknown unit '\(name)'", at: span, notes: ["'\(name)' is a value, not a unit; multiply by it instead"])
+        }
+        if let t = UnitRegistry.temperatureNote(for: name, amount: amount) {
+            return NapkinError(.name, "unknown unit '\(name)'", at: span, notes: [t])
         }
         let notes = registry.map { $0.unitSuggestionNotes(for: name) } ?? didYouMean(name, among: candidates)
         return NapkinError(.name, "unknown unit '\(name)'", at: span, notes: notes)

@@ -43,6 +43,75 @@ public enum Sanitized {
     /// One line: line feeds and tabs are made visible too (titles, table cells, ledger fields).
     public static func line(_ s: String) -> String { text(s, keepNewlines: false, keepTabs: false) }
 
+    /// Text on its way to the terminal (standard output and error, `StandardStream`): the one
+    /// gate every printed byte passes, behind the per-path `text(_:)`. napkin's own styling
+    /// (SGR, `ESC [ digits ; … m`) passes, and its clear-screen (`ESC[H ESC[2J`) at the very start;
+    /// every other control character is made visible as `text(_:)` shows it. A path that forgot
+    /// to sanitise therefore still cannot retitle the window, move the cursor, clear the screen,
+    /// ring the bell or overwrite a line. Works on bytes: the common case is one quick scan.
+    public static func terminal(_ s: String) -> String {
+        var s = s
+        return s.withUTF8 { b -> String? in
+            guard let first = firstUnsafe(b) else { return nil }
+            var out = [UInt8]()
+            out.reserveCapacity(b.count + 16)
+            out.append(contentsOf: b[0..<first])
+            var i = first
+            func visible(_ u: UInt32) { out.append(contentsOf: String(Unicode.Scalar(u)!).utf8) }
+            func codePoint(_ u: UInt32) { out.append(contentsOf: "<U+\(String(u, radix: 16, uppercase: true).leftPadded(4))>".utf8) }
+            while i < b.count {
+                let c = b[i]
+                if c == 0x1B {
+                    if let n = styling(b, at: i) { out.append(contentsOf: b[i..<(i + n)]); i += n; continue }
+                    visible(0x241B); i += 1; continue
+                }
+                if c == 0x0A || c == 0x09 { out.append(c); i += 1; continue }
+                if c < 0x20 { visible(0x2400 + UInt32(c)); i += 1; continue }
+                if c == 0x7F { visible(0x2421); i += 1; continue }
+                if c >= 0xC2, let (u, n) = hiddenControl(b, at: i) { codePoint(u); i += n; continue }
+                out.append(c); i += 1
+            }
+            return String(decoding: out, as: UTF8.self)
+        } ?? s
+    }
+
+    /// The first byte `terminal(_:)` must look at closely, or nil when all of it passes as is.
+    static func firstUnsafe(_ b: UnsafeBufferPointer<UInt8>) -> Int? {
+        var i = 0
+        while i < b.count {
+            let c = b[i]
+            if c < 0x20 {
+                if c == 0x1B, let n = styling(b, at: i) { i += n; continue }
+                if c != 0x0A && c != 0x09 { return i }
+            } else if c == 0x7F || (c >= 0xC2 && hiddenControl(b, at: i) != nil) {
+                return i
+            }
+            i += 1
+        }
+        return nil
+    }
+
+    /// The length of napkin's own escape sequence at `i`: SGR anywhere, clear-screen at the start.
+    static func styling(_ b: UnsafeBufferPointer<UInt8>, at i: Int) -> Int? {
+        if i == 0, b.count >= 7, Array(b[0..<7]) == [0x1B, 0x5B, 0x48, 0x1B, 0x5B, 0x32, 0x4A] { return 7 }
+        guard i + 2 < b.count, b[i + 1] == 0x5B else { return nil }
+        var j = i + 2
+        while j < b.count, (0x30...0x39).contains(b[j]) || b[j] == 0x3B { j += 1 }
+        return j < b.count && b[j] == 0x6D ? j - i + 1 : nil
+    }
+
+    /// A C1 control or a bidirectional control encoded at `i`: its code point and byte length.
+    static func hiddenControl(_ b: UnsafeBufferPointer<UInt8>, at i: Int) -> (UInt32, Int)? {
+        let c = b[i]
+        if c == 0xC2, i + 1 < b.count, (0x80...0x9F).contains(b[i + 1]) { return (UInt32(b[i + 1]), 2) }
+        if c == 0xD8, i + 1 < b.count, b[i + 1] == 0x9C { return (0x061C, 2) }
+        if c == 0xE2, i + 2 < b.count {
+            let u = (UInt32(c & 0x0F) << 12) | (UInt32(b[i + 1] & 0x3F) << 6) | UInt32(b[i + 2] & 0x3F)
+            if (0x202A...0x202E).contains(u) || (0x2066...0x2069).contains(u) || u == 0x200E || u == 0x200F { return (u, 3) }
+        }
+        return nil
+    }
+
     /// Whether `text` holds anything `text(_:)` would change (the common case is a quick no).
     static func needsWork(_ text: String, _ keepNewlines: Bool, _ keepTabs: Bool) -> Bool {
         for u in text.utf8 {

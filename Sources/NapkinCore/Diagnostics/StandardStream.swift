@@ -3,9 +3,11 @@ import Foundation
 /// Standard output and error written with write(2). FileHandle's write traps when the write
 /// fails (a full disk, a file-size limit, a closed pipe); napkin must never crash because its
 /// output cannot be written, so a failed write is given up on quietly, as `print` does.
+/// Everything napkin prints goes through `output` and `error`, which pass only napkin's own
+/// styling escapes: every other control character arrives made visible (`Sanitized.terminal`).
 public enum StandardStream {
-    public static func output(_ s: String) { write(s, to: STDOUT_FILENO) }
-    public static func error(_ s: String) { write(s, to: STDERR_FILENO) }
+    public static func output(_ s: String) { write(Sanitized.terminal(s), to: STDOUT_FILENO) }
+    public static func error(_ s: String) { write(Sanitized.terminal(s), to: STDERR_FILENO) }
 
     public static func write(_ s: String, to fd: Int32) {
         var bytes = Array(s.utf8)

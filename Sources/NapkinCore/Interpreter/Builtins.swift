@@ -119,7 +119,8 @@ enum Builtins {
         for v in values {
             if case .quantity(let q) = v, !q.isPlainZero { dim = q.dim; break }
         }
-        for v in values {
+        for (i, v) in values.enumerated() {
+            try interp.cancel.check(i)
             guard case .quantity(var q) = v else {
                 throw NapkinError(.runtime, "\(name) works on numbers and quantities, found a \(v.typeName)", at: site.span)
             }
@@ -249,7 +250,12 @@ enum Builtins {
                 }
                 columns.append(items)
             }
-            let rows = (0..<columns[0].count).map { i in columns.map { $0[i] } }
+            var rows: [[Value]] = []
+            rows.reserveCapacity(columns[0].count)
+            for i in 0..<columns[0].count {
+                rows.append(columns.map { $0[i] })
+                try interp.cancel.check(i)
+            }
             return .table(Table(columns: r.keys, rows: rows))
         },
         Builtin(name: "type", parameters: ["value"], minArgs: 1, maxArgs: 1, doc: "the kind of a value: number, quantity, boolean, string, list, record, function, table, figure") { (interp: Interpreter, args: [Value], site: CallSite) throws(NapkinError) -> Value in
@@ -279,6 +285,17 @@ enum Builtins {
             var parts: [String] = []
             for a in args { parts.append(try interp.describe(a)) }
             interp.emit(parts.joined(separator: " "))
+            return .nothing
+        },
+        Builtin(name: "require", parameters: ["condition", "message"], minArgs: 2, maxArgs: 2,
+                doc: "stop with message (a runtime error) unless condition holds: a function's precondition, said in words") { (interp: Interpreter, args: [Value], site: CallSite) throws(NapkinError) -> Value in
+            guard case .bool(let ok) = args[0] else {
+                throw NapkinError(.runtime, "require needs a true/false condition, got a \(args[0].typeName)", at: site.arg(0))
+            }
+            guard case .string(let message) = args[1] else {
+                throw NapkinError(.runtime, "require needs a message string, got a \(args[1].typeName)", at: site.arg(1))
+            }
+            if !ok { throw NapkinError(.runtime, message, at: site.span) }
             return .nothing
         },
         Builtin(name: "assert_eq", parameters: ["actual", "expected", "tolerance"], minArgs: 2, maxArgs: 3,

@@ -14,7 +14,7 @@ public final class Interpreter {
     public internal(set) var spreadSweeps = 0
     public var cancel = CancelFlag()
     /// Receives `print(…)` output, one call per line.
-    public var emit: (String) -> Void = { print($0) }
+    public var emit: (String) -> Void = { StandardStream.output($0 + "\n") }
     public private(set) var builtins: [String: FunctionValue]
     /// Tables drawn with plain ASCII rules (a dumb terminal); set by the host.
     public var asciiOnly = false

@@ -25,6 +25,11 @@ public final class CancelFlag: @unchecked Sendable {
     public var isSet: Bool { pointer.pointee != 0 }
     public func set() { pointer.pointee = 1 }
     public func clear() { pointer.pointee = 0 }
+    /// In a long loop (export, drawing): stops every 16,384th step once Ctrl-C or --timeout set the flag.
+    @inline(__always)
+    public func check(_ step: Int) throws(NapkinError) {
+        if step & 0x3FFF == 0x3FFF, isSet { throw NapkinError(.cancelled, "cancelled") }
+    }
 }
 
 /// How much native stack the current thread has left. Every recursive path of evaluation —

@@ -9,6 +9,9 @@ public final class Session {
     public var onResult: (Value) -> Void = { _ in }
     /// Each top-level statement just before it runs (a handout records what produced what).
     public var onStatement: ((Stmt) -> Void)?
+    /// A one-line note about how a statement was read, after its result (the REPL and `-e`
+    /// show it): a bound name that is also a unit was read as the value (`let s = 3; 3 m/s`).
+    public var onNote: ((String) -> Void)?
 
     public init(interpreter: Interpreter = Interpreter(), unitNames: UnitNames = UnitNames()) {
         self.interpreter = interpreter
@@ -17,13 +20,25 @@ public final class Session {
 
     /// Parses and name-checks a whole program without running it.
     public func parse(_ source: String, name: String) throws(NapkinError) -> [Stmt] {
+        try parseNoting(source, name: name).program
+    }
+
+    /// The program, and where a bound name was read as its value instead of a unit.
+    func parseNoting(_ source: String, name: String) throws(NapkinError) -> (program: [Stmt], readings: [(name: String, span: Span)]) {
         let file = SourceFile(name: name, text: source)
-        let program = try Parser.parse(file, units: unitNames, bound: Set(interpreter.globals.keys))
+        var parser = try Parser(file: file, units: unitNames, bound: Set(interpreter.globals.keys))
+        let program = try parser.program()
         var checker = NameChecker(globals: interpreter.globals.keys, builtins: interpreter.builtinNames, units: unitNames,
                                   declaredUnits: interpreter.units.declaredUnitNames, registry: interpreter.units)
         checker.choiceKnobs = Set(interpreter.globals.filter { $0.value.knob?.isChoice == true }.map(\.key))
         try checker.check(program)
-        return program
+        return (program, parser.boundOverUnit)
+    }
+
+    /// "'s' was read as your value s, not the unit s (second)".
+    func readingNote(_ name: String) -> String {
+        let word = interpreter.units.longName(name).map { " (\($0))" } ?? ""
+        return "'\(name)' was read as your value \(name), not the unit \(name)\(word); to mean the unit, rename the value"
     }
 
     /// Runs a program. With `transactional`, a failure leaves the session exactly as it was
@@ -31,12 +46,21 @@ public final class Session {
     public func run(_ source: String, name: String, transactional: Bool = false) throws(NapkinError) {
         let savedNames = transactional ? unitNames.copy() : nil
         let snapshot = transactional ? interpreter.snapshot() : nil
-        do {
-            let program = try parse(source, name: name)
+        do throws(NapkinError) {
+            let (program, readings) = try parseNoting(source, name: name)
             for stmt in program {
+                // Ctrl-C or --timeout while the last result was being shown or exported: stop here.
+                if interpreter.cancel.isSet { throw NapkinError(.cancelled, "cancelled", at: stmt.span) }
                 onStatement?(stmt)
                 if let v = try interpreter.execute(stmt) { onResult(v) }
+                if let onNote {
+                    var said = Set<String>()
+                    for r in readings where r.span.start >= stmt.span.start && r.span.end <= stmt.span.end && said.insert(r.name).inserted {
+                        onNote(readingNote(r.name))
+                    }
+                }
             }
+            if interpreter.cancel.isSet { throw NapkinError(.cancelled, "cancelled", at: program.last?.span) }
         } catch {
             if let snapshot, let savedNames {
                 interpreter.restore(snapshot)

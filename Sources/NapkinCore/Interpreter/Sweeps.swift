@@ -133,7 +133,10 @@ extension Interpreter {
         try reserve(r.count * MemoryLayout<Value>.stride, span)
         var out: [Value] = []
         out.reserveCapacity(r.count)
-        for i in 0..<r.count { out.append(.quantity(r.value(i))) }
+        for i in 0..<r.count {
+            out.append(.quantity(r.value(i)))
+            try cancel.check(i)
+        }
         return .list(out)
     }
 

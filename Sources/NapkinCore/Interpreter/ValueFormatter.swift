@@ -11,7 +11,7 @@ extension Interpreter {
         case .string(let s): return Sanitized.text(s)
         case .table(let t):
             try checkFiniteCells(t)
-            return Sanitized.text(renderTable(t))
+            return Sanitized.text(try renderTable(t))
         case .figure(let f):
             if let render = figureRenderer { return try render(f) }
             return try describeNested(v)
@@ -70,13 +70,12 @@ extension Interpreter {
         case .list(let items):
             if NativeStack.isLow() { throw NativeStack.error(Span(0, 0, file: nil)) }
             out += "["
-            var first = true
-            for (i, x) in items.enumerated() {
-                if i > 50 && i < items.count - 10 && items.count > 60 { continue }
-                if !first { out += ", " }
-                first = false
+            // A long list shows its first 50 and last 10 items: only those are visited.
+            let shown = items.count > 60 ? Array(0...50) + Array((items.count - 10)..<items.count) : Array(items.indices)
+            for i in shown {
+                if i > 0 { out += ", " }
                 if i == 50 && items.count > 60 { out += "… \(items.count - 60) more …"; continue }
-                try appendNested(x, to: &out, visited: &visited)
+                try appendNested(items[i], to: &out, visited: &visited)
             }
             out += "]"
         case .record(let r):
@@ -97,35 +96,39 @@ extension Interpreter {
     }
 
     /// Aligned columns, units in the headers; long tables show their head and tail.
-    public func renderTable(_ t: Table, maxRows: Int = 20) -> String {
+    /// Only the rows shown are formatted (a sweep may have millions); the column's unit still
+    /// comes from all of them, in one pass that checks for Ctrl-C and --timeout.
+    public func renderTable(_ t: Table, maxRows: Int = 20) throws(NapkinError) -> String {
         let f = formatter
+        let shownRows: [Int?] = t.rows.count > maxRows
+            ? Array(0..<(maxRows / 2)) + [nil] + Array((t.rows.count - (maxRows - maxRows / 2 - 1))..<t.rows.count)
+            : Array(t.rows.indices)
         var headers: [String] = []
-        var cells: [[String]] = Array(repeating: [], count: t.rows.count)
+        var shown: [[String]?] = shownRows.map { $0 == nil ? nil : [] }
         var numeric: [Bool] = []
         for c in 0..<t.columns.count {
-            let col = t.column(c)
-            // One unit per column, so values line up.
-            let quantities = t.quantityColumn(c)
-            let allQuantities = quantities != nil
-            let unit = quantities.flatMap { f.unit(forColumn: $0) }
+            // One unit per column, so values line up: a column of one dimension, else nil.
+            var first: Quantity?, biggest = 0.0, allQuantities = !t.rows.isEmpty
+            for (i, row) in t.rows.enumerated() {
+                guard case .quantity(let q) = row[c], first.map({ $0.dim == q.dim }) ?? true else { allQuantities = false; break }
+                if first == nil { first = q }
+                if q.value.isFinite { biggest = max(biggest, abs(q.value)) }
+                try cancel.check(i)
+            }
+            let unit = allQuantities ? first.flatMap { $0.unit ?? f.unit(for: $0.dim, magnitude: biggest) } : nil
             var header = t.columns[c]
             if allQuantities, let u = unit { header += " [\(u.name)]" }
             headers.append(header)
             numeric.append(allQuantities)
-            for (i, v) in col.enumerated() {
+            for (k, r) in shownRows.enumerated() {
+                guard let r else { continue }
+                let v = t.rows[r][c]
                 if allQuantities, case .quantity(let q) = v {
-                    cells[i].append(formatNumber(q.value / (unit?.factor ?? 1), digits: digits))
+                    shown[k]!.append(formatNumber(q.value / (unit?.factor ?? 1), digits: digits))
                 } else {
-                    cells[i].append((try? describeNested(v)) ?? "?")
+                    shown[k]!.append((try? describeNested(v)) ?? "?")
                 }
             }
-        }
-        var shown: [[String]?] = []
-        if t.rows.count > maxRows {
-            let head = maxRows / 2, tail = maxRows - head - 1
-            shown = cells.prefix(head).map { $0 } + [nil] + cells.suffix(tail).map { $0 }
-        } else {
-            shown = cells.map { $0 }
         }
         var widths = headers.map(\.count)
         for row in shown.compactMap({ $0 }) {

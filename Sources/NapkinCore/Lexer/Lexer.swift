@@ -227,6 +227,7 @@ public struct Lexer {
         }
         i += 1
         let shown = c.properties.isWhitespace || c.value < 32 ? "U+\(String(c.value, radix: 16, uppercase: true))" : "'\(Character(c))'"
-        throw NapkinError(.parse, "unexpected character \(shown)", at: Span(start, i, file: file))
+        let notes = UnitRegistry.temperatureNote(for: String(Character(c))).map { [$0] } ?? []
+        throw NapkinError(.parse, "unexpected character \(shown)", at: Span(start, i, file: file), notes: notes)
     }
 }

@@ -21,6 +21,9 @@ public struct Parser {
     /// Inside a block, definitions are local (bound from the next statement on).
     var blockDepth = 0
     static let maxDepth = 200
+    /// Names that read as a bound value where the unit of that name could have continued a
+    /// literal (`let s = 3; 3 m/s` is 3 m divided by the value s): the host notes each one.
+    public var boundOverUnit: [(name: String, span: Span)] = []
 
     public init(file: SourceFile, units: UnitNames, bound: Set<String> = []) throws(NapkinError) {
         self.file = file
@@ -661,6 +664,11 @@ public struct Parser {
             try enter()
             defer { depth -= 1 }
             let exp = try unary()  // right-associative; allows 2^-1
+            // `(2^30)^2 B`: the unit was read into the exponent; say where it belongs.
+            if case .quantity(let n, let u) = exp.kind, !exp.span.text.hasPrefix("(") {
+                throw NapkinError(.parse, "an exponent must be a plain number: the unit \(u.text) was read into the exponent", at: exp.span,
+                                  notes: ["a unit belongs to the whole power: write (…)^\(formatNumber(n, digits: 17)) * 1 \(u.text)"])
+            }
             return Expr(.binary(.pow, base, exp, opSpan: t.span), base.span.to(exp.span))
         }
         return base
@@ -821,24 +829,31 @@ public struct Parser {
 
     /// `2^30 B`, `10^9 B`, `10¹² FLOP`: a number raised to a number, right before a unit, is
     /// the literal's number (the unit applies to the power, not to the exponent).
+    /// Exponents chain to the right as everywhere (`2^30^2 B` is 2^900 bytes).
     mutating func poweredLiteral(_ v: Double, _ t: Token) throws(NapkinError) -> Expr? {
-        var k = 1
-        let exponent: Double
-        if isOp("^") {
-            var sign = 1.0
-            if case .op("-") = peekToken(k).kind { sign = -1; k += 1 }
-            guard case .number(let e) = peekToken(k).kind else { return nil }
-            exponent = sign * e
-            k += 1
-        } else if case .superscript(let e) = current.kind {
-            exponent = Double(e)
-        } else {
-            return nil
+        var k = 0
+        var exponents: [Double] = []
+        // A handful of exponents at most (a longer chain is no literal): the look-ahead stays
+        // short, so a chain of 10,000 powers parses in linear time.
+        while exponents.count < 8 {
+            if case .op("^") = peekToken(k).kind {
+                var j = k + 1, sign = 1.0
+                if case .op("-") = peekToken(j).kind { sign = -1; j += 1 }
+                guard case .number(let e) = peekToken(j).kind else { break }
+                exponents.append(sign * e)
+                k = j + 1
+            } else if case .superscript(let e) = peekToken(k).kind {
+                exponents.append(Double(e))
+                k += 1
+            } else {
+                break
+            }
         }
-        guard case .identifier(let n) = peekToken(k).kind, isUnit(n, at: k) else { return nil }
+        guard let last = exponents.last, case .identifier(let n) = peekToken(k).kind, isUnit(n, at: k) else { return nil }
+        let exponent = exponents.dropLast().reversed().reduce(last) { e, base in pow(base, e) }
         let value = pow(v, exponent)
-        guard value.isFinite else {
-            throw error("\(t.text)^\(formatNumber(exponent, digits: 17)) is not a finite number", at: t)
+        guard exponent.isFinite, value.isFinite else {
+            throw error("\(t.text)^\(exponents.map { formatNumber($0, digits: 17) }.joined(separator: "^")) is not a finite number", at: t)
         }
         for _ in 0..<k { _ = advance() }
         let u = try unitExpression(strict: true)
@@ -896,7 +911,12 @@ public struct Parser {
             let next = peekToken(1)
             let nextIsUnit: Bool
             switch next.kind {
-            case .identifier(let n): nextIsUnit = !strict || isUnit(n, at: 1)
+            case .identifier(let n):
+                nextIsUnit = !strict || isUnit(n, at: 1)
+                if strict, !nextIsUnit, units.contains(n), isBound(n), tokens[pos].kind != .newline,
+                   isOp("*") || isOp("/") || isKeyword(.per), peekToken(2).kind != .op("(") {
+                    boundOverUnit.append((n, next.span))
+                }
             case .op("%"): nextIsUnit = true
             default: nextIsUnit = false
             }

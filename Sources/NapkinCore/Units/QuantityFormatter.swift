@@ -65,9 +65,31 @@ public struct QuantityFormatter {
             if magnitude != 0, magnitude.isFinite, m < 1e-3 || m >= 1e6 { u = pick(ladder, 1 / abs(magnitude)) }
             return registry.displayUnit(QuantityFormatter.inverse(u.name), factor: 1 / u.factor, dim: d)
         }
+        // A square or a cube of a laddered dimension (Time² from h × h): the ladder's unit squared.
+        for p in [2, 3] {
+            for a in registry.ladderOrder where a.power(p) == d {
+                // Plain unit names only: mm² squared is no mm²².
+                guard let top = registry.ladders[a], top.allSatisfy({ $0.name.allSatisfy { $0.isLetter } }) else { continue }
+                let u = pick(top, pow(abs(magnitude), 1 / Double(p)))
+                return registry.displayUnit(u.name + registry.superscript(p), factor: pow(u.factor, Double(p)), dim: d)
+            }
+        }
         // Energy per token, carbon per inference, …: a ladder over a reference unit.
         for a in registry.ladderOrder {
             guard let b = a.over(d), let top = registry.ladders[a] else { continue }
+            // Over a "per" dimension (J/Hz) is times its inverse: J·s when that is a base unit.
+            if (0..<16).allSatisfy({ b.exponents[$0] <= 0 }) {
+                // Not when the ladder already holds that base above the line (L·m for m⁴).
+                if let times = b.power(-1), let i = registry.baseIndex(of: times), a.exponents[i] <= 0, !top.contains(where: { $0.name.contains("/") }) {
+                    let num = pick(top, magnitude / 1)
+                    // Two base units in base order (kg·m), as the dimension's name reads.
+                    if let j = registry.baseIndex(of: a), i < j {
+                        return registry.displayUnit("\(registry.baseUnitNames[i])·\(num.name)", factor: num.factor, dim: d)
+                    }
+                    return registry.displayUnit("\(num.name)·\(registry.baseUnitNames[i])", factor: num.factor, dim: d)
+                }
+                continue
+            }
             let ref: DisplayUnit
             if let bl = registry.ladders[b] { ref = reference(bl) }
             else if let i = registry.baseIndex(of: b) {
@@ -94,7 +116,8 @@ public struct QuantityFormatter {
     public func unit(forColumn qs: [Quantity]) -> DisplayUnit? {
         guard let first = qs.first else { return nil }
         if let u = first.unit { return u }
-        let biggest = qs.lazy.map { abs($0.value) }.filter(\.isFinite).max() ?? 0
+        var biggest = 0.0
+        for q in qs where q.value.isFinite { biggest = max(biggest, abs(q.value)) }
         return unit(for: first.dim, magnitude: biggest)
     }
 

@@ -121,9 +121,26 @@ public final class UnitRegistry: @unchecked Sendable {
         if let n = namesByDimension[d] { return n }
         if let inverse = d.power(-1), let n = namesByDimension[inverse], let ladder = ladders[inverse],
            !ladder.contains(where: { $0.name.contains("/") }) { return "1/\(n)" }
+        // A square or a cube of a named dimension: Time², Frequency².
+        for p in [2, 3] {
+            for ladder in ladderOrder where ladder.power(p) == d {
+                if let n = namesByDimension[ladder] { return n + superscript(p) }
+            }
+        }
         // A named dimension per one base quantity (Energy/Token) reads better than base names.
         for ladder in ladderOrder {
             guard let n = namesByDimension[ladder], let rest = ladder.over(d) else { continue }
+            // Dividing by a "per" dimension is multiplying: Time/Frequency reads as Time², and
+            // Energy/Frequency as Energy·Time.
+            if (0..<16).allSatisfy({ rest.exponents[$0] <= 0 }), let times = rest.power(-1) {
+                if let i = baseIndex(of: times) {
+                    // Two base dimensions read in base order (Mass·Length), as their units do.
+                    if let j = baseIndex(of: ladder) { return i < j ? "\(baseNames[i])·\(n)" : "\(n)·\(baseNames[i])" }
+                    return "\(n)·\(baseNames[i])"
+                }
+                if let t = namesByDimension[times], let tl = ladders[times], !tl.contains(where: { $0.name.contains("/") }) { return "\(n)·\(t)" }
+                continue
+            }
             if let i = baseIndex(of: rest) { return "\(n)/\(baseNames[i])" }
             // Inference/Energy and Energy/Area, but not Length/Area for 1/Length (a base the
             // numerator has must not end up inverted).
