@@ -145,8 +145,8 @@ struct FigureBuilder {
             if q.value.isFinite { biggest = max(biggest, abs(q.value)) }
             if i & 0xFFFF == 0xFFFF, interp.cancel.isSet { throw NapkinError(.cancelled, "cancelled", at: site.span) }
         }
-        // The unit the first was written in, else the readable unit of the largest (as a table's column).
-        let unit = first.unit ?? interp.formatter.unit(for: first.dim, magnitude: biggest)
+        // The unit the first was written in while it reads well, else the readable unit of the largest.
+        let unit = interp.formatter.unit(forColumn: first.dim, remembered: first.unit, biggest: biggest)
         let factor = unit?.factor ?? 1
         if factor != 1 {
             for i in raw.indices {

@@ -189,3 +189,22 @@ struct SparklineTests {
         #expect(Sparkline.render([1, .nan, 3]) == nil)
     }
 }
+
+@Suite("Instruments: readable units")
+struct ReadableUnitTests {
+    func text(_ source: String) throws -> String {
+        try Instruments.renderText(try figure(source), style: RenderStyle(width: 72, color: false, unicode: true))
+    }
+
+    @Test("a chart far from the unit its values remember reads in its dimension's ladder; a dimension without one keeps it")
+    func chartUnits() throws {
+        // 2 * 16 kHz * 1 s * 2 B remembers B; a million of them read as MB, not 1.024e6 B.
+        let bytes = try text("bars({ buffer: 2 * 16 kHz * 16 s * 2 B, sram: 2e6 B })")
+        #expect(bytes.contains("1.024 MB") && bytes.contains("2 MB") && !bytes.contains("e6"), "\(bytes)")
+        let rate = try text("bars({ a: 2000 sample/s, b: 3e4 sample/s })")
+        #expect(rate.contains("sample/s") && !rate.contains("Hz·sample"), "\(rate)")
+        // Radar spokes and scale, each in its own readable unit.
+        let radar = try text("radar({ mac: 1.5 pJ, dram: 160 pJ, network: 10 nJ })")
+        #expect(radar.contains("network: 10 nJ") && radar.contains("centre 1 pJ, rim 10 nJ"), "\(radar)")
+    }
+}

@@ -115,10 +115,21 @@ public struct QuantityFormatter {
     /// the first was written in, else the readable unit of the largest finite magnitude.
     public func unit(forColumn qs: [Quantity]) -> DisplayUnit? {
         guard let first = qs.first else { return nil }
-        if let u = first.unit { return u }
         var biggest = 0.0
         for q in qs where q.value.isFinite { biggest = max(biggest, abs(q.value)) }
-        return unit(for: first.dim, magnitude: biggest)
+        return unit(forColumn: first.dim, remembered: first.unit, biggest: biggest)
+    }
+
+    /// A column's unit: the one its values remember while the column reads well in it; a
+    /// column many decades away from it (1.024e6 B) takes its dimension's ladder (1.024 MB).
+    public func unit(forColumn dim: Dimension, remembered: DisplayUnit?, biggest: Double) -> DisplayUnit? {
+        if let u = remembered {
+            let m = abs(biggest) / u.factor
+            // Only a dimension with a ladder of its own switches (2000 sample/s stays).
+            if m == 0 || !m.isFinite || (m >= 1e-3 && m < 1e6) || registry.ladders[dim] == nil { return u }
+            return unit(for: dim, magnitude: biggest) ?? u
+        }
+        return unit(for: dim, magnitude: biggest)
     }
 
     func reference(_ ladder: [DisplayUnit]) -> DisplayUnit {
