@@ -77,7 +77,7 @@ let package = Package(
         .testTarget(name: "NapkinLabTests", dependencies: ["NapkinLab", "NapkinCore", "NapkinLibrary", "NapkinREPL", "NapkinInstruments", "napkin", "TestSupport"],
                     exclude: ["Fixtures", "Golden"]),
         .testTarget(name: "NapkinCoreTests", dependencies: ["NapkinCore", "NapkinLibrary", "TestSupport"]),
-        .testTarget(name: "InstrumentsTests", dependencies: ["NapkinInstruments", "NapkinCore", "NapkinLibrary"],
+        .testTarget(name: "InstrumentsTests", dependencies: ["NapkinInstruments", "NapkinCore", "NapkinLibrary", "TestSupport"],
                     exclude: ["Golden"]),
         .testTarget(name: "REPLTests", dependencies: ["NapkinREPL", "NapkinCore", "NapkinLibrary", "napkin", "TestSupport"]),
         // Present mode, the browser mirror (loopback only) and handouts; the real-browser test drives Chromium.

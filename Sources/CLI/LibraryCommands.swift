@@ -15,7 +15,8 @@ struct Info: ParsableCommand {
     @OptionGroup var options: CommonOptions
 
     func run() throws {
-        try Runner(options: options.settings).finish(Runner(options: options.settings).libraryCommand(":info \(name)"))
+        let runner = Runner(options: options.settings)
+        try runner.finish(runner.libraryCommand(":info \(name)"))
     }
 }
 
@@ -29,7 +30,8 @@ struct List: ParsableCommand {
     @OptionGroup var options: CommonOptions
 
     func run() throws {
-        try Runner(options: options.settings).finish(Runner(options: options.settings).libraryCommand(":list \(category ?? "")"))
+        let runner = Runner(options: options.settings)
+        try runner.finish(runner.libraryCommand(":list \(category ?? "")"))
     }
 }
 
@@ -43,7 +45,8 @@ struct Search: ParsableCommand {
     @OptionGroup var options: CommonOptions
 
     func run() throws {
-        try Runner(options: options.settings).finish(Runner(options: options.settings).libraryCommand(":search \(word)"))
+        let runner = Runner(options: options.settings)
+        try runner.finish(runner.libraryCommand(":search \(word)"))
     }
 }
 

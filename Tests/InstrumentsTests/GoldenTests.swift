@@ -5,6 +5,7 @@ import FoundationXML
 import NapkinCore
 import NapkinInstruments
 import NapkinLibrary
+import TestSupport
 import Testing
 
 /// Golden files for every instrument: terminal text (colour, plain, ASCII) and SVG.
@@ -12,27 +13,12 @@ import Testing
 ///     NAPKIN_UPDATE_GOLDEN=1 swift test --filter InstrumentsTests
 /// then read the diff (`git diff Tests/InstrumentsTests/Golden`) before committing it.
 enum Golden {
-    static let folder = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Golden")
-    static let updating = ProcessInfo.processInfo.environment["NAPKIN_UPDATE_GOLDEN"] == "1"
+    static let files = GoldenFiles(folder: URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Golden"), filter: "InstrumentsTests")
+    static var folder: URL { files.folder }
+    static var updating: Bool { GoldenFiles.updating }
 
     static func check(_ name: String, _ actual: String, sourceLocation: SourceLocation = #_sourceLocation) throws {
-        let url = folder.appendingPathComponent(name)
-        if updating {
-            try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-            try actual.write(to: url, atomically: true, encoding: .utf8)
-            return
-        }
-        guard let expected = try? String(contentsOf: url, encoding: .utf8) else {
-            Issue.record("missing golden file \(name); run NAPKIN_UPDATE_GOLDEN=1 swift test --filter InstrumentsTests", sourceLocation: sourceLocation)
-            return
-        }
-        if expected != actual {
-            let e = expected.split(separator: "\n", omittingEmptySubsequences: false)
-            let a = actual.split(separator: "\n", omittingEmptySubsequences: false)
-            let line = Array(zip(e, a)).firstIndex { $0 != $1 } ?? min(e.count, a.count)
-            Issue.record("\(name) differs from its golden file at line \(line + 1):\n  golden: \(line < e.count ? String(e[line]) : "<end>")\n  actual: \(line < a.count ? String(a[line]) : "<end>")",
-                         sourceLocation: sourceLocation)
-        }
+        if let problem = try files.mismatch(name, actual) { Issue.record(Comment(rawValue: problem), sourceLocation: sourceLocation) }
     }
 }
 

@@ -11,19 +11,12 @@ import Testing
 ///     NAPKIN_UPDATE_GOLDEN=1 swift test --filter WorkbenchTests
 /// and read the diff before committing it.
 enum LabGolden {
-    static let folder = repoRoot.appendingPathComponent("Tests/NapkinLabTests/Golden")
+    static let files = GoldenFiles(folder: repoRoot.appendingPathComponent("Tests/NapkinLabTests/Golden"), filter: "WorkbenchTests")
+    static var folder: URL { files.folder }
+    static var updating: Bool { GoldenFiles.updating }
 
     static func check(_ name: String, _ actual: String, sourceLocation: SourceLocation = #_sourceLocation) throws {
-        let url = folder.appendingPathComponent(name)
-        if ProcessInfo.processInfo.environment["NAPKIN_UPDATE_GOLDEN"] == "1" {
-            try actual.write(to: url, atomically: true, encoding: .utf8)
-            return
-        }
-        guard let expected = try? String(contentsOf: url, encoding: .utf8) else {
-            Issue.record("missing golden file \(name); run NAPKIN_UPDATE_GOLDEN=1 swift test --filter WorkbenchTests", sourceLocation: sourceLocation)
-            return
-        }
-        #expect(expected == actual, "\(name) differs from its golden file", sourceLocation: sourceLocation)
+        if let problem = try files.mismatch(name, actual) { Issue.record(Comment(rawValue: problem), sourceLocation: sourceLocation) }
     }
 }
 

@@ -2,33 +2,19 @@ import Foundation
 import NapkinCore
 import NapkinInstruments
 import NapkinLibrary
+import TestSupport
 import Testing
 
 /// Golden files for the room view's terminal output. Regenerate after an intended change with:
 ///     NAPKIN_UPDATE_GOLDEN=1 swift test --filter RoomTests
 /// then read the diff (`git diff Tests/RoomTests/Golden`) before committing it.
 enum RoomGolden {
-    static let folder = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Golden")
-    static let updating = ProcessInfo.processInfo.environment["NAPKIN_UPDATE_GOLDEN"] == "1"
+    static let files = GoldenFiles(folder: URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Golden"), filter: "RoomTests")
+    static var folder: URL { files.folder }
+    static var updating: Bool { GoldenFiles.updating }
 
-    static func check(_ name: String, _ actual: String, sourceLocation: SourceLocation = #_sourceLocation) {
-        let url = folder.appendingPathComponent(name)
-        if updating {
-            try? FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-            try? actual.write(to: url, atomically: true, encoding: .utf8)
-            return
-        }
-        guard let expected = try? String(contentsOf: url, encoding: .utf8) else {
-            Issue.record("missing golden file \(name); run NAPKIN_UPDATE_GOLDEN=1 swift test --filter RoomTests", sourceLocation: sourceLocation)
-            return
-        }
-        if expected != actual {
-            let e = expected.split(separator: "\n", omittingEmptySubsequences: false)
-            let a = actual.split(separator: "\n", omittingEmptySubsequences: false)
-            let line = Array(zip(e, a)).firstIndex { $0 != $1 } ?? min(e.count, a.count)
-            Issue.record("\(name) differs from its golden file at line \(line + 1):\n  golden: \(line < e.count ? String(e[line]) : "<end>")\n  actual: \(line < a.count ? String(a[line]) : "<end>")",
-                         sourceLocation: sourceLocation)
-        }
+    static func check(_ name: String, _ actual: String, sourceLocation: SourceLocation = #_sourceLocation) throws {
+        if let problem = try files.mismatch(name, actual) { Issue.record(Comment(rawValue: problem), sourceLocation: sourceLocation) }
     }
 }
 
@@ -80,7 +66,7 @@ struct PresentLayoutTests {
                 #expect(lines.count == size.rows, "\(entry.name) at \(size): \(lines.count) lines")
                 #expect(lines.allSatisfy { cells($0) <= size.columns }, "\(entry.name) at \(size): a line is too wide")
                 if !unicode { #expect(text.unicodeScalars.allSatisfy { $0.isASCII }, "\(entry.name) ASCII at \(size)") }
-                RoomGolden.check("present_\(entry.name)_\(size.columns)x\(size.rows)\(unicode ? "" : ".ascii").txt", text)
+                try RoomGolden.check("present_\(entry.name)_\(size.columns)x\(size.rows)\(unicode ? "" : ".ascii").txt", text)
             }
         }
     }
@@ -107,11 +93,11 @@ struct PresentLayoutTests {
 
 @Suite("Present mode: the big readout")
 struct BigReadoutTests {
-    @Test func unicodeAndASCII() {
+    @Test func unicodeAndASCII() throws {
         let uni = BigReadout.render(number: "13.33", unit: "min", dimension: "Time", width: 80, unicode: true)
-        RoomGolden.check("readout_13.33_min.txt", uni)
+        try RoomGolden.check("readout_13.33_min.txt", uni)
         let ascii = BigReadout.render(number: "13.33", unit: "min", dimension: "Time", width: 80, unicode: false)
-        RoomGolden.check("readout_13.33_min.ascii.txt", ascii)
+        try RoomGolden.check("readout_13.33_min.ascii.txt", ascii)
         #expect(ascii.unicodeScalars.allSatisfy { $0.isASCII })
         #expect(ascii.contains("####"))
         #expect(ascii.split(separator: "\n", omittingEmptySubsequences: false).count == 8, "blank, five rows of digits, blank, caption")
@@ -120,12 +106,12 @@ struct BigReadoutTests {
         #expect(uni.replacingOccurrences(of: "█", with: "#") == ascii)
     }
 
-    @Test func everyNumberFormatHasGlyphs() {
+    @Test func everyNumberFormatHasGlyphs() throws {
         for n in ["0", "-42", "1.235e9", "6.02e-23", "NaN", "∞", "-∞", "0.0001"] {
             let text = BigReadout.render(number: n, unit: "", dimension: "", width: 200, unicode: false)
             #expect(text.split(separator: "\n", omittingEmptySubsequences: false).count == 6, "\(n) is drawn in big digits: \(text)")
         }
-        RoomGolden.check("readout_exponent.ascii.txt", BigReadout.render(number: "-1.235e9", unit: "kWh", dimension: "Energy", width: 60, unicode: false))
+        try RoomGolden.check("readout_exponent.ascii.txt", BigReadout.render(number: "-1.235e9", unit: "kWh", dimension: "Energy", width: 60, unicode: false))
     }
 
     @Test func narrowTerminalsGetSmallerDigitsThenText() {

@@ -41,11 +41,9 @@ public struct RenderStyle: Sendable {
     func seriesColor(_ i: Int) -> String { RenderStyle.palette[i % RenderStyle.palette.count] }
 }
 
-/// Display width of text in terminal cells (braille, box drawing and blocks are one cell each).
-func cellWidth(_ s: String) -> Int { terminalColumns(s) }
-
-/// The columns `s` occupies on a terminal: colour escapes take none, wide characters (🔒, CJK)
-/// two, so a line measured with it does not spill past the edge.
+/// The columns `s` occupies on a terminal (braille, box drawing and blocks one each): colour
+/// escapes take none, wide characters (🔒, CJK) two, so a line measured with it does not spill
+/// past the edge.
 public func terminalColumns(_ s: String) -> Int {
     var n = 0
     var inEscape = false
@@ -80,16 +78,16 @@ public func terminalColumns(of ch: Character) -> Int {
     }
 }
 
-func padRight(_ s: String, _ w: Int) -> String { s + String(repeating: " ", count: max(0, w - cellWidth(s))) }
-func padLeft(_ s: String, _ w: Int) -> String { String(repeating: " ", count: max(0, w - cellWidth(s))) + s }
+func padRight(_ s: String, _ w: Int) -> String { s + String(repeating: " ", count: max(0, w - terminalColumns(s))) }
+func padLeft(_ s: String, _ w: Int) -> String { String(repeating: " ", count: max(0, w - terminalColumns(s))) + s }
 func center(_ s: String, _ w: Int) -> String {
-    let gap = max(0, w - cellWidth(s))
+    let gap = max(0, w - terminalColumns(s))
     return String(repeating: " ", count: gap / 2) + s + String(repeating: " ", count: gap - gap / 2)
 }
 
 /// Cut text to at most `w` cells, marking the cut.
 func clip(_ s: String, _ w: Int) -> String {
-    if cellWidth(s) <= w { return s }
+    if terminalColumns(s) <= w { return s }
     if w <= 1 { return String(s.prefix(max(0, w))) }
     return String(s.prefix(w - 1)) + "…"
 }

@@ -43,7 +43,7 @@ struct TextRenderer {
         // Every line fits the terminal; a dumb terminal gets ASCII only, labels included.
         let lines = text.split(separator: "\n", omittingEmptySubsequences: false).map { line -> String in
             let l = style.unicode ? String(line) : asciify(String(line))
-            return cellWidth(l) > style.width && !l.contains("\u{1B}") ? clip(l, style.width) : l
+            return terminalColumns(l) > style.width && !l.contains("\u{1B}") ? clip(l, style.width) : l
         }
         let fitted = lines.joined(separator: "\n")
         return style.unicode ? fitted : asciify(fitted)
@@ -168,13 +168,13 @@ struct TextRenderer {
         var lines: [String] = []
         var current = String(repeating: " ", count: indent)
         for item in items {
-            if cellWidth(current) + cellWidth(item) + 3 > width, cellWidth(current) > indent {
+            if terminalColumns(current) + terminalColumns(item) + 3 > width, terminalColumns(current) > indent {
                 lines.append(current)
                 current = String(repeating: " ", count: indent)
             }
-            current += (cellWidth(current) > indent ? "   " : "") + item
+            current += (terminalColumns(current) > indent ? "   " : "") + item
         }
-        if cellWidth(current) > indent { lines.append(current) }
+        if terminalColumns(current) > indent { lines.append(current) }
         return lines
     }
 
@@ -197,7 +197,7 @@ struct TextRenderer {
     func bars(_ b: FigureData.Bars) -> String {
         var entries = b.entries
         if b.total { entries.append(Entry(label: "total", value: b.entries.reduce(0) { $0 + $1.value })) }
-        let labelWidth = min(24, entries.map { cellWidth($0.label) }.max() ?? 1)
+        let labelWidth = min(24, entries.map { terminalColumns($0.label) }.max() ?? 1)
         let values = entries.map { formatNumber($0.value) + (b.unit.isEmpty ? "" : " " + b.unit) }
         let valueWidth = values.map(\.count).max() ?? 1
         let area = max(10, style.width - labelWidth - valueWidth - 3)
