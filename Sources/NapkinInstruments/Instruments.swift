@@ -240,8 +240,7 @@ struct FigureBuilder {
         // In the axis's unit while that reads well; a value many decades away from it (a log
         // axis in days reaching 9.85e-5 days) in its own readable unit instead (8.51 s).
         func show(_ value: Double, _ unit: String, _ factor: Double, _ dim: NapkinCore.Dimension) -> String {
-            let a = abs(value)
-            if a == 0 || (a >= 1e-3 && a < 1e6) || !value.isFinite || dim.isNone {
+            if QuantityFormatter.readsWell(value) || dim.isNone {
                 return formatNumber(value, digits: interp.digits) + (unit.isEmpty ? "" : unit == "%" ? "%" : " " + unit)
             }
             return interp.formatter.valueAndUnit(Quantity(value * factor, dim))

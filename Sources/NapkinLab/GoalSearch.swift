@@ -89,41 +89,38 @@ struct GoalSearch {
         let first = visiting.isEmpty ? 1 : 0
         let last = min(ax.count, goal.tries - visitMoves)
         guard last >= first else { return nil }
+        /// The closest setting of `subset` on a grid of at most `cap` points, or one that meets
+        /// the goal.
+        func scan(_ subset: [Int], cap: Int) -> Scan {
+            // The knobs this setting touches: those moved at a cost, and every visited one.
+            let touched = (0..<ax.count).filter { subset.contains($0) || visiting.contains($0) }
+            var lists = touched.map { subset.contains($0) ? costly[$0] : free[$0] }
+            if lists.reduce(1.0, { $0 * Double($1.count) }) > Double(cap) {
+                let per = max(2, Int(pow(Double(cap), 1 / Double(lists.count))))
+                lists = lists.map { GoalSearch.thinned($0, to: per) }
+            }
+            var best: (d: Double, settings: [(Int, Axis.Setting)])?
+            var idx = Array(repeating: 0, count: touched.count)
+            while true {
+                let settings = touched.enumerated().map { (j, i) in (i, lists[j][idx[j]]) }
+                if let d = distance(settings) {
+                    if d == 0 { return .met(settings) }
+                    if best == nil || d < best!.d { best = (d, settings) }
+                }
+                var j = touched.count - 1
+                while j >= 0 {
+                    idx[j] += 1
+                    if idx[j] < lists[j].count { break }
+                    idx[j] = 0
+                    j -= 1
+                }
+                if j < 0 { break }
+            }
+            return best.map { .closest($0.d, $0.settings) } ?? .nothing
+        }
         for extra in first...last {
-            // Every subset of knobs gets its share of the budget (a grid thinned evenly to fit it),
-            // so the order the knobs are declared in cannot hide a setting: a budget spent on
-            // the first subsets once made a 3-move goal look like a 6-move one.
             let subsets = GoalSearch.subsets(ax.count, extra).filter { !$0.contains { costly[$0].isEmpty } }
             var bests: [(d: Double, subset: [Int], settings: [(Int, Axis.Setting)])] = []
-            /// The closest setting of `subset` on a grid of at most `cap` points, or one that meets
-            /// the goal.
-            func scan(_ subset: [Int], cap: Int) -> Scan {
-                // The knobs this setting touches: those moved at a cost, and every visited one.
-                let touched = (0..<ax.count).filter { subset.contains($0) || visiting.contains($0) }
-                var lists = touched.map { subset.contains($0) ? costly[$0] : free[$0] }
-                if lists.reduce(1.0, { $0 * Double($1.count) }) > Double(cap) {
-                    let per = max(2, Int(pow(Double(cap), 1 / Double(lists.count))))
-                    lists = lists.map { GoalSearch.thinned($0, to: per) }
-                }
-                var best: (d: Double, settings: [(Int, Axis.Setting)])?
-                var idx = Array(repeating: 0, count: touched.count)
-                while true {
-                    let settings = touched.enumerated().map { (j, i) in (i, lists[j][idx[j]]) }
-                    if let d = distance(settings) {
-                        if d == 0 { return .met(settings) }
-                        if best == nil || d < best!.d { best = (d, settings) }
-                    }
-                    var j = touched.count - 1
-                    while j >= 0 {
-                        idx[j] += 1
-                        if idx[j] < lists[j].count { break }
-                        idx[j] = 0
-                        j -= 1
-                    }
-                    if j < 0 { break }
-                }
-                return best.map { .closest($0.d, $0.settings) } ?? .nothing
-            }
             // First every subset of knobs on an even share of the budget, so the order the knobs
             // are declared in cannot hide a setting (a budget spent on the first subsets once made
             // a 3-move goal look like a 6-move one); then the closest few on a full budget each.

@@ -210,15 +210,19 @@ public struct KnobInfo: Sendable {
     public var isChoice: Bool { !options.isEmpty }
     /// The settings of a stepped knob from low to high (nil when continuous or a choice).
     public var stepSettings: [Double]? {
-        guard let st = step?.value, st > 0, !isChoice else { return nil }
-        let n = Int(((high.value - low.value) / st * (1 + 1e-12)).rounded(.down))
-        return (0...max(0, n)).map { low.value + Double($0) * st }
+        guard let (st, last) = grid else { return nil }
+        return (0...last).map { low.value + Double($0) * st }
     }
     /// The nearest setting on a stepped knob's grid (the value itself when continuous).
     public func snapped(_ v: Double) -> Double {
-        guard let st = step?.value, st > 0, !isChoice else { return v }
-        let k = ((v - low.value) / st).rounded()
-        return min(max(low.value + k * st, low.value), low.value + ((high.value - low.value) / st * (1 + 1e-12)).rounded(.down) * st)
+        guard let (st, last) = grid else { return v }
+        let k = min(max(((v - low.value) / st).rounded(), 0), Double(last))
+        return low.value + k * st
+    }
+    /// A stepped knob's step and the index of its last setting (low + last·step ≤ high).
+    private var grid: (step: Double, last: Int)? {
+        guard let st = step?.value, st > 0, !isChoice else { return nil }
+        return (st, max(0, Int(((high.value - low.value) / st * (1 + 1e-12)).rounded(.down))))
     }
     public var isToggle: Bool { options.count == 2 }
     public var selectedName: String? { options.indices.contains(selected) ? options[selected].name : nil }

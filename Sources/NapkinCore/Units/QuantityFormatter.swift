@@ -53,6 +53,13 @@ public struct QuantityFormatter {
         return (mantissa, name)
     }
 
+    /// A number that reads well beside its unit: zero, or within 0.001 ≤ |m| < 10⁶ (not
+    /// 1.024e6 B or 9.85e-5 days). Anything not finite is left to say what it is.
+    public static func readsWell(_ m: Double) -> Bool {
+        let a = abs(m)
+        return a == 0 || !a.isFinite || (a >= 1e-3 && a < 1e6)
+    }
+
     /// The unit to show `magnitude` (in base units) of dimension `d` in, from the prelude's ladders.
     public func unit(for d: Dimension, magnitude: Double) -> DisplayUnit? {
         if d.isNone { return nil }
@@ -124,9 +131,8 @@ public struct QuantityFormatter {
     /// column many decades away from it (1.024e6 B) takes its dimension's ladder (1.024 MB).
     public func unit(forColumn dim: Dimension, remembered: DisplayUnit?, biggest: Double) -> DisplayUnit? {
         if let u = remembered {
-            let m = abs(biggest) / u.factor
             // Only a dimension with a ladder of its own switches (2000 sample/s stays).
-            if m == 0 || !m.isFinite || (m >= 1e-3 && m < 1e6) || registry.ladders[dim] == nil { return u }
+            if QuantityFormatter.readsWell(biggest / u.factor) || registry.ladders[dim] == nil { return u }
             return unit(for: dim, magnitude: biggest) ?? u
         }
         return unit(for: dim, magnitude: biggest)
