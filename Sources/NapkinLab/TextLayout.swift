@@ -28,10 +28,11 @@ func wrap(_ s: String, width: Int = 78, indent: String = "") -> String {
 }
 
 /// Every line wider than `width` columns wrapped at word boundaries, continuing at its
-/// indentation (figures are drawn to fit, and coloured lines are left alone).
+/// indentation. Coloured lines and drawn ones (a table's rows and rules, a plot's dots) are left
+/// alone: reflowing them would collapse the spaces that align their columns.
 public func wrapLongLines(_ text: String, width: Int) -> String {
     text.components(separatedBy: "\n").map { line -> String in
-        guard terminalColumns(line) > width, !line.contains("\u{1B}") else { return line }
+        guard terminalColumns(line) > width, !line.contains("\u{1B}"), !isDrawn(line) else { return line }
         let indent = String(line.prefix { $0 == " " })
         let body = String(line.dropFirst(indent.count))
         // A line that opens with a mark (◎ ✓ ✗ → …) continues under its text.
@@ -40,4 +41,10 @@ public func wrapLongLines(_ text: String, width: Int) -> String {
         return wrapped.split(separator: "\n", omittingEmptySubsequences: false).enumerated()
             .map { indent + ($0.offset == 0 ? "" : hanging) + $0.element }.joined(separator: "\n")
     }.joined(separator: "\n")
+}
+
+/// A line of a drawing: a table's or a frame's verticals and joints (│ ┼ ┤ ┌ …) or braille dots.
+/// Horizontal rules alone (a part's `── title ──` heading) are text and may wrap.
+private func isDrawn(_ line: String) -> Bool {
+    line.unicodeScalars.contains { "│┃┼┤├┬┴┌┐└┘".unicodeScalars.contains($0) || (0x2800...0x28FF).contains($0.value) }
 }

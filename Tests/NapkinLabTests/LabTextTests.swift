@@ -46,3 +46,13 @@ struct LabTextTests {
         #expect(terminalColumns("数据") == 4)
     }
 }
+
+extension LabTextTests {
+    @Test("a drawn line (a table row, plot dots) is never reflowed: that would collapse the spaces aligning its columns")
+    func drawnLinesKeepTheirShape() {
+        let row = "\"hundred_tb\" │        0.985 │        1.513 │ \"split\"    │ 9000 │ 1751"
+        #expect(wrapLongLines(row, width: 40) == row)
+        // A heading ruled with ── is text: it wraps.
+        #expect(wrapLongLines("── Part 2: The feeding tax, a long title for a narrow terminal (20 min) ──", width: 40).contains("\n"))
+    }
+}
