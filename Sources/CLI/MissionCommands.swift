@@ -130,7 +130,7 @@ enum MissionCLI {
             var opts = REPL.Options.forTerminal(noColor: common.noColor, version: napkinVersion)
             opts.digits = common.digits
             opts.present = room.present
-            let terminal = TerminalIO(options: opts)
+            let terminal = MissionTerminal(options: opts)
             if let port = room.servePort {
                 do {
                     let m = try MirrorServer(host: room.host, port: port, title: mission.title)
