@@ -13,8 +13,10 @@ public final class Interpreter {
     /// Sweeps that were spread over cores so far (for tests and benchmarks).
     public internal(set) var spreadSweeps = 0
     public var cancel = CancelFlag()
-    /// Receives `print(…)` output, one call per line.
-    public var emit: (String) -> Void = { StandardStream.output($0 + "\n") }
+    /// Receives `print(…)` output, one call per line. The interpreter never writes to the
+    /// terminal itself: a host that shows printed lines sets this (the command line, the REPL,
+    /// a mission); by default they are dropped.
+    public var emit: (String) -> Void = { _ in }
     public private(set) var builtins: [String: FunctionValue]
     /// Tables drawn with plain ASCII rules (a dumb terminal); set by the host.
     public var asciiOnly = false
