@@ -267,7 +267,7 @@ enum Builtins {
             case .quantity(let q) where q.dim.isNone && q.value == q.value.rounded():
                 let i = Int(q.value)
                 guard i >= 0, i < t.columns.count else { throw NapkinError(.runtime, "column \(i) does not exist; the table has \(t.columns.count)", at: site.arg(1)) }
-                return .list(t.column(i))
+                return try t.list(i, interp, site.arg(1))
             default: throw NapkinError(.runtime, "column is chosen by name or number", at: site.arg(1))
             }
         },

@@ -797,7 +797,7 @@ public final class Interpreter {
             throw NapkinError(.name, "this record has no field '\(name)'", at: span,
                               notes: didYouMean(name, among: r.keys) + ["its fields: " + r.keys.joined(separator: ", ")])
         case .table(let t):
-            if let i = t.names.firstIndex(of: name) { return .list(t.column(i)) }
+            if let i = t.names.firstIndex(of: name) { return try t.list(i, self, span) }
             throw NapkinError(.name, "this table has no column '\(name)'", at: span,
                               notes: didYouMean(name, among: t.names) + ["its columns: " + t.names.joined(separator: ", ")])
         default:

@@ -151,6 +151,13 @@ public final class Table: @unchecked Sendable {
 
     /// Column `i` as a list of values.
     public func column(_ i: Int) -> [Value] { columns[i].values }
+
+    /// Column `i` as a list, within the session's memory budget: a numeric column's cells
+    /// grow fourfold as values.
+    func list(_ i: Int, _ interp: Interpreter, _ span: Span) throws(NapkinError) -> Value {
+        if columns[i].numbers != nil { try interp.reserve(count * MemoryLayout<Value>.stride, span) }
+        return .list(column(i))
+    }
 }
 
 /// Builds a table row by row, appending each cell straight into its column.
