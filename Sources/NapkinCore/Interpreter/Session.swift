@@ -12,6 +12,9 @@ public final class Session {
     /// A one-line note about how a statement was read, after its result (the REPL and `-e`
     /// show it): a bound name that is also a unit was read as the value (`let s = 3; 3 m/s`).
     public var onNote: ((String) -> Void)?
+    /// Whether a function definition's body is checked for dimension errors before the program
+    /// runs (off while the prelude loads: it is checked by the tests, not at every start-up).
+    public var checksDefinitions = true
 
     public init(interpreter: Interpreter = Interpreter(), unitNames: UnitNames = UnitNames()) {
         self.interpreter = interpreter
@@ -32,6 +35,12 @@ public final class Session {
                                   declaredUnits: interpreter.units.declaredUnitNames, registry: interpreter.units)
         checker.choiceKnobs = Set(interpreter.globals.filter { $0.value.knob?.isChoice == true }.map(\.key))
         try checker.check(program)
+        // A definition whose body mixes dimensions for any call is refused where it is written,
+        // as an unknown name is; a top-level line's error still comes when the line runs.
+        if checksDefinitions, program.contains(where: { if case .function = $0.kind { return true } else { return false } }),
+           let first = DimensionChecker(interpreter: interpreter).check(program, scope: .definitions).first {
+            throw first
+        }
         return (program, parser.boundOverUnit)
     }
 
