@@ -90,7 +90,11 @@ public final class DimensionChecker {
     var topLevel: [ObjectIdentifier: FunctionRef] = [:]
     /// The calls being inferred, outermost first (an error inside one reports them as a trace).
     var stack: [CallFrame] = []
-    static let maxDepth = 24
+    static let maxDepth = 16
+    /// Bodies inferred at most this many times per check: a program whose calls fan out with
+    /// ever new dimensions (`f(x * 1 m) + f(x * 1 s)`) stops being inferred, never hangs.
+    var inferences = 0
+    static let maxInferences = 20_000
 
     public init(interpreter: Interpreter) {
         self.interp = interpreter
@@ -620,7 +624,9 @@ public final class DimensionChecker {
         }
         let key = CallKey(function: f, args: args, silent: silent > 0)
         if let known = calls[key] { return known }
-        guard !inProgress.contains(key), stack.count < DimensionChecker.maxDepth else { return declaredResult }
+        guard !inProgress.contains(key), stack.count < DimensionChecker.maxDepth,
+              inferences < DimensionChecker.maxInferences else { return declaredResult }
+        inferences += 1
         inProgress.insert(key)
         stack.append(CallFrame(function: f.name, site: site))
         var env = f.closure ?? [:]
