@@ -96,6 +96,17 @@ public final class DimensionChecker {
     var inferences = 0
     static let maxInferences = 20_000
 
+    /// The `+ − comparison` operators met, and those whose two sides' dimensions were both
+    /// known there (so a mismatch would have been reported): how much the pass can judge.
+    var operatorSites: Set<Site> = []
+    var judgedSites: Set<Site> = []
+    public var operatorsMet: Int { operatorSites.count }
+    public var operatorsJudged: Int { judgedSites.count }
+    struct Site: Hashable {
+        let file: Int32, start: Int, end: Int
+        init(_ s: Span) { file = s.fileID; start = s.start; end = s.end }
+    }
+
     public init(interpreter: Interpreter) {
         self.interp = interpreter
     }
@@ -269,14 +280,17 @@ public final class DimensionChecker {
         }
     }
 
-    /// A definition on its own: declared parameters at their dimensions, the others unknown.
+    /// A definition on its own: declared parameters at their dimensions; a parameter declared
+    /// no more precisely (`Record`, `Energy or Power`, none) as its default, if it has one — the
+    /// call that leaves it out — and otherwise unknown.
     func checkDefinition(_ f: FunctionRef) {
         let key = DefinitionKey(body: ObjectIdentifier(f.body), closure: f.closure, silent: silent > 0)
         guard checkedDefinitions.insert(key).inserted else { return }
         var env = f.closure ?? [:]
         for p in f.params {
-            if let d = p.defaultValue { _ = eval(d, env) }
-            env[p.name] = p.declared.map(declaredShape) ?? .unknown
+            let byDefault = p.defaultValue.map { eval($0, env) } ?? .unknown
+            let declared = p.declared.map(declaredShape) ?? .unknown
+            env[p.name] = declared == .unknown ? byDefault : declared
         }
         var tails: [Shape] = []
         _ = evalBody(f.body, env, &tails)
@@ -532,6 +546,7 @@ public final class DimensionChecker {
     // MARK: Arithmetic
 
     func binary(_ op: BinaryOp, _ a: Shape, _ b: Shape, _ span: Span) -> Shape {
+        if op == .add || op == .sub || op.isComparison { operatorSites.insert(Site(span)) }
         if op == .add, a == .string || b == .string { return .string }
         guard case .quantity(let x, let zx) = a, case .quantity(let y, let zy) = b else {
             if op.isComparison { return .bool }
@@ -540,6 +555,7 @@ public final class DimensionChecker {
         }
         switch op {
         case .add, .sub, .eq, .ne, .lt, .le, .gt, .ge:
+            judgedSites.insert(Site(span))
             let result: Shape
             if x == y {
                 result = .quantity(x, zero: x.isNone)
@@ -685,6 +701,14 @@ public final class DimensionChecker {
                 dim = d
             }
             return dim.map { .quantity($0, zero: $0.isNone) } ?? .plain
+        case "map", "filter":
+            // The function meets each item: a lambda's body is judged for the items' dimensions.
+            guard args.count == 2, case .list(let item) = args[0], case .function(.user(let f)) = args[1],
+                  f.params.count >= 1 else { return name == "filter" && args.count == 2 ? args[0] : .unknown }
+            var given = [Shape?](repeating: nil, count: f.params.count)
+            given[0] = item
+            let result = callUser(f, given, [Span?](repeating: nil, count: f.params.count), exprs[1].value.span)
+            return name == "map" ? .list(result) : args[0]
         case "len":
             return .plain
         case "type":
