@@ -271,7 +271,6 @@ extension Check {
         }
         MissionCLI.say("check \(Sanitized.line(file)): a script (names and dimensions, checked without running it)")
         // Every certain dimension error, not only the definitions' that a run refuses.
-        session.checksDefinitions = false
         let errors: [NapkinError]
         do {
             errors = DimensionChecker(interpreter: session.interpreter).check(try session.parse(text, name: file))

@@ -21,11 +21,9 @@ struct DimensionCheckTests {
         errors.map { "\($0.location ?? "?"): \($0.message)" }.joined(separator: "\n")
     }
 
-    /// The program parsed in a prelude session, without running it or checking it.
+    /// The program parsed and name-checked in a prelude session, without running it.
     func parsed(_ source: String, name: String, in session: Session) throws -> [Stmt] {
-        session.checksDefinitions = false
-        defer { session.checksDefinitions = true }
-        return try session.parse(source, name: name)
+        try session.parse(source, name: name)
     }
 
     @Test("the whole prelude has no dimension error, every function and constant checked")
@@ -94,6 +92,36 @@ struct DimensionCheckTests {
         }
         #expect(checked >= 200)
         #expect(problems.isEmpty, "\(problems.joined(separator: "\n"))")
+    }
+
+    @Test("napkin check finds a mismatch in a goal's, an instrument's and a text's untaken branch, on every track")
+    func missionExpressionsChecked() throws {
+        let m = try mission("""
+        mission "Branches everywhere" minutes 5
+        track a "A" { let budget = 1 MW }
+        track b "B" { let budget = 2 MW }
+        part p "Power" {
+            context "The cap is {if budget > 5 MW then budget + 1 MWh else budget}."
+            lock q "More than 1 MW?" choices {
+                yes: "Yes"
+                no: "No"
+            }
+            workbench {
+                knob load = 2 MW in 1 MW...5 MW "IT load"
+                if load > 10 MW then load * 1 h + 1 W else load * 1 h
+                goal "Under budget" within 3 tries: if load > 10 MW then load < 1 kWh else load < budget
+            }
+            reveal q = if budget > 1 MW then "yes" else "no"
+        }
+        """)
+        let r = check(m)
+        let text = r.failures.joined(separator: "\n")
+        for track in ["a", "b"] {
+            #expect(text.contains("track \(track), line 5: cannot add Power and Energy"), "\(text)")
+            #expect(text.contains("track \(track), line 12: cannot add Energy and Power"), "\(text)")
+            #expect(text.contains("track \(track), line 13: cannot compare Power and Energy"), "\(text)")
+        }
+        #expect(r.failures.count == 6, "\(text)")
     }
 
     @Test("a lab with a dimension error in a branch its defaults never take is refused by napkin check")
