@@ -1,5 +1,5 @@
 import Foundation
-import NapkinCore
+@testable import NapkinCore
 @testable import NapkinInstruments
 import NapkinLibrary
 import Testing
