@@ -35,7 +35,7 @@ let package = Package(
         // The prelude (units, physics library) written in napkin, embedded into the binary at build time.
         .target(
             name: "NapkinLibrary",
-            dependencies: ["NapkinCore", "NapkinInstruments"],
+            dependencies: ["NapkinCore"],
             path: "Sources/NapkinLibrary",
             exclude: ["Prelude"],
             plugins: ["EmbedPrelude"]

@@ -34,7 +34,9 @@ struct Runner {
     func makeSession() -> Result<Session, NapkinError> {
         do {
             let style = RenderStyle.fromEnvironment(isTerminal: isatty(STDOUT_FILENO) == 1, noColorFlag: options.noColor)
-            let session = try Prelude.makeSession(style: style)
+            let session = try Prelude.makeSession()
+            session.interpreter.asciiOnly = !style.unicode
+            Instruments.install(into: session.interpreter, style: style)
             session.interpreter.digits = options.digits
             session.interpreter.limits = options.limits
             session.interpreter.cores = options.cores

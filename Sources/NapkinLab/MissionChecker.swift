@@ -274,6 +274,8 @@ public final class MissionChecker {
     func respondsToKnobs(_ inst: Instrument, _ w: Workbench, _ interp: Interpreter) -> Bool {
         func render() -> String? {
             guard let v = try? interp.execute(Stmt(.expr(inst.expr), inst.expr.span)) else { return nil }
+            // A figure is compared as drawn: its data, not the session's way of printing it.
+            if case .figure(let f) = v { return try? Instruments.renderText(f, style: RenderStyle()) }
             return try? interp.describe(v)
         }
         let before = interp.snapshot()

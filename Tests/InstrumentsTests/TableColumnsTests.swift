@@ -1,5 +1,5 @@
 import Foundation
-import NapkinCore
+@testable import NapkinCore
 @testable import NapkinInstruments
 import NapkinLibrary
 import Testing
@@ -9,7 +9,7 @@ import Testing
 @Suite("Instruments: tables read in place")
 struct TableColumnsTests {
     func plotData(_ source: String) throws -> FigureData.Plot {
-        guard case .plot(let p)? = try figure(source).payload as? FigureData else { throw NapkinError(.runtime, "not a plot") }
+        guard case .plot(let p) = try figure(source).payload else { throw NapkinError(.runtime, "not a plot") }
         return p
     }
 

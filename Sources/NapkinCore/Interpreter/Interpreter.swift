@@ -51,7 +51,7 @@ public final class Interpreter {
     public init(units: UnitRegistry = UnitRegistry()) {
         self.units = units
         var b: [String: FunctionValue] = [:]
-        for builtin in Builtins.all { b[builtin.name] = FunctionValue(name: builtin.name, body: .builtin(builtin)) }
+        for builtin in Builtins.all + FigureBuiltins.all { b[builtin.name] = FunctionValue(name: builtin.name, body: .builtin(builtin)) }
         self.builtins = b
     }
 
@@ -74,7 +74,7 @@ public final class Interpreter {
         self.lane = lane
     }
 
-    /// Adds (or replaces) a builtin function, e.g. the instruments.
+    /// Adds (or replaces) a builtin function.
     public func register(_ b: Builtin) {
         builtins[b.name] = FunctionValue(name: b.name, body: .builtin(b))
     }

@@ -62,8 +62,8 @@ public final class Record: @unchecked Sendable {
 public final class Figure: @unchecked Sendable {
     public let kind: String
     public let title: String?
-    public let payload: Any
-    public init(kind: String, title: String? = nil, payload: Any) {
+    public let payload: FigureData
+    public init(kind: String, title: String? = nil, payload: FigureData) {
         self.kind = kind
         self.title = title
         self.payload = payload

@@ -196,7 +196,7 @@ struct TextRenderer {
 
     func bars(_ b: FigureData.Bars) -> String {
         var entries = b.entries
-        if b.total { entries.append(Entry(label: "total", value: b.entries.reduce(0) { $0 + $1.value })) }
+        if b.total { entries.append(FigureEntry(label: "total", value: b.entries.reduce(0) { $0 + $1.value })) }
         let labelWidth = min(24, entries.map { terminalColumns($0.label) }.max() ?? 1)
         let values = entries.map { formatNumber($0.value) + (b.unit.isEmpty ? "" : " " + b.unit) }
         let valueWidth = values.map(\.count).max() ?? 1

@@ -126,7 +126,7 @@ struct SVGRenderer {
 
     func bars(_ b: FigureData.Bars) -> String {
         var entries = b.entries
-        if b.total { entries.append(Entry(label: "total", value: b.entries.reduce(0) { $0 + $1.value })) }
+        if b.total { entries.append(FigureEntry(label: "total", value: b.entries.reduce(0) { $0 + $1.value })) }
         let left = 220.0, right = width - 200, top = 70.0
         let rowH = min(48.0, (height - top - 40) / Double(max(1, entries.count)))
         var running = 0.0
