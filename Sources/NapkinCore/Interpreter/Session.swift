@@ -79,6 +79,22 @@ public final class Session {
         }
     }
 
+    /// The session's state (globals, units, the parser's unit names): `rewind` returns to it, so
+    /// one loaded prelude serves several runs (`napkin check` gives each track the same start).
+    public struct Checkpoint {
+        let interpreter: Interpreter.Snapshot
+        let unitNames: UnitNames
+    }
+
+    public func checkpoint() -> Checkpoint {
+        Checkpoint(interpreter: interpreter.snapshot(), unitNames: unitNames.copy())
+    }
+
+    public func rewind(to c: Checkpoint) {
+        interpreter.restore(c.interpreter)
+        unitNames = c.unitNames.copy()
+    }
+
     /// Runs `body` on a thread with a large stack, so deep (but limited) recursion in napkin
     /// code reports a limit error instead of overflowing the native stack. When no such thread
     /// can be made, it runs on the calling thread.
