@@ -1,21 +1,50 @@
+import Foundation
 import NapkinCore
 import NapkinInstruments
 
-/// The prelude written in napkin (Prelude/*.lab), embedded into the binary at build time.
+/// The prelude written in napkin (Prelude/*.lab), embedded into the binary at build time: each
+/// file's text, and its syntax tree parsed and name-checked by the build (SyntaxArchive).
 public enum Prelude {
-    public static var files: [(name: String, source: String)] { EmbeddedPrelude.files }
+    public static var files: [(name: String, source: String)] { EmbeddedPrelude.files.map { ($0.name, $0.source) } }
+
+    /// Each file's archived syntax tree, as the build wrote it.
+    public static var archives: [[UInt8]] {
+        EmbeddedPrelude.files.map { Data(base64Encoded: $0.archive).map { Array($0) } ?? [] }
+    }
 
     /// A session with the instruments installed and every prelude file loaded, in file-name
-    /// order. Hosts that draw on a terminal re-install the instruments with their own style.
+    /// order, from the syntax trees the build archived (no lexing, parsing or name checking at
+    /// start-up). Hosts that draw on a terminal re-install the instruments with their own style.
     public static func makeSession(style: RenderStyle = RenderStyle()) throws(NapkinError) -> Session {
+        let session = emptySession(style: style)
+        for f in EmbeddedPrelude.files {
+            let file = SourceFile(name: "prelude/\(f.name)", text: f.source)
+            guard let bytes = Data(base64Encoded: f.archive) else {
+                throw NapkinError(.parse, "the archived syntax of \(file.name) is damaged (rebuild napkin)")
+            }
+            try session.run(parsed: SyntaxArchive.decode(Array(bytes), file: file, units: session.unitNames))
+        }
+        return session
+    }
+
+    /// The same session, its prelude parsed from the source text, as the build parses it (the
+    /// tests compare the two); `parsed` sees each file's syntax tree.
+    public static func makeSessionFromSource(style: RenderStyle = RenderStyle(),
+                                             parsed: (SourceFile, [Stmt]) -> Void = { _, _ in }) throws(NapkinError) -> Session {
+        let session = emptySession(style: style)
+        for f in files {
+            let file = SourceFile(name: "prelude/\(f.name)", text: f.source)
+            let program = try session.parse(file)
+            parsed(file, program)
+            try session.run(parsed: program)
+        }
+        return session
+    }
+
+    static func emptySession(style: RenderStyle) -> Session {
         let session = Session()
         session.interpreter.asciiOnly = !style.unicode
         Instruments.install(into: session.interpreter, style: style)
-        session.checksDefinitions = false
-        for f in files {
-            try session.run(f.source, name: "prelude/\(f.name)")
-        }
-        session.checksDefinitions = true
         return session
     }
 }
