@@ -86,8 +86,19 @@ struct GoalSearch {
                 moved[i] = false
             }
         }
+        // A reading depends only on the settings (napkin has no randomness), and the search meets
+        // the same setting again (a subset's grid scanned on its share and then on the full
+        // budget, a refinement's last point): each is read once.
+        var known: [[SettingKey]: Double?] = [:]
         /// Distance of the goal at a setting (nil: the setting or the goal could not be evaluated).
         func distance(_ settings: [(Int, Axis.Setting)]) -> Double? {
+            let key = settings.map { SettingKey($0.0, $0.1) }
+            if let d = known[key] { return d }
+            let d = read(settings)
+            known[key] = .some(d)
+            return d
+        }
+        func read(_ settings: [(Int, Axis.Setting)]) -> Double? {
             backToStart()
             for (i, s) in settings {
                 moved[i] = true
@@ -165,6 +176,20 @@ struct GoalSearch {
             }
         }
         return nil
+    }
+
+    /// One knob's setting, as a key: which knob, and its number (exactly) or option.
+    struct SettingKey: Hashable {
+        var knob: Int
+        var number: UInt64
+        var option: String?
+        init(_ knob: Int, _ s: Axis.Setting) {
+            self.knob = knob
+            switch s {
+            case .number(let q): number = q.value.bitPattern; option = nil
+            case .option(let o): number = 0; option = o
+            }
+        }
     }
 
     enum Scan {
