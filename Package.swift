@@ -32,7 +32,8 @@ let package = Package(
                 // cores gives every worker an interpreter of its own); dynamic exclusivity checks
                 // cost ~5% of evaluation in release builds.
                 swiftSettings: [.unsafeFlags(["-enforce-exclusivity=unchecked"], .when(configuration: .release))]),
-        // The prelude (units, physics library) written in napkin, embedded into the binary at build time.
+        // The prelude (units, physics library) written in napkin, embedded into the binary at build time
+        // with its syntax trees (parsed once by PreludeEmbedder, read back at start-up).
         .target(
             name: "NapkinLibrary",
             dependencies: ["NapkinCore"],
@@ -42,7 +43,8 @@ let package = Package(
         ),
         // Instruments: terminal plots, bars, gauges, radar, seesaw, and SVG for slides.
         .target(name: "NapkinInstruments", dependencies: ["NapkinCore"], path: "Sources/NapkinInstruments"),
-        .executableTarget(name: "PreludeEmbedder", path: "Sources/PreludeEmbedder"),
+        // Parses, checks and runs the prelude at build time and archives its syntax trees.
+        .executableTarget(name: "PreludeEmbedder", dependencies: ["NapkinCore"], path: "Sources/PreludeEmbedder"),
         .plugin(name: "EmbedPrelude", capability: .buildTool(), dependencies: ["PreludeEmbedder"]),
         // `napkin --version` names the commit it was built from (read from .git, no git needed).
         .executableTarget(name: "VersionStamp", path: "Sources/VersionStamp"),

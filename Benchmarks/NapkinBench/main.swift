@@ -86,11 +86,13 @@ let parseTime = try median(quick ? 5 : 20) {
     for f in sources { _ = try loaded.parse(f.source, name: f.name) }
 }
 let loadTime = try median(quick ? 5 : 20) { _ = try Prelude.makeSession() }
+let sourceLoadTime = try median(quick ? 5 : 20) { _ = try Prelude.makeSessionFromSource() }
 let bytes = sources.reduce(0) { $0 + $1.source.utf8.count }
 let copyTime = median(quick ? 5 : 20) { sink += Double(sources.map { Array($0.source.utf8).count }.reduce(0, +)) }
 report("prelude parse+check (\(sources.count) files, \(bytes / 1024) KiB)", "\(fmt(parseTime * 1000)) ms",
        "\(fmt(copyTime * 1000)) ms (copy its bytes)", "\(fmt(parseTime / max(copyTime, 1e-9)))×")
-report("prelude load (parse, check, evaluate)", "\(fmt(loadTime * 1000)) ms", "", "")
+report("prelude load from its archive (read, evaluate)", "\(fmt(loadTime * 1000)) ms",
+       "\(fmt(sourceLoadTime * 1000)) ms (parse, check, evaluate)", "\(fmt(sourceLoadTime / loadTime))× faster")
 
 // MARK: 3. Start-up of the binary against spawning /bin/true.
 
@@ -135,6 +137,56 @@ if FileManager.default.isExecutableFile(atPath: binary) {
     }
 } else {
     print("(build the napkin product in the same configuration to measure start-up: swift build -c release)")
+}
+
+// MARK: 3b. Start-up against GNU units, the same question, in turn (A B A B ...).
+
+/// Wall and CPU (user + sys) seconds of one run of a command, its output thrown away.
+func timedSpawn(_ path: String, _ args: [String]) throws -> (wall: Double, cpu: Double) {
+    var actions = posix_spawn_file_actions_t()
+    posix_spawn_file_actions_init(&actions)
+    defer { posix_spawn_file_actions_destroy(&actions) }
+    posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0)
+    posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0)
+    let argv = ([path] + args).map { strdup($0) } + [nil]
+    defer { for a in argv { free(a) } }
+    var pid: pid_t = 0
+    let t0 = now()
+    guard posix_spawn(&pid, path, &actions, nil, argv, environ) == 0 else { throw CocoaError(.fileNoSuchFile) }
+    var status: Int32 = 0
+    var usage = rusage()
+    wait4(pid, &status, 0, &usage)
+    let wall = now() - t0
+    func seconds(_ t: timeval) -> Double { Double(t.tv_sec) + Double(t.tv_usec) / 1e6 }
+    return (wall, seconds(usage.ru_utime) + seconds(usage.ru_stime))
+}
+
+func medianOf(_ xs: [Double]) -> Double { xs.sorted()[xs.count / 2] }
+
+let unitsPath = ["/usr/bin/units", "/usr/local/bin/units"].first { FileManager.default.isExecutableFile(atPath: $0) }
+if FileManager.default.isExecutableFile(atPath: binary), let unitsPath {
+    var napkinRuns: [(wall: Double, cpu: Double)] = [], unitsRuns: [(wall: Double, cpu: Double)] = []
+    for _ in 0..<(quick ? 7 : 31) {
+        napkinRuns.append(try timedSpawn(binary, ["-e", "1 TB / 10 Gbit/s"]))
+        unitsRuns.append(try timedSpawn(unitsPath, ["-t", "1 TB / (10 Gbit/s)", "min"]))
+    }
+    let nWall = medianOf(napkinRuns.map(\.wall)), uWall = medianOf(unitsRuns.map(\.wall))
+    let nCPU = medianOf(napkinRuns.map(\.cpu)), uCPU = medianOf(unitsRuns.map(\.cpu))
+    report("start-up vs GNU units, wall (in turn)", "\(fmt(nWall * 1000)) ms", "\(fmt(uWall * 1000)) ms (units -t)", "\(fmt(nWall / uWall))×")
+    report("start-up vs GNU units, CPU (user + sys)", "\(fmt(nCPU * 1000)) ms", "\(fmt(uCPU * 1000)) ms (units -t)", "\(fmt(nCPU / max(uCPU, 1e-6)))×")
+} else if unitsPath == nil {
+    print("(GNU units is not installed: start-up is not compared with it)")
+}
+
+// MARK: 3c. `napkin check` of both seed labs, every track.
+
+let repo = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+for lab in ["04_data_engr", "15_sustainable_ai"] {
+    let path = repo.appendingPathComponent("Samples/\(lab).lab").path
+    guard FileManager.default.isExecutableFile(atPath: binary), FileManager.default.fileExists(atPath: path) else { continue }
+    let runs = try (0..<(quick ? 1 : 3)).map { _ in try timedSpawn(binary, ["check", path, "--all-tracks"]) }
+    report("napkin check \(lab).lab --all-tracks", "\(fmt(medianOf(runs.map(\.wall)) * 1000)) ms wall",
+           "\(fmt(medianOf(runs.map(\.cpu)) * 1000)) ms CPU", "")
 }
 
 // MARK: 4. Memory: a reduced sweep of many points.

@@ -6,6 +6,9 @@ import NapkinCore
 /// judges goals with it, `:hint` and `napkin check` search with its distance.
 struct GoalJudge {
     let interp: Interpreter
+    /// False for a search, which reads only whether a goal holds and how far it is: the readings'
+    /// text (formatted numbers, quoted source) would be built thousands of times and thrown away.
+    var readings = true
 
     struct Clause {
         var holds: Bool
@@ -75,10 +78,12 @@ struct GoalJudge {
             let off = abs(v.value - g.value)
             let holds = off <= allowed * (1 + 1e-12)
             let scale = max(abs(g.value), 1e-300)
+            let distance = holds ? 0 : (off - allowed) / scale
+            guard readings else { return Clause(holds: holds, distance: distance, reading: "") }
             let tolText = relative ? formatNumber(t.value * 100, digits: 3) + "%" : show(t)
             var reading = "\(ve.span.text) = \(show(v)), target \(show(g)) ± \(tolText)"
             if !holds { reading += " (\(formatNumber(off / scale * 100, digits: 3))% off)" }
-            return Clause(holds: holds, distance: holds ? 0 : (off - allowed) / scale, reading: reading)
+            return Clause(holds: holds, distance: distance, reading: reading)
         case .condition(let e):
             if case .binary(let op, let l, let r, _) = e.kind, op.isComparison,
                let a = try quantity(l), let b = try quantity(r), a.dim == b.dim {
@@ -91,6 +96,7 @@ struct GoalJudge {
                 case .eq: holds = a.value == b.value; distance = GoalJudge.gap(a.value, b.value)
                 default: holds = a.value != b.value; distance = holds ? 0 : 1
                 }
+                guard readings else { return Clause(holds: holds, distance: distance, reading: "") }
                 let sign: String = ["<": "<", "<=": "≤", ">": ">", ">=": "≥", "==": "=", "!=": "≠"][op.rawValue] ?? op.rawValue
                 let lt = l.span.text, rt = r.span.text
                 var reading = "\(lt) = \(show(a)), needs \(sign) "
@@ -101,6 +107,7 @@ struct GoalJudge {
             guard case .bool(let b) = v else {
                 throw NapkinError(.runtime, "a goal's condition must be true or false, but \(e.span.text) gave a \(v.typeName)", at: e.span)
             }
+            guard readings else { return Clause(holds: b, distance: b ? 0 : 1, reading: "") }
             // A true-or-false call says what it tests with its function's description
             // (`guard(): a 3-hour battery and at least 480p`), not just its name.
             var reading = e.span.text

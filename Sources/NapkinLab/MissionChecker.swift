@@ -24,6 +24,21 @@ public final class MissionChecker {
         self.makeSession = makeSession
     }
 
+    /// One session with the prelude loaded serves every track and scripted run, each from the
+    /// same checkpoint (loading the prelude again per track cost more than checking some tracks).
+    private var shared: (session: Session, start: Session.Checkpoint)?
+
+    /// The session as it was made, before anything of the mission ran.
+    func session() throws(NapkinError) -> Session {
+        if let shared {
+            shared.session.rewind(to: shared.start)
+            return shared.session
+        }
+        let s = try makeSession()
+        shared = (s, s.checkpoint())
+        return s
+    }
+
     func line(_ span: Span) -> Int { span.file?.location(of: span.start).line ?? 0 }
 
     /// The mission parsed afresh for one session: a syntax tree is evaluated by one interpreter
@@ -135,7 +150,7 @@ public final class MissionChecker {
 
     func checkTrack(_ id: String, _ report: inout Report) {
         let session: Session
-        do { session = try makeSession() } catch {
+        do { session = try self.session() } catch {
             report.failures.append("cannot start napkin: \(error.message)")
             return
         }
@@ -410,7 +425,7 @@ public final class MissionChecker {
 
     func scriptedRun(_ id: String, _ answers: Answers, _ report: inout Report) {
         do {
-            let session = try makeSession()
+            let session = try self.session()
             let mission = fresh(session)
             let io = ScriptedIO(answers: answers, track: id)
             let runner = try MissionRunner(mission: mission, session: session, ledger: Ledger(), io: io, trackID: id == "default" ? nil : id)

@@ -66,6 +66,29 @@ struct NapkinLabTests {
         #expect(r.lines.filter { $0.contains("scripted run") }.count == allTracks.count)
     }
 
+    @Test("one loaded prelude shared by every track checks exactly as a fresh session per track")
+    func sharedSessionMatchesFresh() throws {
+        let lab = "04_data_engr"
+        let m = try mission(try read("Samples/\(lab).lab"), name: "Samples/\(lab).lab")
+        let answers = try Answers(text: try read("Samples/answers/\(lab).answers"))
+        var sessions = 0
+        let shared = Session.onLargeStack {
+            MissionChecker(mission: m, makeSession: { () throws(NapkinError) -> Session in sessions += 1; return try Prelude.makeSession() })
+                .check(tracks: nil, answers: answers)
+        }
+        #expect(sessions == 1)
+        // A checker per track makes a session of its own for the track and its scripted run.
+        var lines: [String] = [], failures: [String] = []
+        for track in allTracks {
+            let r = check(m, tracks: [track], answers: answers)
+            lines += r.lines
+            failures += r.failures
+        }
+        #expect(shared.failures == failures)
+        #expect(shared.lines == lines)
+        #expect(shared.lines.contains { $0.contains("fewest moves") })
+    }
+
     @Test("the demo labs pass napkin check")
     func demos() throws {
         let dir = repoRoot.appendingPathComponent("Samples/demos")

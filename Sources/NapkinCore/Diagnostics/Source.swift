@@ -5,25 +5,36 @@ public final class SourceFile: @unchecked Sendable {
     public let id: Int32
     public let name: String
     public let text: String
-    /// The text as Unicode scalars: spans index into this array.
-    let scalars: [Unicode.Scalar]
-    /// Offsets (in scalars) where each line starts.
-    private let lineStarts: [Int]
+    /// The text as Unicode scalars (spans index into this array) and the offsets where each line
+    /// starts: worked out on first use, since the prelude's files are read from their archived
+    /// syntax and most runs never quote them.
+    private var indexed: (scalars: [Unicode.Scalar], lineStarts: [Int])?
+    private let indexLock = NSLock()
+
+    var scalars: [Unicode.Scalar] { index.scalars }
+    private var lineStarts: [Int] { index.lineStarts }
+
+    private var index: (scalars: [Unicode.Scalar], lineStarts: [Int]) {
+        indexLock.lock()
+        defer { indexLock.unlock() }
+        if let indexed { return indexed }
+        let scalars = Array(text.unicodeScalars)
+        var starts = [0]
+        for (i, c) in scalars.enumerated() where c == "\n" { starts.append(i + 1) }
+        indexed = (scalars, starts)
+        return (scalars, starts)
+    }
 
     public init(name: String, text: String) {
         self.id = SourceFiles.shared.register()
         self.name = name
         self.text = text
-        let scalars = Array(text.unicodeScalars)
-        self.scalars = scalars
-        var starts = [0]
-        for (i, c) in scalars.enumerated() where c == "\n" { starts.append(i + 1) }
-        self.lineStarts = starts
         SourceFiles.shared.store(self)
     }
 
     /// 1-based line and column of a scalar offset.
     public func location(of offset: Int) -> (line: Int, column: Int) {
+        let lineStarts = self.lineStarts
         var lo = 0, hi = lineStarts.count - 1
         while lo < hi {
             let mid = (lo + hi + 1) / 2
@@ -34,6 +45,7 @@ public final class SourceFile: @unchecked Sendable {
 
     /// The text of a 1-based line, without its line break.
     public func lineText(_ line: Int) -> String {
+        let (scalars, lineStarts) = index
         guard line >= 1, line <= lineStarts.count else { return "" }
         let start = lineStarts[line - 1]
         var end = line < lineStarts.count ? lineStarts[line] - 1 : scalars.count
@@ -44,6 +56,7 @@ public final class SourceFile: @unchecked Sendable {
     }
 
     public func slice(_ span: Span) -> String {
+        let scalars = self.scalars
         let lo = max(0, min(span.start, scalars.count)), hi = max(lo, min(span.end, scalars.count))
         var s = String.UnicodeScalarView()
         s.append(contentsOf: scalars[lo..<hi])

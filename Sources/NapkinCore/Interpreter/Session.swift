@@ -23,12 +23,15 @@ public final class Session {
 
     /// Parses and name-checks a whole program without running it.
     public func parse(_ source: String, name: String) throws(NapkinError) -> [Stmt] {
-        try parseNoting(source, name: name).program
+        try parse(SourceFile(name: name, text: source))
+    }
+
+    public func parse(_ file: SourceFile) throws(NapkinError) -> [Stmt] {
+        try parseNoting(file).program
     }
 
     /// The program, and where a bound name was read as its value instead of a unit.
-    func parseNoting(_ source: String, name: String) throws(NapkinError) -> (program: [Stmt], readings: [(name: String, span: Span)]) {
-        let file = SourceFile(name: name, text: source)
+    func parseNoting(_ file: SourceFile) throws(NapkinError) -> (program: [Stmt], readings: [(name: String, span: Span)]) {
         var parser = try Parser(file: file, units: unitNames, bound: Set(interpreter.globals.keys))
         let program = try parser.program()
         var checker = NameChecker(globals: interpreter.globals.keys, builtins: interpreter.builtinNames, units: unitNames,
@@ -50,7 +53,7 @@ public final class Session {
         let savedNames = transactional ? unitNames.copy() : nil
         let snapshot = transactional ? interpreter.snapshot() : nil
         do throws(NapkinError) {
-            let (program, readings) = try parseNoting(source, name: name)
+            let (program, readings) = try parseNoting(SourceFile(name: name, text: source))
             // A definition whose body mixes dimensions for any call is refused before anything
             // runs, as an unknown name is; a top-level line's error still comes when it runs.
             if checksDefinitions, program.contains(where: { if case .function = $0.kind { return true } else { return false } }),
@@ -77,6 +80,32 @@ public final class Session {
             }
             throw error
         }
+    }
+
+    /// Runs statements parsed and name-checked before (the prelude's archived syntax), without the
+    /// definitions' dimension check (the prelude's is the tests' job, not every start-up's).
+    public func run(parsed program: [Stmt]) throws(NapkinError) {
+        for stmt in program {
+            if interpreter.cancel.isSet { throw NapkinError(.cancelled, "cancelled", at: stmt.span) }
+            onStatement?(stmt)
+            if let v = try interpreter.execute(stmt) { onResult(v) }
+        }
+    }
+
+    /// The session's state (globals, units, the parser's unit names): `rewind` returns to it, so
+    /// one loaded prelude serves several runs (`napkin check` gives each track the same start).
+    public struct Checkpoint {
+        let interpreter: Interpreter.Snapshot
+        let unitNames: UnitNames
+    }
+
+    public func checkpoint() -> Checkpoint {
+        Checkpoint(interpreter: interpreter.snapshot(), unitNames: unitNames.copy())
+    }
+
+    public func rewind(to c: Checkpoint) {
+        interpreter.restore(c.interpreter)
+        unitNames = c.unitNames.copy()
     }
 
     /// Runs `body` on a thread with a large stack, so deep (but limited) recursion in napkin
