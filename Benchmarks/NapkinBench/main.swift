@@ -40,6 +40,81 @@ func report(_ what: String, _ napkin: String, _ reference: String, _ ratio: Stri
     rows.append((what, napkin, reference, ratio))
 }
 
+// MARK: 0. Issue 17's sweeps: blocks of points against point by point and compiled Swift.
+// `--sweeps` prints only these, as `sweep NAME napkin=SECONDS pointwise=SECONDS swift=SECONDS`
+// lines, for bench/compare.sh (which times numpy and pint on the same formulas).
+
+let sweepsOnly = CommandLine.arguments.contains("--sweeps")
+let sweepPoints = quick ? 100_000 : 1_000_000
+let sweepSession = try Prelude.makeSession()
+sweepSession.interpreter.limits.maxSweepPoints = 100_000_000
+var sweepResult: Value = .nothing
+sweepSession.onResult = { sweepResult = $0 }
+
+/// Median time of a napkin line (on a large stack, as the command line runs it) and its value.
+func timeNapkin(_ source: String, runs: Int) throws -> (Double, Value) {
+    let t = try Session.onLargeStack { () -> Result<Double, Error> in
+        do { return .success(try median(runs) { try sweepSession.run(source, name: "<bench>") }) } catch { return .failure(error) }
+    }.get()
+    return (t, sweepResult)
+}
+func siValue(_ source: String) throws -> Double {
+    try sweepSession.run(source, name: "<bench>")
+    guard case .quantity(let q) = sweepResult else { fatalError("\(source) is not a quantity") }
+    return q.value
+}
+
+// fleet_energy's formula with h100's figures, the prelude's knob defaults and 1 year, in SI.
+let fleetConstants = (fleet: 1000.0, growth: try siValue("growth"), power: try siValue("h100.power"),
+                      idle: try siValue("h100.idle_power"), util: 1.0, time: try siValue("1 year"), jevons: 1.4)
+@inline(never) func swiftFleet(_ n: Int, _ c: (fleet: Double, growth: Double, power: Double, idle: Double, util: Double, time: Double, jevons: Double)) -> Double {
+    var total = 0.0
+    for i in 1...n {
+        total += c.fleet * c.growth * (c.util * c.power + (1 - c.util) * c.idle) * c.time * pow(Double(i), c.jevons - 1)
+    }
+    return total
+}
+@inline(never) func swiftRate(_ n: Int, _ three: Double, _ two: Double) -> Double {
+    var total = 0.0
+    for i in 1...n { total += Double(i) * three / two }
+    return total
+}
+
+var sweepSink = 0.0
+let issueSweeps: [(name: String, source: String, swift: () -> Double)] = [
+    ("fleet_energy", "sum(sweep x 1...\(sweepPoints) < fleet_energy(efficiency: x, jevons: 1.4) >)", { swiftFleet(sweepPoints, fleetConstants) }),
+    ("x*3J/2s", "sum(sweep x 1...\(sweepPoints) < x * 3 J / 2 s >)", { swiftRate(sweepPoints, 3, 2) }),
+]
+if sweepsOnly {
+    let c = fleetConstants
+    print("constants fleet=\(c.fleet) growth=\(c.growth) power=\(c.power) idle=\(c.idle) util=\(c.util) time=\(c.time) jevons=\(c.jevons)")
+}
+for sweep in issueSweeps {
+    let runs = quick ? 3 : 9
+    sweepSession.interpreter.sweepBlocks = true
+    let (blockTime, blockValue) = try timeNapkin(sweep.source, runs: runs)
+    sweepSession.interpreter.sweepBlocks = false
+    let (pointTime, pointValue) = try timeNapkin(sweep.source, runs: runs)
+    sweepSession.interpreter.sweepBlocks = true
+    var swiftValue = 0.0
+    let swiftTime = median(runs) { swiftValue = sweep.swift() }
+    sweepSink += swiftValue
+    // Blocks must give the very bits of point by point; the Swift loop, the same sum near enough.
+    if "\(blockValue)" != "\(pointValue)" { print("warning: \(sweep.name): blocks give \(blockValue), point by point \(pointValue)") }
+    if case .quantity(let q) = blockValue, abs(q.value - swiftValue) > 1e-9 * abs(swiftValue) {
+        print("warning: \(sweep.name): napkin \(q.value), compiled Swift \(swiftValue)")
+    }
+    if sweepsOnly {
+        print("sweep \(sweep.name) napkin=\(blockTime) pointwise=\(pointTime) swift=\(swiftTime) points=\(sweepPoints)")
+    } else {
+        report("sum of \(sweepPoints) points of \(sweep.name), blocks", "\(fmt(Double(sweepPoints) / blockTime)) points/s",
+               "\(fmt(Double(sweepPoints) / swiftTime)) points/s (compiled Swift)", "\(fmt(blockTime / swiftTime))× slower")
+        report("  same, point by point", "\(fmt(Double(sweepPoints) / pointTime)) points/s", "blocks \(fmt(pointTime / blockTime))× faster",
+               "\(fmt(pointTime / swiftTime))× slower")
+    }
+}
+if sweepsOnly { if sweepSink == 42 { print("") }; exit(0) }
+
 // MARK: 1. Sweep throughput: a library-style function of ~8 operations with units per point.
 
 let points = quick ? 100_000 : 1_000_000

@@ -77,6 +77,39 @@ struct SweepReduction {
         }
     }
 
+    /// Adds a block of rows whose last columns are `values[0..<n]`, all of dimension `d` and
+    /// unit `unitID`; `x(i)` is the i-th row's swept value. Exactly what `add` does row by row,
+    /// in the same order (so sums add up bit for bit alike).
+    mutating func addBlock(_ values: UnsafeMutablePointer<Double>, _ n: Int, _ d: Dimension, _ unitID: UInt32,
+                           x: (Int) -> Value, _ interp: Interpreter) throws(NapkinError) {
+        let plain = d.isNone && unitID == 0
+        if let known = dim, known != d {
+            // Plain zeros take the known dimension, anything else is an error: row by row.
+            for i in 0..<n { try add(x(i), .quantity(Quantity(values[i], d, unitID: unitID)), interp) }
+            return
+        }
+        count += n
+        if reducer == .len { return }
+        if dim == nil {
+            // A plain zero leaves the dimension open, as in `add`.
+            if !plain { dim = d } else { for i in 0..<n where values[i] != 0 { dim = d; break } }
+        }
+        switch reducer {
+        case .min, .argmin:
+            for i in 0..<n {
+                total += values[i]
+                if best == nil || values[i] < best!.value { best = Quantity(values[i], d, unitID: unitID); bestX = x(i) }
+            }
+        case .max, .argmax:
+            for i in 0..<n {
+                total += values[i]
+                if best == nil || values[i] > best!.value { best = Quantity(values[i], d, unitID: unitID); bestX = x(i) }
+            }
+        default:
+            for i in 0..<n { total += values[i] }
+        }
+    }
+
     func result(_ interp: Interpreter) throws(NapkinError) -> Value {
         let name = reducer.rawValue
         let d = dim ?? .none
@@ -182,6 +215,38 @@ extension Interpreter {
         }
     }
 
+    /// Runs a streamed reduction over blocks of points (`NumericTape.Block`), handing each
+    /// computed block (its first point and size) to `computed`; a block the tape
+    /// cannot take (a non-finite value, a division by zero, a point of another shape) runs
+    /// point by point through `body`, exactly as `forEachSweepPoint` would run it, so an error
+    /// names the same point. A swept knob is not moved by a block (its value is the block's
+    /// `xs`), and is put back afterwards as always.
+    func reduceSweepInBlocks(_ name: String, _ points: SweepPoints, knob: GlobalCell?, rangeSpan: Span, span: Span,
+                             _ block: NumericTape.Block, computed: (Int, Int) throws(NapkinError) -> Void,
+                             point body: (Value) throws(NapkinError) -> Void) throws(NapkinError) {
+        let original = knob?.read(self)
+        defer { if let knob, let original { knob.write(original, self) } }
+        var start = 0
+        while start < points.count {
+            if cancel.isSet { throw NapkinError(.cancelled, "cancelled", at: span) }
+            let n = min(NumericTape.Block.size, points.count - start)
+            if block.load(points, start, n), block.run(n) {
+                try computed(start, n)
+            } else {
+                for i in start..<(start + n) {
+                    if i & 0xFF == 0, cancel.isSet { throw NapkinError(.cancelled, "cancelled", at: span) }
+                    let x = points.point(i)
+                    if let knob {
+                        try checkSweptKnob(name, knob, x, rangeSpan)
+                        knob.write(x, self)
+                    }
+                    try body(x)
+                }
+            }
+            start += n
+        }
+    }
+
     /// A knob keeps its dimension while it is swept.
     @inline(__always)
     func checkSweptKnob(_ name: String, _ knob: GlobalCell, _ x: Value, _ rangeSpan: Span) throws(NapkinError) {
@@ -245,5 +310,27 @@ extension Interpreter {
             try reduction.add(row[0], row[row.count - 1], self)
         }
         return try reduction.result(self)
+    }
+}
+
+extension Interpreter {
+    /// The block form of a reduction's tape for this run of the sweep, if it has one.
+    func sweepBlock(_ tape: NumericTape?, _ points: SweepPoints, _ s: UnsafeMutablePointer<Value>,
+                    sweptSlot: Int?, knob: GlobalCell?) -> NumericTape.Block? {
+        guard sweepBlocks, let tape, points.count > 0 else { return nil }
+        let shape: (Dimension, UInt32)
+        switch points {
+        case .range(let r): shape = (r.dim, r.unitID)
+        case .list(let items):
+            guard case .quantity(let q) = items[0] else { return nil }
+            shape = (q.dim, q.unitID)
+        }
+        // A knob that is not a quantity of the points' dimension: point by point, which says so.
+        if let knob {
+            guard case .quantity(let k) = knob.read(self), k.dim == shape.0 else { return nil }
+        }
+        guard let block = tape.block(self, s, sweptSlot: sweptSlot, sweptCell: knob, x: shape) else { return nil }
+        blockSweeps += 1
+        return block
     }
 }
