@@ -45,10 +45,12 @@ try:
 except ImportError:
     print("skipping numpy and pint+numpy (numpy is not installed)")
 
-print(f"{n:,}-point sums, compute only (median seconds); ratio: napkin's time over the tool's")
-print(f"{'sweep':<14}{'tool':<24}{'time':>11}{'napkin / it':>14}")
+print(f"{n:,}-point sums, compute only (median seconds); ratios: napkin's time (blocks, on 1 core")
+print("and on all cores) over the tool's (numpy, pint and Swift run on one core)")
+print(f"{'sweep':<14}{'tool':<26}{'time':>11}{'1 core / it':>13}{'all / it':>10}")
 for name, t in sweeps.items():
-    rows = [("napkin, blocks", t["napkin"]), ("napkin, point by point", t["pointwise"]), ("compiled Swift -O", t["swift"])]
+    rows = [("napkin, blocks, 1 core", t["napkin1"]), (f"napkin, blocks, {int(t['cores'])} cores", t["napkin"]),
+            ("napkin, point by point", t["pointwise"]), ("compiled Swift -O", t["swift"])]
     rows += [(tool, refs[name, tool]) for tool in ("numpy", "pint+numpy") if (name, tool) in refs]
     for tool, secs in rows:
-        print(f"{name:<14}{tool:<24}{secs * 1000:>8.2f} ms{t['napkin'] / secs:>13.2f}×")
+        print(f"{name:<14}{tool:<26}{secs * 1000:>8.2f} ms{t['napkin1'] / secs:>12.2f}×{t['napkin'] / secs:>9.2f}×")

@@ -40,9 +40,10 @@ func report(_ what: String, _ napkin: String, _ reference: String, _ ratio: Stri
     rows.append((what, napkin, reference, ratio))
 }
 
-// MARK: 0. Issue 17's sweeps: blocks of points against point by point and compiled Swift.
-// `--sweeps` prints only these, as `sweep NAME napkin=SECONDS pointwise=SECONDS swift=SECONDS`
-// lines, for bench/compare.sh (which times numpy and pint on the same formulas).
+// MARK: 0. Issue 17's sweeps: blocks of points (all cores, one core) against point by point and
+// compiled Swift. `--sweeps` prints only these, as `sweep NAME napkin=SECONDS napkin1=SECONDS
+// pointwise=SECONDS swift=SECONDS …` lines, for bench/compare.sh (which times numpy and pint on
+// the same formulas).
 
 let sweepsOnly = CommandLine.arguments.contains("--sweeps")
 let sweepPoints = quick ? 100_000 : 1_000_000
@@ -93,6 +94,9 @@ for sweep in issueSweeps {
     let runs = quick ? 3 : 9
     sweepSession.interpreter.sweepBlocks = true
     let (blockTime, blockValue) = try timeNapkin(sweep.source, runs: runs)
+    sweepSession.interpreter.cores = 1
+    let (oneCoreTime, oneCoreValue) = try timeNapkin(sweep.source, runs: runs)
+    sweepSession.interpreter.cores = Interpreter.defaultCores
     sweepSession.interpreter.sweepBlocks = false
     let (pointTime, pointValue) = try timeNapkin(sweep.source, runs: runs)
     sweepSession.interpreter.sweepBlocks = true
@@ -100,15 +104,18 @@ for sweep in issueSweeps {
     let swiftTime = median(runs) { swiftValue = sweep.swift() }
     sweepSink += swiftValue
     // Blocks must give the very bits of point by point; the Swift loop, the same sum near enough.
+    if "\(oneCoreValue)" != "\(blockValue)" { print("warning: \(sweep.name): 1 core gives \(oneCoreValue), all cores \(blockValue)") }
     if "\(blockValue)" != "\(pointValue)" { print("warning: \(sweep.name): blocks give \(blockValue), point by point \(pointValue)") }
     if case .quantity(let q) = blockValue, abs(q.value - swiftValue) > 1e-9 * abs(swiftValue) {
         print("warning: \(sweep.name): napkin \(q.value), compiled Swift \(swiftValue)")
     }
     if sweepsOnly {
-        print("sweep \(sweep.name) napkin=\(blockTime) pointwise=\(pointTime) swift=\(swiftTime) points=\(sweepPoints)")
+        print("sweep \(sweep.name) napkin=\(blockTime) napkin1=\(oneCoreTime) pointwise=\(pointTime) swift=\(swiftTime) points=\(sweepPoints) cores=\(Interpreter.defaultCores)")
     } else {
-        report("sum of \(sweepPoints) points of \(sweep.name), blocks", "\(fmt(Double(sweepPoints) / blockTime)) points/s",
-               "\(fmt(Double(sweepPoints) / swiftTime)) points/s (compiled Swift)", "\(fmt(blockTime / swiftTime))× slower")
+        report("sum of \(sweepPoints) points of \(sweep.name), blocks, 1 core", "\(fmt(Double(sweepPoints) / oneCoreTime)) points/s",
+               "\(fmt(Double(sweepPoints) / swiftTime)) points/s (compiled Swift)", "\(fmt(oneCoreTime / swiftTime))× slower")
+        report("  same, blocks on \(Interpreter.defaultCores) cores", "\(fmt(Double(sweepPoints) / blockTime)) points/s",
+               "\(fmt(Double(sweepPoints) / swiftTime)) points/s (compiled Swift, 1 core)", "\(fmt(blockTime / swiftTime))×")
         report("  same, point by point", "\(fmt(Double(sweepPoints) / pointTime)) points/s", "blocks \(fmt(pointTime / blockTime))× faster",
                "\(fmt(pointTime / swiftTime))× slower")
     }

@@ -120,13 +120,15 @@ struct BlockSweepTests {
         #expect(session.interpreter.blockSweeps > 5)
     }
 
-    @Test("a sweep of sweeps gives the same on 1, 2 and 5 cores, with and without blocks", arguments: [6, 7])
+    @Test("sweeps and sweeps of sweeps give the same on 1, 2 and 5 cores, with and without blocks", arguments: [6, 7])
     func cores(seed: UInt64) throws {
         var r = SplitMix64(state: seed)
         var lines: [String] = []
         for _ in 0..<10 {
             let e = Self.expression(&r, "x", depth: 3)
             lines.append("sweep j 0...4 < v: \(r.pick(Self.reducers))(sweep x \(r.pick(Self.long)) < \(e) + 0 * grow() >) >")
+            // One sweep whose blocks are shared out between the cores (zeros in its 1101st point).
+            lines.append("\(r.pick(Self.reducers))(sweep x \(r.pick(["-1100...20000", "1...9000", "-30000...-1"])) < \(e) >)")
         }
         func outputs(_ cores: Int, blocks: Bool) throws -> [String] {
             let session = try Prelude.makeSession()

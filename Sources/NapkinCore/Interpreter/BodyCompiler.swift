@@ -823,8 +823,8 @@ final class BodyCompiler {
                 }
             } else if reduction != nil, let block = interp.sweepBlock(knob == nil ? localTape : knobTape, points, s,
                                                                     sweptSlot: knob == nil ? slot : nil, knob: knob) {
-                try interp.reduceSweepInBlocks(name, points, knob: knob, rangeSpan: range.span, span: span, block, computed: { (first: Int, n: Int) throws(NapkinError) in
-                    try reduction!.addBlock(block.values, n, block.dim, block.unitID, x: { points.point(first + $0) }, interp)
+                try interp.reduceSweepInBlocks(name, points, knob: knob, rangeSpan: range.span, span: span, block, computed: { (values: UnsafeMutablePointer<Double>, first: Int, n: Int) throws(NapkinError) in
+                    try reduction!.addBlock(values, n, block.dim, block.unitID, x: { points.point(first + $0) }, interp)
                 }) { (x: Value) throws(NapkinError) in
                     if knob == nil { s[slot] = x }
                     try reduction!.add(x, try row.last(interp, s), interp)

@@ -467,6 +467,9 @@ extension NumericTape {
 
         private let ops: [Op]
         private let storage: UnsafeMutablePointer<Double>
+        private let capacity: Int
+        /// The result when it is the same at every point (`values` then holds it throughout).
+        private let fixedResult: Double?
         /// The swept values of the current block, and its results.
         let xs: UnsafeMutablePointer<Double>
         let values: UnsafeMutablePointer<Double>
@@ -477,7 +480,8 @@ extension NumericTape {
         fileprivate init(_ tape: NumericTape, dims: [Dimension], units: [UInt32], fixed: [Double?], count: Int, x: (Dimension, UInt32)) {
             let varyingSteps = (tape.leafCount..<count).filter { fixed[$0] == nil }
             // The swept values, each varying step's results, and the result when it is fixed.
-            let storage = UnsafeMutablePointer<Double>.allocate(capacity: (varyingSteps.count + 2) * Block.size)
+            capacity = (varyingSteps.count + 2) * Block.size
+            let storage = UnsafeMutablePointer<Double>.allocate(capacity: capacity)
             self.storage = storage
             xs = storage
             var buffers: [Int: UnsafeMutablePointer<Double>] = [:]
@@ -491,6 +495,7 @@ extension NumericTape {
                 return Op(kind: st.kind, a: operand(Int(st.a)), b: operand(Int(st.b)), out: buffers[r]!)
             }
             let last = tape.result
+            fixedResult = fixed[last]
             if let v = fixed[last] {
                 values = storage + (varyingSteps.count + 1) * Block.size
                 values.initialize(repeating: v, count: Block.size)
@@ -501,6 +506,28 @@ extension NumericTape {
             dim = dims[last]
             unitID = units[last]
         }
+
+        /// A block like `other` with buffers of its own, for another core.
+        private init(copying other: Block) {
+            capacity = other.capacity
+            storage = .allocate(capacity: capacity)
+            let base = storage
+            func moved(_ p: UnsafeMutablePointer<Double>) -> UnsafeMutablePointer<Double> { base + (p - other.storage) }
+            func moved(_ a: Operand) -> Operand {
+                if case .vector(let p) = a { return .vector(moved(p)) }
+                return a
+            }
+            ops = other.ops.map { Op(kind: $0.kind, a: moved($0.a), b: moved($0.b), out: moved($0.out)) }
+            xs = storage
+            values = moved(other.values)
+            fixedResult = other.fixedResult
+            if let v = fixedResult { values.initialize(repeating: v, count: Block.size) }
+            x = other.x
+            dim = other.dim
+            unitID = other.unitID
+        }
+
+        func copy() -> Block { Block(copying: self) }
 
         deinit { storage.deallocate() }
 
@@ -527,42 +554,48 @@ extension NumericTape {
             var ok = true
             for op in ops {
                 let o = op.out
+                let finite: Bool
                 switch op.kind {
-                case .add: Block.each(n, op.a, op.b, o) { $0 + $1 }
-                case .sub: Block.each(n, op.a, op.b, o) { $0 - $1 }
-                case .mul: Block.each(n, op.a, op.b, o) { $0 * $1 }
-                case .div: Block.each(n, op.a, op.b, o) { $0 / $1 }
-                case .neg: Block.each(n, op.a, op.a, o) { x, _ in -x }
+                case .add: finite = Block.each(n, op.a, op.b, o) { $0 + $1 }
+                case .sub: finite = Block.each(n, op.a, op.b, o) { $0 - $1 }
+                case .mul: finite = Block.each(n, op.a, op.b, o) { $0 * $1 }
+                case .div: finite = Block.each(n, op.a, op.b, o) { $0 / $1 }
+                case .neg: finite = Block.each(n, op.a, op.a, o) { x, _ in -x }
                 case .pow:
                     // libm's pow, point by point: a vectorised pow rounds differently.
-                    Block.each(n, op.a, op.b, o) { x, y in
+                    finite = Block.each(n, op.a, op.b, o) { x, y in
                         if !(x > 0 || (x == 0 && y >= 0)) { ok = false }
                         return Foundation.pow(x, y)
                     }
                 }
-                if !Block.allFinite(o, n) { return false }
+                if !finite { return false }
             }
             return ok
         }
 
+        /// Whether the block is worth sharing out between cores: a power costs far more per
+        /// point than handing the block over; `+ - * /` cost less.
+        var costly: Bool { ops.contains { $0.kind == .pow } }
+
+        /// `o[i] = f(a[i], b[i])` over the block, and whether every result is finite (not all
+        /// exponent bits set: tested on the bits, in the same loop, so it vectorises).
         @inline(__always)
         private static func each(_ n: Int, _ a: Operand, _ b: Operand, _ o: UnsafeMutablePointer<Double>,
-                                 _ f: (Double, Double) -> Double) {
-            switch (a, b) {
-            case (.vector(let p), .vector(let q)): for i in 0..<n { o[i] = f(p[i], q[i]) }
-            case (.vector(let p), .scalar(let y)): for i in 0..<n { o[i] = f(p[i], y) }
-            case (.scalar(let x), .vector(let q)): for i in 0..<n { o[i] = f(x, q[i]) }
-            case (.scalar(let x), .scalar(let y)): let v = f(x, y); for i in 0..<n { o[i] = v }
-            }
-        }
-
-        /// Whether no value is infinite or NaN (all exponent bits set), tested on the bits so
-        /// the loop vectorises.
-        @inline(__always)
-        private static func allFinite(_ o: UnsafeMutablePointer<Double>, _ n: Int) -> Bool {
+                                 _ f: (Double, Double) -> Double) -> Bool {
             let exponent: UInt64 = 0x7FF0_0000_0000_0000
             var any: UInt64 = 0
-            for i in 0..<n { any |= (o[i].bitPattern & exponent) &+ (1 << 52) }
+            switch (a, b) {
+            case (.vector(let p), .vector(let q)):
+                for i in 0..<n { let v = f(p[i], q[i]); o[i] = v; any |= (v.bitPattern & exponent) &+ (1 << 52) }
+            case (.vector(let p), .scalar(let y)):
+                for i in 0..<n { let v = f(p[i], y); o[i] = v; any |= (v.bitPattern & exponent) &+ (1 << 52) }
+            case (.scalar(let x), .vector(let q)):
+                for i in 0..<n { let v = f(x, q[i]); o[i] = v; any |= (v.bitPattern & exponent) &+ (1 << 52) }
+            case (.scalar(let x), .scalar(let y)):
+                let v = f(x, y)
+                for i in 0..<n { o[i] = v }
+                any = (v.bitPattern & exponent) &+ (1 << 52)
+            }
             return any & (1 << 63) == 0
         }
     }

@@ -106,7 +106,10 @@ struct SweepReduction {
                 if best == nil || values[i] > best!.value { best = Quantity(values[i], d, unitID: unitID); bestX = x(i) }
             }
         default:
-            for i in 0..<n { total += values[i] }
+            // In a local, so the running sum stays in a register.
+            var t = total
+            for i in 0..<n { t += values[i] }
+            total = t
         }
     }
 
@@ -216,23 +219,56 @@ extension Interpreter {
     }
 
     /// Runs a streamed reduction over blocks of points (`NumericTape.Block`), handing each
-    /// computed block (its first point and size) to `computed`; a block the tape
-    /// cannot take (a non-finite value, a division by zero, a point of another shape) runs
-    /// point by point through `body`, exactly as `forEachSweepPoint` would run it, so an error
-    /// names the same point. A swept knob is not moved by a block (its value is the block's
-    /// `xs`), and is put back afterwards as always.
+    /// computed block (its values, first point and size) to `computed`, in order; a block the
+    /// tape cannot take (a non-finite value, a division by zero, a point of another shape) runs
+    /// point by point through `body` on this thread, exactly as `forEachSweepPoint` would run
+    /// it, so an error names the same point. With several cores, the blocks of a window are
+    /// computed on all of them and taken here in order, so sums add up alike on any number of
+    /// cores. A swept knob is not moved by a block (its value is the block's `xs`), and is put
+    /// back afterwards as always.
     func reduceSweepInBlocks(_ name: String, _ points: SweepPoints, knob: GlobalCell?, rangeSpan: Span, span: Span,
-                             _ block: NumericTape.Block, computed: (Int, Int) throws(NapkinError) -> Void,
+                             _ block: NumericTape.Block,
+                             computed: (UnsafeMutablePointer<Double>, Int, Int) throws(NapkinError) -> Void,
                              point body: (Value) throws(NapkinError) -> Void) throws(NapkinError) {
         let original = knob?.read(self)
         defer { if let knob, let original { knob.write(original, self) } }
-        var start = 0
-        while start < points.count {
+        let size = NumericTape.Block.size
+        let blocks = (points.count + size - 1) / size
+        let lanes = !isWorker && cores > 1 && blocks >= 2 * cores && block.costly ? cores : 1
+        let window = lanes == 1 ? 1 : 16 * lanes
+        let copies = [block] + (1..<lanes).map { _ in block.copy() }
+        // With one lane, a block is used in place; with several, each keeps its values here.
+        let results = UnsafeMutablePointer<Double>.allocate(capacity: lanes == 1 ? 0 : window * size)
+        let fine = UnsafeMutablePointer<Bool>.allocate(capacity: window)
+        defer { results.deallocate(); fine.deallocate() }
+        func compute(_ lane: Int, _ b: Int, _ first: Int) {
+            let start = b * size, n = min(size, points.count - start)
+            let blk = copies[lane]
+            fine[b - first] = blk.load(points, start, n) && blk.run(n)
+            if lanes > 1, fine[b - first] { (results + (b - first) * size).update(from: blk.values, count: n) }
+        }
+        var first = 0
+        while first < blocks {
             if cancel.isSet { throw NapkinError(.cancelled, "cancelled", at: span) }
-            let n = min(NumericTape.Block.size, points.count - start)
-            if block.load(points, start, n), block.run(n) {
-                try computed(start, n)
+            let end = min(blocks, first + window)
+            if lanes == 1 {
+                compute(0, first, first)
             } else {
+                let from = first
+                LargeStackThread.runAll(lanes) { w in
+                    var b = from + w
+                    while b < end {
+                        compute(w, b, from)
+                        b += lanes
+                    }
+                }
+            }
+            for b in first..<end {
+                let start = b * size, n = min(size, points.count - start)
+                if fine[b - first] {
+                    try computed(lanes == 1 ? block.values : results + (b - first) * size, start, n)
+                    continue
+                }
                 for i in start..<(start + n) {
                     if i & 0xFF == 0, cancel.isSet { throw NapkinError(.cancelled, "cancelled", at: span) }
                     let x = points.point(i)
@@ -243,7 +279,7 @@ extension Interpreter {
                     try body(x)
                 }
             }
-            start += n
+            first = end
         }
     }
 
