@@ -52,12 +52,34 @@ sweepSession.interpreter.limits.maxSweepPoints = 100_000_000
 var sweepResult: Value = .nothing
 sweepSession.onResult = { sweepResult = $0 }
 
-/// Median time of a napkin line (on a large stack, as the command line runs it) and its value.
-func timeNapkin(_ source: String, runs: Int) throws -> (Double, Value) {
-    let t = try Session.onLargeStack { () -> Result<Double, Error> in
-        do { return .success(try median(runs) { try sweepSession.run(source, name: "<bench>") }) } catch { return .failure(error) }
-    }.get()
-    return (t, sweepResult)
+/// Median times of a napkin line in each configuration (blocks on, cores) and of a Swift loop,
+/// taken in turn within each round so that a machine whose speed drifts (other work on it)
+/// slows them all alike; the line runs on a large stack, as the command line runs it. The
+/// napkin values come from the last round.
+func timeInTurn(_ source: String, _ configs: [(blocks: Bool, cores: Int)], swift: () -> Double, runs: Int) throws
+    -> (napkin: [(Double, Value)], swift: (Double, Double)) {
+    var times = [[Double]](repeating: [], count: configs.count + 1)
+    var values = [Value](repeating: .nothing, count: configs.count)
+    var swiftValue = 0.0
+    for _ in 0..<runs {
+        for (k, c) in configs.enumerated() {
+            sweepSession.interpreter.sweepBlocks = c.blocks
+            sweepSession.interpreter.cores = c.cores
+            let t0 = now()
+            try Session.onLargeStack { () -> Result<Void, Error> in
+                do { try sweepSession.run(source, name: "<bench>"); return .success(()) } catch { return .failure(error) }
+            }.get()
+            times[k].append(now() - t0)
+            values[k] = sweepResult
+        }
+        let t0 = now()
+        swiftValue = swift()
+        times[configs.count].append(now() - t0)
+    }
+    sweepSession.interpreter.sweepBlocks = true
+    sweepSession.interpreter.cores = Interpreter.defaultCores
+    let medians = times.map { $0.sorted()[$0.count / 2] }
+    return (zip(medians, values).map { ($0, $1) }, (medians[configs.count], swiftValue))
 }
 func siValue(_ source: String) throws -> Double {
     try sweepSession.run(source, name: "<bench>")
@@ -92,16 +114,9 @@ if sweepsOnly {
 }
 for sweep in issueSweeps {
     let runs = quick ? 3 : 9
-    sweepSession.interpreter.sweepBlocks = true
-    let (blockTime, blockValue) = try timeNapkin(sweep.source, runs: runs)
-    sweepSession.interpreter.cores = 1
-    let (oneCoreTime, oneCoreValue) = try timeNapkin(sweep.source, runs: runs)
-    sweepSession.interpreter.cores = Interpreter.defaultCores
-    sweepSession.interpreter.sweepBlocks = false
-    let (pointTime, pointValue) = try timeNapkin(sweep.source, runs: runs)
-    sweepSession.interpreter.sweepBlocks = true
-    var swiftValue = 0.0
-    let swiftTime = median(runs) { swiftValue = sweep.swift() }
+    let timed = try timeInTurn(sweep.source, [(true, 1), (true, Interpreter.defaultCores), (false, 1)], swift: sweep.swift, runs: runs)
+    let (oneCoreTime, oneCoreValue) = timed.napkin[0], (blockTime, blockValue) = timed.napkin[1], (pointTime, pointValue) = timed.napkin[2]
+    let (swiftTime, swiftValue) = timed.swift
     sweepSink += swiftValue
     // Blocks must give the very bits of point by point; the Swift loop, the same sum near enough.
     if "\(oneCoreValue)" != "\(blockValue)" { print("warning: \(sweep.name): 1 core gives \(oneCoreValue), all cores \(blockValue)") }
