@@ -1,3 +1,5 @@
+import Foundation
+
 /// Ranges and sweeps: the rules both evaluators share (the tree walker here, compiled code in
 /// BodyCompiler), so a sweep means the same thing however it runs.
 
@@ -254,13 +256,11 @@ extension Interpreter {
             if lanes == 1 {
                 compute(0, first, first)
             } else {
-                let from = first
+                // Each core takes the next block not yet taken, so a core slowed by other work
+                // on the machine takes fewer of them.
+                let from = first, next = BlockCounter(from)
                 LargeStackThread.runAll(lanes) { w in
-                    var b = from + w
-                    while b < end {
-                        compute(w, b, from)
-                        b += lanes
-                    }
+                    while let b = next.take(below: end) { compute(w, b, from) }
                 }
             }
             for b in first..<end {
@@ -368,5 +368,19 @@ extension Interpreter {
         guard let block = tape.block(self, s, sweptSlot: sweptSlot, sweptCell: knob, x: shape) else { return nil }
         blockSweeps += 1
         return block
+    }
+}
+
+/// The next block of a window to compute, shared by the cores computing it.
+private final class BlockCounter: @unchecked Sendable {
+    private var next: Int
+    private let lock = NSLock()
+    init(_ first: Int) { next = first }
+    func take(below end: Int) -> Int? {
+        lock.lock()
+        defer { lock.unlock() }
+        guard next < end else { return nil }
+        next += 1
+        return next - 1
     }
 }
