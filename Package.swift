@@ -68,8 +68,9 @@ let package = Package(
         .target(name: "NapkinServe", dependencies: ["NapkinCore", "NapkinInstruments", .product(name: "FlyingFox", package: "FlyingFox")],
                 path: "Sources/NapkinServe"),
         // Lab missions: the mission syntax, prediction locks, workbench, goals, the ledger, `napkin check`.
+        // No terminal and no server: the command line brings those (Sources/CLI/MissionTerminal.swift).
         .target(name: "NapkinLab",
-                dependencies: ["NapkinCore", "NapkinLibrary", "NapkinInstruments", "NapkinREPL", "NapkinServe",
+                dependencies: ["NapkinCore", "NapkinLibrary", "NapkinInstruments",
                                .product(name: "Crypto", package: "swift-crypto")],
                 path: "Sources/NapkinLab"),
         // Shared by the test targets: the real binary on a pseudo-terminal, where things are.

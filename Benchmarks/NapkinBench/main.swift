@@ -264,6 +264,32 @@ report("sweep of sweeps, \(grid)×\(grid) points, \(allCores) cores", "\(fmt(gri
        "\(fmt(gridPoints / gridTimes[1]!)) points/s (1 core)", "\(fmt(gridTimes[1]! / gridTimes[allCores]!))× faster")
 if gridResults[1] != gridResults[allCores] { print("warning: one core and \(allCores) cores disagree: \(gridResults)") }
 
+// MARK: 6. A kept table: bytes per row per numeric column.
+
+/// Peak memory of the napkin binary running `source` as a script (nil without the binary or GNU time).
+func scriptPeakMiB(_ source: String) -> Double? {
+    guard FileManager.default.isExecutableFile(atPath: binary) else { return nil }
+    let path = NSTemporaryDirectory() + "napkin-bench-\(getpid()).lab"
+    guard (try? source.write(toFile: path, atomically: true, encoding: .utf8)) != nil else { return nil }
+    defer { try? FileManager.default.removeItem(atPath: path) }
+    return peakMemoryMiB(binary, [path])
+}
+// The same script keeping a 2-row table and a 10⁶-row one: the difference is the table.
+let keptRows = quick ? 100_000 : 1_000_000
+let keepSource = { (n: Int) in "let t = sweep x 1...\(n) < x * 2 W, x * 3 J >\nlen(t)\n" }
+if let small = scriptPeakMiB(keepSource(2)), let big = scriptPeakMiB(keepSource(keptRows)) {
+    let perCell = (big - small) * 1_048_576 / Double(keptRows * 3)
+    report("kept table, \(keptRows) rows × 3 numeric columns", "\(fmt(perCell)) bytes per row per column",
+           "8 (one Double)", "\(fmt(perCell / 8))×")
+}
+
+// MARK: 7. Plotting a 10⁷-row table: peak memory of the whole run.
+
+let plotRows = quick ? 1_000_000 : 10_000_000
+if let peak = scriptPeakMiB("let t = sweep x 1...\(plotRows) < x * 2 W >\nplot(t)\n") {
+    report("peak memory, plot of a kept \(plotRows)-row table", "\(fmt(peak)) MiB", "\(fmt(Double(plotRows * 16) / 1_048_576)) MiB (its 2 columns of Doubles)", "")
+}
+
 // MARK: Report
 
 let widths = [0, 1, 2, 3].map { i in rows.map { [$0.0, $0.1, $0.2, $0.3][i].count }.max()! }

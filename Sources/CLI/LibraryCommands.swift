@@ -1,7 +1,6 @@
 import ArgumentParser
 import Foundation
 import NapkinCore
-import NapkinREPL
 
 /// `napkin info NAME` and `napkin list [CATEGORY]`: the REPL's :info and :list from the shell,
 /// so the physics library can be read without opening a session.
@@ -16,7 +15,7 @@ struct Info: ParsableCommand {
 
     func run() throws {
         let runner = Runner(options: options.settings)
-        try runner.finish(runner.libraryCommand(":info \(name)"))
+        try runner.finish(runner.ask { $0.info(name) })
     }
 }
 
@@ -31,7 +30,7 @@ struct List: ParsableCommand {
 
     func run() throws {
         let runner = Runner(options: options.settings)
-        try runner.finish(runner.libraryCommand(":list \(category ?? "")"))
+        try runner.finish(runner.ask { $0.list(category ?? "") })
     }
 }
 
@@ -46,30 +45,28 @@ struct Search: ParsableCommand {
 
     func run() throws {
         let runner = Runner(options: options.settings)
-        try runner.finish(runner.libraryCommand(":search \(word)"))
+        try runner.finish(runner.ask { $0.search(word) })
     }
 }
 
 extension Runner {
-    func libraryCommand(_ text: String) -> Int32 {
+    /// One question for the library catalog, answered from a loaded session (no REPL).
+    func ask(_ question: @escaping (Catalog) -> Void) -> Int32 {
         Session.onLargeStack {
-            var opts = REPL.Options.forTerminal(noColor: options.noColor, version: napkinVersion)
-            opts.digits = options.digits
-            opts.historyPath = nil
-            opts.lineEditing = false
-            do {
-                let repl = try REPL(options: opts) { () throws(NapkinError) -> Session in
-                    switch makeSession() {
-                    case .success(let s): return s
-                    case .failure(let e): throw e
-                    }
-                }
-                return repl.runCommand(text) ? 0 : 64
-            } catch let error as NapkinError {
+            switch makeSession() {
+            case .failure(let error):
                 report(error)
                 return 70
-            } catch {
-                return 70
+            case .success(let session):
+                let (lines, error) = Catalog(session: session, style: TextStyle(enabled: useColor(fd: STDOUT_FILENO))).answer(question)
+                OutputSink.shared.flush()
+                if !lines.isEmpty { StandardStream.output(lines.joined(separator: "\n") + "\n") }
+                if let error {
+                    let errorStyle = TextStyle(enabled: colorErrors)
+                    StandardStream.error(errorStyle.error("error") + ": " + error + "\n")
+                    return 64
+                }
+                return 0
             }
         }
     }

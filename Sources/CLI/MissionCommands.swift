@@ -130,7 +130,7 @@ enum MissionCLI {
             var opts = REPL.Options.forTerminal(noColor: common.noColor, version: napkinVersion)
             opts.digits = common.digits
             opts.present = room.present
-            let terminal = TerminalIO(options: opts)
+            let terminal = MissionTerminal(options: opts)
             if let port = room.servePort {
                 do {
                     let m = try MirrorServer(host: room.host, port: port, title: mission.title)
@@ -182,15 +182,17 @@ enum MissionCLI {
 
 struct Check: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Validate lab missions: computed reveals, reachable goals, rendering instruments.",
+        abstract: "Validate lab missions (computed reveals, reachable goals, rendering instruments, dimensions) and scripts.",
         discussion: """
         For every track (or the one given), check that each lock's reveal is computed by napkin
         and gives one of its choices (or a number in its range), that each goal is not met at the
         start but is reachable within its tries (a witness setting is printed), and that every
         instrument renders. With --answers, also run the mission from the answers file (one
-        mission file only). Several files are each checked, then summed up:
+        mission file only). Every track's code is checked for dimension errors in every branch,
+        taken or not. A plain script (no 'mission' header) is checked without running it: its
+        names and dimensions. Several files are each checked, then summed up:
           napkin check Samples/*.lab
-        Exit codes: 0 valid, 1 invalid, 64 usage, 65 a mission does not parse; with several
+        Exit codes: 0 valid, 1 invalid, 64 usage, 65 a file does not parse; with several
         files, the highest of theirs.
         """)
 
@@ -230,14 +232,11 @@ struct Check: ParsableCommand {
         if code != 0 { throw ExitCode(code) }
     }
 
-    /// One mission file: 0 valid, 1 invalid, 64 unreadable, 65 not a mission that parses.
+    /// One file (a mission, or a plain script): 0 valid, 1 invalid, 64 unreadable, 65 does not parse.
     func checkOne(_ file: String) -> Int32 {
         let runner = Runner(options: options.settings)
         guard MissionCLI.readText(file) != nil else { MissionCLI.fail("cannot read '\(file)'"); return 64 }
-        guard MissionCLI.isMissionFile(file) else {
-            MissionCLI.fail("\(file) is not a lab mission (it has no 'mission' header): run it with 'napkin \(file)'")
-            return 65
-        }
+        guard MissionCLI.isMissionFile(file) else { return checkScript(file, runner) }
         guard let (mission, _) = MissionCLI.load(file, runner) else { return 65 }
         var answers: Answers?
         if let a = self.answers {
@@ -256,6 +255,35 @@ struct Check: ParsableCommand {
             return 0
         }
         MissionCLI.say("\(report.failures.count) problem\(report.failures.count == 1 ? "" : "s") in \(Sanitized.line(file))")
+        return 1
+    }
+}
+
+extension Check {
+    /// A plain script (no mission header): its names and dimensions, checked without running
+    /// it. 0 valid, 1 a certain dimension error or an unknown name, 65 it does not parse.
+    func checkScript(_ file: String, _ runner: Runner) -> Int32 {
+        guard let text = MissionCLI.readText(file) else { MissionCLI.fail("cannot read '\(file)'"); return 64 }
+        let session: Session
+        switch runner.makeSession() {
+        case .failure(let e): runner.report(e); return 65
+        case .success(let s): session = s
+        }
+        MissionCLI.say("check \(Sanitized.line(file)): a script (names and dimensions, checked without running it)")
+        // Every certain dimension error, not only the definitions' that a run refuses.
+        let errors: [NapkinError]
+        do {
+            errors = DimensionChecker(interpreter: session.interpreter).check(try session.parse(text, name: file))
+        } catch {
+            runner.report(error)
+            return error.phase == .parse ? 65 : 1
+        }
+        for e in errors { runner.report(e) }
+        if errors.isEmpty {
+            MissionCLI.say("ok: \(Sanitized.line(file)) is valid")
+            return 0
+        }
+        MissionCLI.say("\(errors.count) problem\(errors.count == 1 ? "" : "s") in \(Sanitized.line(file))")
         return 1
     }
 }

@@ -34,34 +34,38 @@ public enum DataExport {
     public static func render(_ v: Value, format: Format, interpreter: Interpreter) throws(NapkinError) -> String {
         // Millions of rows take seconds: every loop below checks for Ctrl-C and --timeout.
         let cancel = interpreter.cancel
-        let (names, rows) = try grid(v, cancel)
-        let columns = try names.indices.map { c throws(NapkinError) in try column(names[c], rows.map { $0[c] }, interpreter) }
+        let table = try grid(v, cancel)
+        let columns = try table.columns.indices.map { c throws(NapkinError) in try column(table.names[c], table.columns[c], interpreter) }
         switch format {
-        case .csv: return try csv(columns, rowCount: rows.count, cancel)
-        case .md: return try markdown(columns, rowCount: rows.count, cancel)
-        case .json: return try json(columns, rowCount: rows.count, cancel)
+        case .csv: return try csv(columns, rowCount: table.count, cancel)
+        case .md: return try markdown(columns, rowCount: table.count, cancel)
+        case .json: return try json(columns, rowCount: table.count, cancel)
         }
     }
 
     // MARK: The grid
 
-    static func grid(_ v: Value, _ cancel: CancelFlag) throws(NapkinError) -> ([String], [[Value]]) {
+    /// The value as a table (a table as it is, without copying its columns).
+    static func grid(_ v: Value, _ cancel: CancelFlag) throws(NapkinError) -> Table {
+        func rows(_ names: [String], _ rows: [[Value]]) -> Table {
+            Table(names: names, columns: names.indices.map { c in .values(rows.map { $0[c] }) })
+        }
         switch v {
-        case .table(let t): return (t.columns, t.rows)
-        case .record(let r): return (r.keys, [r.values])
+        case .table(let t): return t
+        case .record(let r): return rows(r.keys, [r.values])
         case .list(let items):
             let records = items.compactMap { if case .record(let r) = $0 { r } else { nil } }
-            guard !items.isEmpty, records.count == items.count else { return (["value"], items.map { [$0] }) }
+            guard !items.isEmpty, records.count == items.count else { return Table(names: ["value"], columns: [.values(items)]) }
             var keys: [String] = [], seen = Set<String>()
             for (i, r) in records.enumerated() {
                 for k in r.keys where !seen.contains(k) { keys.append(k); seen.insert(k) }
                 try cancel.check(i)
             }
-            return (keys, records.map { r in keys.map { r[$0] ?? .nothing } })
+            return rows(keys, records.map { r in keys.map { r[$0] ?? .nothing } })
         case .figure: throw NapkinError(.runtime, "a figure is not data: :svg FILE (or --svg-dir) writes it as SVG")
         case .function: throw NapkinError(.runtime, "a function is not data: export its results, e.g. a sweep")
         case .nothing: throw NapkinError(.runtime, "there is no value to export")
-        default: return (["value"], [[v]])
+        default: return rows(["value"], [[v]])
         }
     }
 
@@ -81,30 +85,40 @@ public enum DataExport {
         var header: String { unit.isEmpty ? name : "\(name) [\(unit)]" }
     }
 
-    static func column(_ name: String, _ values: [Value], _ interp: Interpreter) throws(NapkinError) -> Column {
-        // A column of quantities of one dimension shares one unit (the one the terminal table shows).
+    static func column(_ name: String, _ column: TableColumn, _ interp: Interpreter) throws(NapkinError) -> Column {
+        // A column of quantities of one dimension shares one unit: the one the terminal table
+        // shows (`Interpreter.columnUnit`), none for plain numbers so that they read back plain.
         let cancel = interp.cancel
-        let quantities = values.compactMap { if case .quantity(let q) = $0 { q } else { nil } }
-        let present = values.filter { if case .nothing = $0 { false } else { true } }
-        if !quantities.isEmpty, quantities.count == present.count, quantities.allSatisfy({ $0.dim == quantities[0].dim }) {
-            let dim = quantities[0].dim
+        if let (dim, shown) = try interp.columnUnit(column, skippingNothing: true) {
             let registry = interp.units
-            let unit = dim.isNone ? nil : interp.formatter.unit(forColumn: quantities)
+            let unit = dim.isNone ? nil : shown
             let factor = unit?.factor ?? 1
-            let unitName = dim.isNone ? (unit?.name ?? "") : (unit?.name ?? registry.baseUnits(of: dim))
-            var cells: [Cell] = []
-            cells.reserveCapacity(values.count)
-            for (i, v) in values.enumerated() {
-                try cancel.check(i)
-                guard case .quantity(let q) = v else { cells.append(.empty); continue }
+            let unitName = dim.isNone ? "" : (unit?.name ?? registry.baseUnits(of: dim))
+            func number(_ x: Double) throws(NapkinError) -> Cell {
                 // Data never holds an infinity or a NaN either: a value that overflowed is an error.
-                guard q.value.isFinite, (q.value / factor).isFinite else {
+                guard x.isFinite, (x / factor).isFinite else {
                     throw NapkinError(.runtime, "a value in column '\(Sanitized.line(name))' overflows to infinity")
                 }
-                cells.append(.number(fullPrecision(q.value, in: factor)))
+                return .number(fullPrecision(x, in: factor))
+            }
+            var cells: [Cell] = []
+            cells.reserveCapacity(column.count)
+            switch column {
+            case .numbers(let xs, _, _):
+                for (i, x) in xs.enumerated() {
+                    try cancel.check(i)
+                    cells.append(try number(x))
+                }
+            case .values(let values):
+                for (i, v) in values.enumerated() {
+                    try cancel.check(i)
+                    guard case .quantity(let q) = v else { cells.append(.empty); continue }
+                    cells.append(try number(q.value))
+                }
             }
             return Column(name: name, unit: unitName, dimension: dim.isNone ? "" : registry.name(of: dim), cells: cells)
         }
+        let values = column.values
         var cells: [Cell] = []
         for (i, v) in values.enumerated() {
             try cancel.check(i)

@@ -96,28 +96,48 @@ struct FigureBuilder {
     /// terminal and the SVG (valid XML) both get plain text.
     func label(_ s: String) -> String { Sanitized.line(s) }
 
-    /// Most points a series keeps: more than any canvas has pixels across (see `bin`).
+    /// Most points a series keeps: more than any canvas has pixels across (see `binned`).
     static let maxPointsPerSeries = 4_000
 
-    /// A series with more points than pixels, binned before drawing: consecutive points fall in
-    /// `maxPointsPerSeries / 2` bins, and each bin keeps its lowest and highest point (in their
-    /// order), so the drawn line has the same envelope, spikes included.
-    func bin(_ pts: [(x: Double, y: Double)]) throws(NapkinError) -> [(x: Double, y: Double)] {
-        let bins = FigureBuilder.maxPointsPerSeries / 2
-        guard pts.count > FigureBuilder.maxPointsPerSeries else { return pts }
+    /// A series' points, read one index at a time (nil: the point is left out). A series with
+    /// more points than pixels is binned as it is read, never gathered first: consecutive points
+    /// fall in `maxPointsPerSeries / 2` bins, and each bin keeps its lowest and highest point (in
+    /// their order), so the drawn line has the same envelope, spikes included. `kept` is how
+    /// many points `point` places.
+    static func binned(count: Int, kept: Int, cancel: CancelFlag,
+                       _ point: (Int) -> (x: Double, y: Double)?) throws(NapkinError) -> [(x: Double, y: Double)] {
         var out: [(x: Double, y: Double)] = []
-        out.reserveCapacity(2 * bins)
-        for b in 0..<bins {
-            let lo = pts.count * b / bins, hi = pts.count * (b + 1) / bins
-            guard lo < hi else { continue }
-            var iMin = lo, iMax = lo
-            for i in lo..<hi {
-                if pts[i].y < pts[iMin].y { iMin = i }
-                if pts[i].y > pts[iMax].y { iMax = i }
+        guard kept > maxPointsPerSeries else {
+            out.reserveCapacity(kept)
+            for i in 0..<count {
+                if let p = point(i) { out.append(p) }
             }
-            if iMin == iMax { out.append(pts[iMin]) } else { out.append(pts[min(iMin, iMax)]); out.append(pts[max(iMin, iMax)]) }
-            if b & 0xFF == 0, interp.cancel.isSet { throw NapkinError(.cancelled, "cancelled", at: site.span) }
+            return out
         }
+        let bins = maxPointsPerSeries / 2
+        out.reserveCapacity(2 * bins)
+        // Bin b holds the kept points numbered kept·b/bins ..< kept·(b+1)/bins.
+        var b = 0, end = kept / bins, k = 0
+        var low: (x: Double, y: Double) = (0, 0), high = low, lowAt = -1, highAt = -1
+        func flush() {
+            guard lowAt >= 0 else { return }
+            if lowAt == highAt { out.append(low) } else if lowAt < highAt { out.append(low); out.append(high) } else { out.append(high); out.append(low) }
+            lowAt = -1
+            highAt = -1
+        }
+        for i in 0..<count {
+            if i & 0xFFFF == 0xFFFF, cancel.isSet { throw NapkinError(.cancelled, "cancelled") }
+            guard let p = point(i) else { continue }
+            while k >= end {
+                flush()
+                b += 1
+                end = kept * (b + 1) / bins
+            }
+            if lowAt < 0 || p.y < low.y { low = p; lowAt = k }
+            if highAt < 0 || p.y > high.y { high = p; highAt = k }
+            k += 1
+        }
+        flush()
         return out
     }
 
@@ -127,89 +147,108 @@ struct FigureBuilder {
         return b
     }
 
-    /// Quantities of one dimension, in the display unit chosen for the largest of them.
-    /// One pass over the values (a plot may have millions), checking for cancellation as it goes.
-    func column(_ values: [Value], what: String, arg: Int) throws(NapkinError) -> (values: [Double], unit: String, factor: Double, dim: NapkinCore.Dimension) {
-        guard let head = values.first else { return ([], "", 1, .none) }
+    /// Columns of quantities of one dimension, read in place, and the display unit chosen for
+    /// the largest of them: each column's numbers (in the values' own units) and the unit's
+    /// factor. One pass over the values (a plot may have millions), checking for cancellation.
+    func axis(_ columns: [TableColumn], what: String, arg: Int) throws(NapkinError)
+        -> (raw: [ContiguousArray<Double>], unit: String, factor: Double, dim: NapkinCore.Dimension) {
+        guard let head = columns.first(where: { $0.count > 0 })?[0] else { return (columns.map { _ in [] }, "", 1, .none) }
         guard case .quantity(let first) = head else { throw fail("\(what) must be numbers or quantities, found a \(head.typeName)", arg: arg) }
-        var raw: [Double] = []
-        raw.reserveCapacity(values.count)
+        func mismatch(_ d: NapkinCore.Dimension) -> NapkinError {
+            NapkinError(.dimension, "mismatched units in one chart: \(interp.units.describe(first.dim)) and \(interp.units.describe(d))",
+                        at: site.arg(arg))
+        }
         var biggest = 0.0
-        for (i, v) in values.enumerated() {
-            guard case .quantity(let q) = v else { throw fail("\(what) must be numbers or quantities, found a \(v.typeName)", arg: arg) }
-            if first.dim != q.dim {
-                throw NapkinError(.dimension, "mismatched units in one chart: \(interp.units.describe(first.dim)) and \(interp.units.describe(q.dim))",
-                                  at: site.arg(arg))
+        var raw: [ContiguousArray<Double>] = []
+        for column in columns {
+            switch column {
+            case .numbers(let xs, let dim, _):
+                if !xs.isEmpty, dim != first.dim { throw mismatch(dim) }
+                for (i, x) in xs.enumerated() {
+                    if x.isFinite { biggest = max(biggest, abs(x)) }
+                    if i & 0xFFFF == 0xFFFF, interp.cancel.isSet { throw NapkinError(.cancelled, "cancelled", at: site.span) }
+                }
+                raw.append(xs)
+            case .values(let values):
+                var xs = ContiguousArray<Double>()
+                xs.reserveCapacity(values.count)
+                for (i, v) in values.enumerated() {
+                    guard case .quantity(let q) = v else { throw fail("\(what) must be numbers or quantities, found a \(v.typeName)", arg: arg) }
+                    if first.dim != q.dim { throw mismatch(q.dim) }
+                    xs.append(q.value)
+                    if q.value.isFinite { biggest = max(biggest, abs(q.value)) }
+                    if i & 0xFFFF == 0xFFFF, interp.cancel.isSet { throw NapkinError(.cancelled, "cancelled", at: site.span) }
+                }
+                raw.append(xs)
             }
-            raw.append(q.value)
-            if q.value.isFinite { biggest = max(biggest, abs(q.value)) }
-            if i & 0xFFFF == 0xFFFF, interp.cancel.isSet { throw NapkinError(.cancelled, "cancelled", at: site.span) }
         }
         // The unit the first was written in while it reads well, else the readable unit of the largest.
         let unit = interp.formatter.unit(forColumn: first.dim, remembered: first.unit, biggest: biggest)
-        let factor = unit?.factor ?? 1
-        if factor != 1 {
-            for i in raw.indices {
-                raw[i] /= factor
-                if i & 0xFFFF == 0xFFFF, interp.cancel.isSet { throw NapkinError(.cancelled, "cancelled", at: site.span) }
-            }
-        }
-        return (raw, unit?.name ?? (first.dim.isNone ? "" : interp.units.baseUnits(of: first.dim)), factor, first.dim)
+        return (raw, unit?.name ?? (first.dim.isNone ? "" : interp.units.baseUnits(of: first.dim)), unit?.factor ?? 1, first.dim)
+    }
+
+    /// Quantities of one dimension, in the display unit chosen for the largest of them.
+    func column(_ values: [Value], what: String, arg: Int) throws(NapkinError) -> (values: [Double], unit: String, factor: Double, dim: NapkinCore.Dimension) {
+        let a = try axis([.values(values)], what: what, arg: arg)
+        return (a.raw[0].map { a.factor == 1 ? $0 : $0 / a.factor }, a.unit, a.factor, a.dim)
     }
 
     func dimensionName(_ d: NapkinCore.Dimension) -> String { interp.units.name(of: d) }
 
     func plot(_ args: [Value]) throws(NapkinError) -> FigureData.Plot {
-        var xValues: [Value], xName: String
-        var ys: [(String, [Value])] = []
+        // The columns are read where they are: a table of millions of rows is never copied.
+        let xColumn: TableColumn, xName: String
+        var ys: [(name: String, column: TableColumn)] = []
         switch args[0] {
         case .table(let t):
-            guard !t.rows.isEmpty else { throw fail("nothing to plot: the table is empty", arg: 0) }
+            guard t.count > 0 else { throw fail("nothing to plot: the table is empty", arg: 0) }
             guard t.columns.count >= 2 else { throw fail("a table to plot needs at least two columns", arg: 0) }
-            xValues = t.column(0)
-            xName = label(t.columns[0])
-            for c in 1..<t.columns.count { ys.append((label(t.columns[c]), t.column(c))) }
+            xColumn = t.columns[0]
+            xName = label(t.names[0])
+            for c in 1..<t.columns.count { ys.append((label(t.names[c]), t.columns[c])) }
         case .list(let items):
             guard !items.isEmpty else { throw fail("nothing to plot: the list is empty", arg: 0) }
-            xValues = (0..<items.count).map { .number(Double($0)) }
+            xColumn = .numbers(ContiguousArray((0..<items.count).map(Double.init)), dim: .none, unitID: 0)
             xName = "index"
-            ys = [("value", items)]
+            ys = [("value", .values(items))]
         default:
             throw fail("plot needs a sweep table or a list, got a \(args[0].typeName)", arg: 0)
         }
-        let x = try column(xValues, what: "the x values", arg: 0)
-        var yUnit = "", yDim = NapkinCore.Dimension.none
-        var series: [FigureData.Series] = []
-        var allY: [Value] = []
-        for (_, values) in ys { allY += values }
-        let yCol = try column(allY, what: "the plotted values", arg: 0)
-        yUnit = yCol.unit
-        yDim = yCol.dim
-        var offset = 0
+        let x = try axis([xColumn], what: "the x values", arg: 0)
+        let yAxis = try axis(ys.map(\.column), what: "the plotted values", arg: 0)
+        let yUnit = yAxis.unit, yDim = yAxis.dim
         let logX = try flag(args, 2), logY = try flag(args, 3)
         var dropped = 0, nonPositive = 0, binned = 0
-        for (name, values) in ys {
-            var pts: [(x: Double, y: Double)] = []
-            for i in 0..<values.count {
-                let px = x.values[i], py = yCol.values[offset + i]
-                if !px.isFinite || !py.isFinite { dropped += 1; continue }
-                if (logX && px <= 0) || (logY && py <= 0) { nonPositive += 1; continue }
-                pts.append((px, py))
+        var series: [FigureData.Series] = []
+        let xs = x.raw[0], xFactor = x.factor, yFactor = yAxis.factor
+        for (k, y) in ys.enumerated() {
+            let yv = yAxis.raw[k]
+            @inline(__always) func at(_ i: Int) -> (x: Double, y: Double) {
+                (xFactor == 1 ? xs[i] : xs[i] / xFactor, yFactor == 1 ? yv[i] : yv[i] / yFactor)
+            }
+            // First pass: which points can be placed, and how many.
+            var kept = 0
+            for i in 0..<yv.count {
+                let (px, py) = at(i)
+                if !px.isFinite || !py.isFinite { dropped += 1 } else if (logX && px <= 0) || (logY && py <= 0) { nonPositive += 1 } else { kept += 1 }
                 if i & 0xFFFF == 0xFFFF, interp.cancel.isSet { throw NapkinError(.cancelled, "cancelled", at: site.span) }
             }
-            offset += values.count
-            if pts.count > FigureBuilder.maxPointsPerSeries { binned += pts.count }
-            series.append(FigureData.Series(name: name, points: try bin(pts)))
+            if kept > FigureBuilder.maxPointsPerSeries { binned += kept }
+            let points = try FigureBuilder.binned(count: yv.count, kept: kept, cancel: interp.cancel) { i in
+                let p = at(i)
+                guard p.x.isFinite, p.y.isFinite, !(logX && p.x <= 0), !(logY && p.y <= 0) else { return nil }
+                return p
+            }
+            series.append(FigureData.Series(name: y.name, points: points))
         }
         var p = FigureData.Plot(title: try title(args, 1),
                                 x: AxisLabel(name: xName, unit: x.unit, dimension: dimensionName(x.dim)),
-                                y: AxisLabel(name: ys.count == 1 ? ys[0].0 : "value", unit: yUnit, dimension: dimensionName(yDim)),
+                                y: AxisLabel(name: ys.count == 1 ? ys[0].name : "value", unit: yUnit, dimension: dimensionName(yDim)),
                                 series: series, logX: logX, logY: logY)
         if dropped > 0 { p.notes.append("\(dropped) point\(dropped == 1 ? "" : "s") not finite, left out") }
         if binned > 0 { p.notes.append("\(binned) points binned to the canvas (each bin's lowest and highest drawn)") }
         if nonPositive > 0 { p.notes.append("\(nonPositive) point\(nonPositive == 1 ? "" : "s") ≤ 0 left out of the log axis") }
         if series.allSatisfy({ $0.points.isEmpty }) { throw fail("nothing to plot: no point can be placed on these axes", arg: 0) }
-        let yFactor = yCol.factor, xFactor = x.factor
         if let t = optional(args, 4) {
             let tq = try target(t, dim: yDim, arg: 4, what: "target")
             p.targets = tq.map { $0 / yFactor }
@@ -301,9 +340,9 @@ struct FigureBuilder {
             guard !r.keys.isEmpty else { throw fail("nothing to draw: the record is empty", arg: arg) }
             return (r.keys.map(label), r.values)
         case .table(let t):
-            guard !t.rows.isEmpty else { throw fail("nothing to draw: the table is empty", arg: arg) }
+            guard t.count > 0 else { throw fail("nothing to draw: the table is empty", arg: arg) }
             var labels: [String] = []
-            for row in t.rows { labels.append(label(try interp.describeInline(row[0]))) }
+            for r in 0..<t.count { labels.append(label(try interp.describeInline(t.cell(r, 0)))) }
             return (labels, t.column(t.columns.count - 1))
         default:
             throw fail("expected a record like { a: 1 W, b: 2 W } or a table, got a \(v.typeName)", arg: arg)

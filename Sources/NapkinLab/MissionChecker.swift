@@ -142,10 +142,17 @@ public final class MissionChecker {
         // Names first: a misspelt name anywhere is reported before anything runs.
         var names = NameChecker(globals: session.interpreter.globals.keys, builtins: session.interpreter.builtinNames,
                                 units: session.unitNames, declaredUnits: session.interpreter.units.declaredUnitNames)
-        do { try names.check(allStatements(mission.track(id))) } catch {
+        let statements = allStatements(mission.track(id))
+        do { try names.check(statements) } catch {
             report.failures.append("track \(id), line \(error.span.map(line) ?? 0): \(error.message)\n" + error.render())
             return
         }
+        // Dimensions next: a mismatch in any branch, taken or not with this track's settings.
+        let dimensionErrors = DimensionChecker(interpreter: session.interpreter).check(statements).map(\.presented)
+        for error in dimensionErrors {
+            report.failures.append("track \(id), line \(error.span.map(line) ?? 0): \(error.message)\n" + error.render())
+        }
+        if !dimensionErrors.isEmpty { return }
         let mission = fresh(session)
         let runner: MissionRunner
         do {

@@ -1,7 +1,6 @@
 import Foundation
 import NapkinCore
 import NapkinInstruments
-import NapkinREPL
 
 /// A part's open workbench. Each knob a line moves is one move and one try of every open goal;
 /// goals are judged live after every try (met, lost) and each closes when its own budget is
@@ -36,7 +35,7 @@ public final class WorkbenchSession {
     var lastFigures: [(name: String, figure: Figure)] = []
     var figuresWritten = 0
 
-    // Hooks for a host that shows the workbench to a room (TerminalIO: present mode, the mirror).
+    // Hooks for a host that shows the workbench to a room (the command line's MissionTerminal: present mode, the mirror).
     /// Present mode: the style the instruments fill the screen with; after a move the screen is
     /// cleared and every instrument redrawn in place. nil: everyday size, scrolling.
     public var presentStyle: (() -> RenderStyle)?
@@ -299,7 +298,7 @@ public final class WorkbenchSession {
             budget -= height
             output.append(text)
         }
-        if redraw { if output.isEmpty { output.append(REPL.clearScreen) } else { output[0] = REPL.clearScreen + output[0] } }
+        if redraw { if output.isEmpty { output.append(Terminal.clearScreen) } else { output[0] = Terminal.clearScreen + output[0] } }
         for text in output { (sayInstruments ?? io.say)(text) }
         if !leftOut.isEmpty { io.say("(not shown, to fit the terminal: \(leftOut.joined(separator: ", ")); :show NAME draws one)") }
         if !unchanged.isEmpty, !all { io.say("(unchanged: \(unchanged.joined(separator: ", ")))") }

@@ -11,9 +11,11 @@ public enum Prelude {
         let session = Session()
         session.interpreter.asciiOnly = !style.unicode
         Instruments.install(into: session.interpreter, style: style)
+        session.checksDefinitions = false
         for f in files {
             try session.run(f.source, name: "prelude/\(f.name)")
         }
+        session.checksDefinitions = true
         return session
     }
 }

@@ -1,4 +1,5 @@
 /// The REPL's `:commands`: names, what they take, and their help.
+import NapkinCore
 public enum Commands {
     public enum Argument: Equatable { case none, file, topic, category, name, expression, number }
 
@@ -56,7 +57,7 @@ public enum Commands {
         return matches.count == 1 && !name.isEmpty ? matches[0] : nil
     }
 
-    public static let listCategories = ["units", "functions", "knobs", "records", "dimensions"]
+    public static let listCategories = Catalog.listCategories
 
     public static var helpTopics: [String] {
         ["keys", "commands", "language", "units", "knobs", "sweep"] + all.map(\.name)

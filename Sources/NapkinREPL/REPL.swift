@@ -128,7 +128,7 @@ public final class REPL {
                 StandardStream.output(slide + "\n")
                 text = ""
             } else {
-                do { text = try self.style.value(v, interp) } catch {
+                do { text = try self.style.shown(v, interp) } catch {
                     if (error as? NapkinError)?.phase == .cancelled { return }  // Ctrl-C or --timeout while showing it: the line fails
                     text = (try? interp.describe(v)) ?? "?"
                 }
@@ -314,17 +314,17 @@ public final class REPL {
         }
         switch c.name {
         case "help": help(arg)
-        case "info": info(arg)
+        case "info": ask { $0.info(arg) }
         case "type": type(arg)
-        case "list": list(arg)
+        case "list": ask { $0.list(arg) }
         case "units": conformableUnits(arg)
-        case "knobs": knobs()
+        case "knobs": ask { $0.knobs() }
         case "digits": digits(arg)
         case "load": load(arg)
         case "save": save(arg)
         case "svg": svg(arg)
         case "export": export(arg)
-        case "search": search(arg)
+        case "search": ask { $0.search(arg) }
         case "color": color(arg)
         case "reset": reset()
         case "present": presentCommand(arg)
@@ -359,7 +359,7 @@ public final class REPL {
                 if !c.aliases.isEmpty { aliases = " (also " + c.aliases.map { ":" + $0 }.joined(separator: ", ") + ")" }
                 say(style.code(c.usage) + aliases + "\n    " + c.help)
             } else {
-                info(topic)
+                ask { $0.info(topic) }
             }
         }
     }
@@ -396,169 +396,11 @@ public final class REPL {
         }
     }
 
-    func info(_ name: String) {
-        guard !name.isEmpty else { return fail("usage: :info NAME") }
-        let interp = session.interpreter
-        let units = interp.units
-        var found = false
-        if let g = interp.globals[name] {
-            found = true
-            let kind: String
-            switch g.kind {
-            case .knob: kind = "knob"
-            case .function: kind = "function"
-            case .value: kind = g.value.typeName
-            }
-            var where_ = ""
-            if let span = g.definition, let file = span.file, file.name != "<repl>" {
-                where_ = " (defined in \(file.name):\(file.location(of: span.start).line))"
-            }
-            say(style.bold(name) + " — " + kind + style.dim(where_))
-            var citation: String?
-            if case .record(let r) = g.value, case .string(let src)? = r["source"] { citation = src }
-            if let def = g.definition?.text, !def.isEmpty {
-                // A long record literal is shown by its value below (with computed fields).
-                let lines = def.split(separator: "\n").count
-                if lines <= 3 || !(g.value.typeName == "record") {
-                    say("  " + style.code(Sanitized.text(def).replacingOccurrences(of: "\n", with: "\n  ")))
-                }
-            }
-            if case .quantity(let q) = g.value {
-                say("  value:     " + ((try? style.value(g.value, interp)) ?? ""))
-                say("  dimension: " + (q.dim.isNone ? "a plain number" : units.describe(q.dim)))
-            } else if case .function(let f) = g.value {
-                say("  signature: " + Sanitized.line(f.signature))
-            } else if case .record(let r) = g.value {
-                say("  fields:    " + Sanitized.line(r.keys.joined(separator: ", ")))
-                say("  value:")
-                for (k, v) in zip(r.keys, r.values) where !(k == "source" && citation != nil) {
-                    var text = (try? interp.describeInline(v)) ?? "?"
-                    if case .string = v { text = "\"" + text + "\"" }
-                    say("    \(Sanitized.line(k)): " + Sanitized.text(text))
-                }
-            } else if let text = try? interp.describe(g.value) {
-                say("  value:     " + text)
-            }
-            if let k = g.knob {
-                let f = interp.formatter
-                if k.isChoice {
-                    say("  options:   " + Sanitized.line(k.options.indices.map { $0 == k.selected ? "[\(k.options[$0].name)]" : k.options[$0].name }.joined(separator: " | ")))
-                } else {
-                    say("  range:     \(f.valueAndUnit(k.low))...\(f.valueAndUnit(k.high))")
-                }
-                if let d = k.doc, d != g.doc { say("  about:     " + Sanitized.text(d)) }
-            }
-            if let citation {
-                if let doc = g.doc { say("  about:     " + Sanitized.text(doc)) }
-                say("  source:    " + citation)
-            } else if let doc = g.doc {
-                say("  source:    " + Sanitized.text(doc))
-            }
-        } else if interp.builtinNames.contains(name), !name.hasPrefix("__") {
-            found = true
-            if case .function(let f)? = try? peek(name) {
-                say(style.bold(name) + " — builtin function")
-                say("  signature: " + f.signature)
-                if case .builtin(let b) = f.body, !b.doc.isEmpty { say("  " + b.doc) }
-            }
-        }
-        if let u = units.unit(name) {
-            found = true
-            let q = Quantity(u.factor, u.dim)
-            let f = interp.formatter
-            say(style.bold(name) + " — unit of " + (u.dim.isNone ? "a plain number" : units.describe(u.dim)))
-            say("  factor:    \(formatNumber(u.factor, digits: 10)) \(units.baseUnits(of: u.dim))" +
-                (f.valueAndUnit(q) != "\(formatNumber(u.factor, digits: interp.digits)) \(units.baseUnits(of: u.dim))" ? "  (= \(f.valueAndUnit(q)))" : ""))
-            if !u.aliases.isEmpty { say("  also:      " + u.aliases.joined(separator: ", ")) }
-            if let doc = u.doc { say("  about:     " + Sanitized.text(doc)) }
-        }
-        if let d = units.dimensionsByName[name] {
-            found = true
-            say(style.bold(name) + " — dimension, in base units " + units.baseUnits(of: d))
-            let list = primaryUnits().filter { $0.dim == d }.map { $0.name }
-            if !list.isEmpty { say("  units:     " + list.joined(separator: ", ")) }
-        }
-        if !found, Keyword(rawValue: name) != nil {
-            found = true
-            say(style.bold(name) + " — a keyword (:help language)")
-        }
-        if !found {
-            var candidates = Array(interp.globals.keys) + interp.builtinNames + units.unitOrder
-            candidates += Array(units.dimensionsByName.keys)
-            let hint = suggestions(for: name, among: candidates.filter { !$0.hasPrefix("__") }).map { "'\($0)'" }
-            fail("nothing is called '\(name)'" + (hint.isEmpty ? "" : " — did you mean \(hint.joined(separator: ", "))?"))
-        }
-    }
-
-    /// Units as declared (without the prefixed forms like kJ), aliases folded into their primary name.
-    func primaryUnits() -> [(name: String, aliases: [String], dim: NapkinCore.Dimension, factor: Double)] {
-        let units = session.interpreter.units
-        var seen = Set<String>()
-        var result: [(String, [String], NapkinCore.Dimension, Double)] = []
-        let families = units.prefixFamilies.values.flatMap { $0 }
-        for n in units.unitOrder where !seen.contains(n) {
-            guard let u = units.unit(n) else { continue }
-            seen.insert(n)
-            seen.formUnion(u.aliases)
-            let prefixed = families.contains { p, f in
-                guard n.hasPrefix(p), n.count > p.count, let base = units.unit(String(n.dropFirst(p.count))) else { return false }
-                return base.dim == u.dim && abs(base.factor * f - u.factor) <= 1e-9 * abs(u.factor)
-            }
-            if prefixed { continue }
-            result.append((n, u.aliases, u.dim, u.factor))
-        }
-        return result
-    }
-
-    func list(_ category: String) {
-        let interp = session.interpreter
-        let units = interp.units
-        let globals = interp.globalOrder.filter { !$0.hasPrefix("__") }.compactMap { n in interp.globals[n].map { (n, $0) } }
-        switch category {
-        case "units", "u":
-            var byDim: [(NapkinCore.Dimension, [String])] = []
-            for u in primaryUnits() {
-                let label = u.aliases.isEmpty ? u.name : "\(u.name) (\(u.aliases.joined(separator: ", ")))"
-                if let i = byDim.firstIndex(where: { $0.0 == u.dim }) { byDim[i].1.append(label) } else { byDim.append((u.dim, [label])) }
-            }
-            for (d, names) in byDim {
-                let dn = d.isNone ? "plain number" : units.name(of: d)
-                say(style.dimension(dn) + ": " + names.joined(separator: ", "))
-            }
-            let fams = units.prefixFamilies.keys.sorted().map { k in "\(k): " + (units.prefixFamilies[k] ?? []).map(\.0).joined(separator: " ") }
-            if !fams.isEmpty { say(style.dim("prefixes — " + fams.joined(separator: "; "))) }
-        case "functions", "f", "fn":
-            for (_, g) in globals where g.kind == .function {
-                if case .function(let f) = g.value { say("  " + style.code(Sanitized.line(f.signature)) + (g.doc.map { style.dim("  — " + Sanitized.line($0)) } ?? "")) }
-            }
-            let builtins = interp.builtinNames.filter { !$0.hasPrefix("__") }.sorted()
-            say(style.dim("builtins: ") + builtins.joined(separator: ", "))
-        case "knobs", "k": knobs()
-        case "records", "r":
-            for (n, g) in globals {
-                if case .record(let r) = g.value { say("  " + style.bold(n) + style.dim("  { " + Sanitized.line(r.keys.joined(separator: ", ")) + " }")) }
-            }
-        case "dimensions", "d":
-            let names = units.dimensionsByName.sorted { a, b in
-                let ia = units.baseNames.firstIndex(of: a.key), ib = units.baseNames.firstIndex(of: b.key)
-                if (ia != nil) != (ib != nil) { return ia != nil }
-                if let ia, let ib { return ia < ib }
-                return a.key < b.key
-            }
-            for (n, d) in names {
-                let base = units.baseNames.contains(n)
-                say("  " + style.dimension(n.padding(toLength: 22, withPad: " ", startingAt: 0)) + (base ? style.dim("base (\(units.baseUnits(of: d)))") : units.baseUnits(of: d)))
-            }
-        case "":
-            let count = { (k: Global.Kind) in globals.filter { $0.1.kind == k }.count }
-            let records = globals.filter { if case .record = $0.1.value { return true } else { return false } }.count
-            say("\(primaryUnits().count) units, \(units.dimensionsByName.count) dimensions, \(count(.function)) functions, \(count(.knob)) knobs, \(records) records, \(count(.value)) values.")
-            say(style.dim(":list units | functions | knobs | records | dimensions"))
-            let mine = globals.filter { $0.1.definition?.file?.name == "<repl>" && $0.0 != "ans" && $0.0 != "_" }
-            if !mine.isEmpty { say("yours: " + mine.map(\.0).joined(separator: ", ")) }
-        default:
-            fail("unknown list '\(category)': try " + Commands.listCategories.joined(separator: ", "))
-        }
+    /// A question for the library catalog (:info, :list, :knobs, :search), printed as usual.
+    func ask(_ question: (Catalog) -> Void) {
+        let (lines, error) = Catalog(session: session, style: style).answer(question)
+        for l in lines { say(l) }
+        if let error { fail(error) }
     }
 
     func conformableUnits(_ expr: String) {
@@ -566,7 +408,7 @@ public final class REPL {
         do {
             guard case .quantity(let q)? = try peek(expr) else { return fail("':units' needs a quantity") }
             let units = session.interpreter.units
-            let matches = primaryUnits().filter { $0.dim == q.dim }
+            let matches = Catalog(session: session, style: style).primaryUnits().filter { $0.dim == q.dim }
             say(style.dimension(q.dim.isNone ? "a plain number" : units.describe(q.dim)) + " — \(matches.count) unit\(matches.count == 1 ? "" : "s"):")
             let digits = session.interpreter.digits
             let width = min(14, (matches.map { $0.name.count }.max() ?? 1))
@@ -578,31 +420,6 @@ public final class REPL {
             if matches.isEmpty { say("  (no named unit; in base units: \(units.baseUnits(of: q.dim)))") }
         } catch {
             report(error)
-        }
-    }
-
-    func knobs() {
-        let interp = session.interpreter
-        let f = interp.formatter
-        let list = interp.globalOrder.compactMap { n in interp.globals[n].flatMap { $0.kind == .knob ? (n, $0) : nil } }
-        if list.isEmpty { return say("no knobs yet: knob eta = 1 in 1...10 \"what it means\"") }
-        let width = list.map(\.0.count).max() ?? 1
-        let values = list.map { (_, g) -> String in
-            if let option = g.knob?.selectedName { return Sanitized.line(option) }
-            if case .quantity(let q) = g.value { return f.valueAndUnit(q) } else { return "" }
-        }
-        let valueWidth = values.map(\.count).max() ?? 1
-        for ((n, g), value) in zip(list, values) {
-            guard let k = g.knob else { continue }
-            var line = "  " + style.bold(n.padding(toLength: width, withPad: " ", startingAt: 0)) + " = "
-                + style.number(value.padding(toLength: valueWidth, withPad: " ", startingAt: 0))
-            if k.isChoice {
-                line += style.dim("   \(k.isToggle ? "toggle" : "choice"): " + Sanitized.line(k.options.map(\.name).joined(separator: " | ")))
-            } else {
-                line += style.dim("   in \(k.rangeText(f))")
-            }
-            if let d = k.doc ?? g.doc { line += "   \"\(Sanitized.line(d))\"" }
-            say(line)
         }
     }
 

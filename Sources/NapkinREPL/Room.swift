@@ -7,35 +7,11 @@ import NapkinServe
 /// browser mirror (entries, figures and knobs on a local page; moves from the page come back
 /// as typed lines, through the same rules and hooks).
 extension REPL {
-    /// The terminal's size: stdout's window, else COLUMNS and LINES, else 80×24.
-    public static func terminalSize() -> (columns: Int, rows: Int) {
-        var ws = winsize()
-        if ioctl(STDOUT_FILENO, UInt(TIOCGWINSZ), &ws) == 0, ws.ws_col > 0, ws.ws_row > 0 { return (Int(ws.ws_col), Int(ws.ws_row)) }
-        let env = ProcessInfo.processInfo.environment
-        return (Int(env["COLUMNS"] ?? "").flatMap { $0 > 0 ? $0 : nil } ?? 80, Int(env["LINES"] ?? "").flatMap { $0 > 0 ? $0 : nil } ?? 24)
-    }
-
-    /// TERM=dumb: plain ASCII, and nothing is redrawn in place (the screen scrolls).
-    public static var dumbTerminal: Bool { ProcessInfo.processInfo.environment["TERM"] == "dumb" }
-
-    /// How present mode draws a figure: the terminal's width, and its height less `reserve`
-    /// lines (the prompt, a status line).
-    public static func presentStyle(color: Bool, digits: Int, reserve: Int = 2) -> RenderStyle {
-        let (columns, rows) = terminalSize()
-        var s = RenderStyle(width: columns, color: color, unicode: !dumbTerminal)
-        s.digits = digits
-        s.height = max(8, rows - reserve)
-        return s
-    }
-
-    /// Clears the screen before a slide, where that can be done in place.
-    public static var clearScreen: String { dumbTerminal || isatty(STDOUT_FILENO) != 1 ? "" : "\u{1B}[H\u{1B}[2J" }
-
     /// A figure as a slide: the screen cleared and the figure filling it above the prompt.
     func presentFigure(_ f: Figure) -> String? {
-        let style = REPL.presentStyle(color: options.color, digits: session.interpreter.digits)
+        let style = Terminal.presentStyle(color: options.color, digits: session.interpreter.digits)
         guard let text = try? Instruments.renderText(f, style: style) else { return nil }
-        return REPL.clearScreen + text
+        return Terminal.clearScreen + text
     }
 
     func readout(for v: Value?) -> EntryView.Readout? {
@@ -53,8 +29,8 @@ extension REPL {
         let drewFigure = entryValues.contains { $0.isFigure }
         if drewFigure { figureSource = source }
         if presenting, let r {
-            out += BigReadout.render(number: r.number, unit: r.unit, dimension: r.dimension, width: REPL.terminalSize().columns,
-                                     unicode: !REPL.dumbTerminal, color: options.color) + "\n"
+            out += BigReadout.render(number: r.number, unit: r.unit, dimension: r.dimension, width: Terminal.size().columns,
+                                     unicode: !Terminal.isDumb, color: options.color) + "\n"
         }
         if !drewFigure, !knobsBefore.isEmpty, knobValues() != knobsBefore { redrawFigure() }
     }
@@ -213,7 +189,7 @@ extension REPL {
         case "": say("present mode is \(presenting ? "on" : "off") (:present on|off)")
         case "on":
             presenting = true
-            let (c, r) = REPL.terminalSize()
+            let (c, r) = Terminal.size()
             say("present mode on: figures fill the terminal (\(c)×\(r)), results also show in big digits")
         case "off":
             presenting = false

@@ -35,17 +35,36 @@ struct CommandLineTests {
         #expect(r.code == 0, "\(r)")
         #expect(r.out.contains("ok: \(jevons) is valid") && r.out.contains("ok: \(sneakernet) is valid"), "\(r.out)")
         #expect(r.out.hasSuffix("checked 2 files: 2 valid\n"), "\(r.out)")
-        // One invalid mission and one file that is no mission: both named, the highest exit code.
+        // One invalid mission and one file that does not parse: both named, the highest exit code.
         let invalid = root + "/Tests/NapkinLabTests/Fixtures/met_at_start.lab", session = root + "/Samples/sessions/datacenter.lab"
         r = try runNapkin(["check", jevons, invalid])
         #expect(r.code == 1 && r.out.contains("checked 2 files: 1 valid, 1 failed (\(invalid))"), "\(r)")
-        r = try runNapkin(["check", invalid, session, sneakernet])
-        #expect(r.code == 65 && r.err.contains("is not a lab mission"), "\(r)")
-        #expect(r.out.contains("checked 3 files: 1 valid, 2 failed (\(invalid), \(session))"), "\(r.out)")
+        let broken = FileManager.default.temporaryDirectory.appendingPathComponent("napkin-broken-\(getpid()).lab")
+        try "let x = (1 +\n".write(to: broken, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(at: broken) }
+        r = try runNapkin(["check", invalid, broken.path, session, sneakernet])
+        #expect(r.code == 65 && r.err.contains("parse error"), "\(r)")
+        #expect(r.out.contains("checked 4 files: 2 valid, 2 failed (\(invalid), \(broken.path))"), "\(r.out)")
         // --answers belongs to one mission.
         r = try runNapkin(["check", jevons, sneakernet, "--answers", invalid])
         #expect(r.code == 64 && r.err.contains("--answers goes with one mission"), "\(r)")
         #expect(try runNapkin(["check", "--help"]).out.contains("napkin check Samples/*.lab"))
+    }
+
+    @Test("napkin check on a plain script: names and every dimension checked, nothing run")
+    func checkScript() throws {
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("napkin-script-\(getpid()).lab")
+        defer { try? FileManager.default.removeItem(at: file) }
+        // The mistake is in a top-level line after a print: `napkin FILE` prints first, check runs nothing.
+        try "print(\"ran\")\nlet p = 2 kW\nif p > 1 MW then p + 1 kWh else p\n".write(to: file, atomically: true, encoding: .utf8)
+        var r = try runNapkin(["check", file.path])
+        #expect(r.code == 1 && !r.out.contains("ran") && r.out.contains("1 problem in"), "\(r)")
+        #expect(r.err.contains("dimension error: cannot add Power and Energy") && r.err.contains(":3:20"), "\(r.err)")
+        let run = try runNapkin([file.path])
+        #expect(run.code == 0 && run.out.hasPrefix("ran\n"), "\(run)")
+        try "let p = 2 kW\nif p > 1 MW then p + 1 kW else p\n".write(to: file, atomically: true, encoding: .utf8)
+        r = try runNapkin(["check", file.path])
+        #expect(r.code == 0 && r.out.contains("ok: \(file.path) is valid"), "\(r)")
     }
 
     @Test("-e, eval and stdin print the result")

@@ -244,7 +244,7 @@ struct PhysicsLibraryTests {
         func sweep(_ hw: String) throws -> [Double] {
             let values = try Self.results("let hw = \(hw); sweep efficiency 1...10 < fleet_energy(jevons: 1.4) >")
             guard case .table(let t)? = values.last else { Issue.record("no table"); return [] }
-            return t.rows.compactMap { if case .quantity(let q) = $0.last { return q.value } else { return nil } }
+            return t.column(t.columns.count - 1).compactMap { if case .quantity(let q) = $0 { return q.value } else { return nil } }
         }
         let orin = try sweep("orin"), h100 = try sweep("h100")
         #expect(orin.count == 10 && h100.count == 10)

@@ -806,11 +806,7 @@ final class BodyCompiler {
             let knob = interp.sweptKnob(name)
             let row = knob == nil ? localRow : knobRow
             var reduction = reducer.map { SweepReduction($0, site: span) }
-            var rows: [[Value]] = []
-            if reducer == nil {
-                try interp.reserve(points.count * Interpreter.bytesPerRow(columns.count), span)
-                rows.reserveCapacity(points.count)
-            }
+            var table = reducer == nil ? try TableBuilder(names: titles, capacity: points.count, interp, span) : nil
             if nested, interp.shouldSpread(points.count) {
                 try interp.spreadSweep(name, points, knob: knob, rangeSpan: range.span, span: span, frame: s, frameSize: layout.size,
                                        evaluate: { (w: Interpreter, f: UnsafeMutablePointer<Value>, x: Value) throws(NapkinError) -> [Value] in
@@ -819,7 +815,7 @@ final class BodyCompiler {
                     try row.all(w, f, &cells)
                     return cells
                 }) { (x: Value, cells: [Value]) throws(NapkinError) in
-                    if reduction != nil { try reduction!.add(x, cells[cells.count - 1], interp) } else { rows.append(cells) }
+                    if reduction != nil { try reduction!.add(x, cells[cells.count - 1], interp) } else { try table!.append(cells) }
                 }
             } else if reduction != nil, let block = interp.sweepBlock(knob == nil ? localTape : knobTape, points, s,
                                                                     sweptSlot: knob == nil ? slot : nil, knob: knob) {
@@ -835,16 +831,19 @@ final class BodyCompiler {
                     try reduction!.add(x, try row.last(interp, s), interp)
                 }
             } else {
+                // One row buffer for the whole sweep: each row goes straight into the columns.
+                var cells: [Value] = []
+                cells.reserveCapacity(columns.count + 1)
                 try interp.forEachSweepPoint(name, points, knob: knob, rangeSpan: range.span, span: span) { (x: Value) throws(NapkinError) in
                     if knob == nil { s[slot] = x }
-                    var cells = [x]
-                    cells.reserveCapacity(columns.count + 1)
+                    cells.removeAll(keepingCapacity: true)
+                    cells.append(x)
                     try row.all(interp, s, &cells)
-                    rows.append(cells)
+                    try table!.append(cells)
                 }
             }
             if let reduction { return try reduction.result(interp) }
-            return .table(Table(columns: titles, rows: rows))
+            return .table(table!.table)
         }
     }
 }

@@ -152,7 +152,7 @@ enum Builtins {
             guard !qs.isEmpty else { throw NapkinError(.runtime, "\(name) of an empty table", at: site.span) }
             var best = 0
             for (i, q) in qs.enumerated() where better(q.value, qs[best].value) { best = i }
-            return t.rows[best][0]
+            return t.cell(best, 0)
         }
     }
 
@@ -166,7 +166,7 @@ enum Builtins {
     static func list(_ v: Value, _ site: CallSite, _ who: String) throws(NapkinError) -> [Value] {
         switch v {
         case .list(let items): return items
-        case .table(let t): return t.rows.map { .record(Record(keys: t.columns, values: $0)) }
+        case .table(let t): return (0..<t.count).map { .record(t.record($0)) }
         default: throw NapkinError(.runtime, "\(who) needs a list, got a \(v.typeName)", at: site.arg(0))
         }
     }
@@ -175,7 +175,7 @@ enum Builtins {
         Builtin(name: "len", parameters: ["x"], minArgs: 1, maxArgs: 1, doc: "number of items in a list, rows in a table, fields in a record, characters in a string") { (interp: Interpreter, args: [Value], site: CallSite) throws(NapkinError) -> Value in
             switch args[0] {
             case .list(let items): return .number(Double(items.count))
-            case .table(let t): return .number(Double(t.rows.count))
+            case .table(let t): return .number(Double(t.count))
             case .record(let r): return .number(Double(r.keys.count))
             case .string(let s): return .number(Double(s.count))
             default: throw NapkinError(.runtime, "len needs a list, table, record or string, got a \(args[0].typeName)", at: site.arg(0))
@@ -242,21 +242,16 @@ enum Builtins {
             guard case .record(let r) = args[0], !r.keys.isEmpty else {
                 throw NapkinError(.runtime, "table needs a record of lists, like { x: [1, 2], y: [3 W, 4 W] }", at: site.arg(0))
             }
-            var columns: [[Value]] = []
+            var columns: [TableColumn] = []
             for (k, v) in zip(r.keys, r.values) {
                 guard case .list(let items) = v else { throw NapkinError(.runtime, "table column '\(k)' must be a list, got a \(v.typeName)", at: site.arg(0)) }
                 if let first = columns.first, first.count != items.count {
                     throw NapkinError(.runtime, "table columns differ in length: '\(r.keys[0])' has \(first.count), '\(k)' has \(items.count)", at: site.arg(0))
                 }
-                columns.append(items)
+                if interp.cancel.isSet { throw NapkinError(.cancelled, "cancelled", at: site.span) }
+                columns.append(TableColumn(items))
             }
-            var rows: [[Value]] = []
-            rows.reserveCapacity(columns[0].count)
-            for i in 0..<columns[0].count {
-                rows.append(columns.map { $0[i] })
-                try interp.cancel.check(i)
-            }
-            return .table(Table(columns: r.keys, rows: rows))
+            return .table(Table(names: r.keys, columns: columns))
         },
         Builtin(name: "type", parameters: ["value"], minArgs: 1, maxArgs: 1, doc: "the kind of a value: number, quantity, boolean, string, list, record, function, table, figure") { (interp: Interpreter, args: [Value], site: CallSite) throws(NapkinError) -> Value in
             .string(args[0].typeName)
@@ -272,7 +267,7 @@ enum Builtins {
             case .quantity(let q) where q.dim.isNone && q.value == q.value.rounded():
                 let i = Int(q.value)
                 guard i >= 0, i < t.columns.count else { throw NapkinError(.runtime, "column \(i) does not exist; the table has \(t.columns.count)", at: site.arg(1)) }
-                return .list(t.column(i))
+                return try t.list(i, interp, site.arg(1))
             default: throw NapkinError(.runtime, "column is chosen by name or number", at: site.arg(1))
             }
         },

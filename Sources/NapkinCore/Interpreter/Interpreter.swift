@@ -18,8 +18,10 @@ public final class Interpreter {
     /// Sweeps that were spread over cores so far (for tests and benchmarks).
     public internal(set) var spreadSweeps = 0
     public var cancel = CancelFlag()
-    /// Receives `print(…)` output, one call per line.
-    public var emit: (String) -> Void = { StandardStream.output($0 + "\n") }
+    /// Receives `print(…)` output, one call per line. The interpreter never writes to the
+    /// terminal itself: a host that shows printed lines sets this (the command line, the REPL,
+    /// a mission); by default they are dropped.
+    public var emit: (String) -> Void = { _ in }
     public private(set) var builtins: [String: FunctionValue]
     /// Tables drawn with plain ASCII rules (a dumb terminal); set by the host.
     public var asciiOnly = false
@@ -524,15 +526,24 @@ public final class Interpreter {
             for it in items { out.append(try convert(it, u, opSpan: opSpan, valueSpan: valueSpan)) }
             return .list(out)
         case .table(let t):
+            // Every column whose first cell is of this dimension (a numeric column keeps its
+            // numbers and takes the unit).
             var converted = false
-            var rows = t.rows
-            for c in 0..<t.columns.count {
-                guard case .quantity(let q)? = t.rows.first?[c], q.dim == r.dim else { continue }
+            var columns = t.columns
+            for c in columns.indices {
+                guard t.count > 0, case .quantity(let q) = t.cell(0, c), q.dim == r.dim else { continue }
                 converted = true
-                for i in rows.indices { rows[i][c] = try convert(rows[i][c], u, opSpan: opSpan, valueSpan: valueSpan) }
+                switch t.columns[c] {
+                case .numbers(let xs, let dim, _): columns[c] = .numbers(xs, dim: dim, unitID: display.id)
+                case .values(let vs):
+                    var out: [Value] = []
+                    out.reserveCapacity(vs.count)
+                    for v in vs { out.append(try convert(v, u, opSpan: opSpan, valueSpan: valueSpan)) }
+                    columns[c] = TableColumn(out)
+                }
             }
             guard converted else { throw NapkinError(.dimension, "no column of this table is \(dimName(r.dim))", at: opSpan) }
-            return .table(Table(columns: t.columns, rows: rows))
+            return .table(Table(names: t.names, columns: columns))
         case .record(let rec):
             var values = rec.values
             var converted = false
@@ -794,9 +805,9 @@ public final class Interpreter {
             throw NapkinError(.name, "this record has no field '\(name)'", at: span,
                               notes: didYouMean(name, among: r.keys) + ["its fields: " + r.keys.joined(separator: ", ")])
         case .table(let t):
-            if let i = t.columns.firstIndex(of: name) { return .list(t.column(i)) }
+            if let i = t.names.firstIndex(of: name) { return try t.list(i, self, span) }
             throw NapkinError(.name, "this table has no column '\(name)'", at: span,
-                              notes: didYouMean(name, among: t.columns) + ["its columns: " + t.columns.joined(separator: ", ")])
+                              notes: didYouMean(name, among: t.names) + ["its columns: " + t.names.joined(separator: ", ")])
         default:
             throw NapkinError(.runtime, "a \(v.typeName) has no fields (looked for '\(name)')", at: span)
         }
@@ -821,8 +832,7 @@ public final class Interpreter {
             let chars = Array(s)
             return .string(String(chars[try pick(chars.count)]))
         case .table(let t):
-            let row = t.rows[try pick(t.rows.count)]
-            return .record(Record(keys: t.columns, values: row))
+            return .record(t.record(try pick(t.count)))
         default:
             throw NapkinError(.runtime, "cannot index a \(v.typeName)", at: span)
         }

@@ -12,6 +12,9 @@ public final class Session {
     /// A one-line note about how a statement was read, after its result (the REPL and `-e`
     /// show it): a bound name that is also a unit was read as the value (`let s = 3; 3 m/s`).
     public var onNote: ((String) -> Void)?
+    /// Whether `run` checks a function definition's body for dimension errors before the
+    /// program runs (off while the prelude loads: the tests check it, not every start-up).
+    public var checksDefinitions = true
 
     public init(interpreter: Interpreter = Interpreter(), unitNames: UnitNames = UnitNames()) {
         self.interpreter = interpreter
@@ -48,6 +51,12 @@ public final class Session {
         let snapshot = transactional ? interpreter.snapshot() : nil
         do throws(NapkinError) {
             let (program, readings) = try parseNoting(source, name: name)
+            // A definition whose body mixes dimensions for any call is refused before anything
+            // runs, as an unknown name is; a top-level line's error still comes when it runs.
+            if checksDefinitions, program.contains(where: { if case .function = $0.kind { return true } else { return false } }),
+               let first = DimensionChecker(interpreter: interpreter).check(program, scope: .definitions).first {
+                throw first
+            }
             for stmt in program {
                 // Ctrl-C or --timeout while the last result was being shown or exported: stop here.
                 if interpreter.cancel.isSet { throw NapkinError(.cancelled, "cancelled", at: stmt.span) }

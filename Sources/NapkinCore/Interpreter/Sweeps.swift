@@ -306,18 +306,14 @@ extension Interpreter {
 
     // MARK: The tree walker's sweeps
 
-    /// About how much a table row takes: an array of the swept value and the columns.
-    static func bytesPerRow(_ columns: Int) -> Int { (columns + 1) * MemoryLayout<Value>.stride + 32 }
-
     func sweep(_ name: String, _ range: Expr, _ columns: [SweepColumn], _ scope: Scope?, _ span: Span) throws(NapkinError) -> Value {
-        var rows: [[Value]] = []
+        var table: TableBuilder?
         try forEachSweepRow(name, range, columns, scope, span, reserve: { (n: Int) throws(NapkinError) in
-            try self.reserve(n * Interpreter.bytesPerRow(columns.count), span)
-            rows.reserveCapacity(n)
+            table = try TableBuilder(names: [name] + columns.map(\.name), capacity: n, self, span)
         }) { row throws(NapkinError) in
-            rows.append(row)
+            try table!.append(row)
         }
-        return .table(Table(columns: [name] + columns.map(\.name), rows: rows))
+        return .table(table!.table)
     }
 
     /// Runs a sweep point by point, handing each row (the swept value, then each column) to `body`.

@@ -57,29 +57,6 @@ public final class Record: @unchecked Sendable {
     }
 }
 
-/// The result of a sweep: one column for the swept knob, one per body expression.
-public final class Table: @unchecked Sendable {
-    public let columns: [String]
-    public let rows: [[Value]]
-    public init(columns: [String], rows: [[Value]]) {
-        self.columns = columns
-        self.rows = rows
-    }
-
-    public func column(_ i: Int) -> [Value] { rows.map { $0[i] } }
-
-    /// Column `i` as quantities, when every cell is a quantity of one dimension.
-    public func quantityColumn(_ i: Int) -> [Quantity]? {
-        var qs: [Quantity] = []
-        qs.reserveCapacity(rows.count)
-        for row in rows {
-            guard case .quantity(let q) = row[i], qs.first.map({ $0.dim == q.dim }) ?? true else { return nil }
-            qs.append(q)
-        }
-        return qs.isEmpty ? nil : qs
-    }
-}
-
 /// An instrument's output as data: which instrument and its arguments. The core never
 /// draws; hosts install a renderer (NapkinInstruments) through `Interpreter.figureRenderer`.
 public final class Figure: @unchecked Sendable {

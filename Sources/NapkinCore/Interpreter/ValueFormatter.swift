@@ -26,13 +26,27 @@ extension Interpreter {
         }
     }
 
-    /// Tables never show an infinity or a NaN either (a value that overflowed is an error).
+    /// Tables never show an infinity or a NaN either (a value that overflowed is an error):
+    /// the first one in row order is named.
     public func checkFiniteCells(_ t: Table) throws(NapkinError) {
-        for (i, row) in t.rows.enumerated() {
-            for cell in row {
-                if case .quantity(let q) = cell { try checkFinite(q.value, Span(0, 0, file: nil), "a value in row \(i + 1)") }
+        var firstBad = t.count
+        for column in t.columns {
+            switch column {
+            case .numbers(let xs, _, _):
+                for (i, x) in xs.enumerated() where i < firstBad {
+                    if !x.isFinite { firstBad = i; break }
+                    try cancel.check(i)
+                }
+            case .values(let vs):
+                for (i, v) in vs.enumerated() where i < firstBad {
+                    if case .quantity(let q) = v, !q.value.isFinite { firstBad = i; break }
+                    try cancel.check(i)
+                }
             }
-            if i & 0xFFF == 0xFFF, cancel.isSet { throw NapkinError(.cancelled, "cancelled", at: Span(0, 0, file: nil)) }
+        }
+        guard firstBad < t.count else { return }
+        for c in t.columns.indices {
+            if case .quantity(let q) = t.cell(firstBad, c) { try checkFinite(q.value, Span(0, 0, file: nil), "a value in row \(firstBad + 1)") }
         }
     }
 
@@ -89,42 +103,44 @@ extension Interpreter {
             }
             out += " }"
         case .function(let f): out += "fn " + f.signature
-        case .table(let t): out += "<table \(t.rows.count)×\(t.columns.count): \(t.columns.joined(separator: ", "))>"
+        case .table(let t): out += "<table \(t.count)×\(t.columns.count): \(t.names.joined(separator: ", "))>"
         case .figure(let f): out += "<figure \(f.kind)\(f.title.map { ": " + $0 } ?? "")>"
         case .nothing: out += "nothing"
         }
+    }
+
+    /// A table column's one unit, shared by everything that lays a table out (the terminal
+    /// table, exports, a plot's axes): when every cell is a quantity of one dimension
+    /// (`nothing` cells skipped when `skippingNothing`), that dimension and the unit its values
+    /// remember while it reads well, else its dimension's readable unit for the largest value.
+    public func columnUnit(_ column: TableColumn, skippingNothing: Bool = false) throws(NapkinError) -> (dim: Dimension, unit: DisplayUnit?)? {
+        guard let s = try column.quantitySummary(skippingNothing: skippingNothing, cancel) else { return nil }
+        return (s.dim, formatter.unit(forColumn: s.dim, remembered: s.remembered, biggest: s.biggest))
     }
 
     /// Aligned columns, units in the headers; long tables show their head and tail.
     /// Only the rows shown are formatted (a sweep may have millions); the column's unit still
     /// comes from all of them, in one pass that checks for Ctrl-C and --timeout.
     public func renderTable(_ t: Table, maxRows: Int = 20) throws(NapkinError) -> String {
-        let f = formatter
-        let shownRows: [Int?] = t.rows.count > maxRows
-            ? Array(0..<(maxRows / 2)) + [nil] + Array((t.rows.count - (maxRows - maxRows / 2 - 1))..<t.rows.count)
-            : Array(t.rows.indices)
+        let shownRows: [Int?] = t.count > maxRows
+            ? Array(0..<(maxRows / 2)) + [nil] + Array((t.count - (maxRows - maxRows / 2 - 1))..<t.count)
+            : Array(0..<t.count)
         var headers: [String] = []
         var shown: [[String]?] = shownRows.map { $0 == nil ? nil : [] }
         var numeric: [Bool] = []
         for c in 0..<t.columns.count {
-            // One unit per column, so values line up: a column of one dimension, else nil.
-            var first: Quantity?, biggest = 0.0, allQuantities = !t.rows.isEmpty
-            for (i, row) in t.rows.enumerated() {
-                guard case .quantity(let q) = row[c], first.map({ $0.dim == q.dim }) ?? true else { allQuantities = false; break }
-                if first == nil { first = q }
-                if q.value.isFinite { biggest = max(biggest, abs(q.value)) }
-                try cancel.check(i)
-            }
-            let unit = allQuantities ? first.flatMap { $0.unit ?? f.unit(for: $0.dim, magnitude: biggest) } : nil
-            var header = t.columns[c]
-            if allQuantities, let u = unit { header += " [\(u.name)]" }
+            // One unit per column, so values line up.
+            let layout = try columnUnit(t.columns[c])
+            let factor = layout?.unit?.factor ?? 1
+            var header = t.names[c]
+            if let u = layout?.unit { header += " [\(u.name)]" }
             headers.append(header)
-            numeric.append(allQuantities)
+            numeric.append(layout != nil)
             for (k, r) in shownRows.enumerated() {
                 guard let r else { continue }
-                let v = t.rows[r][c]
-                if allQuantities, case .quantity(let q) = v {
-                    shown[k]!.append(formatNumber(q.value / (unit?.factor ?? 1), digits: digits))
+                let v = t.cell(r, c)
+                if layout != nil, case .quantity(let q) = v {
+                    shown[k]!.append(formatNumber(q.value / factor, digits: digits))
                 } else {
                     shown[k]!.append((try? describeNested(v)) ?? "?")
                 }
@@ -149,7 +165,7 @@ extension Interpreter {
                 lines.append(widths.map { pad(more, $0, right: true) }.joined(separator: " \(bar) "))
             }
         }
-        if t.rows.count > maxRows { lines.append("(\(t.rows.count) rows)") }
+        if t.count > maxRows { lines.append("(\(t.count) rows)") }
         return lines.map { line in
             var l = line
             while l.hasSuffix(" ") { l.removeLast() }

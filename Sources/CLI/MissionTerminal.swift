@@ -1,13 +1,15 @@
 import Foundation
 import NapkinCore
 import NapkinInstruments
+import NapkinLab
 import NapkinREPL
 import NapkinServe
 
-/// The interactive mission: questions on a line-editing prompt (or plain lines when stdin is
+/// The interactive mission at a terminal (the command line's side of a mission; the lab engine
+/// never touches the terminal): questions on a line-editing prompt (or plain lines when stdin is
 /// not a terminal), and each part's workbench in the napkin REPL with the workbench's
 /// commands (:done, :try, :goals, :hint, :peek, :show) added.
-public final class TerminalIO: MissionIO {
+final class MissionTerminal: MissionIO {
     let options: REPL.Options
     var editor: LineEditor?
     /// The browser mirror (`--serve`): the mission's text, answers, workbench and goals.
@@ -18,16 +20,14 @@ public final class TerminalIO: MissionIO {
     }
 
     /// Asked afresh each time, so a resized terminal is used at once.
-    public var style: RenderStyle {
+    var style: RenderStyle {
         var s = RenderStyle.fromEnvironment(isTerminal: isatty(STDOUT_FILENO) == 1, noColorFlag: !options.color)
-        var ws = winsize()
-        if isatty(STDOUT_FILENO) == 1, ioctl(STDOUT_FILENO, UInt(TIOCGWINSZ), &ws) == 0, ws.ws_col > 0 { s.width = max(30, Int(ws.ws_col)) }
+        if isatty(STDOUT_FILENO) == 1 { s.width = max(30, Terminal.size().columns) }
         return s
     }
 
-    public var rows: Int {
-        var ws = winsize()
-        if isatty(STDOUT_FILENO) == 1, ioctl(STDOUT_FILENO, UInt(TIOCGWINSZ), &ws) == 0, ws.ws_row > 0 { return Int(ws.ws_row) }
+    var rows: Int {
+        if isatty(STDOUT_FILENO) == 1 { return Terminal.size().rows }
         return Int(ProcessInfo.processInfo.environment["LINES"] ?? "") ?? 40
     }
 
@@ -97,7 +97,7 @@ public final class TerminalIO: MissionIO {
     }
 }
 
-extension TerminalIO {
+extension MissionTerminal {
     /// Present mode and the mirror for one workbench: instruments fill the screen and redraw in
     /// place after each move; the page gets the workbench's knobs, instruments and goals.
     public func prepareWorkbench(_ bench: WorkbenchSession) {
@@ -105,7 +105,7 @@ extension TerminalIO {
         if options.present {
             let color = options.color
             // The prompt, the try line and one line per goal stay below the instruments.
-            bench.presentStyle = { REPL.presentStyle(color: color, digits: digits(), reserve: 3 + bench.goalStates.count) }
+            bench.presentStyle = { Terminal.presentStyle(color: color, digits: digits(), reserve: 3 + bench.goalStates.count) }
         }
         guard let mirror else { return }
         // The page shows the instruments as SVG, not as terminal text.
