@@ -40,6 +40,103 @@ func report(_ what: String, _ napkin: String, _ reference: String, _ ratio: Stri
     rows.append((what, napkin, reference, ratio))
 }
 
+// MARK: 0. Issue 17's sweeps: blocks of points (all cores, one core) against point by point and
+// compiled Swift. `--sweeps` prints only these, as `sweep NAME napkin=SECONDS napkin1=SECONDS
+// pointwise=SECONDS swift=SECONDS …` lines, for bench/compare.sh (which times numpy and pint on
+// the same formulas).
+
+let sweepsOnly = CommandLine.arguments.contains("--sweeps")
+let sweepPoints = quick ? 100_000 : 1_000_000
+let sweepSession = try Prelude.makeSession()
+sweepSession.interpreter.limits.maxSweepPoints = 100_000_000
+var sweepResult: Value = .nothing
+sweepSession.onResult = { sweepResult = $0 }
+
+/// Median times of a napkin line in each configuration (blocks on, cores) and of a Swift loop,
+/// taken in turn within each round so that a machine whose speed drifts (other work on it)
+/// slows them all alike; the line runs on a large stack, as the command line runs it. The
+/// napkin values come from the last round.
+func timeInTurn(_ source: String, _ configs: [(blocks: Bool, cores: Int)], swift: () -> Double, runs: Int) throws
+    -> (napkin: [(Double, Value)], swift: (Double, Double)) {
+    var times = [[Double]](repeating: [], count: configs.count + 1)
+    var values = [Value](repeating: .nothing, count: configs.count)
+    var swiftValue = 0.0
+    for _ in 0..<runs {
+        for (k, c) in configs.enumerated() {
+            sweepSession.interpreter.sweepBlocks = c.blocks
+            sweepSession.interpreter.cores = c.cores
+            let t0 = now()
+            try Session.onLargeStack { () -> Result<Void, Error> in
+                do { try sweepSession.run(source, name: "<bench>"); return .success(()) } catch { return .failure(error) }
+            }.get()
+            times[k].append(now() - t0)
+            values[k] = sweepResult
+        }
+        let t0 = now()
+        swiftValue = swift()
+        times[configs.count].append(now() - t0)
+    }
+    sweepSession.interpreter.sweepBlocks = true
+    sweepSession.interpreter.cores = Interpreter.defaultCores
+    let medians = times.map { $0.sorted()[$0.count / 2] }
+    return (zip(medians, values).map { ($0, $1) }, (medians[configs.count], swiftValue))
+}
+func siValue(_ source: String) throws -> Double {
+    try sweepSession.run(source, name: "<bench>")
+    guard case .quantity(let q) = sweepResult else { fatalError("\(source) is not a quantity") }
+    return q.value
+}
+
+// fleet_energy's formula with h100's figures, the prelude's knob defaults and 1 year, in SI.
+let fleetConstants = (fleet: 1000.0, growth: try siValue("growth"), power: try siValue("h100.power"),
+                      idle: try siValue("h100.idle_power"), util: 1.0, time: try siValue("1 year"), jevons: 1.4)
+@inline(never) func swiftFleet(_ n: Int, _ c: (fleet: Double, growth: Double, power: Double, idle: Double, util: Double, time: Double, jevons: Double)) -> Double {
+    var total = 0.0
+    for i in 1...n {
+        total += c.fleet * c.growth * (c.util * c.power + (1 - c.util) * c.idle) * c.time * pow(Double(i), c.jevons - 1)
+    }
+    return total
+}
+@inline(never) func swiftRate(_ n: Int, _ three: Double, _ two: Double) -> Double {
+    var total = 0.0
+    for i in 1...n { total += Double(i) * three / two }
+    return total
+}
+
+var sweepSink = 0.0
+let issueSweeps: [(name: String, source: String, swift: () -> Double)] = [
+    ("fleet_energy", "sum(sweep x 1...\(sweepPoints) < fleet_energy(efficiency: x, jevons: 1.4) >)", { swiftFleet(sweepPoints, fleetConstants) }),
+    ("x*3J/2s", "sum(sweep x 1...\(sweepPoints) < x * 3 J / 2 s >)", { swiftRate(sweepPoints, 3, 2) }),
+]
+if sweepsOnly {
+    let c = fleetConstants
+    print("constants fleet=\(c.fleet) growth=\(c.growth) power=\(c.power) idle=\(c.idle) util=\(c.util) time=\(c.time) jevons=\(c.jevons)")
+}
+for sweep in issueSweeps {
+    let runs = quick ? 3 : 9
+    let timed = try timeInTurn(sweep.source, [(true, 1), (true, Interpreter.defaultCores), (false, 1)], swift: sweep.swift, runs: runs)
+    let (oneCoreTime, oneCoreValue) = timed.napkin[0], (blockTime, blockValue) = timed.napkin[1], (pointTime, pointValue) = timed.napkin[2]
+    let (swiftTime, swiftValue) = timed.swift
+    sweepSink += swiftValue
+    // Blocks must give the very bits of point by point; the Swift loop, the same sum near enough.
+    if "\(oneCoreValue)" != "\(blockValue)" { print("warning: \(sweep.name): 1 core gives \(oneCoreValue), all cores \(blockValue)") }
+    if "\(blockValue)" != "\(pointValue)" { print("warning: \(sweep.name): blocks give \(blockValue), point by point \(pointValue)") }
+    if case .quantity(let q) = blockValue, abs(q.value - swiftValue) > 1e-9 * abs(swiftValue) {
+        print("warning: \(sweep.name): napkin \(q.value), compiled Swift \(swiftValue)")
+    }
+    if sweepsOnly {
+        print("sweep \(sweep.name) napkin=\(blockTime) napkin1=\(oneCoreTime) pointwise=\(pointTime) swift=\(swiftTime) points=\(sweepPoints) cores=\(Interpreter.defaultCores)")
+    } else {
+        report("sum of \(sweepPoints) points of \(sweep.name), blocks, 1 core", "\(fmt(Double(sweepPoints) / oneCoreTime)) points/s",
+               "\(fmt(Double(sweepPoints) / swiftTime)) points/s (compiled Swift)", "\(fmt(oneCoreTime / swiftTime))× slower")
+        report("  same, blocks on \(Interpreter.defaultCores) cores", "\(fmt(Double(sweepPoints) / blockTime)) points/s",
+               "\(fmt(Double(sweepPoints) / swiftTime)) points/s (compiled Swift, 1 core)", "\(fmt(blockTime / swiftTime))×")
+        report("  same, point by point", "\(fmt(Double(sweepPoints) / pointTime)) points/s", "blocks \(fmt(pointTime / blockTime))× faster",
+               "\(fmt(pointTime / swiftTime))× slower")
+    }
+}
+if sweepsOnly { if sweepSink == 42 { print("") }; exit(0) }
+
 // MARK: 1. Sweep throughput: a library-style function of ~8 operations with units per point.
 
 let points = quick ? 100_000 : 1_000_000

@@ -788,10 +788,15 @@ final class BodyCompiler {
         // Each way of evaluating a row is one chain of closures (no array of closures to walk
         // per point, whose contexts every core would retain).
         guard let knobRow = compileRow(columns) else { return nil }
+        // A reduction of one column also runs as a tape over blocks of points, when it can
+        // (NumericTape.Block); each way of reading the swept name has its own.
+        let blocks = reducer != nil && columns.count == 1
+        let knobTape = blocks ? compileTape(columns[0].expr, minimumSteps: 1, spanCalls: true) : nil
         let outer = visible.count
         defer { visible.removeSubrange(outer...) }
         let slot = newSlot(name)
         guard let localRow = compileRow(columns) else { return nil }
+        let localTape = blocks ? compileTape(columns[0].expr, minimumSteps: 1, spanCalls: true) : nil
         let titles = [name] + columns.map(\.name)
         // A sweep of sweeps spreads its points over the cores.
         let nested = columns.contains { $0.expr.containsSweep }
@@ -811,6 +816,14 @@ final class BodyCompiler {
                     return cells
                 }) { (x: Value, cells: [Value]) throws(NapkinError) in
                     if reduction != nil { try reduction!.add(x, cells[cells.count - 1], interp) } else { try table!.append(cells) }
+                }
+            } else if reduction != nil, let block = interp.sweepBlock(knob == nil ? localTape : knobTape, points, s,
+                                                                    sweptSlot: knob == nil ? slot : nil, knob: knob) {
+                try interp.reduceSweepInBlocks(name, points, knob: knob, rangeSpan: range.span, span: span, block, computed: { (values: UnsafeMutablePointer<Double>, first: Int, n: Int) throws(NapkinError) in
+                    try reduction!.addBlock(values, n, block.dim, block.unitID, x: { points.point(first + $0) }, interp)
+                }) { (x: Value) throws(NapkinError) in
+                    if knob == nil { s[slot] = x }
+                    try reduction!.add(x, try row.last(interp, s), interp)
                 }
             } else if reduction != nil {
                 try interp.forEachSweepPoint(name, points, knob: knob, rangeSpan: range.span, span: span) { (x: Value) throws(NapkinError) in

@@ -36,3 +36,17 @@ final class FieldReader {
         return q
     }
 }
+
+extension FieldReader {
+    /// The field found by its name, wherever it is (no hint needed): for reads done once, such
+    /// as a block's fixed values before the syntax tree has seen the field.
+    func lookup(_ interp: Interpreter, _ s: UnsafeMutablePointer<Value>) -> Quantity? {
+        let record: Value
+        if let slot { record = s[slot] } else {
+            guard let cell, cell.defined else { return nil }
+            record = cell.read(interp)
+        }
+        guard case .record(let r) = record, case .quantity(let q)? = r[name] else { return nil }
+        return q
+    }
+}

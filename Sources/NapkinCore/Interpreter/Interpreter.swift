@@ -10,6 +10,11 @@ public final class Interpreter {
     public var limits = Limits()
     /// How many cores a sweep of sweeps may spread over (1: never spread).
     public var cores = Interpreter.defaultCores
+    /// Whether a reduced sweep may run over blocks of points (NumericTape.Block); off, it runs
+    /// point by point, as the reference for tests and benchmarks.
+    public var sweepBlocks = true
+    /// Sweeps that ran over blocks so far (for tests and benchmarks).
+    public internal(set) var blockSweeps = 0
     /// Sweeps that were spread over cores so far (for tests and benchmarks).
     public internal(set) var spreadSweeps = 0
     public var cancel = CancelFlag()
@@ -64,6 +69,7 @@ public final class Interpreter {
         digits = parent.digits
         limits = parent.limits
         cores = 1
+        sweepBlocks = parent.sweepBlocks
         cancel = parent.cancel
         asciiOnly = parent.asciiOnly
         figureRenderer = parent.figureRenderer

@@ -45,6 +45,8 @@ final class NumericTape {
     }
 
     static let maxSize = 64
+    /// A tape that spans calls may be longer: it replaces a whole sweep body.
+    static let maxSpanningSize = 512
 
     let leafCount: Int
     let stepCount: Int
@@ -67,7 +69,26 @@ final class NumericTape {
     private var resultDim = Dimension.none
     private var resultUnit: UInt32 = 0
 
-    init(leaves: [Leaf], steps: [Step], keep: [AnyObject]) {
+    /// What a tape that spans calls must check before it runs (see `block`): each inlined
+    /// function is still the one compiled in (a REPL line can redefine it), the declared
+    /// dimensions of its parameters (a register, or a global a parameter stands for) and of its
+    /// result, and how deep the calls nest.
+    struct Inlined {
+        var guards: [(GlobalCell, UInt64)] = []
+        var checks: [(Int32, TypeCheck)] = []
+        var globalChecks: [(GlobalCell, TypeCheck)] = []
+        var nesting = 0
+    }
+    /// Nil for a tape of one expression; a tape that spans calls runs only over blocks.
+    let inlined: Inlined?
+
+    /// The register of the result: the last step's, except in a tape that spans calls, where a
+    /// call's value may be any register (`fn pick(a, b = a * 2, c = b + 1) = c`).
+    let result: Int
+
+    init(leaves: [Leaf], steps: [Step], keep: [AnyObject], inlined: Inlined? = nil, result: Int? = nil) {
+        self.inlined = inlined
+        self.result = result ?? leaves.count + steps.count - 1
         leafCount = leaves.count
         stepCount = steps.count
         self.leaves = .allocate(capacity: max(1, leaves.count))
@@ -104,6 +125,7 @@ final class NumericTape {
     @inline(__always)
     func run(_ interp: Interpreter, _ s: UnsafeMutablePointer<Value>, generic: NumericCode) throws(NapkinError) -> Quantity {
         // Not recorded yet and on a worker (which may not record), or recorded as not for a tape.
+        if inlined != nil { return try generic(interp, s) }
         if recorded ? unusable : interp.isWorker { return try generic(interp, s) }
         let fast: Quantity? = withUnsafeTemporaryAllocation(of: Quantity.self, capacity: leafCount) { qs in
             load(interp, s, qs.baseAddress!) ? compute(interp, qs.baseAddress!) : nil
@@ -206,39 +228,84 @@ final class NumericTape {
 
 extension BodyCompiler {
     /// A tape for an arithmetic expression of at least `minimumSteps` operations whose leaves are
-    /// all constants, names or fields of named records; nil otherwise.
-    func compileTape(_ e: Expr, minimumSteps: Int = 3) -> NumericTape? {
+    /// all constants, names or fields of named records; nil otherwise. With `spanCalls`, calls of
+    /// global user functions are inlined into it (their parameters bound to the arguments'
+    /// registers, or to the globals they stand for): such a tape runs only over blocks.
+    func compileTape(_ e: Expr, minimumSteps: Int = 3, spanCalls: Bool = false) -> NumericTape? {
         var leaves: [NumericTape.Leaf] = []
-        var steps: [NumericTape.Step] = []
         var keep: [AnyObject] = []
+        var inlined = NumericTape.Inlined()
+        var checks: [((Bool, Int32), TypeCheck)] = []
+        var calls: [FunctionValue] = []
+        let limit = spanCalls ? NumericTape.maxSpanningSize : NumericTape.maxSize
 
-        func leaf(_ l: NumericTape.Leaf) -> Int32 {
+        func leaf(_ l: NumericTape.Leaf) -> (Bool, Int32) {
             leaves.append(l)
-            return Int32(leaves.count - 1)
+            return (false, Int32(leaves.count - 1))
         }
         // Registers hold the leaves, then one result per step. The leaf count is known only at
         // the end, so operands are noted as (is a step, index) and numbered afterwards.
         var operands: [(Bool, Int32, Bool, Int32)] = []
         var kinds: [NumericTape.Kind] = []
 
-        func visit(_ x: Expr) -> (Bool, Int32)? {
-            if leaves.count + kinds.count >= NumericTape.maxSize { return nil }
-            if let q = constantValue(x) { return (false, leaf(.constant(q))) }
+        /// What a name means inside an inlined call: a register, or the global it stands for
+        /// (which may be a record whose fields are read). Outside calls (`env` nil) names mean
+        /// what they mean to this compiler: slots, constant parameters, aliases, globals.
+        enum Binding { case register((Bool, Int32)), global(String) }
+
+        func global(_ n: String) -> (Bool, Int32)? {
+            guard let cell = interp.globals[n]?.cell else { return nil }
+            keep.append(cell)
+            return leaf(.global(Unmanaged.passUnretained(cell)))
+        }
+        /// The global a name stands for, if it is not bound to a register.
+        func globalName(_ n: String, _ env: [String: Binding]?) -> String? {
+            if let env {
+                switch env[n] {
+                case .register?: return nil
+                case .global(let t)?: return t
+                case nil: return n
+                }
+            }
+            guard slot(n) == nil, constants[n] == nil else { return nil }
+            return aliases[n] ?? n
+        }
+        func binding(_ x: Expr, _ env: [String: Binding]?) -> Binding? {
+            if case .name(let n) = x.kind {
+                if let env, let b = env[n] { return b }
+                if let t = globalName(n, env), interp.globals[t] != nil { return .global(t) }
+            }
+            return visit(x, env).map { .register($0) }
+        }
+        func visit(_ x: Expr, _ env: [String: Binding]?) -> (Bool, Int32)? {
+            if leaves.count + kinds.count >= limit { return nil }
+            if env == nil, let q = constantValue(x) { return leaf(.constant(q)) }
             switch x.kind {
+            case .number(let v):
+                return leaf(.constant(Quantity(v)))
+            case .quantity:
+                guard case .quantity(let q)? = try? interp.eval(x, nil) else { return nil }
+                return leaf(.constant(q))
             case .name(let n):
-                if let i = slot(n) { return (false, leaf(.slot(i))) }
-                guard let cell = interp.globals[aliases[n] ?? n]?.cell else { return nil }
-                keep.append(cell)
-                return (false, leaf(.global(Unmanaged.passUnretained(cell))))
+                if env == nil, let i = slot(n) { return leaf(.slot(i)) }
+                if case .register(let r)? = env?[n] { return r }
+                return globalName(n, env).flatMap(global)
             case .field(let base, let name, _):
-                guard let reader = fieldReader(base, name, x) else { return nil }
+                let reader: FieldReader?
+                if env != nil {
+                    guard case .name(let n) = base.kind, let t = globalName(n, env), let cell = interp.globals[t]?.cell else { return nil }
+                    reader = FieldReader(slot: nil, cell: cell, name: name, node: x)
+                } else {
+                    reader = fieldReader(base, name, x)
+                }
+                guard let reader else { return nil }
                 keep.append(reader)
-                return (false, leaf(.field(Unmanaged.passUnretained(reader))))
+                return leaf(.field(Unmanaged.passUnretained(reader)))
             case .unary("-", let y):
-                guard let a = visit(y) else { return nil }
+                guard let a = visit(y, env) else { return nil }
                 return step(.neg, a, a)
             case .binary(let op, let l, let r, _) where op.isArithmetic:
-                guard let a = visit(l), let b = visit(r) else { return nil }
+                guard let a = visit(l, env), let b = visit(r, env) else { return nil }
                 let kind: NumericTape.Kind
                 switch op {
                 case .add: kind = .add
@@ -248,9 +315,54 @@ extension BodyCompiler {
                 default: kind = .pow
                 }
                 return step(kind, a, b)
+            case .call(let callee, let args) where spanCalls:
+                return inline(x, callee, args, env)
             default:
                 return nil
             }
+        }
+        /// A call of a global user function, by the rules of `compileInlineCall`: arguments are
+        /// bound in the caller's scope, a default sees only the parameters before it, a function
+        /// is never inlined into itself.
+        func inline(_ e: Expr, _ callee: Expr, _ args: [CallArgument], _ env: [String: Binding]?) -> (Bool, Int32)? {
+            guard case .name(let calleeName) = callee.kind, let target = globalName(calleeName, env),
+                  calls.count < BodyCompiler.maxInlineDepth, let g = interp.globals[target], g.kind == .function,
+                  case .function(let f) = g.value, case .user(let params, let body, nil) = f.body, f.contractResolved,
+                  !calls.contains(where: { $0 === f }), !inlining.contains(where: { $0 === f }) else { return nil }
+            let positionalCount = args.prefix { $0.label == nil }.count
+            let labels = args.dropFirst(positionalCount).map { ($0.label ?? "", $0.labelSpan ?? $0.value.span) }
+            guard let argSlots = try? interp.argumentSlots(f, params, positionalCount: positionalCount, labels: labels, e.span) else { return nil }
+            var given = [Binding?](repeating: nil, count: params.count)
+            for (k, a) in args.enumerated() {
+                guard let b = binding(a.value, env) else { return nil }
+                given[argSlots[k]] = b
+            }
+            calls.append(f)
+            defer { calls.removeLast() }
+            inlined.nesting = max(inlined.nesting, calls.count)
+            var callee: [String: Binding] = [:]
+            for (i, p) in params.enumerated() {
+                if given[i] == nil {
+                    guard let d = p.defaultValue, let b = binding(d, callee) else { return nil }
+                    given[i] = b
+                }
+                callee[p.name] = given[i]
+            }
+            if let contract = f.contract {
+                for (i, check) in contract.parameters.enumerated() {
+                    guard let check else { continue }
+                    switch given[i]! {
+                    case .register(let r): checks.append((r, check))
+                    case .global(let t):
+                        guard let cell = interp.globals[t]?.cell else { return nil }
+                        inlined.globalChecks.append((cell, check))
+                    }
+                }
+            }
+            inlined.guards.append((g.cell, g.cell.version))
+            guard let r = visit(body, callee) else { return nil }
+            if let check = f.contract?.result { checks.append((r, check)) }
+            return r
         }
         func step(_ kind: NumericTape.Kind, _ a: (Bool, Int32), _ b: (Bool, Int32)) -> (Bool, Int32) {
             kinds.append(kind)
@@ -258,11 +370,233 @@ extension BodyCompiler {
             return (true, Int32(kinds.count - 1))
         }
 
-        guard let _ = visit(e), kinds.count >= minimumSteps else { return nil }
+        guard let root = visit(e, nil), kinds.count >= minimumSteps else { return nil }
         let leafCount = Int32(leaves.count)
-        for (k, o) in zip(kinds, operands) {
-            steps.append(NumericTape.Step(kind: k, a: o.0 ? leafCount + o.1 : o.1, b: o.2 ? leafCount + o.3 : o.3))
+        func register(_ o: (Bool, Int32)) -> Int32 { o.0 ? leafCount + o.1 : o.1 }
+        let steps = zip(kinds, operands).map { k, o in NumericTape.Step(kind: k, a: register((o.0, o.1)), b: register((o.2, o.3))) }
+        inlined.checks = checks.map { (register($0.0), $0.1) }
+        return NumericTape(leaves: leaves, steps: steps, keep: keep, inlined: spanCalls ? inlined : nil, result: Int(register(root)))
+    }
+}
+
+extension NumericTape {
+    /// The tape run over a sweep's points a block at a time: each operation is one tight loop
+    /// over the block's Doubles (which the compiler vectorises), and whatever does not depend on
+    /// the swept value — constants, knobs not swept, globals, fields of global records,
+    /// defaults, and every operation on those alone — is read or computed once for the whole
+    /// sweep. nil when the sweep cannot run this way (a leaf that is not a quantity, an
+    /// operation outside the common case, an inlined function redefined, a declared dimension
+    /// that does not fit): the sweep then runs point by point, which says why.
+    ///
+    /// `sweptSlot`/`sweptCell` say which leaf is the swept value (a slot, or the knob a sweep
+    /// moves); `x` is the shape (dimension and unit) of every point.
+    func block(_ interp: Interpreter, _ s: UnsafeMutablePointer<Value>, sweptSlot: Int?, sweptCell: GlobalCell?,
+               x: (Dimension, UInt32)) -> Block? {
+        guard let inlined, stepCount > 0 else { return nil }
+        for (cell, version) in inlined.guards where !cell.defined || cell.version != version { return nil }
+        if interp.callDepth + inlined.nesting > interp.limits.maxCallDepth { return nil }
+        for (cell, check) in inlined.globalChecks where !cell.defined || !check.accepts(cell.read(interp)) { return nil }
+        let count = leafCount + stepCount
+        // Per register: its dimension and unit, and its value when it is the same at every point.
+        var dims: [Dimension] = [], units: [UInt32] = [], fixed: [Double?] = []
+        func add(_ q: Quantity, varying: Bool) {
+            dims.append(q.dim)
+            units.append(q.unitID)
+            fixed.append(varying ? nil : q.value)
         }
-        return NumericTape(leaves: leaves, steps: steps, keep: keep)
+        for i in 0..<leafCount {
+            switch leaves[i] {
+            case .constant(let q):
+                add(q, varying: false)
+            case .slot(let k):
+                if k == sweptSlot { add(Quantity(1, x.0, unitID: x.1), varying: true); continue }
+                guard case .quantity(let q) = s[k] else { return nil }
+                add(q, varying: false)
+            case .global(let c):
+                let cell = c.takeUnretainedValue()
+                if cell === sweptCell { add(Quantity(1, x.0, unitID: x.1), varying: true); continue }
+                guard cell.defined, case .quantity(let q) = cell.read(interp) else { return nil }
+                add(q, varying: false)
+            case .field(let f):
+                let reader = f.takeUnretainedValue()
+                if reader.slot != nil && reader.slot == sweptSlot { return nil }
+                guard let q = reader.lookup(interp, s) else { return nil }
+                add(q, varying: false)
+            }
+        }
+        // Shapes by the rules of the common case on operands of value 1 (as `record` does), and
+        // the values of the operations whose operands are fixed, by those very rules.
+        for k in 0..<stepCount {
+            let st = steps[k]
+            let a = Int(st.a), b = Int(st.b)
+            let shapeA = Quantity(1, dims[a], unitID: units[a]), shapeB = Quantity(1, dims[b], unitID: units[b])
+            if let va = fixed[a], let vb = fixed[b] {
+                guard let op = st.kind.operator else {
+                    add(Quantity(-va, dims[a], unitID: units[a]), varying: false)
+                    continue
+                }
+                guard let q = Interpreter.fastQuantity(op, Quantity(va, dims[a], unitID: units[a]), Quantity(vb, dims[b], unitID: units[b])) else { return nil }
+                add(q, varying: false)
+            } else if let op = st.kind.operator {
+                guard let q = Interpreter.fastQuantity(op, shapeA, shapeB) else { return nil }
+                add(q, varying: true)
+            } else {
+                add(shapeA, varying: true)
+            }
+        }
+        for (r, check) in inlined.checks {
+            let i = Int(r)
+            guard check.accepts(.quantity(Quantity(fixed[i] ?? 1, dims[i], unitID: units[i]))) else { return nil }
+        }
+        return Block(self, dims: dims, units: units, fixed: fixed, count: count, x: x)
+    }
+
+    final class Block {
+        /// Points per block: the registers of a long body stay in the cache.
+        static let size = 1024
+
+        enum Operand {
+            case vector(UnsafeMutablePointer<Double>)
+            case scalar(Double)
+        }
+        struct Op {
+            let kind: Kind
+            let a: Operand, b: Operand
+            let out: UnsafeMutablePointer<Double>
+        }
+
+        private let ops: [Op]
+        private let storage: UnsafeMutablePointer<Double>
+        private let capacity: Int
+        /// The result when it is the same at every point (`values` then holds it throughout).
+        private let fixedResult: Double?
+        /// The swept values of the current block, and its results.
+        let xs: UnsafeMutablePointer<Double>
+        let values: UnsafeMutablePointer<Double>
+        /// Every point's shape, and every result's.
+        let x: (Dimension, UInt32)
+        let dim: Dimension, unitID: UInt32
+
+        fileprivate init(_ tape: NumericTape, dims: [Dimension], units: [UInt32], fixed: [Double?], count: Int, x: (Dimension, UInt32)) {
+            let varyingSteps = (tape.leafCount..<count).filter { fixed[$0] == nil }
+            // The swept values, each varying step's results, and the result when it is fixed.
+            capacity = (varyingSteps.count + 2) * Block.size
+            let storage = UnsafeMutablePointer<Double>.allocate(capacity: capacity)
+            self.storage = storage
+            xs = storage
+            var buffers: [Int: UnsafeMutablePointer<Double>] = [:]
+            for (k, r) in varyingSteps.enumerated() { buffers[r] = storage + (k + 1) * Block.size }
+            func operand(_ r: Int) -> Operand {
+                if let v = fixed[r] { return .scalar(v) }
+                return .vector(r < tape.leafCount ? storage : buffers[r]!)
+            }
+            ops = varyingSteps.map { r in
+                let st = tape.steps[r - tape.leafCount]
+                return Op(kind: st.kind, a: operand(Int(st.a)), b: operand(Int(st.b)), out: buffers[r]!)
+            }
+            let last = tape.result
+            fixedResult = fixed[last]
+            if let v = fixed[last] {
+                values = storage + (varyingSteps.count + 1) * Block.size
+                values.initialize(repeating: v, count: Block.size)
+            } else {
+                values = last < tape.leafCount ? storage : buffers[last]!
+            }
+            self.x = x
+            dim = dims[last]
+            unitID = units[last]
+        }
+
+        /// A block like `other` with buffers of its own, for another core.
+        private init(copying other: Block) {
+            capacity = other.capacity
+            storage = .allocate(capacity: capacity)
+            let base = storage
+            func moved(_ p: UnsafeMutablePointer<Double>) -> UnsafeMutablePointer<Double> { base + (p - other.storage) }
+            func moved(_ a: Operand) -> Operand {
+                if case .vector(let p) = a { return .vector(moved(p)) }
+                return a
+            }
+            ops = other.ops.map { Op(kind: $0.kind, a: moved($0.a), b: moved($0.b), out: moved($0.out)) }
+            xs = storage
+            values = moved(other.values)
+            fixedResult = other.fixedResult
+            if let v = fixedResult { values.initialize(repeating: v, count: Block.size) }
+            x = other.x
+            dim = other.dim
+            unitID = other.unitID
+        }
+
+        func copy() -> Block { Block(copying: self) }
+
+        deinit { storage.deallocate() }
+
+        /// Puts points `start..<start+n` into `xs`; false when one is not of the sweep's shape.
+        func load(_ points: SweepPoints, _ start: Int, _ n: Int) -> Bool {
+            switch points {
+            case .range(let r):
+                // As `RangeSpec.value`, to the bit.
+                for i in 0..<n { xs[i] = r.lo + Double(start + i) * r.step }
+            case .list(let items):
+                for i in 0..<n {
+                    guard case .quantity(let q) = items[start + i], q.dim == x.0, q.unitID == x.1 else { return false }
+                    xs[i] = q.value
+                }
+            }
+            return true
+        }
+
+        /// Computes `values` for the `n` points in `xs`. False when any point leaves the common
+        /// case (a non-finite result, which a division by zero also gives; a power outside its
+        /// domain): the caller then runs the block point by point, which reports the first error
+        /// exactly as before.
+        func run(_ n: Int) -> Bool {
+            var ok = true
+            for op in ops {
+                let o = op.out
+                let finite: Bool
+                switch op.kind {
+                case .add: finite = Block.each(n, op.a, op.b, o) { $0 + $1 }
+                case .sub: finite = Block.each(n, op.a, op.b, o) { $0 - $1 }
+                case .mul: finite = Block.each(n, op.a, op.b, o) { $0 * $1 }
+                case .div: finite = Block.each(n, op.a, op.b, o) { $0 / $1 }
+                case .neg: finite = Block.each(n, op.a, op.a, o) { x, _ in -x }
+                case .pow:
+                    // libm's pow, point by point: a vectorised pow rounds differently.
+                    finite = Block.each(n, op.a, op.b, o) { x, y in
+                        if !(x > 0 || (x == 0 && y >= 0)) { ok = false }
+                        return Foundation.pow(x, y)
+                    }
+                }
+                if !finite { return false }
+            }
+            return ok
+        }
+
+        /// Whether the block is worth sharing out between cores: a power costs far more per
+        /// point than handing the block over; `+ - * /` cost less.
+        var costly: Bool { ops.contains { $0.kind == .pow } }
+
+        /// `o[i] = f(a[i], b[i])` over the block, and whether every result is finite (not all
+        /// exponent bits set: tested on the bits, in the same loop, so it vectorises).
+        @inline(__always)
+        private static func each(_ n: Int, _ a: Operand, _ b: Operand, _ o: UnsafeMutablePointer<Double>,
+                                 _ f: (Double, Double) -> Double) -> Bool {
+            let exponent: UInt64 = 0x7FF0_0000_0000_0000
+            var any: UInt64 = 0
+            switch (a, b) {
+            case (.vector(let p), .vector(let q)):
+                for i in 0..<n { let v = f(p[i], q[i]); o[i] = v; any |= (v.bitPattern & exponent) &+ (1 << 52) }
+            case (.vector(let p), .scalar(let y)):
+                for i in 0..<n { let v = f(p[i], y); o[i] = v; any |= (v.bitPattern & exponent) &+ (1 << 52) }
+            case (.scalar(let x), .vector(let q)):
+                for i in 0..<n { let v = f(x, q[i]); o[i] = v; any |= (v.bitPattern & exponent) &+ (1 << 52) }
+            case (.scalar(let x), .scalar(let y)):
+                let v = f(x, y)
+                for i in 0..<n { o[i] = v }
+                any = (v.bitPattern & exponent) &+ (1 << 52)
+            }
+            return any & (1 << 63) == 0
+        }
     }
 }

@@ -1,3 +1,5 @@
+import Foundation
+
 /// Ranges and sweeps: the rules both evaluators share (the tree walker here, compiled code in
 /// BodyCompiler), so a sweep means the same thing however it runs.
 
@@ -74,6 +76,42 @@ struct SweepReduction {
         case .min, .argmin: if best == nil || q.value < best!.value { best = q; bestX = x }
         case .max, .argmax: if best == nil || q.value > best!.value { best = q; bestX = x }
         default: break
+        }
+    }
+
+    /// Adds a block of rows whose last columns are `values[0..<n]`, all of dimension `d` and
+    /// unit `unitID`; `x(i)` is the i-th row's swept value. Exactly what `add` does row by row,
+    /// in the same order (so sums add up bit for bit alike).
+    mutating func addBlock(_ values: UnsafeMutablePointer<Double>, _ n: Int, _ d: Dimension, _ unitID: UInt32,
+                           x: (Int) -> Value, _ interp: Interpreter) throws(NapkinError) {
+        let plain = d.isNone && unitID == 0
+        if let known = dim, known != d {
+            // Plain zeros take the known dimension, anything else is an error: row by row.
+            for i in 0..<n { try add(x(i), .quantity(Quantity(values[i], d, unitID: unitID)), interp) }
+            return
+        }
+        count += n
+        if reducer == .len { return }
+        if dim == nil {
+            // A plain zero leaves the dimension open, as in `add`.
+            if !plain { dim = d } else { for i in 0..<n where values[i] != 0 { dim = d; break } }
+        }
+        switch reducer {
+        case .min, .argmin:
+            for i in 0..<n {
+                total += values[i]
+                if best == nil || values[i] < best!.value { best = Quantity(values[i], d, unitID: unitID); bestX = x(i) }
+            }
+        case .max, .argmax:
+            for i in 0..<n {
+                total += values[i]
+                if best == nil || values[i] > best!.value { best = Quantity(values[i], d, unitID: unitID); bestX = x(i) }
+            }
+        default:
+            // In a local, so the running sum stays in a register.
+            var t = total
+            for i in 0..<n { t += values[i] }
+            total = t
         }
     }
 
@@ -182,6 +220,69 @@ extension Interpreter {
         }
     }
 
+    /// Runs a streamed reduction over blocks of points (`NumericTape.Block`), handing each
+    /// computed block (its values, first point and size) to `computed`, in order; a block the
+    /// tape cannot take (a non-finite value, a division by zero, a point of another shape) runs
+    /// point by point through `body` on this thread, exactly as `forEachSweepPoint` would run
+    /// it, so an error names the same point. With several cores, the blocks of a window are
+    /// computed on all of them and taken here in order, so sums add up alike on any number of
+    /// cores. A swept knob is not moved by a block (its value is the block's `xs`), and is put
+    /// back afterwards as always.
+    func reduceSweepInBlocks(_ name: String, _ points: SweepPoints, knob: GlobalCell?, rangeSpan: Span, span: Span,
+                             _ block: NumericTape.Block,
+                             computed: (UnsafeMutablePointer<Double>, Int, Int) throws(NapkinError) -> Void,
+                             point body: (Value) throws(NapkinError) -> Void) throws(NapkinError) {
+        let original = knob?.read(self)
+        defer { if let knob, let original { knob.write(original, self) } }
+        let size = NumericTape.Block.size
+        let blocks = (points.count + size - 1) / size
+        let lanes = !isWorker && cores > 1 && blocks >= 2 * cores && block.costly ? cores : 1
+        let window = lanes == 1 ? 1 : 16 * lanes
+        let copies = [block] + (1..<lanes).map { _ in block.copy() }
+        // With one lane, a block is used in place; with several, each keeps its values here.
+        let results = UnsafeMutablePointer<Double>.allocate(capacity: lanes == 1 ? 0 : window * size)
+        let fine = UnsafeMutablePointer<Bool>.allocate(capacity: window)
+        defer { results.deallocate(); fine.deallocate() }
+        func compute(_ lane: Int, _ b: Int, _ first: Int) {
+            let start = b * size, n = min(size, points.count - start)
+            let blk = copies[lane]
+            fine[b - first] = blk.load(points, start, n) && blk.run(n)
+            if lanes > 1, fine[b - first] { (results + (b - first) * size).update(from: blk.values, count: n) }
+        }
+        var first = 0
+        while first < blocks {
+            if cancel.isSet { throw NapkinError(.cancelled, "cancelled", at: span) }
+            let end = min(blocks, first + window)
+            if lanes == 1 {
+                compute(0, first, first)
+            } else {
+                // Each core takes the next block not yet taken, so a core slowed by other work
+                // on the machine takes fewer of them.
+                let from = first, next = BlockCounter(from)
+                LargeStackThread.runAll(lanes) { w in
+                    while let b = next.take(below: end) { compute(w, b, from) }
+                }
+            }
+            for b in first..<end {
+                let start = b * size, n = min(size, points.count - start)
+                if fine[b - first] {
+                    try computed(lanes == 1 ? block.values : results + (b - first) * size, start, n)
+                    continue
+                }
+                for i in start..<(start + n) {
+                    if i & 0xFF == 0, cancel.isSet { throw NapkinError(.cancelled, "cancelled", at: span) }
+                    let x = points.point(i)
+                    if let knob {
+                        try checkSweptKnob(name, knob, x, rangeSpan)
+                        knob.write(x, self)
+                    }
+                    try body(x)
+                }
+            }
+            first = end
+        }
+    }
+
     /// A knob keeps its dimension while it is swept.
     @inline(__always)
     func checkSweptKnob(_ name: String, _ knob: GlobalCell, _ x: Value, _ rangeSpan: Span) throws(NapkinError) {
@@ -241,5 +342,41 @@ extension Interpreter {
             try reduction.add(row[0], row[row.count - 1], self)
         }
         return try reduction.result(self)
+    }
+}
+
+extension Interpreter {
+    /// The block form of a reduction's tape for this run of the sweep, if it has one.
+    func sweepBlock(_ tape: NumericTape?, _ points: SweepPoints, _ s: UnsafeMutablePointer<Value>,
+                    sweptSlot: Int?, knob: GlobalCell?) -> NumericTape.Block? {
+        guard sweepBlocks, let tape, points.count > 0 else { return nil }
+        let shape: (Dimension, UInt32)
+        switch points {
+        case .range(let r): shape = (r.dim, r.unitID)
+        case .list(let items):
+            guard case .quantity(let q) = items[0] else { return nil }
+            shape = (q.dim, q.unitID)
+        }
+        // A knob that is not a quantity of the points' dimension: point by point, which says so.
+        if let knob {
+            guard case .quantity(let k) = knob.read(self), k.dim == shape.0 else { return nil }
+        }
+        guard let block = tape.block(self, s, sweptSlot: sweptSlot, sweptCell: knob, x: shape) else { return nil }
+        blockSweeps += 1
+        return block
+    }
+}
+
+/// The next block of a window to compute, shared by the cores computing it.
+private final class BlockCounter: @unchecked Sendable {
+    private var next: Int
+    private let lock = NSLock()
+    init(_ first: Int) { next = first }
+    func take(below end: Int) -> Int? {
+        lock.lock()
+        defer { lock.unlock() }
+        guard next < end else { return nil }
+        next += 1
+        return next - 1
     }
 }
