@@ -99,60 +99,57 @@ enum Builtins {
 
     // MARK: Lists, tables, functions
 
-    /// The numbers a reduction runs over: a list, a table's last column, or the arguments themselves.
-    static func operands(_ interp: Interpreter, _ args: [Value], _ site: CallSite, _ name: String) throws(NapkinError) -> [Value] {
-        if args.count == 1 {
-            switch args[0] {
-            case .list(let items): return items
-            case .table(let t): return t.column(t.columns.count - 1)
-            default: break
+    /// A reduction of a list, a table's last column, or the arguments themselves. It runs on the
+    /// same running state a streamed sweep uses (`SweepReduction`), so `sum(list)`,
+    /// `sum(table)` and `sum(sweep …)` mean exactly the same, errors included: the rules live once.
+    static func reduce(_ reducer: SweepReducer, _ interp: Interpreter, _ args: [Value], _ site: CallSite) throws(NapkinError) -> Value {
+        var r = SweepReduction(reducer, site: site.span)
+        let wantsX = reducer == .argmin || reducer == .argmax
+        if args.count == 1, case .table(let t) = args[0] {
+            let last = t.columns.count - 1
+            if let (numbers, dim, unitID) = t.columns[last].numbers {
+                // A numeric column is read in place, in blocks (Ctrl-C and --timeout between them).
+                var numbers = numbers
+                let block = 4096
+                try numbers.withUnsafeMutableBufferPointer { (buf: inout UnsafeMutableBufferPointer<Double>) throws(NapkinError) in
+                    var start = 0
+                    while start < buf.count {
+                        try interp.cancel.check(start)
+                        let n = min(block, buf.count - start)
+                        try r.addBlock(buf.baseAddress! + start, n, dim, unitID, x: { wantsX ? t.cell(start + $0, 0) : .nothing }, interp)
+                        start += n
+                    }
+                }
+            } else {
+                for i in 0..<t.count {
+                    try interp.cancel.check(i)
+                    try r.add(wantsX ? t.cell(i, 0) : .nothing, t.cell(i, last), interp)
+                }
+            }
+        } else {
+            let items: [Value]
+            if args.count == 1, case .list(let xs) = args[0] { items = xs } else { items = args }
+            for (i, v) in items.enumerated() {
+                try interp.cancel.check(i)
+                try r.add(.nothing, v, interp)
             }
         }
-        return args
+        return try r.result(interp)
     }
 
-    static func quantities(_ interp: Interpreter, _ values: [Value], _ site: CallSite, _ name: String) throws(NapkinError) -> [Quantity] {
-        var out: [Quantity] = []
-        out.reserveCapacity(values.count)
-        // A plain 0 takes the dimension of the others, as in arithmetic.
-        var dim: Dimension?
-        for v in values {
-            if case .quantity(let q) = v, !q.isPlainZero { dim = q.dim; break }
-        }
-        for (i, v) in values.enumerated() {
-            try interp.cancel.check(i)
-            guard case .quantity(var q) = v else {
-                throw NapkinError(.runtime, "\(name) works on numbers and quantities, found a \(v.typeName)", at: site.span)
-            }
-            if let dim, q.isPlainZero { q.dim = dim }
-            if let first = out.first, first.dim != q.dim {
-                throw NapkinError(.dimension, "\(name) over mixed dimensions: \(interp.dimName(first.dim)) and \(interp.dimName(q.dim))", at: site.span,
-                                  label: "\(interp.units.describe(first.dim)) vs \(interp.units.describe(q.dim))")
-            }
-            out.append(q)
-        }
-        return out
-    }
-
-    static func extreme(_ name: String, _ better: @escaping @Sendable (Double, Double) -> Bool) -> Builtin {
-        Builtin(name: name, parameters: ["values"], minArgs: 1, maxArgs: nil, doc: "\(name) of a list, a table's last column, or the arguments") { (interp: Interpreter, args: [Value], site: CallSite) throws(NapkinError) -> Value in
-            let qs = try quantities(interp, try operands(interp, args, site, name), site, name)
-            guard var best = qs.first else { throw NapkinError(.runtime, "\(name) of an empty list", at: site.span) }
-            for q in qs.dropFirst() where better(q.value, best.value) { best = q }
-            return .quantity(best)
+    static func reduction(_ reducer: SweepReducer, doc: String) -> Builtin {
+        Builtin(name: reducer.rawValue, parameters: ["values"], minArgs: 1, maxArgs: nil, doc: doc) { (interp: Interpreter, args: [Value], site: CallSite) throws(NapkinError) -> Value in
+            try reduce(reducer, interp, args, site)
         }
     }
 
-    static func argExtreme(_ name: String, _ better: @escaping @Sendable (Double, Double) -> Bool) -> Builtin {
-        Builtin(name: name, parameters: ["table"], minArgs: 1, maxArgs: 1, doc: "the swept value where the table's last column is \(name == "argmin" ? "smallest" : "largest")") { (interp: Interpreter, args: [Value], site: CallSite) throws(NapkinError) -> Value in
-            guard case .table(let t) = args[0] else {
+    static func argExtreme(_ reducer: SweepReducer) -> Builtin {
+        let name = reducer.rawValue
+        return Builtin(name: name, parameters: ["table"], minArgs: 1, maxArgs: 1, doc: "the swept value where the table's last column is \(reducer == .argmin ? "smallest" : "largest")") { (interp: Interpreter, args: [Value], site: CallSite) throws(NapkinError) -> Value in
+            guard case .table = args[0] else {
                 throw NapkinError(.runtime, "\(name) needs a sweep table, got a \(args[0].typeName)", at: site.arg(0))
             }
-            let qs = try quantities(interp, t.column(t.columns.count - 1), site, name)
-            guard !qs.isEmpty else { throw NapkinError(.runtime, "\(name) of an empty table", at: site.span) }
-            var best = 0
-            for (i, q) in qs.enumerated() where better(q.value, qs[best].value) { best = i }
-            return t.cell(best, 0)
+            return try reduce(reducer, interp, args, site)
         }
     }
 
@@ -181,25 +178,12 @@ enum Builtins {
             default: throw NapkinError(.runtime, "len needs a list, table, record or string, got a \(args[0].typeName)", at: site.arg(0))
             }
         },
-        Builtin(name: "sum", parameters: ["values"], minArgs: 1, maxArgs: nil, doc: "sum of a list, a table's last column, or the arguments") { (interp: Interpreter, args: [Value], site: CallSite) throws(NapkinError) -> Value in
-            let qs = try quantities(interp, try operands(interp, args, site, "sum"), site, "sum")
-            guard let first = qs.first else { return .number(0) }
-            var total = 0.0
-            for q in qs { total += q.value }
-            try interp.checkFinite(total, site.span, "the sum")
-            return .quantity(Quantity(total, first.dim))
-        },
-        Builtin(name: "mean", parameters: ["values"], minArgs: 1, maxArgs: nil, doc: "arithmetic mean") { (interp: Interpreter, args: [Value], site: CallSite) throws(NapkinError) -> Value in
-            let qs = try quantities(interp, try operands(interp, args, site, "mean"), site, "mean")
-            guard let first = qs.first else { throw NapkinError(.runtime, "mean of an empty list", at: site.span) }
-            var total = 0.0
-            for q in qs { total += q.value }
-            return .quantity(Quantity(total / Double(qs.count), first.dim))
-        },
-        extreme("min") { $0 < $1 },
-        extreme("max") { $0 > $1 },
-        argExtreme("argmin") { $0 < $1 },
-        argExtreme("argmax") { $0 > $1 },
+        reduction(.sum, doc: "sum of a list, a table's last column, or the arguments"),
+        reduction(.mean, doc: "arithmetic mean"),
+        reduction(.min, doc: "min of a list, a table's last column, or the arguments"),
+        reduction(.max, doc: "max of a list, a table's last column, or the arguments"),
+        argExtreme(.argmin),
+        argExtreme(.argmax),
         Builtin(name: "map", parameters: ["list", "f"], minArgs: 2, maxArgs: 2, doc: "apply f to every item") { (interp: Interpreter, args: [Value], site: CallSite) throws(NapkinError) -> Value in
             let items = try list(args[0], site, "map")
             let f = try function(args[1], site, 1, "map")

@@ -38,11 +38,12 @@ enum SweepPoints {
     }
 }
 
-/// Reductions that stream a sweep instead of building its table, so `sum(sweep x 1...10000000 < … >)`
-/// runs in constant memory. They mean exactly what the builtins do on the table: the last column.
+/// The reductions: `sum`, `mean`, `min`, `max`, `argmin`, `argmax`, `len`. A sweep streams into
+/// them instead of building its table, so `sum(sweep x 1...10000000 < … >)` runs in constant
+/// memory; the builtins run lists and tables through the same state (`Builtins.reduce`).
 enum SweepReducer: String { case sum, mean, min, max, argmin, argmax, len }
 
-/// A streamed reduction's running state: fed one row at a time, in order.
+/// A reduction's running state: fed one row (or one block of rows) at a time, in order.
 struct SweepReduction {
     let reducer: SweepReducer
     let site: Span
