@@ -211,14 +211,22 @@ extension Interpreter {
         let original = knob?.read(self)
         defer { if let knob, let original { knob.write(original, self) } }
         for i in 0..<points.count {
-            if i & 0xFF == 0, cancel.isSet { throw NapkinError(.cancelled, "cancelled", at: span) }
-            let x = points.point(i)
-            if let knob {
-                try checkSweptKnob(name, knob, x, rangeSpan)
-                knob.write(x, self)
-            }
-            try body(x)
+            try sweepPoint(i, name, points, knob: knob, rangeSpan: rangeSpan, span: span, body)
         }
+    }
+
+    /// Point `i` of a sweep: Ctrl-C and --timeout checked, a swept knob set (keeping its
+    /// dimension), then `body`.
+    @inline(__always)
+    func sweepPoint(_ i: Int, _ name: String, _ points: SweepPoints, knob: GlobalCell?, rangeSpan: Span, span: Span,
+                    _ body: (Value) throws(NapkinError) -> Void) throws(NapkinError) {
+        if i & 0xFF == 0, cancel.isSet { throw NapkinError(.cancelled, "cancelled", at: span) }
+        let x = points.point(i)
+        if let knob {
+            try checkSweptKnob(name, knob, x, rangeSpan)
+            knob.write(x, self)
+        }
+        try body(x)
     }
 
     /// Runs a streamed reduction over blocks of points (`NumericTape.Block`), handing each
@@ -271,13 +279,7 @@ extension Interpreter {
                     continue
                 }
                 for i in start..<(start + n) {
-                    if i & 0xFF == 0, cancel.isSet { throw NapkinError(.cancelled, "cancelled", at: span) }
-                    let x = points.point(i)
-                    if let knob {
-                        try checkSweptKnob(name, knob, x, rangeSpan)
-                        knob.write(x, self)
-                    }
-                    try body(x)
+                    try sweepPoint(i, name, points, knob: knob, rangeSpan: rangeSpan, span: span, body)
                 }
             }
             first = end
