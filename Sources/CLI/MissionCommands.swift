@@ -235,8 +235,8 @@ struct Check: ParsableCommand {
     /// One file (a mission, or a plain script): 0 valid, 1 invalid, 64 unreadable, 65 does not parse.
     func checkOne(_ file: String) -> Int32 {
         let runner = Runner(options: options.settings)
-        guard MissionCLI.readText(file) != nil else { MissionCLI.fail("cannot read '\(file)'"); return 64 }
-        guard MissionCLI.isMissionFile(file) else { return checkScript(file, runner) }
+        guard let text = MissionCLI.readText(file) else { MissionCLI.fail("cannot read '\(file)'"); return 64 }
+        guard MissionParser.isMission(text) else { return checkScript(file, text, runner) }
         guard let (mission, _) = MissionCLI.load(file, runner) else { return 65 }
         var answers: Answers?
         if let a = self.answers {
@@ -262,8 +262,7 @@ struct Check: ParsableCommand {
 extension Check {
     /// A plain script (no mission header): its names and dimensions, checked without running
     /// it. 0 valid, 1 a certain dimension error or an unknown name, 65 it does not parse.
-    func checkScript(_ file: String, _ runner: Runner) -> Int32 {
-        guard let text = MissionCLI.readText(file) else { MissionCLI.fail("cannot read '\(file)'"); return 64 }
+    func checkScript(_ file: String, _ text: String, _ runner: Runner) -> Int32 {
         let session: Session
         switch runner.makeSession() {
         case .failure(let e): runner.report(e); return 65

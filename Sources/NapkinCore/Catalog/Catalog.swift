@@ -27,17 +27,6 @@ public final class Catalog {
     func line(_ s: String) { lines.append(s.hasSuffix("\n") ? String(s.dropLast()) : s) }
     func failure(_ s: String) { error = s }
 
-    /// Evaluates `source` without changing the session (a builtin's function value, for :info).
-    func peek(_ source: String) throws(NapkinError) -> Value? {
-        let interp = session.interpreter
-        let snapshot = interp.snapshot()
-        defer { interp.restore(snapshot) }
-        interp.cancel.clear()
-        var result: Value?
-        for s in try session.parse(source, name: "<repl>") { result = try interp.execute(s) }
-        return result
-    }
-
     public func info(_ name: String) {
         guard !name.isEmpty else { return failure("usage: :info NAME") }
         let interp = session.interpreter
@@ -96,13 +85,11 @@ public final class Catalog {
             } else if let doc = g.doc {
                 line("  source:    " + Sanitized.text(doc))
             }
-        } else if interp.builtinNames.contains(name), !name.hasPrefix("__") {
+        } else if let f = interp.builtins[name], !name.hasPrefix("__") {
             found = true
-            if case .function(let f)? = try? peek(name) {
-                line(style.bold(name) + " — builtin function")
-                line("  signature: " + f.signature)
-                if case .builtin(let b) = f.body, !b.doc.isEmpty { line("  " + b.doc) }
-            }
+            line(style.bold(name) + " — builtin function")
+            line("  signature: " + f.signature)
+            if case .builtin(let b) = f.body, !b.doc.isEmpty { line("  " + b.doc) }
         }
         if let u = units.unit(name) {
             found = true

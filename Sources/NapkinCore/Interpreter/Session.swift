@@ -13,7 +13,8 @@ public final class Session {
     /// show it): a bound name that is also a unit was read as the value (`let s = 3; 3 m/s`).
     public var onNote: ((String) -> Void)?
     /// Whether `run` checks a function definition's body for dimension errors before the
-    /// program runs (off while the prelude loads: the tests check it, not every start-up).
+    /// program runs (tests that compare run-time errors turn it off; the prelude, run from its
+    /// archived syntax by `run(parsed:)`, is checked by the tests, not at every start-up).
     public var checksDefinitions = true
 
     public init(interpreter: Interpreter = Interpreter(), unitNames: UnitNames = UnitNames()) {
