@@ -224,7 +224,7 @@ public final class DimensionChecker {
                 sessionFunctions[ObjectIdentifier(f)] = ref
                 return .function(.user(ref))
             }
-        case .table, .figure, .nothing:
+        case .table, .figure, .nothing, .box:
             return .unknown
         }
     }

@@ -105,7 +105,7 @@ extension Interpreter {
         case .function(let f): out += "fn " + f.signature
         case .table(let t): out += "<table \(t.count)×\(t.columns.count): \(t.names.joined(separator: ", "))>"
         case .figure(let f): out += "<figure \(f.kind)\(f.title.map { ": " + $0 } ?? "")>"
-        case .nothing: out += "nothing"
+        case .nothing, .box: out += "nothing"
         }
     }
 

@@ -1,11 +1,12 @@
-/// Syntax turned into closures. A top-level function is compiled on its first call, and a
-/// top-level statement that sweeps is compiled before it runs: parameters, block `let`s and
-/// sweep variables live in frame slots instead of a named scope, and each node is a closure
-/// instead of a `switch` over the tree. Arithmetic on two quantities, calls of compiled
-/// functions and field reads take inline fast paths; anything unusual (an error, a string, a
-/// plain zero meeting a unit) goes to the same helper the tree walker uses (`binary`, `field`,
-/// `callValue`, …), so both mean exactly the same thing. A body with a local `fn` stays with the
-/// tree walker (a local fn closes over its block as it grows).
+/// The evaluator: syntax turned into closures, for all code. A top-level statement is compiled
+/// before it runs, a global function on its first call, a lambda or local fn with the code that
+/// makes it. Names are resolved here, once: parameters, block `let`s, sweep variables and what a
+/// closure captures live in frame slots; a global is read from its cell; a call of a global
+/// function knows its callee and where each argument goes. Nothing is written into the syntax
+/// tree, so the workers of a parallel sweep run the same code. Arithmetic on two quantities,
+/// calls and field reads take inline fast paths; anything unusual (an error, a string, a plain
+/// zero meeting a unit) goes to the one helper that states the rule (`binary`, `field`,
+/// `callValue`, …). Straight-line arithmetic also runs as a tape (`NumericTape`).
 typealias Compiled = (Interpreter, UnsafeMutablePointer<Value>) throws(NapkinError) -> Value
 /// Code that appends a sweep's columns to a row.
 typealias RowCode = (Interpreter, UnsafeMutablePointer<Value>, inout [Value]) throws(NapkinError) -> Void
@@ -104,12 +105,12 @@ final class CompiledBody {
 }
 
 extension Interpreter {
-    func compiledBody(of f: FunctionValue) -> CompiledBody? {
-        if f.compileTried { return f.compiled }
-        // Workers share function values: only the calling thread compiles (a worker walks the tree).
-        if isWorker { return nil }
-        f.compileTried = true
-        guard case .user(let params, let body, nil) = f.body else { return nil }
+    /// A user function's compiled body. A global function is compiled on its first call, when the
+    /// functions it calls are defined (so they can be inlined); whichever thread gets there first
+    /// publishes it, and the workers of a parallel sweep share it.
+    func compiledBody(of f: FunctionValue) -> CompiledBody {
+        if let c = f.compiledCode.load() { return c }
+        guard case .user(let params, let body, _) = f.body else { preconditionFailure("a builtin has no compiled body") }
         let compiler = BodyCompiler(self, parameters: params.count)
         compiler.inlining = [f]
         var defaults: [Compiled?] = []
@@ -117,34 +118,42 @@ extension Interpreter {
             guard let d = p.defaultValue else { defaults.append(nil); continue }
             // A default sees only the parameters before it.
             compiler.visible = params[..<i].enumerated().map { ($1.name, $0) }
-            guard let c = compiler.compile(d) else { return nil }
-            defaults.append(c)
+            defaults.append(compiler.compile(d))
         }
         compiler.visible = params.enumerated().map { ($1.name, $0) }
-        guard let b = compiler.compile(body) else { return nil }
-        f.compiled = CompiledBody(body: b, defaults: defaults, frameSize: compiler.frameSize)
-        return f.compiled
+        let b = compiler.compile(body)
+        return f.compiledCode.storeIfNil(CompiledBody(body: b, defaults: defaults, frameSize: compiler.frameSize))
     }
 
-    /// Evaluates a top-level expression, compiled when it sweeps (where the time goes);
-    /// anything else runs once, and the tree walker does that faster than compiling it.
-    func evalTopLevel(_ e: Expr) throws(NapkinError) -> Value {
-        guard e.containsSweep else { return try eval(e, nil) }
-        let compiler = BodyCompiler(self, parameters: 0)
-        guard let c = compiler.compile(e) else { return try eval(e, nil) }
-        let frame = pushFrame(compiler.frameSize)
-        defer { popFrame(frame, compiler.frameSize) }
-        return try c(self, frame)
+    /// Evaluates an expression outside any function (a top-level statement, a knob's range). Code
+    /// that runs once is compiled plainly; a sweep is worth inlining calls and tapes for.
+    func evaluate(_ e: Expr) throws(NapkinError) -> Value {
+        try run(PreparedExpression(e, self, optimized: e.containsSweep))
+    }
+
+    /// Runs an expression compiled with `prepare`.
+    public func run(_ p: PreparedExpression) throws(NapkinError) -> Value {
+        let frame = pushFrame(p.layout.size)
+        defer { popFrame(frame, p.layout.size) }
+        return try p.code(self, frame)
+    }
+
+    /// An expression compiled once to be run many times (a mission's goals and readings): it
+    /// stays right when knobs move and when a REPL line redefines a function it calls.
+    public func prepare(_ e: Expr) -> PreparedExpression {
+        PreparedExpression(e, self, optimized: true)
     }
 }
 
-extension Stmt {
-    /// Whether a lambda appears in the statement's expression.
-    var containsLambda: Bool {
-        switch kind {
-        case .let(_, _, let x, _), .expr(let x), .assert(let x): return x.containsLambda
-        default: return false
-        }
+/// An expression compiled at the top level, with the size of the frame it runs in.
+public final class PreparedExpression {
+    let code: Compiled
+    let layout: FrameLayout
+    init(_ e: Expr, _ interp: Interpreter, optimized: Bool) {
+        let compiler = BodyCompiler(interp, parameters: 0)
+        compiler.optimized = optimized
+        code = compiler.compile(e)
+        layout = compiler.layout
     }
 }
 
@@ -157,6 +166,46 @@ extension Expr {
     /// Whether a lambda appears anywhere inside.
     var containsLambda: Bool {
         anyNode { if case .lambda = $0.kind { return true } else { return false } }
+    }
+
+    /// Every name read anywhere inside, lambdas and the bodies and defaults of local fns included:
+    /// what a closure made here may capture (an over-estimate is harmless).
+    func forEachName(_ visit: (String) -> Void) {
+        switch kind {
+        case .name(let n): visit(n)
+        case .lambda(let params, let body):
+            for p in params { p.defaultValue?.forEachName(visit) }
+            body.forEachName(visit)
+        case .block(let stmts, let v):
+            for st in stmts { st.forEachName(visit) }
+            v.forEachName(visit)
+        case .sweep(_, _, let range, let columns):
+            range.forEachName(visit)
+            for c in columns { c.expr.forEachName(visit) }
+        default:
+            children.forEach { $0.forEachName(visit) }
+        }
+    }
+
+    /// The expressions directly inside this one (lambdas, blocks and sweeps aside).
+    private var children: [Expr] {
+        switch kind {
+        case .number, .quantity, .bool, .name, .lambda, .sweep, .block: return []
+        case .string(let parts): return parts.compactMap { if case .expr(let x) = $0 { return x } else { return nil } }
+        case .unary(_, let x), .convert(let x, _, _), .field(let x, _, _): return [x]
+        case .binary(_, let l, let r, _), .index(let l, let r): return [l, r]
+        case .call(let c, let args): return [c] + args.map(\.value)
+        case .list(let items): return items
+        case .record(let entries):
+            return entries.map {
+                switch $0 {
+                case .field(_, let v, _): return v
+                case .spread(let v): return v
+                }
+            }
+        case .range(let lo, let hi, let step): return [lo, hi] + (step.map { [$0] } ?? [])
+        case .conditional(let c, let a, let b): return [c, a, b]
+        }
     }
 
     /// Whether `test` holds for this node or any node inside it (not looking into lambdas).
@@ -189,6 +238,43 @@ extension Expr {
     }
 }
 
+extension Stmt {
+    /// Every name read inside a block statement (see `Expr.forEachName`).
+    func forEachName(_ visit: (String) -> Void) {
+        switch kind {
+        case .let(_, _, let x, _), .expr(let x), .assert(let x): x.forEachName(visit)
+        case .function(_, _, let params, _, let body, _):
+            for p in params { p.defaultValue?.forEachName(visit) }
+            body.forEachName(visit)
+        default: break
+        }
+    }
+
+    /// The name a block statement binds (`let` or a local `fn`).
+    var boundName: String? {
+        switch kind {
+        case .let(let n, _, _, _), .function(let n, _, _, _, _, _): return n
+        default: return nil
+        }
+    }
+
+    /// Names read by the lambdas and local fns of this statement.
+    func forEachClosureName(_ visit: (String) -> Void) {
+        switch kind {
+        case .function: forEachName(visit)
+        case .let(_, _, let x, _), .expr(let x), .assert(let x):
+            _ = x.anyNode { node in
+                if case .lambda = node.kind { node.forEachName(visit) }
+                if case .block(let stmts, _) = node.kind {
+                    for st in stmts { st.forEachClosureName(visit) }
+                }
+                return false
+            }
+        default: break
+        }
+    }
+}
+
 /// How many slots a compiled frame has, once all of it is compiled.
 final class FrameLayout {
     var size = 0
@@ -198,6 +284,13 @@ final class FrameLayout {
 final class BodyCompiler {
     /// Names in scope, innermost last, with their slots.
     var visible: [(String, Int)] = []
+    /// Slots that hold a box (`Value.box`): a block's name that a closure made in the block may
+    /// read before the `let` that binds it, or that a later `let` rebinds. They are read through
+    /// the box, never as a plain slot.
+    var boxes: Set<Int> = []
+    /// Whether calls are inlined and arithmetic taped: worth it for code that runs many times, not
+    /// for a top-level line that runs once.
+    var optimized = true
     /// Slots used so far: the parameters, then one per block `let` and sweep variable.
     private(set) var frameSize: Int {
         get { layout.size }
@@ -213,13 +306,26 @@ final class BodyCompiler {
         layout.size = parameters
     }
 
-    func slot(_ name: String) -> Int? { visible.last { $0.0 == name }?.1 }
+    /// The slot a name is bound to here, if any.
+    private func binding(_ name: String) -> Int? { visible.last { $0.0 == name }?.1 }
+    /// The slot of a name bound here and read in place (not through a box).
+    func slot(_ name: String) -> Int? {
+        guard let i = binding(name), !boxes.contains(i) else { return nil }
+        return i
+    }
+    /// The slot holding the box of a name bound here.
+    func boxSlot(_ name: String) -> Int? {
+        guard let i = binding(name), boxes.contains(i) else { return nil }
+        return i
+    }
+    /// Whether a slot binds the name here (a plain one or a box).
+    func isBound(_ name: String) -> Bool { binding(name) != nil }
 
     /// A name bound here rather than globally: a slot, or a parameter of an inlined call that is
     /// a constant or stands for a global (it may still hide a global of its own name).
-    func isLocal(_ name: String) -> Bool { slot(name) != nil || aliases[name] != nil || constants[name] != nil }
+    func isLocal(_ name: String) -> Bool { isBound(name) || aliases[name] != nil || constants[name] != nil }
 
-    /// False while compiling the fallback of a tape.
+    /// False while compiling the fallback of a tape, and for code that runs once.
     var tapesAllowed = true
 
     /// Parameters of an inlined call that read a global directly instead of a copy in a slot
@@ -233,11 +339,11 @@ final class BodyCompiler {
     func constantValue(_ e: Expr) -> Quantity? {
         switch e.kind {
         case .number(let v): return Quantity(v)
-        case .quantity:
-            if case .quantity(let q)? = try? interp.eval(e, nil) { return q }
+        case .quantity(let v, let u):
+            if case .quantity(let q)? = try? interp.quantityLiteral(v, u, e.span) { return q }
             return nil
         case .name(let n):
-            return slot(n) == nil ? constants[n] : nil
+            return isBound(n) ? nil : constants[n]
         case .unary("-", let x):
             guard var q = constantValue(x) else { return nil }
             q.value = -q.value
@@ -250,37 +356,48 @@ final class BodyCompiler {
         }
     }
 
-    private func newSlot(_ name: String) -> Int {
+    private func newSlot(_ name: String, boxed: Bool = false) -> Int {
         let i = frameSize
         frameSize += 1
         visible.append((name, i))
+        if boxed { boxes.insert(i) }
         return i
     }
 
     /// Compiles sub-expressions keyed by node, for the shared helpers that take an evaluator.
-    private func compileEach(_ exprs: [Expr]) -> [ObjectIdentifier: Compiled]? {
+    private func compileEach(_ exprs: [Expr]) -> [ObjectIdentifier: Compiled] {
         var out: [ObjectIdentifier: Compiled] = [:]
-        for x in exprs {
-            guard let c = compile(x) else { return nil }
-            out[ObjectIdentifier(x)] = c
-        }
+        for x in exprs { out[ObjectIdentifier(x)] = compile(x) }
         return out
     }
 
-    func compile(_ e: Expr) -> Compiled? {
+    /// Code that runs `first`, then `next` (the statements of a block, in order).
+    private func then(_ first: @escaping Compiled, _ next: @escaping Compiled) -> Compiled {
+        { interp, s throws(NapkinError) in
+            _ = try first(interp, s)
+            return try next(interp, s)
+        }
+    }
+
+    func compile(_ e: Expr) -> Compiled {
         switch e.kind {
         case .number(let v):
             let value = Value.number(v)
             return { _, _ in value }
-        case .quantity:
+        case .quantity(let v, let u):
             // A unit means the same for the whole session; an unknown one errs when reached.
-            if let value = try? interp.eval(e, nil) { return { _, _ in value } }
-            return { interp, _ throws(NapkinError) in try interp.eval(e, nil) }
+            let span = e.span
+            if let value = try? interp.quantityLiteral(v, u, span) { return { _, _ in value } }
+            return { interp, _ throws(NapkinError) in try interp.quantityLiteral(v, u, span) }
         case .bool(let b):
             let value = Value.bool(b)
             return { _, _ in value }
         case .name(let name):
             if let i = slot(name) { return { _, s in s[i] } }
+            if let i = boxSlot(name) {
+                let span = e.span
+                return { interp, s throws(NapkinError) in try BodyCompiler.unbox(s[i], name, interp, span) }
+            }
             if let q = constants[name] {
                 let value = Value.quantity(q)
                 return { _, _ in value }
@@ -291,24 +408,21 @@ final class BodyCompiler {
             if let cell = interp.globals[n]?.cell {
                 return { interp, _ throws(NapkinError) in
                     if cell.defined { return cell.read(interp) }
-                    return try interp.lookup(n, nil, span, node: nil)
+                    return try interp.lookup(n, span)
                 }
             }
-            return { interp, _ throws(NapkinError) in
-                if let cell = e.cachedCell, cell.defined, e.cachedCellOwner == interp.instanceID { return cell.read(interp) }
-                return try interp.lookup(n, nil, span, node: e)
-            }
+            return { interp, _ throws(NapkinError) in try interp.lookup(n, span) }
         case .unary("-", _):
             return boxed(compileNumeric(e))
         case .unary(let op, let x):
-            guard let cx = compile(x) else { return nil }
+            let cx = compile(x)
             let span = e.span
             return { interp, s throws(NapkinError) in try interp.unary(op, try cx(interp, s), span) }
         case .binary(let op, let l, let r, let opSpan):
             if op.isArithmetic { return boxed(compileNumeric(e)) }
             if op.isComparison {
                 // Both sides stay unboxed; anything but two quantities takes the generic rules.
-                guard let nl = compileNumeric(l), let nr = compileNumeric(r) else { return nil }
+                let nl = compileNumeric(l), nr = compileNumeric(r)
                 return { interp, s throws(NapkinError) in
                     let x: Quantity, y: Quantity
                     do throws(NapkinError) { x = try nl(interp, s) } catch {
@@ -323,44 +437,41 @@ final class BodyCompiler {
                     return try interp.arithmetic(op, x, y, opSpan: opSpan)
                 }
             }
-            guard let cl = compile(l), let cr = compile(r) else { return nil }
+            let cl = compile(l), cr = compile(r)
             return { (interp: Interpreter, s: UnsafeMutablePointer<Value>) throws(NapkinError) -> Value in
                 try interp.logic(op, l, r, left: { () throws(NapkinError) -> Value in try cl(interp, s) },
                                  right: { () throws(NapkinError) -> Value in try cr(interp, s) })
             }
         case .convert(let x, let u, let opSpan):
-            guard let cx = compile(x) else { return nil }
+            let cx = compile(x)
             return { interp, s throws(NapkinError) in try interp.convert(try cx(interp, s), u, opSpan: opSpan, valueSpan: x.span) }
         case .call(let callee, let args):
-            guard let call = compileCall(e, callee, args) else { return nil }
+            let call = compileCall(e, callee, args)
             // sum(sweep …), min(sweep …), …: streamed when the name still means the builtin.
-            if let reducer = interp.streamedReducer(callee, args), !isLocal(reducer.rawValue) {
-                guard case .sweep(let name, _, let range, let columns) = args[0].value.kind,
-                      let reduce = compileSweep(name, range, columns, e.span, reducer: reducer) else { return nil }
+            if let reducer = interp.streamedReducer(callee, args), !isLocal(reducer.rawValue),
+               case .sweep(let name, _, let range, let columns) = args[0].value.kind {
+                let reduce = compileSweep(name, range, columns, e.span, reducer: reducer)
                 return { interp, s throws(NapkinError) in
                     guard interp.globals[reducer.rawValue] == nil else { return try call(interp, s) }
                     interp.steps &+= 1
                     return try reduce(interp, s)
                 } as Compiled
             }
-            return compileInlineCall(e, callee, args, otherwise: call) ?? call
+            return (optimized ? compileInlineCall(e, callee, args, otherwise: call) : nil) ?? call
         case .field(let x, let name, let nameSpan):
-            guard let cx = compile(x) else { return nil }
-            return { interp, s throws(NapkinError) in try interp.fieldValue(try cx(interp, s), name, nameSpan, node: e) }
+            let cx = compile(x)
+            let site = FieldSite(name)
+            return { interp, s throws(NapkinError) in try interp.fieldValue(try cx(interp, s), site, nameSpan) }
         case .index(let x, let i):
-            guard let cx = compile(x), let ci = compile(i) else { return nil }
+            let cx = compile(x), ci = compile(i)
             return { interp, s throws(NapkinError) in try interp.index(try cx(interp, s), try ci(interp, s), i.span) }
         case .conditional(let c, let a, let b):
-            guard let cc = compile(c), let ca = compile(a), let cb = compile(b) else { return nil }
+            let cc = compile(c), ca = compile(a), cb = compile(b)
             return { interp, s throws(NapkinError) in
                 try interp.condition(try cc(interp, s), c) ? ca(interp, s) : cb(interp, s)
             }
         case .list(let items):
-            var cs: [Compiled] = []
-            for it in items {
-                guard let c = compile(it) else { return nil }
-                cs.append(c)
-            }
+            let cs = items.map { compile($0) }
             return { interp, s throws(NapkinError) in
                 var out: [Value] = []
                 out.reserveCapacity(cs.count)
@@ -368,7 +479,7 @@ final class BodyCompiler {
                 return .list(out)
             }
         case .string(let parts):
-            guard let compiled = compileEach(parts.compactMap { if case .expr(let x) = $0 { return x } else { return nil } }) else { return nil }
+            let compiled = compileEach(parts.compactMap { if case .expr(let x) = $0 { return x } else { return nil } })
             let span = e.span
             return { interp, s throws(NapkinError) in
                 try interp.buildString(parts, span) { (x: Expr) throws(NapkinError) -> Value in try compiled[ObjectIdentifier(x)]!(interp, s) }
@@ -380,12 +491,12 @@ final class BodyCompiler {
                 case .spread(let v): return v
                 }
             }
-            guard let compiled = compileEach(values) else { return nil }
+            let compiled = compileEach(values)
             return { interp, s throws(NapkinError) in
                 try interp.buildRecord(entries) { (x: Expr) throws(NapkinError) -> Value in try compiled[ObjectIdentifier(x)]!(interp, s) }
             }
         case .range(let lo, let hi, let step):
-            guard let compiled = compileEach([lo, hi] + (step.map { [$0] } ?? [])) else { return nil }
+            let compiled = compileEach([lo, hi] + (step.map { [$0] } ?? []))
             let span = e.span
             return { interp, s throws(NapkinError) in
                 let spec = try interp.rangeSpec(lo, hi, step, span) { (x: Expr) throws(NapkinError) -> Value in
@@ -394,65 +505,126 @@ final class BodyCompiler {
                 return try interp.rangeList(spec, span)
             }
         case .lambda(let params, let body):
-            // The lambda keeps the values of the names in scope (they never change) and runs
-            // in the tree walker.
-            let captured = visible
-            let span = e.span
-            return { _, s in
-                let scope = Scope(parent: nil, names: captured.map(\.0), values: captured.map { s[$0.1] })
-                return .function(FunctionValue(name: "lambda", body: .user(params: params, body: body, closure: scope), definition: span))
-            }
+            return compileClosure("lambda", params, body, result: nil, definition: e.span)
         case .block(let stmts, let value):
-            // A lambda sees its block as it is when called (a later `let` of a name it reads
-            // counts, even its own), while compiled lambdas keep the values of when they were
-            // made: a block that binds a name at or after a lambda is left to the tree walker.
-            if let first = stmts.firstIndex(where: { $0.containsLambda }),
-               stmts[first...].contains(where: { if case .let = $0.kind { return true } else { return false } }) {
-                return nil
-            }
-            let outer = visible.count
-            defer { visible.removeSubrange(outer...) }
-            var steps: Compiled = { _, _ in .nothing }
-            func then(_ next: @escaping Compiled) {
-                let before = steps
-                steps = { interp, s throws(NapkinError) in
-                    _ = try before(interp, s)
-                    return try next(interp, s)
-                }
-            }
-            for st in stmts {
-                switch st.kind {
-                case .let(let name, _, let v, _):
-                    guard let c = compile(v) else { return nil }
-                    let i = newSlot(name)
-                    let bind: Compiled = { (interp: Interpreter, s: UnsafeMutablePointer<Value>) throws(NapkinError) -> Value in
-                        s[i] = try c(interp, s)
-                        return .nothing
-                    }
-                    then(bind)
-                case .assert(let x):
-                    guard let c = compile(x) else { return nil }
-                    let check: Compiled = { (interp: Interpreter, s: UnsafeMutablePointer<Value>) throws(NapkinError) -> Value in
-                        let v = try c(interp, s)
-                        try interp.checkAssertion(v, x)
-                        return .nothing
-                    }
-                    then(check)
-                case .expr(let x):
-                    guard let c = compile(x) else { return nil }
-                    then(c)
-                default:
-                    return nil  // a local fn closes over its block: the tree walker handles it
-                }
-            }
-            guard let cv = compile(value) else { return nil }
-            let run = steps
-            return { (interp: Interpreter, s: UnsafeMutablePointer<Value>) throws(NapkinError) -> Value in
-                _ = try run(interp, s)
-                return try cv(interp, s)
-            }
+            return compileBlock(stmts, value)
         case .sweep(let name, _, let range, let columns):
             return compileSweep(name, range, columns, e.span, reducer: nil)
+        }
+    }
+
+    /// A boxed name's value: what its block bound last, or, before its first `let` has run, what
+    /// the name means outside the block.
+    @inline(__always)
+    static func unbox(_ slot: Value, _ name: String, _ interp: Interpreter, _ span: Span) throws(NapkinError) -> Value {
+        if case .box(let b) = slot, let v = b.value { return v }
+        return try interp.lookup(name, span)
+    }
+
+    /// A block: its `let`s and local fns bind slots from the next statement on. A name that a
+    /// lambda or local fn of the block reads, and that the block binds at or after it, lives in a
+    /// box made when the block starts, so the closure sees the block as it is when called (its
+    /// own name too: a local fn can call itself). Until its `let` runs, the box holds what the
+    /// name meant outside the block.
+    private func compileBlock(_ stmts: [Stmt], _ value: Expr) -> Compiled {
+        let outer = visible.count
+        defer { visible.removeSubrange(outer...) }
+        var readByClosures = Set<String>(), boxedNames: [String] = []
+        for st in stmts {
+            st.forEachClosureName { readByClosures.insert($0) }
+            if let n = st.boundName, readByClosures.contains(n), !boxedNames.contains(n) { boxedNames.append(n) }
+        }
+        var steps: Compiled = { _, _ in .nothing }
+        var boxOf: [String: Int] = [:]
+        for n in boxedNames {
+            let before: Compiled? = isLocal(n) ? compile(Expr(.name(n), value.span)) : nil
+            let i = newSlot(n, boxed: true)
+            boxOf[n] = i
+            steps = then(steps) { interp, s throws(NapkinError) in
+                s[i] = .box(ValueBox(try before?(interp, s)))
+                return .nothing
+            }
+        }
+        /// Binds a name from here on: into its box, or a new slot.
+        func bind(_ name: String, _ code: @escaping Compiled) {
+            if let i = boxOf[name] {
+                steps = then(steps) { interp, s throws(NapkinError) in
+                    guard case .box(let b) = s[i] else { return .nothing }
+                    b.value = try code(interp, s)
+                    return .nothing
+                }
+                return
+            }
+            let i = newSlot(name)
+            steps = then(steps) { interp, s throws(NapkinError) in
+                s[i] = try code(interp, s)
+                return .nothing
+            }
+        }
+        for st in stmts {
+            switch st.kind {
+            case .let(let name, _, let v, _):
+                bind(name, compile(v))
+            case .function(let name, _, let params, let result, let body, _):
+                bind(name, compileClosure(name, params, body, result: result, definition: st.span))
+            case .assert(let x):
+                let c = compile(x)
+                steps = then(steps) { interp, s throws(NapkinError) in
+                    try interp.checkAssertion(try c(interp, s), x)
+                    return .nothing
+                }
+            case .expr(let x):
+                steps = then(steps, compile(x))
+            default:
+                let span = st.span
+                steps = then(steps) { _, _ throws(NapkinError) in throw NapkinError(.parse, "not allowed inside a block", at: span) }
+            }
+        }
+        return then(steps, compile(value))
+    }
+
+    /// A lambda or local fn: its body is compiled now, in a frame of its own (parameters, then the
+    /// names it reads from here, then its own `let`s). Making it copies those names' values from
+    /// this frame (a box is shared, not copied); constants and globals a parameter stands for are
+    /// known now and stay so.
+    private func compileClosure(_ name: String, _ params: [Parameter], _ body: Expr, result: DeclaredType?,
+                                definition: Span) -> Compiled {
+        var read = Set<String>()
+        body.forEachName { read.insert($0) }
+        for p in params { p.defaultValue?.forEachName { read.insert($0) } }
+        let inner = BodyCompiler(interp, parameters: params.count)
+        inner.inlining = inlining
+        inner.optimized = optimized
+        var sources: [Int] = []
+        for n in read.sorted() {
+            if let i = binding(n) {
+                _ = inner.newSlot(n, boxed: boxes.contains(i))
+                sources.append(i)
+            } else if let q = constants[n] {
+                inner.constants[n] = q
+            } else if let g = aliases[n] {
+                inner.aliases[n] = g
+            }
+        }
+        let captured = inner.visible
+        var defaults: [Compiled?] = []
+        for (i, p) in params.enumerated() {
+            guard let d = p.defaultValue else { defaults.append(nil); continue }
+            // A default sees only the parameters before it.
+            inner.visible = captured + params[..<i].enumerated().map { ($1.name, $0) }
+            defaults.append(inner.compile(d))
+        }
+        inner.visible = captured + params.enumerated().map { ($1.name, $0) }
+        let code = CompiledBody(body: inner.compile(body), defaults: defaults, frameSize: inner.frameSize)
+        let declared = result != nil || params.contains { $0.declared != nil }
+        return { interp, s throws(NapkinError) in
+            var values: [Value] = []
+            values.reserveCapacity(sources.count)
+            for i in sources { values.append(s[i]) }
+            let f = FunctionValue(name: name, body: .user(params: params, body: body, closure: Closure(code: code, captured: values)),
+                                  definition: definition, resultType: result)
+            if declared { _ = try interp.contract(of: f) }
+            return .function(f)
         }
     }
 
@@ -460,14 +632,16 @@ final class BodyCompiler {
     /// unboxed: arithmetic on the way stays in registers. When a value turns out not to be a
     /// quantity (`"total: " + x`), the code throws it as `NapkinError.carrying(value)` and the
     /// nearest operation finishes with the generic rules, so nothing is evaluated twice.
-    func compileNumeric(_ e: Expr) -> NumericCode? {
+    func compileNumeric(_ e: Expr) -> NumericCode {
         if let q = constantValue(e) { return { _, _ in q } }
         switch e.kind {
         case .number(let v):
             let q = Quantity(v)
             return { _, _ in q }
-        case .quantity:
-            if case .quantity(let q)? = try? interp.eval(e, nil) { return { _, _ in q } }
+        case .quantity(let v, let u):
+            if case .quantity(let q)? = try? interp.quantityLiteral(v, u, e.span) { return { _, _ in q } }
+        case .name(let name) where boxSlot(name) != nil:
+            break
         case .name(let name):
             if let i = slot(name) {
                 return { _, s throws(NapkinError) in
@@ -480,15 +654,12 @@ final class BodyCompiler {
             if let cell = interp.globals[n]?.cell {
                 return { interp, _ throws(NapkinError) in
                     if cell.defined, case .quantity(let q) = cell.read(interp) { return q }
-                    return try numeric(try interp.lookup(n, nil, span, node: nil))
+                    return try numeric(try interp.lookup(n, span))
                 }
             }
-            return { interp, _ throws(NapkinError) in
-                if let cell = e.cachedCell, cell.defined, e.cachedCellOwner == interp.instanceID, case .quantity(let q) = cell.read(interp) { return q }
-                return try numeric(try interp.lookup(n, nil, span, node: e))
-            }
+            return { interp, _ throws(NapkinError) in try numeric(try interp.lookup(n, span)) }
         case .unary("-", let x):
-            guard let nx = compileNumeric(x) else { return nil }
+            let nx = compileNumeric(x)
             let span = e.span
             return { interp, s throws(NapkinError) in
                 var q: Quantity
@@ -502,10 +673,10 @@ final class BodyCompiler {
         case .binary(let op, let l, let r, let opSpan) where op.isArithmetic:
             // Several operations on plain reads run as a tape on Doubles (NumericTape.swift), with
             // the closures below for whatever the tape cannot do (no tapes inside those).
-            let tape = tapesAllowed ? compileTape(e) : nil
+            let tape = tapesAllowed && optimized ? compileTape(e) : nil
             if tape != nil { tapesAllowed = false }
             defer { if tape != nil { tapesAllowed = true } }
-            guard let ol = operand(l), let or = operand(r) else { return nil }
+            let ol = operand(l), or = operand(r)
             let closures = numericBinary(ArithmeticSite(op: op, lhs: l, rhs: r, opSpan: opSpan), ol, or)
             if let tape {
                 return { interp, s throws(NapkinError) in try tape.run(interp, s, generic: closures) }
@@ -514,27 +685,29 @@ final class BodyCompiler {
         case .field(let x, let name, let nameSpan):
             // A field of a record named by a slot or a global is read where the record lives
             // (FieldReader); anything unusual takes the generic rules.
-            guard let base = compile(x) else { return nil }
-            if let reader = fieldReader(x, name, e) {
+            let base = compile(x)
+            if let reader = fieldReader(x, name) {
+                let site = reader.site
                 return { interp, s throws(NapkinError) in
                     if let q = reader.read(interp, s) { return q }
-                    return try numeric(try interp.fieldValue(try base(interp, s), name, nameSpan, node: e))
+                    return try numeric(try interp.fieldValue(try base(interp, s), site, nameSpan))
                 }
             }
+            let site = FieldSite(name)
             return { interp, s throws(NapkinError) in
                 let v = try base(interp, s)
-                if case .record(let r) = v, let q = r.quantity(name, hint: e.cachedFieldIndex) { return q }
-                return try numeric(try interp.fieldValue(v, name, nameSpan, node: e))
+                if case .record(let r) = v, let q = r.quantity(name, hint: site.hint) { return q }
+                return try numeric(try interp.fieldValue(v, site, nameSpan))
             }
         case .conditional(let c, let a, let b):
-            guard let cc = compile(c), let na = compileNumeric(a), let nb = compileNumeric(b) else { return nil }
+            let cc = compile(c), na = compileNumeric(a), nb = compileNumeric(b)
             return { interp, s throws(NapkinError) in
                 try interp.condition(try cc(interp, s), c) ? na(interp, s) : nb(interp, s)
             }
         default:
             break
         }
-        guard let g = compile(e) else { return nil }
+        let g = compile(e)
         return { interp, s throws(NapkinError) in try numeric(try g(interp, s)) }
     }
 
@@ -548,30 +721,30 @@ final class BodyCompiler {
         }
     }
 
-    /// A reader for `base.name` when `base` names a slot or a global (not a constant parameter).
-    func fieldReader(_ base: Expr, _ name: String, _ node: Expr) -> FieldReader? {
-        guard case .name(let n) = base.kind, constants[n] == nil else { return nil }
-        if let i = slot(n) { return FieldReader(slot: i, cell: nil, name: name, node: node) }
+    /// A reader for `base.name` when `base` names a slot or a global (not a constant parameter
+    /// or a box).
+    func fieldReader(_ base: Expr, _ name: String) -> FieldReader? {
+        guard case .name(let n) = base.kind, constants[n] == nil, boxSlot(n) == nil else { return nil }
+        if let i = slot(n) { return FieldReader(slot: i, cell: nil, name: name) }
         guard let cell = interp.globals[aliases[n] ?? n]?.cell else { return nil }
-        return FieldReader(slot: nil, cell: cell, name: name, node: node)
+        return FieldReader(slot: nil, cell: cell, name: name)
     }
 
     /// An operand of arithmetic: a constant or a slot is read in place, without a call.
-    private func operand(_ e: Expr) -> NumericOperand? {
+    private func operand(_ e: Expr) -> NumericOperand {
         if let q = constantValue(e) { return .constant(q) }
         switch e.kind {
         case .number(let v): return .constant(Quantity(v))
-        case .quantity: if case .quantity(let q)? = try? interp.eval(e, nil) { return .constant(q) }
+        case .quantity(let v, let u): if case .quantity(let q)? = try? interp.quantityLiteral(v, u, e.span) { return .constant(q) }
         case .name(let n): if let i = slot(n) { return .slot(i) }
         default: break
         }
-        return compileNumeric(e).map { .code($0) }
+        return .code(compileNumeric(e))
     }
 
     /// Generic code around numeric code: the quantity boxed, or the value it carried out.
-    private func boxed(_ n: NumericCode?) -> Compiled? {
-        guard let n else { return nil }
-        return { interp, s throws(NapkinError) in try unboxed(n, interp, s) }
+    private func boxed(_ n: @escaping NumericCode) -> Compiled {
+        { interp, s throws(NapkinError) in try unboxed(n, interp, s) }
     }
 
     /// Functions whose bodies are being compiled here, outermost first: none is inlined into itself.
@@ -587,7 +760,7 @@ final class BodyCompiler {
     /// labels and missing arguments are never inlined, so their errors come from `callValue`.
     private func compileInlineCall(_ e: Expr, _ callee: Expr, _ args: [CallArgument], otherwise generic: @escaping Compiled) -> Compiled? {
         // The callee is a global function, named directly or by a parameter standing for it.
-        guard case .name(let calleeName) = callee.kind, slot(calleeName) == nil, constants[calleeName] == nil,
+        guard case .name(let calleeName) = callee.kind, !isBound(calleeName), constants[calleeName] == nil,
               case let n = aliases[calleeName] ?? calleeName, inlining.count < BodyCompiler.maxInlineDepth,
               let g = interp.globals[n], g.kind == .function, case .function(let f) = g.value,
               case .user(let params, let body, nil) = f.body, !inlining.contains(where: { $0 === f }),
@@ -618,13 +791,13 @@ final class BodyCompiler {
             let param = params[argSlots[k]].name
             if mayAlias {
                 if let q = constantValue(a.value) { argConstants[param] = q; continue }
-                if case .name(let g) = a.value.kind, slot(g) == nil, case let target = aliases[g] ?? g,
+                if case .name(let g) = a.value.kind, !isBound(g), case let target = aliases[g] ?? g,
                    let global = interp.globals[target], global.kind != .knob || !bodySweeps {
                     argAliases[param] = target
                     continue
                 }
             }
-            guard let code = compile(a.value) else { return nil }
+            let code = compile(a.value)
             bound += 1
             let target = base + argSlots[k]
             let before = bind
@@ -653,13 +826,13 @@ final class BodyCompiler {
             constants = paramConstants.filter { earlier.contains($0.key) }
             if mayAlias {
                 if let q = constantValue(params[i].defaultValue!) { paramConstants[params[i].name] = q; continue }
-                if case .name(let g)? = params[i].defaultValue?.kind, slot(g) == nil, case let target = aliases[g] ?? g,
+                if case .name(let g)? = params[i].defaultValue?.kind, !isBound(g), case let target = aliases[g] ?? g,
                    let global = interp.globals[target], global.kind != .knob || !bodySweeps {
                     paramAliases[params[i].name] = target
                     continue
                 }
             }
-            guard let code = compile(params[i].defaultValue!) else { return nil }
+            let code = compile(params[i].defaultValue!)
             defaulted += 1
             let before = defaults
             defaults = { interp, s throws(NapkinError) in
@@ -685,7 +858,7 @@ final class BodyCompiler {
                 }
             }
         }
-        guard let run = compile(body) else { return nil }
+        let run = compile(body)
         let cell = g.cell, version = g.cell.version
         let span = e.span
         var argumentSpans = [Span?](repeating: nil, count: params.count)
@@ -731,39 +904,44 @@ final class BodyCompiler {
         case global(GlobalCell)
     }
 
-    /// A call: a compiled function called from here before takes the fast path (its arguments
-    /// evaluated straight into its frame); anything else goes through `callValue`.
-    private func compileCall(_ e: Expr, _ callee: Expr, _ args: [CallArgument]) -> Compiled? {
-        guard let cc = compile(callee) else { return nil }
-        var compiledArgs: [Compiled] = []
-        for a in args {
-            guard let ca = compile(a.value) else { return nil }
-            compiledArgs.append(ca)
-        }
+    /// A call. When the name means a global user function now, where each argument goes is worked
+    /// out here, once; at run time one identity check says it still applies, and the arguments
+    /// are evaluated straight into the callee's frame. Anything else goes through `callValue`.
+    private func compileCall(_ e: Expr, _ callee: Expr, _ args: [CallArgument]) -> Compiled {
+        let cc = compile(callee)
+        let compiledArgs = args.map { compile($0.value) }
         let span = e.span
         var calleeIsLocal = false
-        if case .name(let n) = callee.kind { calleeIsLocal = isLocal(n) }
+        var known: (FunctionValue, CallShape)?
+        if case .name(let n) = callee.kind {
+            calleeIsLocal = isLocal(n)
+            if !isBound(n), constants[n] == nil, let g = interp.globals[aliases[n] ?? n], g.kind == .function,
+               case .function(let f) = g.value, case .user(let params, _, nil) = f.body,
+               let shape = try? interp.callShape(f, params, args, span) {
+                known = (f, shape)
+            }
+        }
         return { interp, s throws(NapkinError) in
             let fv = try cc(interp, s)
             let argument = { (i: Int) throws(NapkinError) -> Value in try compiledArgs[i](interp, s) }
-            if case .function(let f) = fv, f === e.cachedCallee, let body = f.compiled, let shape = e.cachedShape {
+            if let (f, shape) = known, case .function(let g) = fv, g === f {
                 do throws(NapkinError) {
-                    return try interp.callCompiled(f, body, shape, span, argument: argument)
+                    return try interp.callCompiled(f, interp.compiledBody(of: f), shape, span, argument: argument)
                 } catch {
                     throw interp.pointAtArgument(error, args, shape, span)
                 }
             }
-            return try interp.callValue(fv, callee, args, span, node: e, calleeIsLocal: calleeIsLocal, argument: argument)
+            return try interp.callValue(fv, callee, args, span, calleeIsLocal: calleeIsLocal, argument: argument)
         }
     }
 
     /// A sweep's columns, evaluated in order: all of them into a row, or (for a reduction)
     /// all of them keeping the last.
-    private func compileRow(_ columns: [SweepColumn]) -> (all: RowCode, last: Compiled)? {
+    private func compileRow(_ columns: [SweepColumn]) -> (all: RowCode, last: Compiled) {
         var all: RowCode = { _, _, _ in }
         var last: Compiled = { _, _ in .nothing }
         for c in columns {
-            guard let code = compile(c.expr) else { return nil }
+            let code = compile(c.expr)
             let allBefore = all, lastBefore = last
             all = { interp, s, row throws(NapkinError) in
                 try allBefore(interp, s, &row)
@@ -781,13 +959,13 @@ final class BodyCompiler {
     /// twice: once reading the swept name as a knob, once with it in a slot of its own, because
     /// which it is depends on the session when the sweep runs.
     private func compileSweep(_ name: String, _ range: Expr, _ columns: [SweepColumn], _ span: Span,
-                              reducer: SweepReducer?) -> Compiled? {
+                              reducer: SweepReducer?) -> Compiled {
         var rangeParts = [range]
         if case .range(let lo, let hi, let step) = range.kind { rangeParts = [lo, hi] + (step.map { [$0] } ?? []) }
-        guard let rangeCode = compileEach(rangeParts) else { return nil }
+        let rangeCode = compileEach(rangeParts)
         // Each way of evaluating a row is one chain of closures (no array of closures to walk
         // per point, whose contexts every core would retain).
-        guard let knobRow = compileRow(columns) else { return nil }
+        let knobRow = compileRow(columns)
         // A reduction of one column also runs as a tape over blocks of points, when it can
         // (NumericTape.Block); each way of reading the swept name has its own.
         let blocks = reducer != nil && columns.count == 1
@@ -795,7 +973,7 @@ final class BodyCompiler {
         let outer = visible.count
         defer { visible.removeSubrange(outer...) }
         let slot = newSlot(name)
-        guard let localRow = compileRow(columns) else { return nil }
+        let localRow = compileRow(columns)
         let localTape = blocks ? compileTape(columns[0].expr, minimumSteps: 1, spanCalls: true) : nil
         let titles = [name] + columns.map(\.name)
         // A sweep of sweeps spreads its points over the cores.

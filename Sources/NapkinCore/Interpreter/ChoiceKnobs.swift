@@ -20,10 +20,10 @@ extension Interpreter {
         if case .record(let entries) = rangeExpr.kind {
             for entry in entries {
                 guard case .field(let opt, let e, _) = entry else { continue }
-                options.append(KnobOption(name: opt, value: try eval(e, nil)))
+                options.append(KnobOption(name: opt, value: try evaluate(e)))
             }
         } else {
-            guard case .record(let r) = try eval(rangeExpr, nil) else {
+            guard case .record(let r) = try evaluate(rangeExpr) else {
                 throw NapkinError(.runtime, "a knob takes a range LOW...HIGH, or options: [a, b] or a record of option: value", at: rangeExpr.span,
                                   notes: ["knob \(name) = 1 in 1...10 \"what it means\"", "knob \(name) = json in [csv, json, parquet] \"what it means\""])
             }
@@ -49,7 +49,7 @@ extension Interpreter {
     /// (`fmt = "parquet"`, `fmt = t.start_format`).
     func optionName(_ e: Expr, _ knob: String, _ info: KnobInfo) throws(NapkinError) -> String {
         if case .name(let n) = e.kind, info.options.contains(where: { $0.name == n }) || globals[n] == nil { return n }
-        if case .string(let s) = try eval(e, nil) { return s }
+        if case .string(let s) = try evaluate(e) { return s }
         throw NapkinError(.runtime, "'\(knob)' is a choice: set it to one of its options by name", at: e.span,
                           notes: ["\(knob) = \(info.options.map(\.name).joined(separator: " | "))"])
     }

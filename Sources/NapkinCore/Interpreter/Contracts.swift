@@ -47,7 +47,7 @@ final class TypeCheck {
         case .function: return 1 << 4
         case .table: return 1 << 5
         case .figure: return 1 << 6
-        case .quantity, .nothing: return 1 << 7
+        case .quantity, .nothing, .box: return 1 << 7
         }
     }
 

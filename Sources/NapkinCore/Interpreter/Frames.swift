@@ -50,6 +50,11 @@ extension Interpreter {
                       argument: (Int) throws(NapkinError) -> Value) throws(NapkinError) -> Value {
         let frame = pushFrame(c.frameSize)
         defer { popFrame(frame, c.frameSize) }
+        // A closure's captured values follow its parameters.
+        if let closure = f.closure {
+            let base = f.paramNames.count
+            for k in 0..<closure.captured.count { frame[base + k] = closure.captured[k] }
+        }
         for k in 0..<shape.slots.count { frame[shape.slots[k]] = try argument(k) }
         steps &+= 1
         if steps & 0x3FF == 0, cancel.isSet { throw NapkinError(.cancelled, "cancelled", at: span) }

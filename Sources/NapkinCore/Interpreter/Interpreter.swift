@@ -34,22 +34,12 @@ public final class Interpreter {
     /// Slots of compiled frames (parameters, block lets, sweep variables), used as a stack.
     let frameStack = UnsafeMutablePointer<Value>.allocate(capacity: Interpreter.frameStackCapacity)
     var frameTop = 0
-    /// A worker evaluating part of a parallel sweep: it reads the shared syntax tree's caches
-    /// but never writes them.
+    /// A worker evaluating part of a parallel sweep: it runs the compiled code its parent made,
+    /// and never writes the hints that code keeps (FieldSite, FieldReader).
     var isWorker = false
     var unitCache: [String: (factor: Double, dim: Dimension)] = [:]
-    /// Unique for the life of the process, so caches in a shared syntax tree know their owner
-    /// (a sweep's workers share their parent's, as they share its globals).
-    private(set) var instanceID: UInt64 = Interpreter.nextInstanceID()
     /// Which of a knob's lanes this interpreter reads while a sweep runs on several cores.
     var lane = 0
-    private static let idLock = NSLock()
-    nonisolated(unsafe) private static var lastID: UInt64 = 0
-    static func nextInstanceID() -> UInt64 {
-        idLock.lock(); defer { idLock.unlock() }
-        lastID += 1
-        return lastID
-    }
 
     deinit { frameStack.deallocate() }
 
@@ -61,7 +51,7 @@ public final class Interpreter {
     }
 
     /// A worker for a sweep spread over cores: the same globals, builtins and limits, its own
-    /// frames, unit caches and knob lane, and it never writes the syntax tree's caches.
+    /// frames, unit caches and knob lane.
     init(workerOf parent: Interpreter, lane: Int) {
         units = parent.units.copy()
         builtins = parent.builtins
@@ -75,7 +65,6 @@ public final class Interpreter {
         figureRenderer = parent.figureRenderer
         unitCache = parent.unitCache
         callDepth = parent.callDepth
-        instanceID = parent.instanceID
         isWorker = true
         self.lane = lane
     }
@@ -145,11 +134,11 @@ public final class Interpreter {
         callDepth = 0
         switch stmt.kind {
         case .expr(let e):
-            let v = try evalTopLevel(e)
+            let v = try evaluate(e)
             if case .nothing = v { return nil }
             return v
         case .let(let name, _, let value, let doc):
-            let v = try evalTopLevel(value)
+            let v = try evaluate(value)
             if let old = globals[name], old.kind == .knob {
                 throw NapkinError(.name, "'\(name)' is a knob; move it with '\(name) = …' instead of redefining it with let", at: stmt.span)
             }
@@ -164,12 +153,12 @@ public final class Interpreter {
             try defineChoiceKnob(name, nameSpan, valueExpr, rangeExpr, doc, stmt.span)
             return nil
         case .knob(let name, let nameSpan, let valueExpr, let rangeExpr, let doc):
-            let v = try quantity(try eval(valueExpr, nil), valueExpr.span, "a knob's value")
+            let v = try quantity(try evaluate(valueExpr), valueExpr.span, "a knob's value")
             guard case .range(let loE, let hiE, let stepE) = rangeExpr.kind else {
                 throw NapkinError(.parse, "a knob's range is written LOW...HIGH", at: rangeExpr.span)
             }
-            let lo = try quantity(try eval(loE, nil), loE.span, "a knob's low end")
-            let hi = try quantity(try eval(hiE, nil), hiE.span, "a knob's high end")
+            let lo = try quantity(try evaluate(loE), loE.span, "a knob's low end")
+            let hi = try quantity(try evaluate(hiE), hiE.span, "a knob's high end")
             try sameDimension(lo, hi, rangeExpr.span, "the knob's range")
             try sameDimension(v, lo, valueExpr.span, "the knob's value and its range")
             guard lo.value <= hi.value else {
@@ -177,7 +166,7 @@ public final class Interpreter {
             }
             var info = KnobInfo(low: lo, high: hi, doc: doc)
             if let stepE {
-                let st = try quantity(try eval(stepE, nil), stepE.span, "a knob's step")
+                let st = try quantity(try evaluate(stepE), stepE.span, "a knob's step")
                 try sameDimension(st, lo, stepE.span, "the knob's step and its range")
                 guard st.value > 0, st.value.isFinite else {
                     throw NapkinError(.runtime, "a knob's step must be above zero", at: stepE.span)
@@ -204,13 +193,13 @@ public final class Interpreter {
                 try selectOption(name, info, optionName(valueExpr, name, info), at: valueExpr.span)
                 return nil
             }
-            try moveKnob(name, g, info, try quantity(try eval(valueExpr, nil), valueExpr.span, "a knob's value"), at: valueExpr.span)
+            try moveKnob(name, g, info, try quantity(try evaluate(valueExpr), valueExpr.span, "a knob's value"), at: valueExpr.span)
             return nil
         case .assert(let e):
-            try checkAssertion(try eval(e, nil), e)
+            try checkAssertion(try evaluate(e), e)
             return nil
         case .digits(let e):
-            let q = try quantity(try eval(e, nil), e.span, "digits")
+            let q = try quantity(try evaluate(e), e.span, "digits")
             guard q.dim.isNone, q.value == q.value.rounded(), q.value >= 1, q.value <= 17 else {
                 throw NapkinError(.runtime, "digits must be a whole number from 1 to 17", at: e.span)
             }
@@ -246,7 +235,7 @@ public final class Interpreter {
                 dim = d
             }
             if let valueExpr {
-                let q = try quantity(try eval(valueExpr, nil), valueExpr.span, "a unit's value")
+                let q = try quantity(try evaluate(valueExpr), valueExpr.span, "a unit's value")
                 if dimName != nil, q.dim != dim {
                     throw NapkinError(.dimension, "unit \(names[0]) is declared as \(dimName!) but its value is \(units.describe(q.dim))", at: valueExpr.span)
                 }
@@ -262,7 +251,7 @@ public final class Interpreter {
         case .prefix(let name, let entries):
             var list: [(String, Double)] = []
             for (sym, e) in entries {
-                let q = try quantity(try eval(e, nil), e.span, "a prefix factor")
+                let q = try quantity(try evaluate(e), e.span, "a prefix factor")
                 guard q.dim.isNone, q.value > 0 else { throw NapkinError(.runtime, "a prefix factor is a positive plain number", at: e.span) }
                 list.append((sym, q.value))
             }
@@ -316,61 +305,14 @@ public final class Interpreter {
 
     // MARK: - Expressions
 
-    public func eval(_ e: Expr, _ scope: Scope?) throws(NapkinError) -> Value {
-        switch e.kind {
-        case .number(let v):
-            return .quantity(Quantity(v))
-        case .quantity(let v, let u):
-            if let cached = e.cachedValue { return cached }
-            let r = try resolveUnit(u)
-            let display = units.displayUnit(u.text, factor: r.factor, dim: r.dim)
-            let scaled = v * r.factor
-            try checkFinite(scaled, e.span, "\(e.span.text)")
-            let value = Value.quantity(Quantity(scaled, r.dim, unit: display))
-            if !isWorker { e.cachedValue = value }
-            return value
-        case .string(let parts):
-            return try buildString(parts, e.span) { (x: Expr) throws(NapkinError) -> Value in try self.eval(x, scope) }
-        case .bool(let b):
-            return .bool(b)
-        case .name(let n):
-            return try lookup(n, scope, e.span, node: e)
-        case .unary(let op, let x):
-            return try unary(op, try eval(x, scope), e.span)
-        case .binary(let op, let l, let r, let opSpan):
-            if op == .and || op == .or {
-                return try logic(op, l, r, left: { () throws(NapkinError) -> Value in try self.eval(l, scope) },
-                                 right: { () throws(NapkinError) -> Value in try self.eval(r, scope) })
-            }
-            return try binary(op, try eval(l, scope), try eval(r, scope), opSpan: opSpan, lhs: l, rhs: r)
-        case .convert(let x, let u, let opSpan):
-            return try convert(try eval(x, scope), u, opSpan: opSpan, valueSpan: x.span)
-        case .call(let callee, let args):
-            return try call(callee, args, scope, e.span, callNode: e)
-        case .field(let x, let name, let nameSpan):
-            return try field(try eval(x, scope), name, nameSpan)
-        case .index(let x, let i):
-            return try index(try eval(x, scope), try eval(i, scope), i.span)
-        case .list(let items):
-            var out: [Value] = []
-            out.reserveCapacity(items.count)
-            for it in items { out.append(try eval(it, scope)) }
-            return .list(out)
-        case .record(let entries):
-            return try buildRecord(entries) { (x: Expr) throws(NapkinError) -> Value in try self.eval(x, scope) }
-        case .range(let lo, let hi, let step):
-            return try rangeList(try rangeSpec(lo, hi, step, e.span) { (x: Expr) throws(NapkinError) -> Value in try self.eval(x, scope) }, e.span)
-        case .conditional(let c, let a, let b):
-            return try eval(try condition(try eval(c, scope), c) ? a : b, scope)
-        case .lambda(let params, let body):
-            return .function(FunctionValue(name: "lambda", body: .user(params: params, body: body, closure: scope), definition: e.span))
-        case .block(let stmts, let value):
-            let local = Scope(parent: scope)
-            for s in stmts { try executeLocal(s, local) }
-            return try eval(value, local)
-        case .sweep(let knob, _, let range, let columns):
-            return try sweep(knob, range, columns, scope, e.span)
-        }
+    /// `3 kWh`: the number in the unit, shown in it. A unit means the same for the whole
+    /// session, so compiled code resolves a literal once; an unknown unit errs where it is reached.
+    func quantityLiteral(_ v: Double, _ u: UnitExpr, _ span: Span) throws(NapkinError) -> Value {
+        let r = try resolveUnit(u)
+        let display = units.displayUnit(u.text, factor: r.factor, dim: r.dim)
+        let scaled = v * r.factor
+        try checkFinite(scaled, span, "\(span.text)")
+        return .quantity(Quantity(scaled, r.dim, unit: display))
     }
 
     /// `-x` and `not x`.
@@ -446,44 +388,16 @@ public final class Interpreter {
         if !ok { throw NapkinError(.assertion, "assertion failed: \(e.span.text)", at: e.span) }
     }
 
-    func executeLocal(_ s: Stmt, _ scope: Scope) throws(NapkinError) {
-        switch s.kind {
-        case .let(let name, _, let value, _):
-            scope.define(name, try eval(value, scope))
-        case .function(let name, _, let params, let result, let body, _):
-            // Defined before its body runs, so a local fn can call itself.
-            let f = FunctionValue(name: name, body: .user(params: params, body: body, closure: scope), definition: s.span, resultType: result)
-            _ = try contract(of: f)
-            scope.define(name, .function(f))
-        case .assert(let e):
-            try checkAssertion(try eval(e, scope), e)
-        case .expr(let e):
-            _ = try eval(e, scope)
-        default:
-            throw NapkinError(.parse, "not allowed inside a block", at: s.span)
-        }
-    }
-
     // MARK: Names
 
-    func lookup(_ n: String, _ scope: Scope?, _ span: Span, node: Expr? = nil) throws(NapkinError) -> Value {
-        if let scope, let v = scope.lookup(n) { return v }
-        if let node, let cell = node.cachedCell, cell.defined, node.cachedCellOwner == instanceID { return cell.read(self) }
-        if let g = globals[n] {
-            if let node, !isWorker {
-                node.cachedCell = g.cell
-                node.cachedCellOwner = instanceID
-            }
-            return g.cell.read(self)
-        }
+    /// A name no local binds: a global, a builtin or a unit (locals are slots of compiled code).
+    func lookup(_ n: String, _ span: Span) throws(NapkinError) -> Value {
+        if let g = globals[n] { return g.cell.read(self) }
         if let b = builtins[n] { return .function(b) }
         if let u = units.unit(n) {
             return .quantity(Quantity(u.factor, u.dim, unit: units.displayUnit(n, factor: u.factor, dim: u.dim)))
         }
-        var candidates = Array(globals.keys) + Array(builtins.keys)
-        var s = scope
-        while let cur = s { candidates += cur.names; s = cur.parent }
-        candidates += units.suggestableUnitNames(for: n)
+        let candidates = Array(globals.keys) + Array(builtins.keys) + units.suggestableUnitNames(for: n)
         throw NapkinError(.name, "unknown name '\(n)'", at: span, notes: didYouMean(n, among: candidates))
     }
 
@@ -785,17 +699,17 @@ public final class Interpreter {
 
     // MARK: Fields and indexing
 
-    /// `field` for compiled code: remembers where the field was in the node, for next time.
+    /// `field` for compiled code: the site remembers where the field was, for next time.
     @inline(__always)
-    func fieldValue(_ v: Value, _ name: String, _ span: Span, node e: Expr) throws(NapkinError) -> Value {
+    func fieldValue(_ v: Value, _ site: FieldSite, _ span: Span) throws(NapkinError) -> Value {
         if case .record(let r) = v {
-            if let x = r.field(name, hint: e.cachedFieldIndex) { return x }
-            if let j = r.keys.firstIndex(of: name) {
-                if !isWorker { e.cachedFieldIndex = j }
+            if let x = r.field(site.name, hint: site.hint) { return x }
+            if let j = r.keys.firstIndex(of: site.name) {
+                if !isWorker { site.hint = j }
                 return r.values[j]
             }
         }
-        return try field(v, name, span)
+        return try field(v, site.name, span)
     }
 
     func field(_ v: Value, _ name: String, _ span: Span) throws(NapkinError) -> Value {
@@ -840,22 +754,8 @@ public final class Interpreter {
 
     // MARK: Calls
 
-    func call(_ calleeExpr: Expr, _ args: [CallArgument], _ scope: Scope?, _ span: Span, callNode: Expr? = nil) throws(NapkinError) -> Value {
-        // sum(sweep …), min(sweep …), …: stream the sweep when the name still means the builtin.
-        if let reducer = streamedReducer(calleeExpr, args), globals[reducer.rawValue] == nil, scope?.lookup(reducer.rawValue) == nil {
-            steps &+= 1
-            return try reduceSweep(reducer, args[0].value, scope, span)
-        }
-        let callee = try eval(calleeExpr, scope)
-        var calleeIsLocal = false
-        if case .name(let n) = calleeExpr.kind { calleeIsLocal = scope?.lookup(n) != nil }
-        return try callValue(callee, calleeExpr, args, span, node: callNode, calleeIsLocal: calleeIsLocal) { (i: Int) throws(NapkinError) -> Value in
-            try self.eval(args[i].value, scope)
-        }
-    }
-
     /// Calls an evaluated callee; `argument(i)` evaluates the i-th argument (in source order).
-    func callValue(_ callee: Value, _ calleeExpr: Expr, _ args: [CallArgument], _ span: Span, node: Expr?, calleeIsLocal: Bool,
+    func callValue(_ callee: Value, _ calleeExpr: Expr, _ args: [CallArgument], _ span: Span, calleeIsLocal: Bool,
                    argument: (Int) throws(NapkinError) -> Value) throws(NapkinError) -> Value {
         guard case .function(let f) = callee else {
             if case .name(let n) = calleeExpr.kind, globals[n] == nil, !calleeIsLocal, units.unit(n) != nil {
@@ -864,28 +764,11 @@ public final class Interpreter {
             }
             throw NapkinError(.runtime, "a \(callee.typeName) cannot be called", at: calleeExpr.span)
         }
-        // A user function: its arguments go straight to their slots (where, is cached per call site).
+        // A user function: its arguments go straight to their slots.
         if case .user(let params, _, _) = f.body {
-            let shape: CallShape
-            if let node, node.cachedCallee === f, let cached = node.cachedShape {
-                shape = cached
-            } else {
-                let positionalCount = args.prefix { $0.label == nil }.count
-                let labels = args.dropFirst(positionalCount).map { ($0.label ?? "", $0.labelSpan ?? $0.value.span) }
-                shape = CallShape(slots: try argumentSlots(f, params, positionalCount: positionalCount, labels: labels, span),
-                                  parameters: params.count)
-                if let node, !isWorker {
-                    node.cachedShape = shape
-                    node.cachedCallee = f
-                }
-            }
+            let shape = try callShape(f, params, args, span)
             do throws(NapkinError) {
-                if !f.capturesScope, let compiled = compiledBody(of: f) {
-                    return try callCompiled(f, compiled, shape, span, argument: argument)
-                }
-                var given = [Value?](repeating: nil, count: params.count)
-                for k in 0..<args.count { given[shape.slots[k]] = try argument(k) }
-                return try invoke(f, given, span)
+                return try callCompiled(f, compiledBody(of: f), shape, span, argument: argument)
             } catch {
                 throw pointAtArgument(error, args, shape, span)
             }
@@ -932,6 +815,13 @@ public final class Interpreter {
         }
     }
 
+    /// Where a call's arguments go in `f`'s frame, and which parameters take their defaults.
+    func callShape(_ f: FunctionValue, _ params: [Parameter], _ args: [CallArgument], _ span: Span) throws(NapkinError) -> CallShape {
+        let positionalCount = args.prefix { $0.label == nil }.count
+        let labels = args.dropFirst(positionalCount).map { ($0.label ?? "", $0.labelSpan ?? $0.value.span) }
+        return CallShape(slots: try argumentSlots(f, params, positionalCount: positionalCount, labels: labels, span), parameters: params.count)
+    }
+
     /// Where each argument of a call goes: positional ones in order, then named ones by label.
     func argumentSlots(_ f: FunctionValue, _ params: [Parameter], positionalCount: Int, labels: [(String, Span)],
                        _ span: Span) throws(NapkinError) -> [Int] {
@@ -953,39 +843,9 @@ public final class Interpreter {
 
     /// Runs a user function with its arguments in parameter order (nil: use the default).
     func invoke(_ f: FunctionValue, _ given: [Value?], _ span: Span) throws(NapkinError) -> Value {
-        guard case .user(let params, let body, let closure) = f.body else { return .nothing }
-        if closure == nil, let compiled = compiledBody(of: f) {
-            let slots = given.indices.filter { given[$0] != nil }
-            return try callCompiled(f, compiled, CallShape(slots: slots, parameters: params.count), span) { (k: Int) throws(NapkinError) -> Value in
-                given[slots[k]]!
-            }
-        }
-        steps &+= 1
-        if steps & 0x3FF == 0, cancel.isSet { throw NapkinError(.cancelled, "cancelled", at: span) }
-        callDepth += 1
-        defer { callDepth -= 1 }
-        if callDepth > limits.maxCallDepth { throw depthError(f, span) }
-        try checkCall(span)
-        let frame = Scope(parent: closure, names: f.paramNames, values: [])
-        frame.values.reserveCapacity(params.count)
-        let contract = try self.contract(of: f)
-        do throws(NapkinError) {
-            for i in 0..<params.count {
-                if let v = given[i] { frame.bindNext(v); continue }
-                guard let d = params[i].defaultValue else { throw missingArgument(f, i, span) }
-                frame.bindNext(try eval(d, frame))
-            }
-        } catch {
-            throw traced(error, f, span)
-        }
-        // A wrong argument is the caller's error: it points at the call, with no trace.
-        if let contract { try checkArguments(f, contract, span) { frame.values[$0] } }
-        do throws(NapkinError) {
-            let v = try eval(body, frame)
-            if let contract { try checkResult(f, contract, v, span) }
-            return v
-        } catch {
-            throw traced(error, f, span)
+        let slots = given.indices.filter { given[$0] != nil }
+        return try callCompiled(f, compiledBody(of: f), CallShape(slots: slots, parameters: given.count), span) { (k: Int) throws(NapkinError) -> Value in
+            given[slots[k]]!
         }
     }
 }

@@ -267,7 +267,7 @@ extension BodyCompiler {
                 case nil: return n
                 }
             }
-            guard slot(n) == nil, constants[n] == nil else { return nil }
+            guard !isBound(n), constants[n] == nil else { return nil }
             return aliases[n] ?? n
         }
         func binding(_ x: Expr, _ env: [String: Binding]?) -> Binding? {
@@ -284,7 +284,7 @@ extension BodyCompiler {
             case .number(let v):
                 return leaf(.constant(Quantity(v)))
             case .quantity:
-                guard case .quantity(let q)? = try? interp.eval(x, nil) else { return nil }
+                guard case .quantity(let v, let u) = x.kind, case .quantity(let q)? = try? interp.quantityLiteral(v, u, x.span) else { return nil }
                 return leaf(.constant(q))
             case .name(let n):
                 if env == nil, let i = slot(n) { return leaf(.slot(i)) }
@@ -294,9 +294,9 @@ extension BodyCompiler {
                 let reader: FieldReader?
                 if env != nil {
                     guard case .name(let n) = base.kind, let t = globalName(n, env), let cell = interp.globals[t]?.cell else { return nil }
-                    reader = FieldReader(slot: nil, cell: cell, name: name, node: x)
+                    reader = FieldReader(slot: nil, cell: cell, name: name)
                 } else {
-                    reader = fieldReader(base, name, x)
+                    reader = fieldReader(base, name)
                 }
                 guard let reader else { return nil }
                 keep.append(reader)

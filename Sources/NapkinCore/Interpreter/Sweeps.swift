@@ -306,46 +306,6 @@ extension Interpreter {
         guard args.count == 1, args[0].label == nil, case .sweep = args[0].value.kind, case .name(let n) = calleeExpr.kind else { return nil }
         return SweepReducer(rawValue: n)
     }
-
-    // MARK: The tree walker's sweeps
-
-    func sweep(_ name: String, _ range: Expr, _ columns: [SweepColumn], _ scope: Scope?, _ span: Span) throws(NapkinError) -> Value {
-        var table: TableBuilder?
-        try forEachSweepRow(name, range, columns, scope, span, reserve: { (n: Int) throws(NapkinError) in
-            table = try TableBuilder(names: [name] + columns.map(\.name), capacity: n, self, span)
-        }) { row throws(NapkinError) in
-            try table!.append(row)
-        }
-        return .table(table!.table)
-    }
-
-    /// Runs a sweep point by point, handing each row (the swept value, then each column) to `body`.
-    func forEachSweepRow(_ name: String, _ range: Expr, _ columns: [SweepColumn], _ scope: Scope?, _ span: Span,
-                         reserve: (Int) throws(NapkinError) -> Void = { _ in },
-                         _ body: ([Value]) throws(NapkinError) -> Void) throws(NapkinError) {
-        let points = try sweepPoints(range) { (x: Expr) throws(NapkinError) -> Value in try self.eval(x, scope) }
-        try reserve(points.count)
-        let knob = sweptKnob(name)
-        var row: [Value] = []
-        row.reserveCapacity(columns.count + 1)
-        try forEachSweepPoint(name, points, knob: knob, rangeSpan: range.span, span: span) { (x: Value) throws(NapkinError) in
-            // A scope per point: a lambda made in one row keeps that row's value.
-            let local = Scope(parent: scope, names: [name], values: [x])
-            row.removeAll(keepingCapacity: true)
-            row.append(x)
-            for c in columns { row.append(try eval(c.expr, knob == nil ? local : scope)) }
-            try body(row)
-        }
-    }
-
-    func reduceSweep(_ reducer: SweepReducer, _ sweepExpr: Expr, _ scope: Scope?, _ site: Span) throws(NapkinError) -> Value {
-        guard case .sweep(let knob, _, let range, let columns) = sweepExpr.kind else { return .nothing }
-        var reduction = SweepReduction(reducer, site: site)
-        try forEachSweepRow(knob, range, columns, scope, sweepExpr.span) { row throws(NapkinError) in
-            try reduction.add(row[0], row[row.count - 1], self)
-        }
-        return try reduction.result(self)
-    }
 }
 
 extension Interpreter {

@@ -1,3 +1,5 @@
+import Synchronization
+
 /// A runtime value. Quantities are unboxed (a Double, a dimension vector, an optional
 /// display unit); everything else is a small enum payload or a reference.
 public enum Value: Sendable {
@@ -11,6 +13,9 @@ public enum Value: Sendable {
     /// A picture (plot, bars, gauge, …): data only; the host's renderer draws it.
     case figure(Figure)
     case nothing
+    /// Only inside compiled frames: a block's name that a lambda or local fn may read before
+    /// its `let`, shared with them (see `BodyCompiler`). Never a result.
+    case box(ValueBox)
 
     public static func number(_ v: Double) -> Value { .quantity(Quantity(v)) }
 
@@ -25,8 +30,15 @@ public enum Value: Sendable {
         case .table: return "table"
         case .figure: return "figure"
         case .nothing: return "nothing"
+        case .box: return "box"
         }
     }
+}
+
+/// A block's binding shared with the closures made in the block; nil until its `let` has run.
+public final class ValueBox: @unchecked Sendable {
+    var value: Value?
+    init(_ value: Value?) { self.value = value }
 }
 
 /// A record: ordered named fields (`{ name: "H100", peak: 989 TFLOPS }`).
@@ -70,10 +82,11 @@ public final class Figure: @unchecked Sendable {
     }
 }
 
-/// A callable: a user function or lambda with its captured scope, or a builtin.
+/// A callable: a user function (a global `fn`, or a lambda or local fn with what it captured),
+/// or a builtin.
 public final class FunctionValue: @unchecked Sendable {
     public enum Body {
-        case user(params: [Parameter], body: Expr, closure: Scope?)
+        case user(params: [Parameter], body: Expr, closure: Closure?)
         case builtin(Builtin)
     }
     public let name: String
@@ -83,15 +96,16 @@ public final class FunctionValue: @unchecked Sendable {
 
     /// A user function's parameter names, shared by every call's frame.
     let paramNames: [String]
-    /// A lambda or local fn: it reads names from the scope it was made in (so the tree walker runs it).
-    let capturesScope: Bool
-    /// The body and defaults turned into closures on first call (nil if they use something the
-    /// body compiler leaves to the tree walker); `compileTried` says whether that was tried.
-    var compiled: CompiledBody?
-    var compileTried = false
+    /// A lambda or local fn: the values it carries from the scope it was made in.
+    let closure: Closure?
+    /// The body and defaults as compiled code: a closure's are compiled with the code that makes
+    /// it; a global function's on its first call (when the functions it calls are defined), by
+    /// whichever thread gets there first (workers of a parallel sweep share it).
+    let compiledCode = AtomicLazyReference<CompiledBody>()
+    var compiled: CompiledBody? { compiledCode.load() }
     /// `-> Time`: the dimension the result must have.
     public let resultType: DeclaredType?
-    /// The declared dimensions, resolved on first use (nil: nothing declared).
+    /// The declared dimensions, resolved when the function is defined (nil: nothing declared).
     var contract: Contract?
     var contractResolved = false
 
@@ -102,12 +116,14 @@ public final class FunctionValue: @unchecked Sendable {
         self.resultType = resultType
         if case .user(let params, _, let closure) = body {
             paramNames = params.map(\.name)
-            capturesScope = closure != nil
+            self.closure = closure
+            if let closure { _ = compiledCode.storeIfNil(closure.code) }
         } else {
             paramNames = []
-            capturesScope = false
+            closure = nil
         }
     }
+
 
     public var parameterNames: [String] {
         switch body {
@@ -129,42 +145,14 @@ public final class FunctionValue: @unchecked Sendable {
     }
 }
 
-/// Local variables: a small frame of names and values chained to the enclosing one.
-public final class Scope: @unchecked Sendable {
-    var names: [String]
-    var values: [Value]
-    let parent: Scope?
-
-    init(parent: Scope?, names: [String] = [], values: [Value] = []) {
-        self.parent = parent
-        self.names = names
-        self.values = values
-    }
-
-    /// Only the first `values.count` names are bound yet: a function's frame is made with all
-    /// its parameter names and fills them in order, so a default sees only earlier parameters.
-    func lookup(_ name: String) -> Value? {
-        var s: Scope? = self
-        while let cur = s {
-            var i = cur.values.count - 1
-            while i >= 0 {
-                if cur.names[i] == name { return cur.values[i] }
-                i -= 1
-            }
-            s = cur.parent
-        }
-        return nil
-    }
-
-    func define(_ name: String, _ value: Value) {
-        if names.count > values.count { names.removeSubrange(values.count...) }
-        names.append(name)
-        values.append(value)
-    }
-
-    /// Binds the next pre-declared name (a parameter).
-    func bindNext(_ value: Value) {
-        values.append(value)
+/// What a lambda or local fn carries: its compiled body, and the values of the names it reads
+/// from where it was made (copied then; a box when a later `let` of the block may still bind it).
+public final class Closure: @unchecked Sendable {
+    let code: CompiledBody
+    let captured: [Value]
+    init(code: CompiledBody, captured: [Value]) {
+        self.code = code
+        self.captured = captured
     }
 }
 

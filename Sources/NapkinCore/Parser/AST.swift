@@ -1,19 +1,9 @@
-/// The syntax tree. Every node keeps its span so errors can point at the culprit.
+/// The syntax tree. Every node keeps its span so errors can point at the culprit. The tree is
+/// immutable: what evaluation works out (slots, cells, call shapes) lives in compiled code
+/// (`BodyCompiler`), never in the tree, so sessions and worker threads can share it.
 public final class Expr: @unchecked Sendable {
     public let kind: ExprKind
     public let span: Span
-    /// For a name: the global cell it resolved to last time (checked for `defined` on use),
-    /// and which interpreter it belongs to (a parsed tree may run in several sessions).
-    var cachedCell: GlobalCell?
-    var cachedCellOwner: UInt64 = 0
-    /// For a call: the function it called last time and where each argument goes.
-    var cachedCallee: FunctionValue?
-    var cachedShape: CallShape?
-    /// For a field access: where the field was in the last record (records of one literal
-    /// share their layout, so this is nearly always right).
-    var cachedFieldIndex = 0
-    /// For a quantity literal: its value, resolved once (a unit never changes meaning).
-    var cachedValue: Value?
     public init(_ kind: ExprKind, _ span: Span) {
         self.kind = kind
         self.span = span
