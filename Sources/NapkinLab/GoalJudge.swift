@@ -34,7 +34,7 @@ struct GoalJudge {
     }
 
     func quantity(_ e: Expr) throws(NapkinError) -> Quantity? {
-        if case .quantity(let q) = try interp.execute(Stmt(.expr(e), e.span)) ?? .nothing { return q }
+        if case .quantity(let q) = try interp.evaluateRepeatedly(e) { return q }
         return nil
     }
 
@@ -103,7 +103,7 @@ struct GoalJudge {
                 reading += isConstant(r) ? show(b) : "\(rt) = \(show(b))"
                 return Clause(holds: holds, distance: distance, reading: reading)
             }
-            let v = try interp.execute(Stmt(.expr(e), e.span)) ?? .nothing
+            let v = try interp.evaluateRepeatedly(e)
             guard case .bool(let b) = v else {
                 throw NapkinError(.runtime, "a goal's condition must be true or false, but \(e.span.text) gave a \(v.typeName)", at: e.span)
             }

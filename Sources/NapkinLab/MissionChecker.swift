@@ -288,7 +288,7 @@ public final class MissionChecker {
     /// its range, or to another option).
     func respondsToKnobs(_ inst: Instrument, _ w: Workbench, _ interp: Interpreter) -> Bool {
         func render() -> String? {
-            guard let v = try? interp.execute(Stmt(.expr(inst.expr), inst.expr.span)) else { return nil }
+            guard let v = try? interp.evaluateRepeatedly(inst.expr) else { return nil }
             // A figure is compared as drawn: its data, not the session's way of printing it.
             if case .figure(let f) = v { return try? Instruments.renderText(f, style: RenderStyle()) }
             return try? interp.describe(v)

@@ -137,7 +137,7 @@ public final class MissionRunner {
     }
 
     func eval(_ e: Expr, where what: String) throws(MissionError) -> Value {
-        do { return try interp.execute(Stmt(.expr(e), e.span)) ?? .nothing } catch {
+        do { return try interp.evaluateRepeatedly(e) } catch {
             throw MissionError("\(what), line \(location(e.span)): \(error.message)", napkin: error)
         }
     }
@@ -411,7 +411,7 @@ public final class MissionRunner {
         do {
             let stmts = try session.parse(source, name: "<answer>")
             guard stmts.count == 1, case .expr(let e) = stmts[0].kind else { return .failure("answer with one napkin value, like 4 or 2.5 GWh") }
-            guard case .quantity(let q) = try interp.execute(Stmt(.expr(e), e.span)) ?? .nothing else { return .failure("the answer must be a number or a quantity") }
+            guard case .quantity(let q) = try interp.execute(stmts[0]) ?? .nothing else { return .failure("the answer must be a number or a quantity") }
             return .success(q)
         } catch {
             return .failure(error.message)

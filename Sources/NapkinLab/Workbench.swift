@@ -234,7 +234,7 @@ public final class WorkbenchSession {
         shownReadings = []
         var values: [Result<Value, NapkinError>] = []
         for inst in workbench?.instruments ?? [] {
-            do { values.append(.success(try interp.execute(Stmt(.expr(inst.expr), inst.expr.span)) ?? .nothing)) } catch {
+            do { values.append(.success(try interp.evaluateRepeatedly(inst.expr))) } catch {
                 values.append(.failure(NapkinError(error.phase, Sanitized.text("instrument \(inst.expr.span.text): \(error.message)"))))
             }
         }
@@ -311,7 +311,7 @@ public final class WorkbenchSession {
             return io.say("no instrument is called '\(name)' (instruments: \(instrumentNames.joined(separator: ", ")))")
         }
         do {
-            let v = try interp.execute(Stmt(.expr(inst.expr), inst.expr.span)) ?? .nothing
+            let v = try interp.evaluateRepeatedly(inst.expr)
             if case .figure(let f) = v {
                 var s = io.style
                 s.digits = interp.digits
@@ -372,7 +372,7 @@ public final class WorkbenchSession {
 
     func showInstrumentsQuietly() {
         for (i, inst) in (workbench?.instruments ?? []).enumerated() {
-            if case .figure(let f)? = try? interp.execute(Stmt(.expr(inst.expr), inst.expr.span)) { lastFigures.append((instrumentNames[i], f)) }
+            if case .figure(let f)? = try? interp.evaluateRepeatedly(inst.expr) { lastFigures.append((instrumentNames[i], f)) }
         }
     }
 
@@ -381,8 +381,9 @@ public final class WorkbenchSession {
     func readouts() -> String {
         var out: [String] = []
         for inst in workbench?.instruments ?? [] {
-            guard let v = try? interp.execute(Stmt(.expr(inst.expr), inst.expr.span)) else { continue }
+            guard let v = try? interp.evaluateRepeatedly(inst.expr) else { continue }
             if case .figure = v { continue }
+            if case .nothing = v { continue }
             if let s = try? interp.describeInline(v) { out.append("\(inst.expr.span.text) = \(s)") }
         }
         for g in goals where !g.closed {

@@ -4,7 +4,7 @@ import NapkinLibrary
 import TestSupport
 
 /// A reduced sweep runs over blocks of points (NumericTape.Block) when it can. It must mean
-/// exactly what running it point by point means, and what the tree walker means: the same bits,
+/// exactly what running it point by point means, and what plain code means: the same bits,
 /// units and dimensions, and the same first error, however the points fall into blocks, on any
 /// number of cores. Random bodies over the swept value, knobs, globals, record fields and
 /// inlined calls with defaults, with zeros, negatives, mixed units and overflow, are run all ways.
@@ -49,8 +49,8 @@ struct BlockSweepTests {
     static let short = ["-3...3", "[1, 2, 3 m]", "[0.5, -2, 0, 4]", "[2 m, 3 m, 1 km]", "1 s...9 s", "0...0"]
     static let reducers = ["sum", "mean", "min", "max", "argmin", "argmax", "len"]
 
-    /// What a line shows, or the error it stops with: in full, or (for the tree walker, whose
-    /// trace names the lambda it runs in, and whose spans are in another line) its message.
+    /// What a line shows, or the error it stops with: in full, or (for the lambda, whose trace
+    /// names it, and whose spans are in another line) its message.
     func run(_ session: Session, _ line: String, full: Bool = true) -> String {
         var out: [String] = []
         session.onResult = { out.append(((try? session.interpreter.describe($0)) ?? "?") + (full ? Self.bits($0) : "")) }
@@ -80,7 +80,7 @@ struct BlockSweepTests {
         return blocks
     }
 
-    @Test("random bodies: blocks, point by point and the tree walker agree", arguments: [1, 2, 3])
+    @Test("random bodies: blocks, point by point and plain code agree", arguments: [1, 2, 3])
     func randomBodies(seed: UInt64) throws {
         let session = try Prelude.makeSession()
         // Run-time errors are compared here: a body whose dimensions are certainly wrong is
@@ -91,15 +91,15 @@ struct BlockSweepTests {
         for n in 0..<30 {
             let e = Self.expression(&r, "x", depth: 4)
             let reducer = r.pick(Self.reducers)
-            // A long sweep (several blocks), then a short one, also through the tree walker (a
-            // lambda made in a block runs there).
+            // A long sweep (several blocks), then a short one, also in plain code (a lambda made
+            // by a top-level line that runs once: no call inlined).
             _ = compare(session, "\(reducer)(sweep x \(r.pick(Self.long)) < \(e) >)", e)
             let short = "\(reducer)(sweep x \(r.pick(Self.short)) < \(e) >)"
             _ = compare(session, short, e)
             let compiled = run(session, short, full: false)
             try session.run("let walk\(n) = { let unused = 0; () => \(short) }", name: "<test>")
             let walked = run(session, "walk\(n)()", full: false)
-            #expect(compiled == walked, "\(short): compiled \(compiled), tree walker \(walked)")
+            #expect(compiled == walked, "\(short): compiled \(compiled), plain \(walked)")
             // The same body in a function of the swept value with a default, called in the sweep.
             try session.run("fn f\(n)(x, kk = k) = \(e) + 0 * kk", name: "<test>")
             _ = compare(session, "\(reducer)(sweep x \(r.pick(Self.long)) < f\(n)(x) >)", "f\(n): \(e)")

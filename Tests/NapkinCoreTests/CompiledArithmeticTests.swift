@@ -3,11 +3,11 @@ import Testing
 import NapkinLibrary
 import TestSupport
 
-/// Compiled arithmetic (closures, tapes on Doubles, inlined calls, constant folding) must mean
-/// exactly what the tree walker means: the same values, units and dimensions, and the same
-/// errors. Random expressions over leaves of many dimensions, zeros and negative numbers are
-/// evaluated both ways, point by point.
-@Suite("Compiled arithmetic matches the tree walker")
+/// Optimised arithmetic (tapes on Doubles, inlined calls) must mean exactly what plain compiled
+/// code means, where each operation is a closure calling the one rule (`arithmetic`, `binary`):
+/// the same values, units and dimensions, and the same errors. Random expressions over leaves of
+/// many dimensions, zeros and negative numbers are evaluated both ways, point by point.
+@Suite("Optimised arithmetic matches plain code")
 struct CompiledArithmeticTests {
     static let leaves = ["a", "b", "c", "a", "b", "2", "0", "(3 m)", "0.5", "1", "(2 s)", "hw.p", "hw.q", "k", "base", "(50 %)", "1e300", "(90 min)", "(2 kWh)"]
     static let operators = ["+", "-", "*", "/", "^", "*", "+"]
@@ -53,8 +53,8 @@ struct CompiledArithmeticTests {
                       "a * (50 %) * 2", "(a - a) * b + c", "a * b / c * 2", "a ^ 2 / a * 1"]
         for n in 0..<60 {
             let e = n < chosen.count && seed == 1 ? chosen[n] : Self.expression(&r, depth: 4)
-            // f is compiled (inlined into h, where the tape runs); g is a lambda made in a
-            // block, so the tree walker runs it.
+            // f is optimised (inlined into h, where the tape runs); g is a lambda made by a
+            // top-level line that runs once, so its body is plain code.
             try session.run("""
             fn f\(n)(a, b, c) = \(e)
             let g\(n) = { let unused = 0; (a, b, c) => \(e) }
@@ -70,7 +70,7 @@ struct CompiledArithmeticTests {
                 let walked = run(session, "g\(n)(xs\(n)[\(i)], ys\(n)[\(i)], zs\(n)[\(i)])")
                 for call in ["p\(n)_\(i)()", "p\(n)_\(i)()", "h\(n)(\(i))"] {
                     let compiled = run(session, call)
-                    #expect(compiled == walked, "\(e) at point \(i), \(call): compiled \(compiled), tree walker \(walked)")
+                    #expect(compiled == walked, "\(e) at point \(i), \(call): compiled \(compiled), plain \(walked)")
                     compared += 1
                 }
             }
@@ -79,7 +79,7 @@ struct CompiledArithmeticTests {
             for i in [8, 9, 8] {
                 let walked = run(session, "g\(n)(xs\(n)[\(i)], ys\(n)[\(i)], zs\(n)[\(i)])")
                 let compiled = run(session, "m\(n)(\(i))")
-                #expect(compiled == walked, "\(e) at point \(i) after another unit: compiled \(compiled), tree walker \(walked)")
+                #expect(compiled == walked, "\(e) at point \(i) after another unit: compiled \(compiled), plain \(walked)")
             }
             // And inside a sweep (compiled statement, inlined call, spread-free).
             let swept = run(session, "sweep i 0...10 < v: h\(n)(i) >")

@@ -41,6 +41,24 @@ struct ParallelSweepTests {
         }
     }
 
+    @Test("workers run the same compiled code: closures, local fns, and a function first called on a worker")
+    func workersShareCompiledCode() throws {
+        // `late` is never called at the first point (which runs on the calling thread), so a
+        // worker compiles it first; the workers publish one body between them.
+        let program = """
+        fn late(x) = x * 3 + 1
+        fn pick(a, b) = if a > 1 then late(b) else b
+        fn scale(k) = (x) => x * k
+        sum(sweep a 1...200 < sum(sweep b 1...60 < pick(a, b) + scale(a)(b) + { fn steps(n) = if n <= 0 then 0 else 1 + steps(n - 1); steps(if b > 30 then 3 else 1) } >) >)
+        sweep a 1...4 < sum(sweep b 1...3 < map([b, a], (x) => x * late(a))[0] >) >
+        """
+        let one = try run(program, cores: 1)
+        #expect(one.count == 2 && !one.joined().contains("error"), "\(one)")
+        for cores in [2, 5] {
+            #expect(try run(program, cores: cores) == one)
+        }
+    }
+
     @Test("the first error is the one a single core meets, after the same output")
     func sameFirstError() throws {
         let program = """

@@ -91,12 +91,12 @@ struct TableColumnTests {
         #expect(units[2].contains("1000"))
     }
 
-    @Test("the tree walker, compiled code and the table builtin build the same table")
+    @Test("a top-level sweep, a function, a lambda and the table builtin build the same table")
     func everyBuilder() {
         let body = "sweep x 1...n < x * 2 W, \"n{x}\", if (x > k + 1) then 1 m else 2 s >"
         let top = run("let n = 5\nlet k = 2\n" + body).lines
         let inFunction = run("fn f(n, k = 2) = \(body)\nf(5)").lines
-        // A lambda made in a function reads its scope: the tree walker runs it.
+        // A lambda made in a function captures what it reads of the function's scope.
         let inLambda = run("fn h(count) = { let k = 2; let g = n => \(body); g(count) }\nh(5)").lines
         #expect(top.count == 1 && inFunction == top && inLambda == top, "\(top) \(inFunction) \(inLambda)")
         #expect(top.first?.hasSuffix("\"n5\"   │ 1 m") == true)

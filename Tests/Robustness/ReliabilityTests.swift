@@ -34,8 +34,8 @@ struct ReliabilityTests {
         }
     }
 
-    @Test("lambdas and local functions (the tree walker) are guarded too")
-    func treeWalkerIsGuarded() throws {
+    @Test("lambdas and local functions are guarded too")
+    func closuresAreGuarded() throws {
         let body = Self.nest(150, "h(n - 1)") { "(1 + \($0))" }
         let file = try hostileFile("deep.lab", "let g = n0 => { fn h(n) = if n <= 0 then 0 else \(body)\n h(n0) }\ng(9999)\n")
         let r = try napkin(["run", file], seconds: 300)

@@ -7,7 +7,8 @@ import Testing
 /// Properties of issue 12 on thousands of generated expressions (SplitMix64 names each case):
 /// a name bound in scope is never taken into a unit, so no product changes value with the order
 /// of its factors, a line break or parentheses around a literal, on every path an expression
-/// can run (tree walker, compiled sweep, compiled and inlined calls, a sweep spread over cores);
+/// can run (a plain top-level line, a compiled sweep, compiled and inlined calls, a sweep spread
+/// over cores);
 /// and every printed result reads back to the same value and dimension.
 @Suite("Names, units and read-back (properties)")
 struct UnitScopingPropertyTests {
@@ -82,7 +83,7 @@ struct UnitScopingPropertyTests {
             }
             let params = bound.map(\.0).joined(separator: ", "), args = bound.map(\.1).joined(separator: ", ")
             for v in variants {
-                // The tree walker, a compiled sweep, a compiled function, and a call inlined into a sweep.
+                // A plain top-level line, a compiled sweep, a compiled function, and a call inlined into a sweep.
                 let programs = [
                     (lets + "\n" + v, 1.0),
                     (lets + "\nsum(sweep k 1...2 < \(v) >)", 2.0),

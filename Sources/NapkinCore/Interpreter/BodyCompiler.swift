@@ -138,18 +138,35 @@ extension Interpreter {
         return try p.code(self, frame)
     }
 
-    /// An expression compiled once to be run many times (a mission's goals and readings): it
-    /// stays right when knobs move and when a REPL line redefines a function it calls.
+    /// An expression compiled once to be run many times: it stays right when knobs move and when
+    /// a line redefines a function it calls (compiled code checks that its callee is the same).
     public func prepare(_ e: Expr) -> PreparedExpression {
         PreparedExpression(e, self, optimized: true)
     }
+
+    /// The value of an expression a host evaluates again and again (a lab's goals, readings,
+    /// texts and instruments), compiled on its first evaluation and kept for this session.
+    public func evaluateRepeatedly(_ e: Expr) throws(NapkinError) -> Value {
+        let p: PreparedExpression
+        if let known = prepared[ObjectIdentifier(e)] {
+            p = known
+        } else {
+            p = prepare(e)
+            prepared[ObjectIdentifier(e)] = p
+        }
+        callDepth = 0
+        return try run(p)
+    }
 }
 
-/// An expression compiled at the top level, with the size of the frame it runs in.
+/// An expression compiled at the top level, with the size of the frame it runs in. It holds its
+/// expression, so the expression's identity names it for as long as it is kept.
 public final class PreparedExpression {
+    let expr: Expr
     let code: Compiled
     let layout: FrameLayout
     init(_ e: Expr, _ interp: Interpreter, optimized: Bool) {
+        expr = e
         let compiler = BodyCompiler(interp, parameters: 0)
         compiler.optimized = optimized
         code = compiler.compile(e)
@@ -158,7 +175,7 @@ public final class PreparedExpression {
 }
 
 extension Expr {
-    /// Whether a sweep appears anywhere inside (outside lambdas, which the tree walker runs).
+    /// Whether a sweep appears anywhere inside (outside lambdas, which are compiled on their own).
     var containsSweep: Bool {
         anyNode { if case .sweep = $0.kind { return true } else { return false } }
     }
@@ -411,6 +428,14 @@ final class BodyCompiler {
                     return try interp.lookup(n, span)
                 }
             }
+            // A builtin or a unit, while no later definition takes the name.
+            if interp.builtins[n] != nil || interp.units.unit(n) != nil, let known = try? interp.lookup(n, span) {
+                let defined = interp.namesDefined
+                return { interp, _ throws(NapkinError) in
+                    if interp.namesDefined == defined { return known }
+                    return try interp.lookup(n, span)
+                }
+            }
             return { interp, _ throws(NapkinError) in try interp.lookup(n, span) }
         case .unary("-", _):
             return boxed(compileNumeric(e))
@@ -485,6 +510,24 @@ final class BodyCompiler {
                 try interp.buildString(parts, span) { (x: Expr) throws(NapkinError) -> Value in try compiled[ObjectIdentifier(x)]!(interp, s) }
             }
         case .record(let entries):
+            // Fields named once each, no spread: the keys are known now, and the record is built
+            // from its values in order.
+            let names = entries.compactMap { entry -> String? in
+                if case .field(let n, _, _) = entry { return n }
+                return nil
+            }
+            if names.count == entries.count, Set(names).count == names.count {
+                let codes = entries.map { entry -> Compiled in
+                    if case .field(_, let v, _) = entry { return compile(v) }
+                    preconditionFailure("only fields")
+                }
+                return { interp, s throws(NapkinError) in
+                    var values: [Value] = []
+                    values.reserveCapacity(codes.count)
+                    for c in codes { values.append(try c(interp, s)) }
+                    return .record(Record(keys: names, values: values))
+                }
+            }
             let values = entries.map { entry -> Expr in
                 switch entry {
                 case .field(_, let v, _): return v

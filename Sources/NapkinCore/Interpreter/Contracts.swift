@@ -1,5 +1,5 @@
 /// Declared dimensions (`fn transfer_time(size: Information, rate: DataRate or Record) -> Time`),
-/// checked at every call however the call runs (tree walker, compiled body, inlined call), and
+/// checked at every call however the call runs (a compiled body, an inlined call, a tape), and
 /// the "called from" trace that an error collects on its way out of a function.
 
 /// One declared dimension, resolved: the quantity dimensions and kinds of value it accepts.

@@ -38,6 +38,8 @@ public final class Interpreter {
     /// and never writes the hints that code keeps (FieldSite, FieldReader).
     var isWorker = false
     var unitCache: [String: (factor: Double, dim: Dimension)] = [:]
+    /// Expressions compiled by `evaluateRepeatedly`, by identity (each entry holds its expression).
+    var prepared: [ObjectIdentifier: PreparedExpression] = [:]
     /// Which of a knob's lanes this interpreter reads while a sweep runs on several cores.
     var lane = 0
 
@@ -59,6 +61,7 @@ public final class Interpreter {
         digits = parent.digits
         limits = parent.limits
         cores = 1
+        namesDefined = parent.namesDefined
         sweepBlocks = parent.sweepBlocks
         cancel = parent.cancel
         asciiOnly = parent.asciiOnly
@@ -72,7 +75,12 @@ public final class Interpreter {
     /// Adds (or replaces) a builtin function.
     public func register(_ b: Builtin) {
         builtins[b.name] = FunctionValue(name: b.name, body: .builtin(b))
+        namesDefined &+= 1
     }
+
+    /// Counts the global names and builtins defined so far: compiled code that resolved a name
+    /// to a builtin or a unit (no global had it) checks that no definition came since.
+    var namesDefined = 0
 
     public var formatter: QuantityFormatter { QuantityFormatter(registry: units, digits: digits) }
     public var builtinNames: [String] { Array(builtins.keys) }
@@ -118,6 +126,7 @@ public final class Interpreter {
             g = Global(cell: old.cell, kind: g.kind, knob: g.knob, definition: g.definition, doc: g.doc)
         } else {
             globalOrder.append(name)
+            namesDefined &+= 1
             if let cell = retiredCells.removeValue(forKey: name) {
                 cell.value = g.value
                 cell.defined = true

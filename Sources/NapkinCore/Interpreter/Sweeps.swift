@@ -1,7 +1,7 @@
 import Foundation
 
-/// Ranges and sweeps: the rules both evaluators share (the tree walker here, compiled code in
-/// BodyCompiler), so a sweep means the same thing however it runs.
+/// Ranges and sweeps: the rules a sweep follows however it runs (point by point, over blocks of
+/// points, spread over cores; the compiled code is in BodyCompiler).
 
 /// A range's values, computed on demand (a sweep over a range never materialises it).
 struct RangeSpec {
