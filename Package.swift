@@ -27,11 +27,17 @@ let package = Package(
     ],
     targets: [
         // The language pipeline: lexer → parser → checker → interpreter, plus units and diagnostics.
-        .target(name: "NapkinCore", path: "Sources/NapkinCore",
+        .target(name: "NapkinCore", dependencies: ["CVectorMath"], path: "Sources/NapkinCore",
                 // Each interpreter's state is touched by one thread at a time (a sweep spread over
                 // cores gives every worker an interpreter of its own); dynamic exclusivity checks
                 // cost ~5% of evaluation in release builds.
                 swiftSettings: [.unsafeFlags(["-enforce-exclusivity=unchecked"], .when(configuration: .release))]),
+        // napkin's power over blocks of points: glibc's vector pow (libmvec), four points at a time.
+        .target(name: "CVectorMath", dependencies: ["CVectorMathAVX2"], path: "Sources/CVectorMath",
+                linkerSettings: [.linkedLibrary("mvec", .when(platforms: [.linux]))]),
+        // Its AVX2 kernels, compiled for AVX2 and called only where the processor has it.
+        .target(name: "CVectorMathAVX2", path: "Sources/CVectorMathAVX2",
+                cSettings: [.unsafeFlags(["-mavx2"], .when(platforms: [.linux]))]),
         // The prelude (units, physics library) written in napkin, embedded into the binary at build time
         // with its syntax trees (parsed once by PreludeEmbedder, read back at start-up).
         .target(

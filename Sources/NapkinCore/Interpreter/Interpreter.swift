@@ -1,3 +1,4 @@
+import CVectorMath
 import Foundation
 
 /// Evaluates checked statements. Holds the globals, knobs and unit registry of a session.
@@ -591,7 +592,7 @@ public final class Interpreter {
         case .pow:
             // Plain numbers only, and no negative base with a fractional power or 0 to a negative one.
             guard x.dim.isNone, y.dim.isNone, x.value > 0 || (x.value == 0 && y.value >= 0) else { return nil }
-            v = Foundation.pow(x.value, y.value)
+            v = napkin_pow(x.value, y.value)
             dim = .none
             unitID = 0
         default:
@@ -670,7 +671,7 @@ public final class Interpreter {
             throw NapkinError(.runtime, "a negative number has no real power \(formatNumber(p, digits: 6))", at: span)
         }
         if x.value == 0 && p < 0 { throw NapkinError(.runtime, "division by zero (0 to a negative power)", at: span) }
-        let v = Foundation.pow(x.value, p)
+        let v = napkin_pow(x.value, p)
         try checkFinite(v, span, "the power")
         return Quantity(v, d)
     }

@@ -1,3 +1,4 @@
+import CVectorMath
 import Foundation
 
 /// Straight-line arithmetic (`fleet * (u * hw.power + (1 - u) * hw.idle) * 1 year`) run on plain
@@ -187,7 +188,7 @@ final class NumericTape {
                     v = x / y
                 case .pow:
                     guard x > 0 || (x == 0 && y >= 0) else { return nil }
-                    v = Foundation.pow(x, y)
+                    v = napkin_pow(x, y)
                 case .neg:
                     r[leafCount + k] = -x
                     continue
@@ -562,11 +563,10 @@ extension NumericTape {
                 case .div: finite = Block.each(n, op.a, op.b, o) { $0 / $1 }
                 case .neg: finite = Block.each(n, op.a, op.a, o) { x, _ in -x }
                 case .pow:
-                    // libm's pow, point by point: a vectorised pow rounds differently.
-                    finite = Block.each(n, op.a, op.b, o) { x, y in
-                        if !(x > 0 || (x == 0 && y >= 0)) { ok = false }
-                        return Foundation.pow(x, y)
-                    }
+                    // napkin's power over the whole block (CVectorMath): the bits of each point's
+                    // own `napkin_pow`, four points at a time.
+                    if !Block.inDomain(n, op.a, op.b) { ok = false }
+                    finite = Block.power(n, op.a, op.b, o)
                 }
                 if !finite { return false }
             }
@@ -576,6 +576,39 @@ extension NumericTape {
         /// Whether the block is worth sharing out between cores: a power costs far more per
         /// point than handing the block over; `+ - * /` cost less.
         var costly: Bool { ops.contains { $0.kind == .pow } }
+
+        /// Whether every point's power is defined: a positive base, or zero to a power ≥ 0.
+        private static func inDomain(_ n: Int, _ a: Operand, _ b: Operand) -> Bool {
+            var ok = true
+            switch (a, b) {
+            case (.vector(let p), .vector(let q)): for i in 0..<n { ok = ok && (p[i] > 0 || (p[i] == 0 && q[i] >= 0)) }
+            case (.vector(let p), .scalar(let y)): for i in 0..<n { ok = ok && (p[i] > 0 || (p[i] == 0 && y >= 0)) }
+            case (.scalar(let x), .vector(let q)): for i in 0..<n { ok = ok && (x > 0 || (x == 0 && q[i] >= 0)) }
+            case (.scalar(let x), .scalar(let y)): ok = x > 0 || (x == 0 && y >= 0)
+            }
+            return ok
+        }
+
+        /// `o[i] = a[i] ^ b[i]` over the block, and whether every result is finite.
+        private static func power(_ n: Int, _ a: Operand, _ b: Operand, _ o: UnsafeMutablePointer<Double>) -> Bool {
+            switch (a, b) {
+            case (.vector(let p), .vector(let q)): napkin_pow_vv(p, q, o, n)
+            case (.vector(let p), .scalar(let y)): napkin_pow_vs(p, y, o, n)
+            case (.scalar(let x), .vector(let q)): napkin_pow_sv(x, q, o, n)
+            case (.scalar(let x), .scalar(let y)):
+                let v = napkin_pow(x, y)
+                for i in 0..<n { o[i] = v }
+            }
+            return allFinite(n, o)
+        }
+
+        /// Whether `o[0..<n]` are all finite (tested on the bits, so it vectorises).
+        private static func allFinite(_ n: Int, _ o: UnsafeMutablePointer<Double>) -> Bool {
+            let exponent: UInt64 = 0x7FF0_0000_0000_0000
+            var any: UInt64 = 0
+            for i in 0..<n { any |= (o[i].bitPattern & exponent) &+ (1 << 52) }
+            return any & (1 << 63) == 0
+        }
 
         /// `o[i] = f(a[i], b[i])` over the block, and whether every result is finite (not all
         /// exponent bits set: tested on the bits, in the same loop, so it vectorises).

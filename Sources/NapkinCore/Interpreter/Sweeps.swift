@@ -48,7 +48,11 @@ struct SweepReduction {
     let reducer: SweepReducer
     let site: Span
     var count = 0
-    var total = 0.0
+    /// A sum runs in eight lanes: row k is added to lane k mod 8, and the lanes are added up in
+    /// a fixed tree at the end (`total`). A row lands in the same lane however rows arrive (one at
+    /// a time, in blocks, from several cores), so a sum has the same bits every way; the eight
+    /// short chains also run side by side in the processor, and round off less than one long one.
+    var lanes = SIMD8<Double>(repeating: 0)
     var dim: Dimension?
     var best: Quantity?
     var bestX: Value = .nothing
@@ -72,17 +76,23 @@ struct SweepReduction {
                                   label: "\(interp.units.describe(d)) vs \(interp.units.describe(q.dim))")
             }
         } else if dim == nil, !q.isPlainZero { dim = q.dim }
-        total += q.value
         switch reducer {
         case .min, .argmin: if best == nil || q.value < best!.value { best = q; bestX = x }
         case .max, .argmax: if best == nil || q.value > best!.value { best = q; bestX = x }
-        default: break
+        default: lanes[(count &- 1) & 7] += q.value
         }
     }
 
+    /// The sum of the lanes, always in the same tree: (0+4, 1+5, 2+6, 3+7), then pairs, then one.
+    var total: Double {
+        let four = lanes.lowHalf + lanes.highHalf
+        let two = four.lowHalf + four.highHalf
+        return two[0] + two[1]
+    }
+
     /// Adds a block of rows whose last columns are `values[0..<n]`, all of dimension `d` and
-    /// unit `unitID`; `x(i)` is the i-th row's swept value. Exactly what `add` does row by row,
-    /// in the same order (so sums add up bit for bit alike).
+    /// unit `unitID`; `x(i)` is the i-th row's swept value. Exactly what `add` does row by row
+    /// (each value into the lane of its row, so sums add up bit for bit alike).
     mutating func addBlock(_ values: UnsafeMutablePointer<Double>, _ n: Int, _ d: Dimension, _ unitID: UInt32,
                            x: (Int) -> Value, _ interp: Interpreter) throws(NapkinError) {
         let plain = d.isNone && unitID == 0
@@ -91,6 +101,7 @@ struct SweepReduction {
             for i in 0..<n { try add(x(i), .quantity(Quantity(values[i], d, unitID: unitID)), interp) }
             return
         }
+        let first = count
         count += n
         if reducer == .len { return }
         if dim == nil {
@@ -100,19 +111,30 @@ struct SweepReduction {
         switch reducer {
         case .min, .argmin:
             for i in 0..<n {
-                total += values[i]
                 if best == nil || values[i] < best!.value { best = Quantity(values[i], d, unitID: unitID); bestX = x(i) }
             }
         case .max, .argmax:
             for i in 0..<n {
-                total += values[i]
                 if best == nil || values[i] > best!.value { best = Quantity(values[i], d, unitID: unitID); bestX = x(i) }
             }
         default:
-            // In a local, so the running sum stays in a register.
-            var t = total
-            for i in 0..<n { t += values[i] }
-            total = t
+            // In a local, so the lanes stay in registers: single rows up to a row whose number
+            // is a multiple of 8, then eight rows at a time, then the rest.
+            var acc = lanes
+            var i = 0
+            while i < n, (first &+ i) & 7 != 0 {
+                acc[(first &+ i) & 7] += values[i]
+                i += 1
+            }
+            while i + 8 <= n {
+                acc += UnsafeRawPointer(values + i).loadUnaligned(as: SIMD8<Double>.self)
+                i += 8
+            }
+            while i < n {
+                acc[(first &+ i) & 7] += values[i]
+                i += 1
+            }
+            lanes = acc
         }
     }
 
@@ -246,7 +268,10 @@ extension Interpreter {
         let size = NumericTape.Block.size
         let blocks = (points.count + size - 1) / size
         let lanes = !isWorker && cores > 1 && blocks >= 2 * cores && block.costly ? cores : 1
-        let window = lanes == 1 ? 1 : 16 * lanes
+        // A window is what the cores compute between two hand-overs (each starts threads): 128
+        // blocks a core (1 MiB of results each), so starting them is a small part of the work
+        // even now that a power costs a few nanoseconds a point.
+        let window = lanes == 1 ? 1 : 128 * lanes
         let copies = [block] + (1..<lanes).map { _ in block.copy() }
         // With one lane, a block is used in place; with several, each keeps its values here.
         let results = UnsafeMutablePointer<Double>.allocate(capacity: lanes == 1 ? 0 : window * size)

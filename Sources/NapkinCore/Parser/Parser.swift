@@ -1,3 +1,4 @@
+import CVectorMath
 import Foundation
 
 /// Recursive-descent parser for napkin. Grammar/napkin.ebnf is the normative grammar;
@@ -850,8 +851,8 @@ public struct Parser {
             }
         }
         guard let last = exponents.last, case .identifier(let n) = peekToken(k).kind, isUnit(n, at: k) else { return nil }
-        let exponent = exponents.dropLast().reversed().reduce(last) { e, base in pow(base, e) }
-        let value = pow(v, exponent)
+        let exponent = exponents.dropLast().reversed().reduce(last) { e, base in napkin_pow(base, e) }
+        let value = napkin_pow(v, exponent)
         guard exponent.isFinite, value.isFinite else {
             throw error("\(t.text)^\(exponents.map { formatNumber($0, digits: 17) }.joined(separator: "^")) is not a finite number", at: t)
         }

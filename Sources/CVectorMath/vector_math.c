@@ -1,0 +1,68 @@
+#include "CVectorMath.h"
+#include "CVectorMathAVX2.h"
+
+#include <math.h>
+
+#if defined(__x86_64__) && defined(__linux__)
+#include <emmintrin.h>
+
+// glibc's libmvec, x86_64 vector function ABI: 'b' is SSE2 (every x86-64 has it), 2 lanes.
+__m128d _ZGVbN2vv_pow(__m128d x, __m128d y);
+
+static int has_avx2;
+
+__attribute__((constructor)) static void napkin_vector_math_init(void) {
+    __builtin_cpu_init();
+    has_avx2 = __builtin_cpu_supports("avx2");
+}
+
+// Two points at a time; the last one in a padded lane computing 1^1, which does not touch it.
+#define POW_LOOP(XI, YI)                                                                 \
+    size_t i = 0;                                                                        \
+    for (; i + 2 <= n; i += 2) {                                                         \
+        __m128d vx = _mm_set_pd(XI(i + 1), XI(i)), vy = _mm_set_pd(YI(i + 1), YI(i));    \
+        _mm_storeu_pd(out + i, _ZGVbN2vv_pow(vx, vy));                                   \
+    }                                                                                    \
+    if (i < n) {                                                                         \
+        double bo[2];                                                                    \
+        _mm_storeu_pd(bo, _ZGVbN2vv_pow(_mm_set_pd(1, XI(i)), _mm_set_pd(1, YI(i))));    \
+        out[i] = bo[0];                                                                  \
+    }
+
+#define X_VEC(i) x[i]
+#define Y_VEC(i) y[i]
+#define X_ONE(i) x
+#define Y_ONE(i) y
+
+void napkin_pow_vv(const double *x, const double *y, double *out, size_t n) {
+    if (has_avx2) { napkin_pow_vv_avx2(x, y, out, n); return; }
+    POW_LOOP(X_VEC, Y_VEC)
+}
+void napkin_pow_vs(const double *x, double y, double *out, size_t n) {
+    if (has_avx2) { napkin_pow_vs_avx2(x, y, out, n); return; }
+    POW_LOOP(X_VEC, Y_ONE)
+}
+void napkin_pow_sv(double x, const double *y, double *out, size_t n) {
+    if (has_avx2) { napkin_pow_sv_avx2(x, y, out, n); return; }
+    POW_LOOP(X_ONE, Y_VEC)
+}
+
+#else
+
+void napkin_pow_vv(const double *x, const double *y, double *out, size_t n) {
+    for (size_t i = 0; i < n; i++) out[i] = pow(x[i], y[i]);
+}
+void napkin_pow_vs(const double *x, double y, double *out, size_t n) {
+    for (size_t i = 0; i < n; i++) out[i] = pow(x[i], y);
+}
+void napkin_pow_sv(double x, const double *y, double *out, size_t n) {
+    for (size_t i = 0; i < n; i++) out[i] = pow(x, y[i]);
+}
+
+#endif
+
+double napkin_pow(double x, double y) {
+    double out;
+    napkin_pow_vv(&x, &y, &out, 1);
+    return out;
+}
