@@ -536,8 +536,15 @@ extension NumericTape {
         func load(_ points: SweepPoints, _ start: Int, _ n: Int) -> Bool {
             switch points {
             case .range(let r):
-                // As `RangeSpec.value`, to the bit.
-                for i in 0..<n { xs[i] = r.lo + Double(start + i) * r.step }
+                // As `RangeSpec.value`, to the bit. Below 2³¹ the point's number converts from
+                // 32 bits, exactly the same Double, two at a time (64-bit integers convert one
+                // by one without AVX-512).
+                if start + n <= Int(Int32.max) {
+                    let first = Int32(start)
+                    for i in 0..<Int32(n) { xs[Int(i)] = r.lo + Double(first &+ i) * r.step }
+                } else {
+                    for i in 0..<n { xs[i] = r.lo + Double(start + i) * r.step }
+                }
             case .list(let items):
                 for i in 0..<n {
                     guard case .quantity(let q) = items[start + i], q.dim == x.0, q.unitID == x.1 else { return false }
