@@ -80,22 +80,25 @@ extension Interpreter {
         try consume(first, try evaluate(self, s, first))
         let workers = (0..<count).map { Interpreter(workerOf: self, lane: $0) }
         // Every knob gets one lane per worker, starting at its current value. So does every
-        // record and short list, as a copy of its own: reading a shared object from several cores
-        // makes them fight over its reference count.
-        let lanedCells = globals.values.filter { $0.kind == .knob || Interpreter.copiedPerWorker($0.value) }.map(\.cell)
+        // record and short list: worker 0 reads the original, the others a copy of their own,
+        // made when they first read it (`GlobalCell.read`), since reading a shared object from
+        // several cores makes them fight over its reference count. All lanes are one allocation.
+        let laned = globals.values.filter { $0.kind == .knob || Interpreter.copiedPerWorker($0.value) }
         let laneSlots = count * GlobalCell.laneStride
-        for cell in lanedCells {
-            let lanes = UnsafeMutablePointer<Value>.allocate(capacity: laneSlots)
-            lanes.initialize(repeating: .nothing, count: laneSlots)
-            for w in 0..<count { lanes[w * GlobalCell.laneStride] = w == 0 ? cell.value : Interpreter.workerCopy(cell.value) }
-            cell.lanes = lanes
+        let allLanes = UnsafeMutablePointer<Value>.allocate(capacity: max(1, laned.count * laneSlots))
+        allLanes.initialize(repeating: .nothing, count: laned.count * laneSlots)
+        for (k, g) in laned.enumerated() {
+            let lanes = allLanes + k * laneSlots
+            lanes[0] = g.cell.value
+            if g.kind == .knob {
+                for w in 1..<count { lanes[w * GlobalCell.laneStride] = Interpreter.workerCopy(g.cell.value) }
+            }
+            g.cell.lanes = lanes
         }
         defer {
-            for cell in lanedCells {
-                cell.lanes?.deinitialize(count: laneSlots)
-                cell.lanes?.deallocate()
-                cell.lanes = nil
-            }
+            for g in laned { g.cell.lanes = nil }
+            allLanes.deinitialize(count: laned.count * laneSlots)
+            allLanes.deallocate()
         }
         let frames = workers.map { w -> UnsafeMutablePointer<Value> in
             let f = w.pushFrame(frameSize)

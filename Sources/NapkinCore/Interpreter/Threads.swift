@@ -37,15 +37,77 @@ enum LargeStackThread {
     }
 
     /// Runs `body(0)`, … `body(count - 1)` at once, `body(0)` on the calling thread, and waits
-    /// for all of them. An index no thread could be made for runs on the calling thread too.
+    /// for all of them. The others run on pooled threads (`ThreadPool`); an index no thread
+    /// could be found for runs on the calling thread too.
     static func runAll(_ count: Int, _ body: @escaping (Int) -> Void) {
-        var threads: [pthread_t] = []
+        let done = DispatchGroup()
         var inline: [Int] = [0]
         for i in 1..<max(count, 1) {
-            if let t = start({ body(i) }) { threads.append(t) } else { inline.append(i) }
+            done.enter()
+            let started = ThreadPool.shared.run {
+                body(i)
+                done.leave()
+            }
+            if !started {
+                done.leave()
+                inline.append(i)
+            }
         }
         for i in inline { body(i) }
-        for t in threads { pthread_join(t, nil) }
+        done.wait()
+    }
+}
+
+/// Large-stack threads kept between parallel sweeps: starting one (and unmapping its stack
+/// after) cost more than a short sweep's share of work. A thread waits a second for its next
+/// job, then ends, so an idle session holds none.
+private final class ThreadPool: @unchecked Sendable {
+    static let shared = ThreadPool()
+    private let lock = NSLock()
+    private var idle: [Worker] = []
+
+    private final class Worker: @unchecked Sendable {
+        let wake = DispatchSemaphore(value: 0)
+        var job: (() -> Void)?
+    }
+
+    /// Runs `job` on a waiting thread, or on a new one; false when no thread could be made.
+    func run(_ job: @escaping () -> Void) -> Bool {
+        lock.lock()
+        if let w = idle.popLast() {
+            lock.unlock()
+            w.job = job
+            w.wake.signal()
+            return true
+        }
+        lock.unlock()
+        let w = Worker()
+        w.job = job
+        guard let thread = LargeStackThread.start({ self.serve(w) }) else { return false }
+        pthread_detach(thread)
+        return true
+    }
+
+    private func serve(_ w: Worker) {
+        while true {
+            let job = w.job
+            w.job = nil
+            job?()
+            lock.lock()
+            idle.append(w)
+            lock.unlock()
+            if w.wake.wait(timeout: .now() + 1) == .timedOut {
+                lock.lock()
+                if let i = idle.firstIndex(where: { $0 === w }) {
+                    idle.remove(at: i)
+                    lock.unlock()
+                    return
+                }
+                lock.unlock()
+                // Taken just as the wait ended: its job is on the way.
+                w.wake.wait()
+            }
+        }
     }
 }
 

@@ -219,10 +219,15 @@ public final class GlobalCell: @unchecked Sendable {
     /// write into one cache line.
     static let laneStride = 4
 
-    /// The value as `interp` sees it (its own lane during a parallel sweep).
+    /// The value as `interp` sees it (its own lane during a parallel sweep; a record's lane is
+    /// filled with the worker's own copy on its first read).
     @inline(__always)
     func read(_ interp: Interpreter) -> Value {
-        if let lanes { return lanes[interp.lane &* GlobalCell.laneStride] }
+        if let lanes {
+            let lane = lanes + interp.lane &* GlobalCell.laneStride
+            if case .nothing = lane.pointee { lane.pointee = Interpreter.workerCopy(value) }
+            return lane.pointee
+        }
         return value
     }
 
