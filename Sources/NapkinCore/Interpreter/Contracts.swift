@@ -140,6 +140,7 @@ extension Interpreter {
     /// Checks the arguments of a call against the declared dimensions; `value(i)` reads
     /// parameter i's value (after defaults).
     /// `argumentSpans[i]`, when known, is where parameter i's argument is written.
+    @inline(__always)
     func checkArguments(_ f: FunctionValue, _ c: Contract, _ span: Span, argumentSpans: [Span?]? = nil,
                         value: (Int) -> Value) throws(NapkinError) {
         let checks = c.parameters
@@ -147,12 +148,20 @@ extension Interpreter {
             guard let check = checks[i] else { continue }
             let v = value(i)
             if check.accepts(v) { continue }
-            let at = argumentSpans.flatMap { i < $0.count ? $0[i] : nil }
-            var e = NapkinError(.dimension, "\(f.name): parameter '\(f.paramNames[i])' needs \(expectation(check)), got \(describeValue(v))",
-                                at: at ?? span, label: "\(f.paramNames[i]): \(check.text)", notes: [f.signature])
-            if at == nil { e.parameter = i }
-            throw e
+            throw argumentError(f, check, i, v, span, argumentSpans: argumentSpans)
         }
+    }
+
+    /// The error for an argument that does not fit its declared dimension (out of line: the
+    /// check itself is inlined into every call).
+    @inline(never)
+    private func argumentError(_ f: FunctionValue, _ check: TypeCheck, _ i: Int, _ v: Value, _ span: Span,
+                               argumentSpans: [Span?]?) -> NapkinError {
+        let at = argumentSpans.flatMap { i < $0.count ? $0[i] : nil }
+        var e = NapkinError(.dimension, "\(f.name): parameter '\(f.paramNames[i])' needs \(expectation(check)), got \(describeValue(v))",
+                            at: at ?? span, label: "\(f.paramNames[i]): \(check.text)", notes: [f.signature])
+        if at == nil { e.parameter = i }
+        return e
     }
 
     /// Points a declared-dimension error raised for the call at `span` at the argument it is

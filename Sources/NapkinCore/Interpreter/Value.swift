@@ -223,12 +223,15 @@ public final class GlobalCell: @unchecked Sendable {
     /// filled with the worker's own copy on its first read).
     @inline(__always)
     func read(_ interp: Interpreter) -> Value {
-        if let lanes {
-            let lane = lanes + interp.lane &* GlobalCell.laneStride
-            if case .nothing = lane.pointee { lane.pointee = Interpreter.workerCopy(value) }
-            return lane.pointee
-        }
+        if let lanes { return laneValue(lanes + interp.lane &* GlobalCell.laneStride) }
         return value
+    }
+
+    /// A lane's value, filled on first read (out of line: `read` stays small where it is inlined).
+    @inline(never)
+    private func laneValue(_ lane: UnsafeMutablePointer<Value>) -> Value {
+        if case .nothing = lane.pointee { lane.pointee = Interpreter.workerCopy(value) }
+        return lane.pointee
     }
 
     @inline(__always)
