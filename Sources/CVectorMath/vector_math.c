@@ -62,7 +62,10 @@ void napkin_pow_sv(double x, const double *y, double *out, size_t n) {
 #endif
 
 double napkin_pow(double x, double y) {
-    double out;
-    napkin_pow_vv(&x, &y, &out, 1);
-    return out;
+#if defined(__x86_64__) && defined(__linux__)
+    if (has_avx2) return napkin_pow1_avx2(x, y);
+    return _mm_cvtsd_f64(_ZGVbN2vv_pow(_mm_set1_pd(x), _mm_set1_pd(y)));
+#else
+    return pow(x, y);
+#endif
 }

@@ -9,5 +9,7 @@
 void napkin_pow_vv_avx2(const double *x, const double *y, double *out, size_t n);
 void napkin_pow_vs_avx2(const double *x, double y, double *out, size_t n);
 void napkin_pow_sv_avx2(double x, const double *y, double *out, size_t n);
+/// One power, as a lane of the same vector call (the same bits as in a block).
+double napkin_pow1_avx2(double x, double y);
 
 #endif
