@@ -13,6 +13,14 @@ let staticRuntime = ["-static-stdlib", "-Xlinker", "--start-group"]
         .flatMap { ["-Xlinker", "-l\($0)"] }
     + ["-Xlinker", "--end-group", "-Xlinker", "-l:libcurl.so.4"]
 
+/// The AVX2 kernels of napkin's power are compiled for AVX2 on x86-64 (and called only where the
+/// processor has it); elsewhere that target compiles to stubs that are never called.
+#if arch(x86_64)
+let avx2Kernels: [CSetting] = [.unsafeFlags(["-mavx2"], .when(platforms: [.linux]))]
+#else
+let avx2Kernels: [CSetting] = []
+#endif
+
 let package = Package(
     name: "napkin",
     platforms: [.macOS(.v13)],
@@ -37,7 +45,7 @@ let package = Package(
                 linkerSettings: [.linkedLibrary("mvec", .when(platforms: [.linux]))]),
         // Its AVX2 kernels, compiled for AVX2 and called only where the processor has it.
         .target(name: "CVectorMathAVX2", path: "Sources/CVectorMathAVX2",
-                cSettings: [.unsafeFlags(["-mavx2"], .when(platforms: [.linux]))]),
+                cSettings: avx2Kernels),
         // The prelude (units, physics library) written in napkin, embedded into the binary at build time
         // with its syntax trees (parsed once by PreludeEmbedder, read back at start-up).
         .target(

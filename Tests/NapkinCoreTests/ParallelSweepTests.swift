@@ -59,6 +59,16 @@ struct ParallelSweepTests {
         }
     }
 
+    @Test("a local fn with declared dimensions made on a worker is checked as on one core (found in review)")
+    func workerClosuresAreChecked() throws {
+        let program = """
+        sweep a 1...4 < r: sum(sweep b 1...2 < { fn w(p: Power) -> Power = p * 2; w(if a > 1 then 3 s else 3 W) } >) >
+        """
+        let one = try run(program, cores: 1)
+        #expect(one.last?.contains("parameter 'p' needs Power") == true, "\(one)")
+        #expect(try run(program, cores: 2) == one)
+    }
+
     @Test("the first error is the one a single core meets, after the same output")
     func sameFirstError() throws {
         let program = """

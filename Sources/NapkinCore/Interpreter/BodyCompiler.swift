@@ -180,9 +180,42 @@ extension Expr {
         anyNode { if case .sweep = $0.kind { return true } else { return false } }
     }
 
-    /// Whether a lambda appears anywhere inside.
-    var containsLambda: Bool {
-        anyNode { if case .lambda = $0.kind { return true } else { return false } }
+    /// Whether a closure may be made anywhere inside: a lambda or a local `fn`, in sweeps and
+    /// blocks too (a closure captures the values of what it reads, so what it reads must be
+    /// a slot, never a global standing in for a parameter).
+    var makesClosure: Bool {
+        var found = false
+        forEachClosure(lambda: { _ in found = true }, localFn: { _ in found = true })
+        return found
+    }
+
+    /// Calls `lambda` for every lambda inside and `localFn` for every local `fn` statement,
+    /// looking everywhere: sweeps, blocks, other closures.
+    func forEachClosure(lambda: (Expr) -> Void, localFn: (Stmt) -> Void) {
+        switch kind {
+        case .lambda(let params, let body):
+            lambda(self)
+            for p in params { p.defaultValue?.forEachClosure(lambda: lambda, localFn: localFn) }
+            body.forEachClosure(lambda: lambda, localFn: localFn)
+        case .block(let stmts, let v):
+            for st in stmts {
+                switch st.kind {
+                case .let(_, _, let x, _), .expr(let x), .assert(let x):
+                    x.forEachClosure(lambda: lambda, localFn: localFn)
+                case .function(_, _, let params, _, let body, _):
+                    localFn(st)
+                    for p in params { p.defaultValue?.forEachClosure(lambda: lambda, localFn: localFn) }
+                    body.forEachClosure(lambda: lambda, localFn: localFn)
+                default: break
+                }
+            }
+            v.forEachClosure(lambda: lambda, localFn: localFn)
+        case .sweep(_, _, let range, let columns):
+            range.forEachClosure(lambda: lambda, localFn: localFn)
+            for c in columns { c.expr.forEachClosure(lambda: lambda, localFn: localFn) }
+        default:
+            for x in children { x.forEachClosure(lambda: lambda, localFn: localFn) }
+        }
     }
 
     /// Every name read anywhere inside, lambdas and the bodies and defaults of local fns included:
@@ -205,7 +238,7 @@ extension Expr {
     }
 
     /// The expressions directly inside this one (lambdas, blocks and sweeps aside).
-    private var children: [Expr] {
+    fileprivate var children: [Expr] {
         switch kind {
         case .number, .quantity, .bool, .name, .lambda, .sweep, .block: return []
         case .string(let parts): return parts.compactMap { if case .expr(let x) = $0 { return x } else { return nil } }
@@ -275,18 +308,12 @@ extension Stmt {
         }
     }
 
-    /// Names read by the lambdas and local fns of this statement.
+    /// Names read by the lambdas and local fns of this statement, wherever they are in it.
     func forEachClosureName(_ visit: (String) -> Void) {
         switch kind {
         case .function: forEachName(visit)
         case .let(_, _, let x, _), .expr(let x), .assert(let x):
-            _ = x.anyNode { node in
-                if case .lambda = node.kind { node.forEachName(visit) }
-                if case .block(let stmts, _) = node.kind {
-                    for st in stmts { st.forEachClosureName(visit) }
-                }
-                return false
-            }
+            x.forEachClosure(lambda: { $0.forEachName(visit) }, localFn: { $0.forEachName(visit) })
         default: break
         }
     }
@@ -666,7 +693,12 @@ final class BodyCompiler {
             for i in sources { values.append(s[i]) }
             let f = FunctionValue(name: name, body: .user(params: params, body: body, closure: Closure(code: code, captured: values)),
                                   definition: definition, resultType: result)
-            if declared { _ = try interp.contract(of: f) }
+            if declared {
+                // A fresh function of this thread's own: its contract is stored here even on a
+                // worker (which never writes a shared function's).
+                f.contract = try interp.contract(of: f)
+                f.contractResolved = true
+            }
             return .function(f)
         }
     }
@@ -825,7 +857,7 @@ final class BodyCompiler {
         // (checked here, once), or the global it stands for.
         guard f.contractResolved else { return nil }
         let contract = f.contract
-        let mayAlias = !body.containsLambda && !defaultExprs.contains { $0.containsLambda }
+        let mayAlias = !body.makesClosure && !defaultExprs.contains { $0.makesClosure }
         let bodySweeps = body.containsSweep || defaultExprs.contains { $0.containsSweep }
         var argAliases: [String: String] = [:], argConstants: [String: Quantity] = [:]
         var bind: Compiled = { _, _ in .nothing }

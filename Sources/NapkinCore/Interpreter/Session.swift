@@ -107,6 +107,8 @@ public final class Session {
     public func rewind(to c: Checkpoint) {
         interpreter.restore(c.interpreter)
         unitNames = c.unitNames.copy()
+        // What runs next is parsed anew: expressions compiled for the last run are not met again.
+        interpreter.prepared.removeAll()
     }
 
     /// Runs `body` on a thread with a large stack, so deep (but limited) recursion in napkin
