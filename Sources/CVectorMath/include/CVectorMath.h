@@ -16,4 +16,21 @@ void napkin_pow_vs(const double *x, double y, double *out, size_t n);
 /// out[i] = x^y[i] for i < n.
 void napkin_pow_sv(double x, const double *y, double *out, size_t n);
 
+/// The arithmetic of a block of points: o[i] = a[i] op b[i] (vv), a[i] op b (vs), a op b[i]
+/// (sv), or -a[i]; each returns whether every result is finite. Compiled for AVX2 and for
+/// baseline x86-64; one IEEE operation per point, so the bits do not depend on which runs.
+int napkin_block_add_vv(const double *a, const double *b, double *o, size_t n);
+int napkin_block_add_vs(const double *a, double b, double *o, size_t n);
+int napkin_block_add_sv(double a, const double *b, double *o, size_t n);
+int napkin_block_sub_vv(const double *a, const double *b, double *o, size_t n);
+int napkin_block_sub_vs(const double *a, double b, double *o, size_t n);
+int napkin_block_sub_sv(double a, const double *b, double *o, size_t n);
+int napkin_block_mul_vv(const double *a, const double *b, double *o, size_t n);
+int napkin_block_mul_vs(const double *a, double b, double *o, size_t n);
+int napkin_block_mul_sv(double a, const double *b, double *o, size_t n);
+int napkin_block_div_vv(const double *a, const double *b, double *o, size_t n);
+int napkin_block_div_vs(const double *a, double b, double *o, size_t n);
+int napkin_block_div_sv(double a, const double *b, double *o, size_t n);
+int napkin_block_neg(const double *a, double *o, size_t n);
+
 #endif

@@ -564,11 +564,17 @@ extension NumericTape {
                 let o = op.out
                 let finite: Bool
                 switch op.kind {
-                case .add: finite = Block.each(n, op.a, op.b, o) { $0 + $1 }
-                case .sub: finite = Block.each(n, op.a, op.b, o) { $0 - $1 }
-                case .mul: finite = Block.each(n, op.a, op.b, o) { $0 * $1 }
-                case .div: finite = Block.each(n, op.a, op.b, o) { $0 / $1 }
-                case .neg: finite = Block.each(n, op.a, op.a, o) { x, _ in -x }
+                // The loops are C compiled for the processor (CVectorMath's block_ops.c).
+                case .add: finite = Block.each(n, op.a, op.b, o, napkin_block_add_vv, napkin_block_add_vs, napkin_block_add_sv) { $0 + $1 }
+                case .sub: finite = Block.each(n, op.a, op.b, o, napkin_block_sub_vv, napkin_block_sub_vs, napkin_block_sub_sv) { $0 - $1 }
+                case .mul: finite = Block.each(n, op.a, op.b, o, napkin_block_mul_vv, napkin_block_mul_vs, napkin_block_mul_sv) { $0 * $1 }
+                case .div: finite = Block.each(n, op.a, op.b, o, napkin_block_div_vv, napkin_block_div_vs, napkin_block_div_sv) { $0 / $1 }
+                case .neg:
+                    if case .vector(let p) = op.a {
+                        finite = napkin_block_neg(p, o, n) != 0
+                    } else {
+                        finite = Block.each(n, op.a, op.a, o, napkin_block_sub_vv, napkin_block_sub_vs, napkin_block_sub_sv) { x, _ in -x }
+                    }
                 case .pow:
                     // napkin's power over the whole block (CVectorMath): the bits of each point's
                     // own `napkin_pow`, four points at a time.
@@ -625,22 +631,19 @@ extension NumericTape {
         /// exponent bits set: tested on the bits, in the same loop, so it vectorises).
         @inline(__always)
         private static func each(_ n: Int, _ a: Operand, _ b: Operand, _ o: UnsafeMutablePointer<Double>,
+                                 _ vv: (UnsafePointer<Double>, UnsafePointer<Double>, UnsafeMutablePointer<Double>, Int) -> Int32,
+                                 _ vs: (UnsafePointer<Double>, Double, UnsafeMutablePointer<Double>, Int) -> Int32,
+                                 _ sv: (Double, UnsafePointer<Double>, UnsafeMutablePointer<Double>, Int) -> Int32,
                                  _ f: (Double, Double) -> Double) -> Bool {
-            let exponent: UInt64 = 0x7FF0_0000_0000_0000
-            var any: UInt64 = 0
             switch (a, b) {
-            case (.vector(let p), .vector(let q)):
-                for i in 0..<n { let v = f(p[i], q[i]); o[i] = v; any |= (v.bitPattern & exponent) &+ (1 << 52) }
-            case (.vector(let p), .scalar(let y)):
-                for i in 0..<n { let v = f(p[i], y); o[i] = v; any |= (v.bitPattern & exponent) &+ (1 << 52) }
-            case (.scalar(let x), .vector(let q)):
-                for i in 0..<n { let v = f(x, q[i]); o[i] = v; any |= (v.bitPattern & exponent) &+ (1 << 52) }
+            case (.vector(let p), .vector(let q)): return vv(p, q, o, n) != 0
+            case (.vector(let p), .scalar(let y)): return vs(p, y, o, n) != 0
+            case (.scalar(let x), .vector(let q)): return sv(x, q, o, n) != 0
             case (.scalar(let x), .scalar(let y)):
                 let v = f(x, y)
                 for i in 0..<n { o[i] = v }
-                any = (v.bitPattern & exponent) &+ (1 << 52)
+                return v.isFinite
             }
-            return any & (1 << 63) == 0
         }
     }
 }
