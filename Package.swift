@@ -17,8 +17,10 @@ let staticRuntime = ["-static-stdlib", "-Xlinker", "--start-group"]
 /// processor has it); elsewhere that target compiles to stubs that are never called.
 #if arch(x86_64)
 let avx2Kernels: [CSetting] = [.unsafeFlags(["-mavx2"], .when(platforms: [.linux]))]
+let avx512Kernels: [CSetting] = [.unsafeFlags(["-mavx512f"], .when(platforms: [.linux]))]
 #else
 let avx2Kernels: [CSetting] = []
+let avx512Kernels: [CSetting] = []
 #endif
 
 let package = Package(
@@ -41,11 +43,14 @@ let package = Package(
                 // cost ~5% of evaluation in release builds.
                 swiftSettings: [.unsafeFlags(["-enforce-exclusivity=unchecked"], .when(configuration: .release))]),
         // napkin's power over blocks of points: glibc's vector pow (libmvec), four points at a time.
-        .target(name: "CVectorMath", dependencies: ["CVectorMathAVX2"], path: "Sources/CVectorMath",
+        .target(name: "CVectorMath", dependencies: ["CVectorMathAVX2", "CVectorMathAVX512"], path: "Sources/CVectorMath",
                 linkerSettings: [.linkedLibrary("mvec", .when(platforms: [.linux]))]),
         // Its AVX2 kernels, compiled for AVX2 and called only where the processor has it.
         .target(name: "CVectorMathAVX2", path: "Sources/CVectorMathAVX2",
                 cSettings: avx2Kernels),
+        // And its AVX-512 kernels, likewise.
+        .target(name: "CVectorMathAVX512", path: "Sources/CVectorMathAVX512",
+                cSettings: avx512Kernels),
         // The prelude (units, physics library) written in napkin, embedded into the binary at build time
         // with its syntax trees (parsed once by PreludeEmbedder, read back at start-up).
         .target(

@@ -28,6 +28,25 @@ struct VectorPowerTests {
         }
     }
 
+    @Test("blocks and single values agree over the whole range of doubles (8-, 4- and 2-lane kernels)")
+    func wholeRange() {
+        var r = SplitMix64(state: 20261129)
+        let n = 4096
+        var xs = [Double](), ys = [Double]()
+        for _ in 0..<n {
+            let e = Double(Int(r.next() % 1200)) / 2 - 300
+            xs.append(Foundation.pow(10, e) * (1 + Double(r.next() % 1000) / 1000))
+            var y = Double(Int(r.next() % 200_001) - 100_000) / 1000
+            if r.next() % 4 == 0 { y = y.rounded() }
+            ys.append(y)
+        }
+        var out = [Double](repeating: 0, count: n)
+        napkin_pow_vv(xs, ys, &out, n)
+        var differ = 0
+        for i in 0..<n where out[i].bitPattern != napkin_pow(xs[i], ys[i]).bitPattern { differ += 1 }
+        #expect(differ == 0, "\(differ) of \(n) powers differ between a block and one value")
+    }
+
     @Test("exact cases stay exact")
     func exactCases() {
         #expect(napkin_pow(2, 10) == 1024)
