@@ -570,10 +570,9 @@ extension NumericTape {
                 case .mul: finite = Block.each(n, op.a, op.b, o, napkin_block_mul_vv, napkin_block_mul_vs, napkin_block_mul_sv) { $0 * $1 }
                 case .div: finite = Block.each(n, op.a, op.b, o, napkin_block_div_vv, napkin_block_div_vs, napkin_block_div_sv) { $0 / $1 }
                 case .neg:
-                    if case .vector(let p) = op.a {
-                        finite = napkin_block_neg(p, o, n) != 0
-                    } else {
-                        finite = Block.each(n, op.a, op.a, o, napkin_block_sub_vv, napkin_block_sub_vs, napkin_block_sub_sv) { x, _ in -x }
+                    switch op.a {
+                    case .vector(let p): finite = napkin_block_neg(p, o, n) != 0
+                    case .scalar(let x): finite = Block.fill(n, -x, o)
                     }
                 case .pow:
                     // napkin's power over the whole block (CVectorMath): the bits of each point's
@@ -612,9 +611,7 @@ extension NumericTape {
             case (.vector(let p), .vector(let q)): napkin_pow_vv(p, q, o, n)
             case (.vector(let p), .scalar(let y)): napkin_pow_vs(p, y, o, n)
             case (.scalar(let x), .vector(let q)): napkin_pow_sv(x, q, o, n)
-            case (.scalar(let x), .scalar(let y)):
-                let v = napkin_pow(x, y)
-                for i in 0..<n { o[i] = v }
+            case (.scalar(let x), .scalar(let y)): return fill(n, napkin_pow(x, y), o)
             }
             return allFinite(n, o)
         }
@@ -639,11 +636,14 @@ extension NumericTape {
             case (.vector(let p), .vector(let q)): return vv(p, q, o, n) != 0
             case (.vector(let p), .scalar(let y)): return vs(p, y, o, n) != 0
             case (.scalar(let x), .vector(let q)): return sv(x, q, o, n) != 0
-            case (.scalar(let x), .scalar(let y)):
-                let v = f(x, y)
-                for i in 0..<n { o[i] = v }
-                return v.isFinite
+            case (.scalar(let x), .scalar(let y)): return fill(n, f(x, y), o)
             }
+        }
+
+        /// `o[0..<n] = v`, and whether `v` is finite.
+        private static func fill(_ n: Int, _ v: Double, _ o: UnsafeMutablePointer<Double>) -> Bool {
+            o.update(repeating: v, count: n)
+            return v.isFinite
         }
     }
 }
