@@ -109,7 +109,7 @@ extension Interpreter {
     /// functions it calls are defined (so they can be inlined); whichever thread gets there first
     /// publishes it, and the workers of a parallel sweep share it.
     func compiledBody(of f: FunctionValue) -> CompiledBody {
-        if let c = f.compiledCode.load() { return c }
+        if let c = f.compiled { return c }
         guard case .user(let params, let body, _) = f.body else { preconditionFailure("a builtin has no compiled body") }
         let compiler = BodyCompiler(self, parameters: params.count)
         compiler.inlining = [f]
@@ -122,7 +122,7 @@ extension Interpreter {
         }
         compiler.visible = params.enumerated().map { ($1.name, $0) }
         let b = compiler.compile(body)
-        return f.compiledCode.storeIfNil(CompiledBody(body: b, defaults: defaults, frameSize: compiler.frameSize))
+        return f.publish(CompiledBody(body: b, defaults: defaults, frameSize: compiler.frameSize))
     }
 
     /// Evaluates an expression outside any function (a top-level statement, a knob's range). Code

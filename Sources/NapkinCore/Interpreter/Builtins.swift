@@ -190,7 +190,7 @@ enum Builtins {
             try interp.reserve(items.count * MemoryLayout<Value>.stride, site.span)
             var out: [Value] = []
             out.reserveCapacity(items.count)
-            for it in items { out.append(try interp.apply(f, [it], [], site.span)) }
+            for it in items { out.append(try interp.apply(f, it, site.span)) }
             return .list(out)
         },
         Builtin(name: "filter", parameters: ["list", "keep"], minArgs: 2, maxArgs: 2, doc: "the items for which keep is true") { (interp: Interpreter, args: [Value], site: CallSite) throws(NapkinError) -> Value in
@@ -198,7 +198,7 @@ enum Builtins {
             let f = try function(args[1], site, 1, "filter")
             var out: [Value] = []
             for it in items {
-                let keep = try interp.apply(f, [it], [], site.span)
+                let keep = try interp.apply(f, it, site.span)
                 guard case .bool(let k) = keep else {
                     throw NapkinError(.runtime, "filter's function must return true or false, got a \(keep.typeName)", at: site.arg(1))
                 }
@@ -213,10 +213,13 @@ enum Builtins {
             }
             try interp.reserve(keys.count * (MemoryLayout<Value>.stride + 32), site.span)
             var names: [String] = []
-            var seen = Set<String>()
+            names.reserveCapacity(keys.count)
+            // A few keys are checked for repeats one by one; many through a set.
+            var seen: Set<String>? = keys.count > 16 ? [] : nil
             for (i, k) in keys.enumerated() {
                 guard case .string(let n) = k else { throw NapkinError(.runtime, "record's keys must be strings, found a \(k.typeName)", at: site.arg(0)) }
-                guard seen.insert(n).inserted else { throw NapkinError(.runtime, "key '\(n)' appears twice", at: site.arg(0)) }
+                let repeated = seen == nil ? names.contains(n) : !seen!.insert(n).inserted
+                guard !repeated else { throw NapkinError(.runtime, "key '\(n)' appears twice", at: site.arg(0)) }
                 names.append(n)
                 if i & 0xFFF == 0xFFF, interp.cancel.isSet { throw NapkinError(.cancelled, "cancelled", at: site.span) }
             }

@@ -12,6 +12,13 @@ final class CallShape {
         for s in slots { given[s] = true }
         missing = (0..<parameters).filter { !given[$0] }
     }
+
+    /// The first `k` of `p` parameters given in order, the rest defaulted: the shape of every call
+    /// from a builtin (`map(xs, k => …)`), shared rather than built per call.
+    static func positional(_ k: Int, of p: Int) -> CallShape {
+        p < positionalShapes.count && k <= p ? positionalShapes[p][k] : CallShape(slots: Array(0..<k), parameters: p)
+    }
+    private static let positionalShapes: [[CallShape]] = (0...8).map { p in (0...p).map { CallShape(slots: Array(0..<$0), parameters: p) } }
 }
 
 extension Interpreter {

@@ -370,10 +370,22 @@ public final class Interpreter {
     /// A record from its entries in order; a later field (or spread) replaces an earlier one.
     func buildRecord(_ entries: [RecordEntry], value: (Expr) throws(NapkinError) -> Value) throws(NapkinError) -> Value {
         var keys: [String] = [], values: [Value] = []
-        // Where each key is, so a big literal or spread builds in linear time.
-        var position: [String: Int] = [:]
+        keys.reserveCapacity(entries.count)
+        values.reserveCapacity(entries.count)
+        // Where each key is, once there are enough keys for hashing to beat looking through
+        // them, so a big literal or spread builds in linear time.
+        var position: [String: Int]?
         func set(_ k: String, _ v: Value) {
-            if let i = position[k] { values[i] = v } else { position[k] = keys.count; keys.append(k); values.append(v) }
+            if position == nil, keys.count >= 16 {
+                position = Dictionary(uniqueKeysWithValues: zip(keys, keys.indices))
+            }
+            if let i = position == nil ? keys.firstIndex(of: k) : position![k] {
+                values[i] = v
+            } else {
+                position?[k] = keys.count
+                keys.append(k)
+                values.append(v)
+            }
         }
         for entry in entries {
             switch entry {
@@ -784,12 +796,21 @@ public final class Interpreter {
             }
         }
         var positional: [Value] = []
+        positional.reserveCapacity(args.count)
         var named: [(String, Value, Span)] = []
         for (k, a) in args.enumerated() {
             let v = try argument(k)
             if let label = a.label { named.append((label, v, a.labelSpan ?? a.value.span)) } else { positional.append(v) }
         }
         return try apply(f, positional, named, span, argSpans: args.map(\.value.span))
+    }
+
+    /// Calls a function value with one argument (`map`, `filter`).
+    func apply(_ f: FunctionValue, _ x: Value, _ span: Span) throws(NapkinError) -> Value {
+        if case .user(let params, _, _) = f.body, params.count >= 1 {
+            return try callCompiled(f, compiledBody(of: f), CallShape.positional(1, of: params.count), span) { (_: Int) throws(NapkinError) -> Value in x }
+        }
+        return try apply(f, [x], [], span)
     }
 
     /// Calls a function value with positional and named arguments.
@@ -817,6 +838,12 @@ public final class Interpreter {
             if case .quantity(let q) = result { try checkFinite(q.value, span, "the result of \(f.name)") }
             return result
         case .user(let params, _, _):
+            // Arguments in order, as builtins pass them: straight to their slots.
+            if named.isEmpty, positional.count <= params.count {
+                return try callCompiled(f, compiledBody(of: f), CallShape.positional(positional.count, of: params.count), span) {
+                    (k: Int) throws(NapkinError) -> Value in positional[k]
+                }
+            }
             let slots = try argumentSlots(f, params, positionalCount: positional.count, labels: named.map { ($0.0, $0.2) }, span)
             var given = [Value?](repeating: nil, count: params.count)
             for (i, v) in positional.enumerated() { given[slots[i]] = v }

@@ -101,8 +101,25 @@ public final class FunctionValue: @unchecked Sendable {
     /// The body and defaults as compiled code: a closure's are compiled with the code that makes
     /// it; a global function's on its first call (when the functions it calls are defined), by
     /// whichever thread gets there first (workers of a parallel sweep share it).
-    let compiledCode = AtomicLazyReference<CompiledBody>()
-    var compiled: CompiledBody? { compiledCode.load() }
+    /// Published once through an atomic word holding a retained reference (0: not compiled yet).
+    /// Not Synchronization's `AtomicLazyReference`: generic across modules, it is not specialised
+    /// here, and every read looked up `Unmanaged<CompiledBody>`'s metadata (5% of a record-heavy
+    /// function's calls).
+    private let compiledBits: Atomic<UInt>
+    var compiled: CompiledBody? {
+        let bits = compiledBits.load(ordering: .acquiring)
+        guard bits != 0 else { return nil }
+        return Unmanaged<CompiledBody>.fromOpaque(UnsafeRawPointer(bitPattern: bits)!).takeUnretainedValue()
+    }
+    /// Publishes `code` unless another thread got there first; returns the one published.
+    func publish(_ code: CompiledBody) -> CompiledBody {
+        let new = Unmanaged.passRetained(code)
+        let (stored, original) = compiledBits.compareExchange(expected: 0, desired: UInt(bitPattern: new.toOpaque()),
+                                                              ordering: .acquiringAndReleasing)
+        if stored { return code }
+        new.release()
+        return Unmanaged<CompiledBody>.fromOpaque(UnsafeRawPointer(bitPattern: original)!).takeUnretainedValue()
+    }
     /// `-> Time`: the dimension the result must have.
     public let resultType: DeclaredType?
     /// The declared dimensions, resolved when the function is defined (nil: nothing declared).
@@ -117,11 +134,17 @@ public final class FunctionValue: @unchecked Sendable {
         if case .user(let params, _, let closure) = body {
             paramNames = params.map(\.name)
             self.closure = closure
-            if let closure { _ = compiledCode.storeIfNil(closure.code) }
+            compiledBits = Atomic(closure.map { UInt(bitPattern: Unmanaged.passRetained($0.code).toOpaque()) } ?? 0)
         } else {
             paramNames = []
             closure = nil
+            compiledBits = Atomic(0)
         }
+    }
+
+    deinit {
+        let bits = compiledBits.load(ordering: .acquiring)
+        if bits != 0 { Unmanaged<CompiledBody>.fromOpaque(UnsafeRawPointer(bitPattern: bits)!).release() }
     }
 
 
