@@ -6,6 +6,7 @@ import NapkinCore
 /// so the physics library can be read without opening a session.
 struct Info: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "info",
         abstract: "Show a name's definition, value, dimension and source citation (like :info in the REPL).")
 
     @Argument(help: ArgumentHelp("A unit, function, knob, record or value, e.g. h100 or fleet_energy.", valueName: "NAME"))
@@ -21,6 +22,7 @@ struct Info: ParsableCommand {
 
 struct List: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "list",
         abstract: "List what the library defines: units, functions, knobs, records or dimensions (like :list).")
 
     @Argument(help: ArgumentHelp("units, functions, knobs, records or dimensions; without it, a summary.", valueName: "CATEGORY"))
@@ -36,6 +38,7 @@ struct List: ParsableCommand {
 
 struct Search: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "search",
         abstract: "Find names, descriptions and source citations that mention WORD (like :search).")
 
     @Argument(help: ArgumentHelp("A word to look for, in any case, e.g. water, ECB or Patterson.", valueName: "WORD"))

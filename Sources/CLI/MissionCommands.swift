@@ -182,6 +182,7 @@ enum MissionCLI {
 
 struct Check: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "check",
         abstract: "Validate lab missions (computed reveals, reachable goals, rendering instruments, dimensions) and scripts.",
         discussion: """
         For every track (or the one given), check that each lock's reveal is computed by napkin
@@ -295,6 +296,7 @@ struct LedgerCommand: ParsableCommand {
 
     struct Verify: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "verify",
             abstract: "Check a ledger's hash chain; report the first edited, reordered or deleted entry.",
             discussion: """
             With --receipts, also check that the ledger passes through every receipt code in FILE
@@ -349,6 +351,7 @@ struct LedgerCommand: ParsableCommand {
 
     struct Class: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "class",
             abstract: "A class report: every ledger's chain, its locks and whether their receipts were handed in.",
             discussion: """
             Give the receipts the class handed in (one file: a form's or a poll's export, with
@@ -399,6 +402,7 @@ struct LedgerCommand: ParsableCommand {
 
     struct Show: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "show",
             abstract: "Print a ledger's report: predictions vs reveals, goals and tries, reflections.")
         @Argument(help: ArgumentHelp("The ledger (.jsonl) file.", valueName: "FILE"))
         var file: String

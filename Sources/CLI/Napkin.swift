@@ -150,6 +150,7 @@ enum QuickStart {
 
 struct Run: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "run",
         abstract: "Run a .lab file, an expression (-e), standard input, or an interactive session.")
 
     @Option(name: .customShort("e"), parsing: .unconditionalSingleValue,
@@ -207,7 +208,7 @@ struct Run: ParsableCommand {
 }
 
 struct Eval: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Evaluate an expression and print the result.")
+    static let configuration = CommandConfiguration(commandName: "eval", abstract: "Evaluate an expression and print the result.")
 
     @Argument(help: ArgumentHelp("The expression (or several statements separated by ';').", valueName: "EXPR"))
     var expression: String
