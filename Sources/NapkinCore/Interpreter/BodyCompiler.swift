@@ -320,6 +320,43 @@ extension Stmt {
 }
 
 /// How many slots a compiled frame has, once all of it is compiled.
+/// What a name that no global has means (a builtin or a unit), worked out when its code was
+/// compiled. It holds while no name has been defined since; after a definition the name is looked
+/// up again, and if it still means the same the count is brought up to date, so code compiled
+/// before a lab's `let`s does not look every builtin up by name from then on. Only the session's
+/// own thread writes the count (workers of a sweep spread over cores only read it).
+final class NameMeaning {
+    let known: Value
+    private var checkedAt: Int
+
+    init(_ known: Value, _ interp: Interpreter) {
+        self.known = known
+        checkedAt = interp.namesDefined
+    }
+
+    @inline(__always)
+    func value(_ n: String, _ interp: Interpreter, _ span: Span) throws(NapkinError) -> Value {
+        if interp.namesDefined == checkedAt { return known }
+        return try recheck(n, interp, span)
+    }
+
+    @inline(never)
+    private func recheck(_ n: String, _ interp: Interpreter, _ span: Span) throws(NapkinError) -> Value {
+        let now = try interp.lookup(n, span)
+        if !interp.isWorker, NameMeaning.same(now, known) { checkedAt = interp.namesDefined }
+        return now
+    }
+
+    static func same(_ a: Value, _ b: Value) -> Bool {
+        switch (a, b) {
+        case (.function(let f), .function(let g)): return f === g
+        case (.quantity(let p), .quantity(let q)):
+            return p.value.bitPattern == q.value.bitPattern && p.dim == q.dim && p.unitID == q.unitID
+        default: return false
+        }
+    }
+}
+
 final class FrameLayout {
     var size = 0
 }
@@ -457,11 +494,8 @@ final class BodyCompiler {
             }
             // A builtin or a unit, while no later definition takes the name.
             if interp.builtins[n] != nil || interp.units.unit(n) != nil, let known = try? interp.lookup(n, span) {
-                let defined = interp.namesDefined
-                return { interp, _ throws(NapkinError) in
-                    if interp.namesDefined == defined { return known }
-                    return try interp.lookup(n, span)
-                }
+                let meaning = NameMeaning(known, interp)
+                return { interp, _ throws(NapkinError) in try meaning.value(n, interp, span) }
             }
             return { interp, _ throws(NapkinError) in try interp.lookup(n, span) }
         case .unary("-", _):
@@ -731,6 +765,10 @@ final class BodyCompiler {
                     if cell.defined, case .quantity(let q) = cell.read(interp) { return q }
                     return try numeric(try interp.lookup(n, span))
                 }
+            }
+            if interp.units.unit(n) != nil, let known = try? interp.lookup(n, span) {
+                let meaning = NameMeaning(known, interp)
+                return { interp, _ throws(NapkinError) in try numeric(try meaning.value(n, interp, span)) }
             }
             return { interp, _ throws(NapkinError) in try numeric(try interp.lookup(n, span)) }
         case .unary("-", let x):

@@ -376,7 +376,7 @@ public final class Interpreter {
         // them, so a big literal or spread builds in linear time.
         var position: [String: Int]?
         func set(_ k: String, _ v: Value) {
-            if position == nil, keys.count >= 16 {
+            if position == nil, keys.count >= 32 {
                 position = Dictionary(uniqueKeysWithValues: zip(keys, keys.indices))
             }
             if let i = position == nil ? keys.firstIndex(of: k) : position![k] {
@@ -395,6 +395,12 @@ public final class Interpreter {
                 let v = try value(x)
                 guard case .record(let r) = v else { throw NapkinError(.runtime, "'...' spreads a record, got a \(v.typeName)", at: x.span) }
                 try reserve(r.keys.count * (MemoryLayout<Value>.stride + 16), x.span)
+                // Spread first into an empty record: its keys are distinct already.
+                if keys.isEmpty {
+                    keys = r.keys
+                    values = r.values
+                    continue
+                }
                 for (k, fv) in zip(r.keys, r.values) {
                     set(k, fv)
                     if keys.count & 0xFFF == 0, cancel.isSet { throw NapkinError(.cancelled, "cancelled", at: x.span) }
