@@ -449,7 +449,8 @@ final class RequestHandler: ChannelInboundHandler, RemovableChannelHandler {
         } else if request.version == .http1_0 {
             headers.add(name: "Connection", value: "keep-alive")
         }
-        context.write(Self.wrapOutboundOut(.head(HTTPResponseHead(version: request.version, status: reply.status, headers: headers))), promise: nil)
+        // HTTP/1.1 whatever the request's version, as a server that speaks it should answer.
+        context.write(Self.wrapOutboundOut(.head(HTTPResponseHead(version: .http1_1, status: reply.status, headers: headers))), promise: nil)
         if request.method != .HEAD { context.write(Self.wrapOutboundOut(.body(.byteBuffer(bytes))), promise: nil) }
         let sent = context.writeAndFlush(Self.wrapOutboundOut(.end(nil)))
         if !keepAlive { sent.whenComplete { _ in context.close(promise: nil) } }
