@@ -3,15 +3,14 @@ import PackageDescription
 
 /// Linker flags for a Swift runtime and Foundation linked into the binary. The static archives
 /// need one another, so they are listed in one group (the toolchain's autolink list leaves the
-/// Foundation internals out, since the shared libraries carry them). FlyingFox (the browser
-/// mirror's server) brings FoundationNetworking, whose URL sessions sit on the system's libcurl:
-/// that one stays a shared library.
+/// Foundation internals out, since the shared libraries carry them). Nothing imports
+/// FoundationNetworking (the browser mirror's server is SwiftNIO on plain sockets), so neither it
+/// nor the system's libcurl under its URL sessions is linked or loaded.
 let staticRuntime = ["-static-stdlib", "-Xlinker", "--start-group"]
     + ["Foundation", "FoundationEssentials", "FoundationInternationalization", "CoreFoundation", "_FoundationICU",
-       "_FoundationCShims", "_FoundationCollections", "swiftSynchronization", "swiftDispatch", "dispatch", "BlocksRuntime",
-       "FoundationNetworking", "_CFURLSessionInterface"]
+       "_FoundationCShims", "_FoundationCollections", "swiftSynchronization", "swiftDispatch", "dispatch", "BlocksRuntime"]
         .flatMap { ["-Xlinker", "-l\($0)"] }
-    + ["-Xlinker", "--end-group", "-Xlinker", "-l:libcurl.so.4"]
+    + ["-Xlinker", "--end-group"]
 
 /// The AVX2 kernels of napkin's power are compiled for AVX2 on x86-64 (and called only where the
 /// processor has it); elsewhere that target compiles to stubs that are never called.
@@ -32,8 +31,8 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
-        // The room view's local web server (HTTP + WebSocket on plain sockets, no SwiftNIO).
-        .package(url: "https://github.com/swhitty/FlyingFox", from: "0.27.1"),
+        // The room view's local web server (HTTP/1.1 and a WebSocket, on one event-loop thread).
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
     ],
     targets: [
         // The language pipeline: lexer → parser → checker → interpreter, plus units and diagnostics.
@@ -86,7 +85,10 @@ let package = Package(
         .target(name: "CEditLineShim", dependencies: ["CEditLine"], path: "Sources/CEditLineShim"),
         .target(name: "NapkinREPL", dependencies: ["NapkinCore", "NapkinInstruments", "NapkinServe", "CEditLine", "CEditLineShim"], path: "Sources/NapkinREPL"),
         // The room view: the live browser mirror (a local page with real sliders) and HTML handouts.
-        .target(name: "NapkinServe", dependencies: ["NapkinCore", "NapkinInstruments", .product(name: "FlyingFox", package: "FlyingFox")],
+        .target(name: "NapkinServe",
+                dependencies: ["NapkinCore", "NapkinInstruments",
+                               .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
+                               .product(name: "NIOHTTP1", package: "swift-nio"), .product(name: "NIOWebSocket", package: "swift-nio")],
                 path: "Sources/NapkinServe"),
         // Lab missions: the mission syntax, prediction locks, workbench, goals, the ledger, `napkin check`.
         // No terminal and no server: the command line brings those (Sources/CLI/MissionTerminal.swift).

@@ -1,7 +1,9 @@
-import FlyingFox
-import FlyingSocks
 import Foundation
 import NapkinCore
+import NIOCore
+import NIOHTTP1
+import NIOPosix
+import NIOWebSocket
 
 /// The live browser mirror: one local page that shows the session as it happens and moves its
 /// knobs. The session's thread publishes entries, knobs and goals; the page gets them over a
@@ -10,7 +12,9 @@ import NapkinCore
 /// touched by that thread.
 ///
 /// What it serves is fixed: the page's embedded assets, the state as JSON, the event socket and
-/// the move endpoint. No path reaches the file system.
+/// the move endpoint. No path reaches the file system. The server is SwiftNIO on one event-loop
+/// thread of its own; that thread reads the shared state (behind its lock) and queues moves, and
+/// never calls into the interpreter.
 public final class MirrorServer: @unchecked Sendable {
     public struct Failure: Error, CustomStringConvertible {
         public let description: String
@@ -24,10 +28,28 @@ public final class MirrorServer: @unchecked Sendable {
     public let wakeFD: Int32
     private let wakeWrite: Int32
     let state = RoomState()
-    private let clients = Clients()
+    let clients = Clients()
     private let moves = MoveQueue()
-    private var server: HTTPServer!
-    private var task: Task<Void, Never>?
+    private let connections = Connections()
+    private var group: MultiThreadedEventLoopGroup?
+    private var listener: Channel?
+
+    /// A move's body is at most this long (`check` refuses more); bytes past it are not kept.
+    static let bodyLimit = 4096
+    /// A connection that sends nothing for this long is closed. An open event socket is exempt:
+    /// the page only listens on it.
+    static let idleTimeout = TimeAmount.seconds(30)
+    /// Event messages a page may leave unread before its socket is closed (the page reconnects
+    /// and starts again from a snapshot): a stalled reader cannot make the server buffer without end.
+    static let unsentLimit = 500
+    /// A request's head (request line and headers) is bounded too.
+    static let headLimits: NIOHTTPDecoderLimitConfiguration = {
+        var limits = NIOHTTPDecoderLimitConfiguration()
+        limits.maxHeaderFieldSize = 16 << 10
+        limits.maxHeaderListSize = 64 << 10
+        limits.maxHeaderFieldCount = 100
+        return limits
+    }()
 
     /// The address to open, with the token in the fragment (never sent to the server by a browser).
     public var url: String { "http://\(urlHost):\(port)/#token=\(token)" }
@@ -47,69 +69,79 @@ public final class MirrorServer: @unchecked Sendable {
         wakeWrite = fds[1]
         for fd in fds { _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK) }
         state.set(title: Sanitized.line(title))
-        let address: any SocketAddress
+        let address: SocketAddress
         do {
-            address = host.contains(":") ? try sockaddr_in6.inet6(ip6: host, port: port) : try sockaddr_in.inet(ip4: host, port: port)
+            address = try SocketAddress(ipAddress: host, port: Int(port))
         } catch {
             close(fds[0]); close(fds[1])
             throw Failure(description: "cannot listen on '\(host)': give an IP address such as 127.0.0.1 or 0.0.0.0")
         }
-        let server = HTTPServer(address: address, timeout: 30, logger: .disabled)
-        self.server = server
-        try start(server, port: port)
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        do {
+            let listener = try ServerBootstrap(group: group)
+                .serverChannelOption(ChannelOptions.backlog, value: 64)
+                .serverChannelOption(ChannelOptions.socketOption(.so_reuseaddr), value: 1)
+                .childChannelInitializer { [self] channel in
+                    channel.eventLoop.makeCompletedFuture { try self.setUp(channel) }
+                }
+                .bind(to: address)
+                .wait()
+            self.group = group
+            self.listener = listener
+            self.port = UInt16(listener.localAddress?.port ?? Int(port))
+        } catch {
+            try? group.syncShutdownGracefully()
+            close(fds[0]); close(fds[1])
+            let why = (error as? IOError).map { String(cString: strerror($0.errnoCode)) } ?? "\(error)"
+            throw Failure(description: "cannot listen on \(host) port \(port): \(why)")
+        }
     }
 
     deinit { stop() }
 
-    private func start(_ server: HTTPServer, port: UInt16) throws {
-        let ready = DispatchSemaphore(value: 0)
-        let result = Box<Result<UInt16, Failure>>(.failure(Failure(description: "the server did not start within 10 s")))
-        let handler = Handler(mirror: self)
-        task = Task.detached {
-            await server.appendRoute("*", to: handler)
-            let failure = Box<String?>(nil)
-            let run = Task {
-                do { try await server.run() } catch { failure.value = "\(error)" }
-                if failure.value == nil { failure.value = "the server stopped" }
-            }
-            // Listening, or run() gave up (the port is taken, the address is not this machine's).
-            let deadline = Date().addingTimeInterval(10)
-            while Date() < deadline {
-                if await server.isListening, let address = await server.listeningAddress {
-                    switch address {
-                    case .ip4(_, let p), .ip6(_, let p): result.value = .success(p)
-                    default: break
-                    }
-                    break
-                }
-                if let why = failure.value {
-                    result.value = .failure(Failure(description: "cannot listen on \(self.host) port \(port): \(why)"))
-                    break
-                }
-                try? await Task.sleep(nanoseconds: 10_000_000)
-            }
-            ready.signal()
-            _ = await run.result
-        }
-        if ready.wait(timeout: .now() + 12) == .timedOut { task?.cancel(); throw result.value.failureValue! }
-        switch result.value {
-        case .success(let p): self.port = p
-        case .failure(let f): task?.cancel(); throw f
-        }
-    }
-
-    /// Stops listening and closes every connection.
+    /// Stops listening and closes every connection (each page is told it is going away).
     public func stop() {
-        guard let task else { return }
-        self.task = nil
-        clients.finishAll()
-        let server = self.server!
-        let done = DispatchSemaphore(value: 0)
-        Task.detached { await server.stop(timeout: 0.2); done.signal() }
-        _ = done.wait(timeout: .now() + 3)
-        task.cancel()
+        guard let group else { return }
+        self.group = nil
+        clients.closeAll()
+        listener?.close(promise: nil)
+        listener = nil
+        connections.closeAll()
+        try? group.syncShutdownGracefully()
         close(wakeWrite)
         close(wakeFD)
+    }
+
+    /// One accepted connection's pipeline (on its event loop): HTTP/1.1 with a read timeout and
+    /// bounded heads, and the upgrade to the event socket for `GET /events` from this page.
+    private func setUp(_ channel: Channel) throws {
+        let pipeline = channel.pipeline.syncOperations
+        try pipeline.addHandler(IdleStateHandler(readTimeout: MirrorServer.idleTimeout), name: "idle")
+        let requests = RequestHandler(mirror: self)
+        let events = NIOWebSocketServerUpgrader(
+            maxFrameSize: 1 << 12,  // the page sends nothing but a close frame or a pong
+            automaticErrorHandling: true,
+            shouldUpgrade: { [self] channel, head in
+                // Refused: the request goes on to RequestHandler, which says why (403 or 400).
+                channel.eventLoop.makeSucceededFuture(acceptsEvents(head, peer: channel.remoteAddress?.ipAddress) ? HTTPHeaders() : nil)
+            },
+            upgradePipelineHandler: { [self] channel, _ in
+                channel.eventLoop.makeCompletedFuture {
+                    let pipeline = channel.pipeline.syncOperations
+                    pipeline.removeHandler(name: "idle", promise: nil)
+                    try pipeline.addHandler(EventSocket(mirror: self, loop: channel.eventLoop))
+                }
+            })
+        let handlers = NIOLoopBound(requests, eventLoop: channel.eventLoop)
+        try pipeline.configureHTTPServerPipeline(
+            withServerUpgrade: (upgraders: [events], completionHandler: { context in
+                // The handshake is answered: plain HTTP is over on this connection.
+                context.pipeline.syncOperations.removeHandler(handlers.value, promise: nil)
+            }),
+            withEncoderConfiguration: .init(),
+            withDecoderLimitConfiguration: MirrorServer.headLimits)
+        try pipeline.addHandler(requests)
+        connections.add(channel)
     }
 
     // MARK: Publishing (the session's thread)
@@ -155,7 +187,7 @@ public final class MirrorServer: @unchecked Sendable {
         return moves.takeAll()
     }
 
-    // MARK: Requests (the server's tasks)
+    // MARK: Requests (the event loop's thread)
 
     /// Whether a request may be answered at all. On the loopback address (the default) only local
     /// peers, and only with a local Host header: a web page elsewhere cannot rebind a name of its
@@ -217,43 +249,71 @@ public final class MirrorServer: @unchecked Sendable {
         return (0..<16).map { _ in String(format: "%02x", UInt8.random(in: 0...255, using: &g)) }.joined()
     }
 
-    func handle(_ request: HTTPRequest) async -> HTTPResponse {
-        let peer: String?
-        switch request.remoteAddress {
-        case .ip4(let ip, _)?, .ip6(let ip, _)?: peer = ip
-        default: peer = nil
-        }
-        guard MirrorServer.admits(peer: peer, hostHeader: request.headers[.host], loopbackOnly: loopbackOnly) else {
+    /// An answer to one request: a status and a body of text.
+    struct Reply {
+        var status: HTTPResponseStatus
+        var type: String
+        var body: String
+        var headers: [(String, String)] = []
+    }
+
+    /// Whether `GET /events` may become this page's event socket: the same checks as a request.
+    func acceptsEvents(_ head: HTTPRequestHead, peer: String?) -> Bool {
+        let host = MirrorServer.field(head.headers, "Host")
+        return head.method == .GET && MirrorServer.path(of: head.uri) == "/events"
+            && MirrorServer.admits(peer: peer, hostHeader: host, loopbackOnly: loopbackOnly)
+            && MirrorServer.sameOrigin(MirrorServer.field(head.headers, "Origin"), host: host)
+    }
+
+    /// The answer to a whole request (its body, when it is a move, at most `bodyLimit + 1` bytes).
+    func answer(_ head: HTTPRequestHead, peer: String?, body: Data) -> Reply {
+        let host = MirrorServer.field(head.headers, "Host")
+        guard MirrorServer.admits(peer: peer, hostHeader: host, loopbackOnly: loopbackOnly) else {
             return text(.forbidden, "napkin serves this session to this machine only (start it with --host to share it)")
         }
-        switch (request.method, request.path) {
+        let origin = MirrorServer.field(head.headers, "Origin")
+        let path = MirrorServer.path(of: head.uri)
+        switch (head.method, path) {
         case (.GET, "/events"):
             // A page from another site may open a WebSocket here too: only this page's own origin reads the session.
-            guard MirrorServer.sameOrigin(request.headers[HTTPHeader("Origin")], host: request.headers[.host]) else {
+            guard MirrorServer.sameOrigin(origin, host: host) else {
                 return text(.forbidden, "the session's events are for napkin's own page")
             }
-            return (try? await WebSocketHTTPHandler(handler: MessageFrameWSHandler(handler: EventSocket(mirror: self))).handleRequest(request))
-                ?? text(.badRequest, "expected a WebSocket handshake")
+            // A handshake that is accepted never gets here: the upgrade has answered it.
+            return text(.badRequest, "expected a WebSocket handshake")
         case (.GET, "/state"):
-            return HTTPResponse(statusCode: .ok, headers: [.contentType: "application/json"], body: Data(state.snapshot().json.utf8))
+            return Reply(status: .ok, type: "application/json", body: state.snapshot().json)
         case (.POST, "/move"):
-            guard MirrorServer.sameOrigin(request.headers[HTTPHeader("Origin")], host: request.headers[.host]) else {
+            guard MirrorServer.sameOrigin(origin, host: host) else {
                 return text(.forbidden, "knobs move from napkin's own page")
             }
-            return move(request.headers[HTTPHeader("X-Napkin-Token")], (try? await request.bodyData) ?? Data())
+            return move(MirrorServer.field(head.headers, "X-Napkin-Token"), body)
         case (.GET, _), (.HEAD, _):
-            guard let asset = PageAssets.asset(at: request.path) else { return text(.notFound, "not found") }
-            return HTTPResponse(statusCode: .ok, headers: [.contentType: asset.type, HTTPHeader("Cache-Control"): "no-store",
-                                                            HTTPHeader("X-Content-Type-Options"): "nosniff"],
-                                body: Data(asset.body.utf8))
+            guard let asset = PageAssets.asset(at: path) else { return text(.notFound, "not found") }
+            return Reply(status: .ok, type: asset.type, body: asset.body,
+                         headers: [("Cache-Control", "no-store"), ("X-Content-Type-Options", "nosniff")])
         default:
             return text(.methodNotAllowed, "method not allowed")
         }
     }
 
-    func move(_ given: String?, _ body: Data) -> HTTPResponse {
+    /// A header's value; one given more than once counts as all its values joined (so a second
+    /// Host header cannot slip past the loopback check).
+    static func field(_ headers: HTTPHeaders, _ name: String) -> String? {
+        let values = headers[name]
+        return values.isEmpty ? nil : values.joined(separator: ", ")
+    }
+
+    /// The path a request names: without its query, percent-decoded, dot segments resolved
+    /// ("" when it is not a URL path at all, which no asset matches).
+    static func path(of target: String) -> String {
+        let raw = String(target.prefix { $0 != "?" && $0 != "#" })
+        return URL(string: raw)?.standardized.path ?? ""
+    }
+
+    func move(_ given: String?, _ body: Data) -> Reply {
         switch MirrorServer.check(token: given, expected: token, body: body, knob: state.knob) {
-        case .failure(let refusal): return text(HTTPStatusCode(refusal.status, phrase: ""), refusal.message)
+        case .failure(let refusal): return text(HTTPResponseStatus(statusCode: refusal.status), refusal.message)
         case .success(let m):
             moves.add(m)
             var one: UInt8 = 1
@@ -289,39 +349,19 @@ public final class MirrorServer: @unchecked Sendable {
         }
     }
 
-    func text(_ status: HTTPStatusCode, _ s: String) -> HTTPResponse {
-        HTTPResponse(statusCode: status, headers: [.contentType: "text/plain; charset=utf-8"], body: Data((s + "\n").utf8))
-    }
-
-    /// One page's event stream: the snapshot first, then every change.
-    struct EventSocket: WSMessageHandler {
-        let mirror: MirrorServer
-        func makeMessages(for client: AsyncStream<WSMessage>) async throws -> AsyncStream<WSMessage> {
-            let (stream, continuation) = AsyncStream<WSMessage>.makeStream(bufferingPolicy: .bufferingNewest(500))
-            let id = mirror.clients.add(continuation)
-            continuation.yield(.text(mirror.state.snapshot().json))
-            let clients = mirror.clients
-            Task {
-                for await _ in client {}  // the page sends nothing; the loop ends when it goes away
-                clients.remove(id)
-            }
-            return stream
-        }
-    }
-
-    struct Handler: HTTPHandler {
-        let mirror: MirrorServer
-        func handleRequest(_ request: HTTPRequest) async throws -> HTTPResponse { await mirror.handle(request) }
+    func text(_ status: HTTPResponseStatus, _ s: String) -> Reply {
+        Reply(status: status, type: "text/plain; charset=utf-8", body: s + "\n")
     }
 }
 
-/// The pages connected to the event socket.
+/// The pages connected to the event socket. `send` and `closeAll` come from the session's thread;
+/// each socket writes on its own event loop.
 final class Clients: @unchecked Sendable {
     private let lock = NSLock()
     private var next = 0
-    private var all: [Int: AsyncStream<WSMessage>.Continuation] = [:]
+    private var all: [Int: EventSocket] = [:]
 
-    func add(_ c: AsyncStream<WSMessage>.Continuation) -> Int {
+    func add(_ c: EventSocket) -> Int {
         lock.lock(); defer { lock.unlock() }
         next += 1
         all[next] = c
@@ -329,18 +369,202 @@ final class Clients: @unchecked Sendable {
     }
 
     func remove(_ id: Int) {
-        lock.lock(); let c = all.removeValue(forKey: id); lock.unlock()
-        c?.finish()
+        lock.lock(); all.removeValue(forKey: id); lock.unlock()
     }
+
+    var count: Int { lock.lock(); defer { lock.unlock() }; return all.count }
 
     func send(_ text: String) {
         lock.lock(); let cs = Array(all.values); lock.unlock()
-        for c in cs { c.yield(.text(text)) }
+        guard !cs.isEmpty else { return }
+        let message = ByteBuffer(string: text)
+        for c in cs { c.send(message) }
     }
 
-    func finishAll() {
+    func closeAll() {
         lock.lock(); let cs = Array(all.values); all = [:]; lock.unlock()
-        for c in cs { c.finish() }
+        for c in cs { c.goAway() }
+    }
+}
+
+/// Every open connection, so that `stop()` closes them all.
+final class Connections: @unchecked Sendable {
+    private let lock = NSLock()
+    private var all: [ObjectIdentifier: Channel] = [:]
+
+    func add(_ channel: Channel) {
+        let id = ObjectIdentifier(channel)
+        lock.lock(); all[id] = channel; lock.unlock()
+        channel.closeFuture.whenComplete { [self] _ in
+            lock.lock(); all.removeValue(forKey: id); lock.unlock()
+        }
+    }
+
+    func closeAll() {
+        lock.lock(); let cs = Array(all.values); lock.unlock()
+        for c in cs { c.close(promise: nil) }
+    }
+}
+
+/// Plain HTTP on one connection: a request is answered once it has all arrived. Only a move's
+/// body is kept, and no more of it than `check` accepts (plus one byte, so it sees the excess).
+final class RequestHandler: ChannelInboundHandler, RemovableChannelHandler {
+    typealias InboundIn = HTTPServerRequestPart
+    typealias OutboundOut = HTTPServerResponsePart
+
+    private let mirror: MirrorServer
+    private var head: HTTPRequestHead?
+    private var body = ByteBuffer()
+    private var keepsBody = false
+
+    init(mirror: MirrorServer) { self.mirror = mirror }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        switch Self.unwrapInboundIn(data) {
+        case .head(let h):
+            head = h
+            body.clear()
+            keepsBody = h.method == .POST
+        case .body(var chunk):
+            let room = MirrorServer.bodyLimit + 1 - body.readableBytes
+            if keepsBody, room > 0, let kept = chunk.readSlice(length: min(room, chunk.readableBytes)) {
+                body.writeImmutableBuffer(kept)
+            }
+        case .end:
+            guard let h = head else { return }
+            head = nil
+            let reply = mirror.answer(h, peer: context.channel.remoteAddress?.ipAddress, body: Data(body.readableBytesView))
+            body.clear()
+            respond(reply, to: h, context: context)
+        }
+    }
+
+    private func respond(_ reply: MirrorServer.Reply, to request: HTTPRequestHead, context: ChannelHandlerContext) {
+        let bytes = ByteBuffer(string: reply.body)
+        var headers = HTTPHeaders([("Content-Type", reply.type)] + reply.headers)
+        headers.add(name: "Content-Length", value: String(bytes.readableBytes))
+        let keepAlive = request.isKeepAlive
+        if !keepAlive {
+            headers.add(name: "Connection", value: "close")
+        } else if request.version == .http1_0 {
+            headers.add(name: "Connection", value: "keep-alive")
+        }
+        // HTTP/1.1 whatever the request's version, as a server that speaks it should answer.
+        context.write(Self.wrapOutboundOut(.head(HTTPResponseHead(version: .http1_1, status: reply.status, headers: headers))), promise: nil)
+        if request.method != .HEAD { context.write(Self.wrapOutboundOut(.body(.byteBuffer(bytes))), promise: nil) }
+        let sent = context.writeAndFlush(Self.wrapOutboundOut(.end(nil)))
+        if !keepAlive { sent.whenComplete { _ in context.close(promise: nil) } }
+    }
+
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if let idle = event as? IdleStateHandler.IdleStateEvent, idle == .read {
+            context.close(promise: nil)  // nothing arrived for `idleTimeout`
+        } else {
+            context.fireUserInboundEventTriggered(event)
+        }
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: Error) {
+        // A refused WebSocket handshake is reported here before the request arrives; it is answered then.
+        if error is NIOWebSocketUpgradeError { return }
+        // A malformed request has had its 400 (HTTPServerProtocolErrorHandler); a reset needs nothing.
+        context.close(promise: nil)
+    }
+}
+
+/// One page's event socket: the snapshot first, then every change, as text frames of JSON. The
+/// page sends nothing but a close (or a pong); when it goes away it leaves `clients`.
+final class EventSocket: ChannelInboundHandler, RemovableChannelHandler, @unchecked Sendable {
+    typealias InboundIn = WebSocketFrame
+    typealias OutboundOut = WebSocketFrame
+
+    private let mirror: MirrorServer
+    private let loop: EventLoop
+    // The rest is touched on `loop` only.
+    private var context: ChannelHandlerContext?
+    private var id: Int?
+    private var unsent = 0
+    private var closing = false
+
+    init(mirror: MirrorServer, loop: EventLoop) {
+        self.mirror = mirror
+        self.loop = loop
+    }
+
+    /// From any thread.
+    func send(_ message: ByteBuffer) { loop.execute { self.write(message) } }
+
+    /// From any thread: a close frame (going away), then the connection closes.
+    func goAway() { loop.execute { self.close(code: .goingAway) } }
+
+    func handlerAdded(context: ChannelHandlerContext) {
+        self.context = context
+        id = mirror.clients.add(self)
+        write(ByteBuffer(string: mirror.state.snapshot().json))
+    }
+
+    func handlerRemoved(context: ChannelHandlerContext) {
+        leave()
+        self.context = nil
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        leave()
+        context.fireChannelInactive()
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        let frame = Self.unwrapInboundIn(data)
+        switch frame.opcode {
+        case .connectionClose:
+            // The page is going: answer with its own code, then close.
+            var data = frame.unmaskedData
+            let code = data.readSlice(length: 2) ?? ByteBuffer()
+            finish(with: code)
+        case .ping:
+            context.writeAndFlush(Self.wrapOutboundOut(WebSocketFrame(fin: true, opcode: .pong, data: frame.unmaskedData)), promise: nil)
+        default:
+            break  // the page has nothing to say here; anything it sends is ignored
+        }
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: Error) {
+        context.close(promise: nil)
+    }
+
+    private func leave() {
+        if let id { mirror.clients.remove(id) }
+        id = nil
+    }
+
+    private func write(_ message: ByteBuffer) {
+        guard let context, !closing else { return }
+        guard unsent < MirrorServer.unsentLimit else {
+            // The page stopped reading: drop it rather than buffer without end (it reconnects).
+            closing = true
+            leave()
+            context.close(promise: nil)
+            return
+        }
+        unsent += 1
+        context.writeAndFlush(Self.wrapOutboundOut(WebSocketFrame(fin: true, opcode: .text, data: message))).whenComplete { _ in
+            self.unsent -= 1
+        }
+    }
+
+    private func close(code: WebSocketErrorCode) {
+        var data = ByteBuffer()
+        data.write(webSocketErrorCode: code)
+        finish(with: data)
+    }
+
+    private func finish(with closeData: ByteBuffer) {
+        guard let context, !closing else { return }
+        closing = true
+        leave()
+        let frame = WebSocketFrame(fin: true, opcode: .connectionClose, data: closeData)
+        context.writeAndFlush(Self.wrapOutboundOut(frame), promise: nil)
+        context.close(promise: nil)
     }
 }
 
@@ -362,18 +586,4 @@ final class MoveQueue: @unchecked Sendable {
         defer { moves = [] }
         return moves
     }
-}
-
-final class Box<T>: @unchecked Sendable {
-    private let lock = NSLock()
-    private var _value: T
-    init(_ v: T) { _value = v }
-    var value: T {
-        get { lock.lock(); defer { lock.unlock() }; return _value }
-        set { lock.lock(); _value = newValue; lock.unlock() }
-    }
-}
-
-extension Result {
-    var failureValue: Failure? { if case .failure(let f) = self { return f }; return nil }
 }
