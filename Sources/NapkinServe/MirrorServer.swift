@@ -42,6 +42,17 @@ public final class MirrorServer: @unchecked Sendable {
     /// Event messages a page may leave unread before its socket is closed (the page reconnects
     /// and starts again from a snapshot): a stalled reader cannot make the server buffer without end.
     static let unsentLimit = 500
+    /// And at most this many bytes of them (a session of big figures makes big messages).
+    static let unsentByteLimit = 4 << 20
+    /// A request must arrive whole (head and body) this long after the connection opened or its
+    /// last answer went out, however slowly its bytes trickle in (the idle timeout alone restarts
+    /// with every byte).
+    static let requestDeadline = TimeAmount.seconds(30)
+    /// Connections open at once, and pages among them: more are refused, so that other
+    /// programs on the machine (or, with `--host`, in the room) cannot exhaust the lecturer's
+    /// memory with sockets that never read.
+    static let connectionLimit = 128
+    static let pageLimit = 32
     /// A request's head (request line and headers) is bounded too.
     static let headLimits: NIOHTTPDecoderLimitConfiguration = {
         var limits = NIOHTTPDecoderLimitConfiguration()
@@ -115,6 +126,8 @@ public final class MirrorServer: @unchecked Sendable {
     /// One accepted connection's pipeline (on its event loop): HTTP/1.1 with a read timeout and
     /// bounded heads, and the upgrade to the event socket for `GET /events` from this page.
     private func setUp(_ channel: Channel) throws {
+        // Refused before anything is set up: the connection closes at once.
+        guard connections.add(channel, limit: MirrorServer.connectionLimit) else { throw Failure(description: "too many connections") }
         let pipeline = channel.pipeline.syncOperations
         try pipeline.addHandler(IdleStateHandler(readTimeout: MirrorServer.idleTimeout), name: "idle")
         let requests = RequestHandler(mirror: self)
@@ -123,7 +136,8 @@ public final class MirrorServer: @unchecked Sendable {
             automaticErrorHandling: true,
             shouldUpgrade: { [self] channel, head in
                 // Refused: the request goes on to RequestHandler, which says why (403 or 400).
-                channel.eventLoop.makeSucceededFuture(acceptsEvents(head, peer: channel.remoteAddress?.ipAddress) ? HTTPHeaders() : nil)
+                let accepted = acceptsEvents(head, peer: channel.remoteAddress?.ipAddress) && clients.count < MirrorServer.pageLimit
+                return channel.eventLoop.makeSucceededFuture(accepted ? HTTPHeaders() : nil)
             },
             upgradePipelineHandler: { [self] channel, _ in
                 channel.eventLoop.makeCompletedFuture {
@@ -141,7 +155,6 @@ public final class MirrorServer: @unchecked Sendable {
             withEncoderConfiguration: .init(),
             withDecoderLimitConfiguration: MirrorServer.headLimits)
         try pipeline.addHandler(requests)
-        connections.add(channel)
     }
 
     // MARK: Publishing (the session's thread)
@@ -280,6 +293,9 @@ public final class MirrorServer: @unchecked Sendable {
                 return text(.forbidden, "the session's events are for napkin's own page")
             }
             // A handshake that is accepted never gets here: the upgrade has answered it.
+            if clients.count >= MirrorServer.pageLimit, MirrorServer.field(head.headers, "Upgrade")?.lowercased() == "websocket" {
+                return text(.serviceUnavailable, "\(MirrorServer.pageLimit) pages already follow this session; close one and reload")
+            }
             return text(.badRequest, "expected a WebSocket handshake")
         case (.GET, "/state"):
             return Reply(status: .ok, type: "application/json", body: state.snapshot().json)
@@ -392,12 +408,17 @@ final class Connections: @unchecked Sendable {
     private let lock = NSLock()
     private var all: [ObjectIdentifier: Channel] = [:]
 
-    func add(_ channel: Channel) {
+    /// False (and nothing kept) when `limit` connections are open already.
+    func add(_ channel: Channel, limit: Int) -> Bool {
         let id = ObjectIdentifier(channel)
-        lock.lock(); all[id] = channel; lock.unlock()
+        lock.lock()
+        guard all.count < limit else { lock.unlock(); return false }
+        all[id] = channel
+        lock.unlock()
         channel.closeFuture.whenComplete { [self] _ in
             lock.lock(); all.removeValue(forKey: id); lock.unlock()
         }
+        return true
     }
 
     func closeAll() {
@@ -417,7 +438,23 @@ final class RequestHandler: ChannelInboundHandler, RemovableChannelHandler {
     private var body = ByteBuffer()
     private var keepsBody = false
 
+    /// Closes the connection unless the request now awaited has arrived whole by then.
+    private var deadline: Scheduled<Void>?
+
     init(mirror: MirrorServer) { self.mirror = mirror }
+
+    func handlerAdded(context: ChannelHandlerContext) { awaitRequest(context) }
+
+    func handlerRemoved(context: ChannelHandlerContext) {
+        deadline?.cancel()
+        deadline = nil
+    }
+
+    private func awaitRequest(_ context: ChannelHandlerContext) {
+        deadline?.cancel()
+        let channel = context.channel
+        deadline = context.eventLoop.scheduleTask(in: MirrorServer.requestDeadline) { channel.close(promise: nil) }
+    }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         switch Self.unwrapInboundIn(data) {
@@ -433,9 +470,11 @@ final class RequestHandler: ChannelInboundHandler, RemovableChannelHandler {
         case .end:
             guard let h = head else { return }
             head = nil
+            deadline?.cancel()
             let reply = mirror.answer(h, peer: context.channel.remoteAddress?.ipAddress, body: Data(body.readableBytesView))
             body.clear()
             respond(reply, to: h, context: context)
+            awaitRequest(context)
         }
     }
 
@@ -484,6 +523,7 @@ final class EventSocket: ChannelInboundHandler, RemovableChannelHandler, @unchec
     private var context: ChannelHandlerContext?
     private var id: Int?
     private var unsent = 0
+    private var unsentBytes = 0
     private var closing = false
 
     init(mirror: MirrorServer, loop: EventLoop) {
@@ -522,6 +562,10 @@ final class EventSocket: ChannelInboundHandler, RemovableChannelHandler, @unchec
             let code = data.readSlice(length: 2) ?? ByteBuffer()
             finish(with: code)
         case .ping:
+            // Answered only while the page reads what it is sent (RFC 6455 lets a server answer
+            // just the latest ping): a page that pings and never reads would grow the server's
+            // memory without end.
+            guard !closing, context.channel.isWritable else { break }
             context.writeAndFlush(Self.wrapOutboundOut(WebSocketFrame(fin: true, opcode: .pong, data: frame.unmaskedData)), promise: nil)
         default:
             break  // the page has nothing to say here; anything it sends is ignored
@@ -539,7 +583,8 @@ final class EventSocket: ChannelInboundHandler, RemovableChannelHandler, @unchec
 
     private func write(_ message: ByteBuffer) {
         guard let context, !closing else { return }
-        guard unsent < MirrorServer.unsentLimit else {
+        let size = message.readableBytes
+        guard unsent < MirrorServer.unsentLimit, unsentBytes + size <= MirrorServer.unsentByteLimit else {
             // The page stopped reading: drop it rather than buffer without end (it reconnects).
             closing = true
             leave()
@@ -547,8 +592,10 @@ final class EventSocket: ChannelInboundHandler, RemovableChannelHandler, @unchec
             return
         }
         unsent += 1
+        unsentBytes += size
         context.writeAndFlush(Self.wrapOutboundOut(WebSocketFrame(fin: true, opcode: .text, data: message))).whenComplete { _ in
             self.unsent -= 1
+            self.unsentBytes -= size
         }
     }
 

@@ -223,6 +223,37 @@ struct MirrorServerLimitsTests {
         #expect(waitUntil { m.clients.count == 0 })
     }
 
+    @Test func pagesAndConnectionsAreCapped() throws {
+        let m = try served()
+        defer { m.stop() }
+        // Pages up to the limit are served; one more is told why, and gets no event socket.
+        var pages: [Wire] = []
+        for _ in 0..<MirrorServer.pageLimit {
+            let w = try openEvents(m)
+            _ = try #require(w.nextFrame(), "no snapshot")
+            pages.append(w)
+        }
+        #expect(waitUntil { m.clients.count == MirrorServer.pageLimit })
+        let extra = try #require(Wire(m.port))
+        extra.send("GET /events HTTP/1.1\r\nHost: 127.0.0.1:\(m.port)\r\nOrigin: http://127.0.0.1:\(m.port)\r\n"
+                   + Self.handshake.map { $0 + "\r\n" }.joined() + "\r\n")
+        extra.read { _ in extra.head != nil }
+        #expect(extra.head?.hasPrefix("HTTP/1.1 503") == true, "\(extra.head ?? "no answer")")
+        #expect(m.clients.count == MirrorServer.pageLimit)
+        // Connections beyond the limit are closed as soon as they open.
+        var open = pages + [extra]
+        while open.count < MirrorServer.connectionLimit {
+            open.append(try #require(Wire(m.port)))
+        }
+        let refused = try #require(Wire(m.port))
+        #expect(refused.read(for: 5) { _ in false }, "a connection past the limit is closed")
+        // Closing some makes room again.
+        pages.removeAll()
+        open.removeAll()
+        #expect(waitUntil { m.clients.count == 0 })
+        #expect(get(m.port, "/state").status == 200)
+    }
+
     @Test func stopClosesEveryConnection() throws {
         let m = try served()
         let events = try openEvents(m)
