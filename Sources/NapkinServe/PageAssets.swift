@@ -243,6 +243,9 @@ enum PageAssets {
         entries = m.entries; knobs = m.knobs; goals = m.goals;
         showStage(); showHistory(); showKnobs(); showGoals();
       } else if (m.type === "entry") {
+        // Ids only grow: an entry the snapshot already had (published while this page was
+        // connecting) is not shown twice.
+        if (entries.length && entries[entries.length - 1].id >= m.value.id) return;
         entries.push(m.value);
         if (entries.length > 100) entries.shift();
         showStage(); showHistory();
