@@ -557,10 +557,16 @@ final class EventSocket: ChannelInboundHandler, RemovableChannelHandler, @unchec
         let frame = Self.unwrapInboundIn(data)
         switch frame.opcode {
         case .connectionClose:
-            // The page is going: answer with its own code, then close.
+            // The page is going: answer with its own code (none if it gave none; 1002 for one
+            // that may not be sent), then close.
             var data = frame.unmaskedData
-            let code = data.readSlice(length: 2) ?? ByteBuffer()
-            finish(with: code)
+            var reply = ByteBuffer()
+            if let code = data.readInteger(as: UInt16.self) {
+                if EventSocket.maySend(code) { reply.writeInteger(code) } else { reply.write(webSocketErrorCode: .protocolError) }
+            } else if data.readableBytes > 0 {
+                reply.write(webSocketErrorCode: .protocolError)  // one byte is not a code
+            }
+            finish(with: reply)
         case .ping:
             // Answered only while the page reads what it is sent (RFC 6455 lets a server answer
             // just the latest ping): a page that pings and never reads would grow the server's
@@ -599,6 +605,12 @@ final class EventSocket: ChannelInboundHandler, RemovableChannelHandler, @unchec
         }
     }
 
+    /// Close codes an endpoint may put in a close frame (RFC 6455 §7.4, and the IANA registry):
+    /// 1004–1006 and 1015 are reserved, other codes below 3000 unassigned.
+    static func maySend(_ code: UInt16) -> Bool {
+        (1000...1003).contains(code) || (1007...1014).contains(code) || (3000...4999).contains(code)
+    }
+
     private func close(code: WebSocketErrorCode) {
         var data = ByteBuffer()
         data.write(webSocketErrorCode: code)
@@ -610,8 +622,8 @@ final class EventSocket: ChannelInboundHandler, RemovableChannelHandler, @unchec
         closing = true
         leave()
         let frame = WebSocketFrame(fin: true, opcode: .connectionClose, data: closeData)
-        context.writeAndFlush(Self.wrapOutboundOut(frame), promise: nil)
-        context.close(promise: nil)
+        // Closed once the frame is out (closing at once could drop it when the socket is full).
+        context.writeAndFlush(Self.wrapOutboundOut(frame)).whenComplete { _ in context.close(promise: nil) }
     }
 }
 

@@ -254,6 +254,23 @@ struct MirrorServerLimitsTests {
         #expect(get(m.port, "/state").status == 200)
     }
 
+    @Test func aCloseIsAnsweredWithACodeThatMayBeSent() throws {
+        let m = try served()
+        defer { m.stop() }
+        // (what the page sends, what comes back): its own code when it may be sent, none for
+        // none, 1002 (protocol error) for a reserved code or a single byte.
+        let cases: [([UInt8], [UInt8])] = [([0x03, 0xE8], [0x03, 0xE8]), ([0x0F, 0xA0], [0x0F, 0xA0]), ([], []),
+                                           ([0x03, 0xED], [0x03, 0xEA]), ([0x03, 0xEE], [0x03, 0xEA]), ([0x03], [0x03, 0xEA])]
+        for (sent, expected) in cases {
+            let w = try openEvents(m)
+            _ = try #require(w.nextFrame(), "no snapshot")
+            w.sendFrame(opcode: 0x8, sent)
+            let close = try #require(w.nextFrame(), "no close frame back for \(sent)")
+            #expect(close.opcode == 0x8 && close.payload == expected, "sent \(sent), got \(close.payload)")
+            #expect(w.read { _ in false }, "the server closes the connection")
+        }
+    }
+
     @Test func stopClosesEveryConnection() throws {
         let m = try served()
         let events = try openEvents(m)
