@@ -36,17 +36,14 @@ public final class MirrorServer: @unchecked Sendable {
 
     /// A move's body is at most this long (`check` refuses more); bytes past it are not kept.
     static let bodyLimit = 4096
-    /// A connection that sends nothing for this long is closed. An open event socket is exempt:
-    /// the page only listens on it.
-    static let idleTimeout = TimeAmount.seconds(30)
     /// Event messages a page may leave unread before its socket is closed (the page reconnects
     /// and starts again from a snapshot): a stalled reader cannot make the server buffer without end.
     static let unsentLimit = 500
     /// And at most this many bytes of them (a session of big figures makes big messages).
     static let unsentByteLimit = 4 << 20
     /// A request must arrive whole (head and body) this long after the connection opened or its
-    /// last answer went out, however slowly its bytes trickle in (the idle timeout alone restarts
-    /// with every byte).
+    /// last answer went out, however slowly its bytes trickle in; a connection that sends nothing
+    /// is closed then too. An open event socket is exempt: the page only listens on it.
     static let requestDeadline = TimeAmount.seconds(30)
     /// Connections open at once, and pages among them: more are refused, so that other
     /// programs on the machine (or, with `--host`, in the room) cannot exhaust the lecturer's
@@ -123,13 +120,12 @@ public final class MirrorServer: @unchecked Sendable {
         close(wakeFD)
     }
 
-    /// One accepted connection's pipeline (on its event loop): HTTP/1.1 with a read timeout and
-    /// bounded heads, and the upgrade to the event socket for `GET /events` from this page.
+    /// One accepted connection's pipeline (on its event loop): HTTP/1.1 with a deadline for each
+    /// request and bounded heads, and the upgrade to the event socket for `GET /events` from this page.
     private func setUp(_ channel: Channel) throws {
         // Refused before anything is set up: the connection closes at once.
         guard connections.add(channel, limit: MirrorServer.connectionLimit) else { throw Failure(description: "too many connections") }
         let pipeline = channel.pipeline.syncOperations
-        try pipeline.addHandler(IdleStateHandler(readTimeout: MirrorServer.idleTimeout), name: "idle")
         let requests = RequestHandler(mirror: self)
         let events = NIOWebSocketServerUpgrader(
             maxFrameSize: 1 << 12,  // the page sends nothing but a close frame or a pong
@@ -141,9 +137,7 @@ public final class MirrorServer: @unchecked Sendable {
             },
             upgradePipelineHandler: { [self] channel, _ in
                 channel.eventLoop.makeCompletedFuture {
-                    let pipeline = channel.pipeline.syncOperations
-                    pipeline.removeHandler(name: "idle", promise: nil)
-                    try pipeline.addHandler(EventSocket(mirror: self, loop: channel.eventLoop))
+                    try channel.pipeline.syncOperations.addHandler(EventSocket(mirror: self, loop: channel.eventLoop))
                 }
             })
         let handlers = NIOLoopBound(requests, eventLoop: channel.eventLoop)
@@ -349,7 +343,7 @@ public final class MirrorServer: @unchecked Sendable {
             return .failure(Refusal(status: 403, message: "moving a knob needs the session's token (napkin printed it with the address)"))
         }
         struct Request: Decodable { let name: String; let value: Double?; let choice: String? }
-        guard body.count <= 4096, let r = try? JSONDecoder().decode(Request.self, from: body) else {
+        guard body.count <= MirrorServer.bodyLimit, let r = try? JSONDecoder().decode(Request.self, from: body) else {
             return .failure(Refusal(status: 400, message: "expected JSON like {\"name\": \"eta\", \"value\": 2.5}"))
         }
         guard let knob = knob(r.name) else { return .failure(Refusal(status: 404, message: "no knob called '\(r.name)' on the workbench")) }
@@ -493,14 +487,6 @@ final class RequestHandler: ChannelInboundHandler, RemovableChannelHandler {
         if request.method != .HEAD { context.write(Self.wrapOutboundOut(.body(.byteBuffer(bytes))), promise: nil) }
         let sent = context.writeAndFlush(Self.wrapOutboundOut(.end(nil)))
         if !keepAlive { sent.whenComplete { _ in context.close(promise: nil) } }
-    }
-
-    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
-        if let idle = event as? IdleStateHandler.IdleStateEvent, idle == .read {
-            context.close(promise: nil)  // nothing arrived for `idleTimeout`
-        } else {
-            context.fireUserInboundEventTriggered(event)
-        }
     }
 
     func errorCaught(context: ChannelHandlerContext, error: Error) {

@@ -319,7 +319,6 @@ extension Stmt {
     }
 }
 
-/// How many slots a compiled frame has, once all of it is compiled.
 /// What a name that no global has means (a builtin or a unit), worked out when its code was
 /// compiled. It holds while no name has been defined since; after a definition the name is looked
 /// up again, and if it still means the same the count is brought up to date, so code compiled
@@ -357,6 +356,7 @@ final class NameMeaning {
     }
 }
 
+/// How many slots a compiled frame has, once all of it is compiled.
 final class FrameLayout {
     var size = 0
 }

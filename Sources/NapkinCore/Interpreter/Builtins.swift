@@ -215,7 +215,7 @@ enum Builtins {
             var names: [String] = []
             names.reserveCapacity(keys.count)
             // A few keys are checked for repeats one by one; many through a set.
-            var seen: Set<String>? = keys.count > 16 ? [] : nil
+            var seen: Set<String>? = keys.count > Record.fewKeys ? [] : nil
             for (i, k) in keys.enumerated() {
                 guard case .string(let n) = k else { throw NapkinError(.runtime, "record's keys must be strings, found a \(k.typeName)", at: site.arg(0)) }
                 let repeated = seen == nil ? names.contains(n) : !seen!.insert(n).inserted

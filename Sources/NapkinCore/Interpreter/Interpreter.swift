@@ -372,11 +372,11 @@ public final class Interpreter {
         var keys: [String] = [], values: [Value] = []
         keys.reserveCapacity(entries.count)
         values.reserveCapacity(entries.count)
-        // Where each key is, once there are enough keys for hashing to beat looking through
-        // them, so a big literal or spread builds in linear time.
+        // Where each key is, once there are too many to look through, so a big literal or spread
+        // builds in linear time.
         var position: [String: Int]?
         func set(_ k: String, _ v: Value) {
-            if position == nil, keys.count >= 32 {
+            if position == nil, keys.count >= Record.fewKeys {
                 position = Dictionary(uniqueKeysWithValues: zip(keys, keys.indices))
             }
             if let i = position == nil ? keys.firstIndex(of: k) : position![k] {

@@ -50,6 +50,9 @@ public final class Record: @unchecked Sendable {
         self.values = values
     }
 
+    /// Up to this many keys, a repeated key is found by looking through them; beyond, by hashing.
+    static let fewKeys = 32
+
     public subscript(_ key: String) -> Value? {
         if let i = keys.firstIndex(of: key) { return values[i] }
         return nil
