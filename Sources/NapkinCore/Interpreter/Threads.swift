@@ -117,6 +117,7 @@ private final class ThreadBody: @unchecked Sendable {
     func run() {
         let b = body
         body = nil  // the closure may hold what started it; let go once run
+        MemoryBudget.growThreadHeap()
         b?()
     }
 }
