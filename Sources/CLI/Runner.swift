@@ -31,10 +31,12 @@ struct Runner {
         if code != 0 { throw ExitCode(code) }
     }
 
-    func makeSession() -> Result<Session, NapkinError> {
+    /// A session with the prelude; for a one-shot run of `sources`, only the files they need (the
+    /// whole of it when library folders are loaded too, since those may name anything).
+    func makeSession(for sources: [String]? = nil) -> Result<Session, NapkinError> {
         do {
             let style = RenderStyle.fromEnvironment(isTerminal: isatty(STDOUT_FILENO) == 1, noColorFlag: options.noColor)
-            let session = try Prelude.makeSession()
+            let session = if let sources, options.libraries.isEmpty { try Prelude.makeSession(for: sources) } else { try Prelude.makeSession() }
             session.interpreter.asciiOnly = !style.unicode
             Instruments.install(into: session.interpreter, style: style)
             session.interpreter.digits = options.digits
@@ -87,7 +89,7 @@ struct Runner {
     /// Several programs (repeated -e) run in order in one session; the first failure stops them.
     func runSources(_ sources: [(text: String, name: String)]) -> Int32 {
         Session.onLargeStack {
-            switch makeSession() {
+            switch makeSession(for: sources.map(\.text)) {
             case .failure(let e):
                 report(e)
                 return e.phase.exitCode
