@@ -8,7 +8,8 @@ import PackageDescription
 /// nor the system's libcurl under its URL sessions is linked or loaded. The binary is linked at a
 /// fixed address (`-no-pie`): a position-independent one made the dynamic loader patch 95,000
 /// pointers at every start, touching 350 pages (about 1 ms of a 10 ms start). Its code is then
-/// not at a random address; napkin reads no untrusted native code or data formats.
+/// not at a random address (the price: one hardening layer less; the browser mirror, the only part
+/// that reads from a network, listens on this machine alone unless `--host` says otherwise).
 let staticRuntime = ["-static-stdlib", "-Xclang-linker", "-no-pie", "-Xlinker", "--start-group"]
     + ["Foundation", "FoundationEssentials", "FoundationInternationalization", "CoreFoundation", "_FoundationICU",
        "_FoundationCShims", "_FoundationCollections", "swiftSynchronization", "swiftDispatch", "dispatch", "BlocksRuntime"]

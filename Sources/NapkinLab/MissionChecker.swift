@@ -297,9 +297,13 @@ public final class MissionChecker {
         defer { interp.restore(before) }
         let base = render()
         let ax = MissionChecker.axes(w, interp, perKnob: 2)
+        // Rendering evaluates expressions, which define nothing: between two renders only the
+        // knobs moved need putting back (a snapshot of every global per render was a tenth of
+        // `napkin check`).
         func changes(_ settings: [(MissionChecker.KnobAxis, KnobAxis.Setting)]) -> Bool {
-            let snap = interp.snapshot()
-            defer { interp.restore(snap) }
+            defer {
+                for (a, _) in settings where (try? a.set(interp, a.values[0])) == nil { interp.restore(before) }
+            }
             for (a, v) in settings { guard (try? a.set(interp, v)) != nil else { return false } }
             return render() != base
         }

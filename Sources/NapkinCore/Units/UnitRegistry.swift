@@ -5,8 +5,17 @@ public final class UnitRegistry: @unchecked Sendable {
         public var name: String
         public var factor: Double
         public var dim: Dimension
-        public var doc: String?
+        /// The declaration's text (for a generated prefixed unit, its unit's).
+        var about: String?
+        /// A generated prefixed unit's prefix and the unit it prefixes (kJ: k, J). Its text is
+        /// made when asked for: every unit gets a score of prefixed names at start-up.
+        var prefixed: (prefix: String, unit: String)?
         public var aliases: [String]
+
+        public var doc: String? {
+            guard let about, let prefixed else { return about }
+            return "\(prefixed.prefix)-prefixed \(prefixed.unit): \(about)"
+        }
     }
 
     public private(set) var baseNames: [String] = []
@@ -57,7 +66,7 @@ public final class UnitRegistry: @unchecked Sendable {
     public func declareUnit(names: [String], factor: Double, dim: Dimension, prefixes: [String], doc: String?, isBase: Bool = false) {
         let primary = names[0]
         for n in names {
-            units[n] = UnitInfo(name: n, factor: factor, dim: dim, doc: doc, aliases: names.filter { $0 != n })
+            units[n] = UnitInfo(name: n, factor: factor, dim: dim, about: doc, aliases: names.filter { $0 != n })
             unitOrder.append(n)
             declaredUnitNames.append(n)
         }
@@ -67,7 +76,7 @@ public final class UnitRegistry: @unchecked Sendable {
             for (p, f) in prefixFamilies[family] ?? [] {
                 let n = p + primary
                 if units[n] != nil { continue }  // kg is declared before g's prefixes
-                units[n] = UnitInfo(name: n, factor: factor * f, dim: dim, doc: doc.map { "\(p)-prefixed \(primary): \($0)" }, aliases: [])
+                units[n] = UnitInfo(name: n, factor: factor * f, dim: dim, about: doc, prefixed: (p, primary), aliases: [])
                 unitOrder.append(n)
             }
         }
