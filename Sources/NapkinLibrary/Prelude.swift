@@ -63,19 +63,27 @@ public enum Prelude {
         return index
     }()
 
-    /// The names and unit symbols in `text`: runs of letters, digits, `_` and any other
-    /// non-ASCII character (µs, m², °C).
+    /// Every name the lexer could read in `text`, and some more: a run of name characters (the
+    /// lexer's own rules) is a name when it starts with a letter; when it starts otherwise (a
+    /// digit), the lexer reads a number first (`1e3h100` is 1e3 of `h100`), so each part that
+    /// starts with a letter after a digit may be a name. Strings and comments are read the same way.
     static func words(in text: String) -> [String] {
-        var out: [String] = [], word = String.UnicodeScalarView()
-        for c in text.unicodeScalars {
-            if c == "_" || !c.isASCII || (c.properties.isAlphabetic || ("0"..."9").contains(c)) {
-                word.append(c)
-            } else if !word.isEmpty {
-                out.append(String(word))
-                word = String.UnicodeScalarView()
+        var out: [String] = []
+        let s = Array(text.unicodeScalars)
+        var i = 0
+        while i < s.count {
+            guard Lexer.isIdentContinue(s[i]) else { i += 1; continue }
+            var j = i
+            while j < s.count, Lexer.isIdentContinue(s[j]) { j += 1 }
+            if Lexer.isIdentStart(s[i]) {
+                out.append(String(String.UnicodeScalarView(s[i..<j])))
+            } else {
+                for k in (i + 1)..<j where Lexer.isIdentStart(s[k]) && !Lexer.isIdentStart(s[k - 1]) {
+                    out.append(String(String.UnicodeScalarView(s[k..<j])))
+                }
             }
+            i = j
         }
-        if !word.isEmpty { out.append(String(word)) }
         return out
     }
 

@@ -43,6 +43,16 @@ struct PreludeLazyLoadTests {
         "maxx(1, 2)",
         "let x = 5 kWh\nx to MJ",
         "frobnicate",
+        // Found by review: names next to operators the lexer reads beyond ASCII, and after a number.
+        "10 kWh×pue_industry",
+        "2000×h100.power",
+        "1 TB÷eth_10g.bw",
+        "1.0000≤pue_industry",
+        "2\u{A0}*\u{A0}pue_best",
+        "hw⁻¹",
+        "1e3h100",
+        "100jevons",
+        "sum(sweep x 1...3 < x×pue_best×2 >)",
     ])
     func sameAsWhole(_ source: String) throws {
         let lazy = try Prelude.makeSession(for: [source])
@@ -64,7 +74,11 @@ struct PreludeLazyLoadTests {
 
     @Test("words are names and unit symbols, whatever surrounds them")
     func words() {
-        #expect(Prelude.words(in: "h100.power*2 µs + m²/s \"gpu(x)\" # lbCO2e") == ["h100", "power", "2", "µs", "m²", "s", "gpu", "x", "lbCO2e"])
+        #expect(Prelude.words(in: "h100.power*2 µs + m²/s \"gpu(x)\" # lbCO2e") == ["h100", "power", "µs", "m", "s", "gpu", "x", "lbCO2e"])
+        // Operators and spaces the lexer knows beyond ASCII separate names, as it reads them.
+        #expect(Prelude.words(in: "2000×h100.power÷eth_10g\u{A0}pue_best⁻¹") == ["h100", "power", "eth_10g", "pue_best"])
+        // A number's unit: the name may start anywhere after a digit.
+        #expect(Prelude.words(in: "1e3h100 12_345jevons") == ["e3h100", "h100", "_345jevons", "jevons"])
         #expect(Prelude.words(in: "") == [])
     }
 }

@@ -68,8 +68,8 @@ public struct Lexer {
                 while i < end, let d = Lexer.superscriptDigits[s[i]], k < 1000 { k = k * 10 + d; i += 1 }
                 add(.superscript(sign * k), start)
             default:
-                if isIdentStart(c) {
-                    while i < end, isIdentContinue(s[i]) { i += 1 }
+                if Lexer.isIdentStart(c) {
+                    while i < end, Lexer.isIdentContinue(s[i]) { i += 1 }
                     let word = text(start, i)
                     if let kw = Keyword(rawValue: word) { add(.keyword(kw), start) } else { add(.identifier(word), start) }
                 } else {
@@ -114,14 +114,16 @@ public struct Lexer {
         tokens.append(Token(kind: kind, span: Span(start, i, file: file)))
     }
 
-    func isIdentStart(_ c: Unicode.Scalar) -> Bool {
+    /// Whether a name (an identifier or a unit symbol) may start with `c`.
+    public static func isIdentStart(_ c: Unicode.Scalar) -> Bool {
         if c == "_" { return true }
         if c.isASCII { return ("a"..."z").contains(c) || ("A"..."Z").contains(c) }
         if c == "µ" || c == "μ" || c == "Ω" || c == "°" { return true }
         return c.properties.isAlphabetic
     }
 
-    func isIdentContinue(_ c: Unicode.Scalar) -> Bool {
+    /// Whether a name may go on with `c`.
+    public static func isIdentContinue(_ c: Unicode.Scalar) -> Bool {
         isIdentStart(c) || ("0"..."9").contains(c) || c == "'"
     }
 
@@ -138,7 +140,7 @@ public struct Lexer {
         }
         digits(&self)
         // A '.' is a decimal point only when a digit follows and it is not the start of '...'.
-        if i < end, s[i] == ".", isDigit(peek(1)) || (peek(1) != "." && !(peek(1).map(isIdentStart) ?? false)) {
+        if i < end, s[i] == ".", isDigit(peek(1)) || (peek(1) != "." && !(peek(1).map(Lexer.isIdentStart) ?? false)) {
             text += "."
             i += 1
             digits(&self)
