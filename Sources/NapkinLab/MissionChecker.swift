@@ -302,7 +302,9 @@ public final class MissionChecker {
         // `napkin check`).
         func changes(_ settings: [(MissionChecker.KnobAxis, KnobAxis.Setting)]) -> Bool {
             defer {
-                for (a, _) in settings where (try? a.set(interp, a.values[0])) == nil { interp.restore(before) }
+                // values[0] is each knob's starting setting; should one not go back, restore all.
+                let back = settings.allSatisfy { (a, _) in (try? a.set(interp, a.values[0])) != nil }
+                if !back { interp.restore(before) }
             }
             for (a, v) in settings { guard (try? a.set(interp, v)) != nil else { return false } }
             return render() != base

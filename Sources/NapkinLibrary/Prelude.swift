@@ -39,8 +39,9 @@ public enum Prelude {
         let builtins = Set(interp.builtinNames)
         while last < files.count - 1 {
             let unknown = words.filter { interp.globals[$0] == nil && !builtins.contains($0) && !session.unitNames.contains($0) }
-            let later = files[(last + 1)...].indices.filter { i in unknown.contains { !suggestions(for: $0, among: files[i].defines).isEmpty } }
-            guard let upTo = later.max() else { break }
+            guard let upTo = files.indices[(last + 1)...].last(where: { i in
+                unknown.contains { !suggestions(for: $0, among: files[i].defines).isEmpty }
+            }) else { break }
             for program in try decoded.load(through: upTo).trees[(last + 1)...] { try session.run(parsed: program) }
             last = upTo
         }
@@ -58,7 +59,7 @@ public enum Prelude {
     private static let definingFile: [String: Int] = {
         var index: [String: Int] = [:]
         for (i, f) in EmbeddedPrelude.files.enumerated() where !f.eager {
-            for name in f.defines { index[name] = max(index[name] ?? i, i) }
+            for name in f.defines { index[name] = i }  // the last file to define it
         }
         return index
     }()

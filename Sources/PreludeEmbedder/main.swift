@@ -24,7 +24,7 @@ for path in inputs {
     let text = try String(contentsOfFile: path, encoding: .utf8)
     let name = (path as NSString).lastPathComponent
     let archive: [UInt8]
-    var defines: [String] = [], eager = true
+    let defines: [String], eager: Bool
     do {
         let file = SourceFile(name: "prelude/\(name)", text: text)
         let program = try session.parse(file)
@@ -52,10 +52,7 @@ func lazyIndex(_ program: [Stmt]) -> (defines: [String], eager: Bool) {
     var names: [String] = [], eager = false
     for stmt in program {
         switch stmt.kind {
-        case .let(let name, _, _, _), .function(let name, _, _, _, _, _), .knob(let name, _, _, _, _):
-            if definedBefore.contains(name) { eager = true }
-            names.append(name)
-        case .assign(let name, _, _):
+        case .let(let name, _, _, _), .function(let name, _, _, _, _, _), .knob(let name, _, _, _, _), .assign(let name, _, _):
             if definedBefore.contains(name) { eager = true }
             names.append(name)
         case .assert: break
