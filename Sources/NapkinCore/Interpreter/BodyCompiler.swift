@@ -1069,25 +1069,24 @@ final class BodyCompiler {
     }
 
     /// A sweep, as a table (`reducer` nil) or streamed into a reduction. The body is compiled
-    /// twice: once reading the swept name as a knob, once with it in a slot of its own, because
-    /// which it is depends on the session when the sweep runs.
+    /// once, with the swept name in a slot of its own. When the name is a knob as the sweep runs
+    /// (a REPL line may define the knob after the function that sweeps it), the knob is moved
+    /// too, to the same value at every point: the body reads the slot, and whatever it calls
+    /// reads the knob.
     private func compileSweep(_ name: String, _ range: Expr, _ columns: [SweepColumn], _ span: Span,
                               reducer: SweepReducer?) -> Compiled {
         var rangeParts = [range]
         if case .range(let lo, let hi, let step) = range.kind { rangeParts = [lo, hi] + (step.map { [$0] } ?? []) }
         let rangeCode = compileEach(rangeParts)
-        // Each way of evaluating a row is one chain of closures (no array of closures to walk
-        // per point, whose contexts every core would retain).
-        let knobRow = compileRow(columns)
-        // A reduction of one column also runs as a tape over blocks of points, when it can
-        // (NumericTape.Block); each way of reading the swept name has its own.
-        let blocks = reducer != nil && columns.count == 1
-        let knobTape = blocks ? compileTape(columns[0].expr, minimumSteps: 1, spanCalls: true) : nil
         let outer = visible.count
         defer { visible.removeSubrange(outer...) }
         let slot = newSlot(name)
-        let localRow = compileRow(columns)
-        let localTape = blocks ? compileTape(columns[0].expr, minimumSteps: 1, spanCalls: true) : nil
+        // A row is one chain of closures (no array of closures to walk per point, whose
+        // contexts every core would retain).
+        let row = compileRow(columns)
+        // A reduction of one column also runs as a tape over blocks of points, when it can
+        // (NumericTape.Block).
+        let tape = reducer != nil && columns.count == 1 ? compileTape(columns[0].expr, minimumSteps: 1, spanCalls: true) : nil
         let titles = [name] + columns.map(\.name)
         // A sweep of sweeps spreads its points over the cores.
         let nested = columns.contains { $0.expr.containsSweep }
@@ -1095,30 +1094,28 @@ final class BodyCompiler {
         return { interp, s throws(NapkinError) in
             let points = try interp.sweepPoints(range) { (x: Expr) throws(NapkinError) -> Value in try rangeCode[ObjectIdentifier(x)]!(interp, s) }
             let knob = interp.sweptKnob(name)
-            let row = knob == nil ? localRow : knobRow
             var reduction = reducer.map { SweepReduction($0, site: span) }
             var table = reducer == nil ? try TableBuilder(names: titles, capacity: points.count, interp, span) : nil
             if nested, interp.shouldSpread(points.count) {
                 try interp.spreadSweep(name, points, knob: knob, rangeSpan: range.span, span: span, frame: s, frameSize: layout.size,
                                        evaluate: { (w: Interpreter, f: UnsafeMutablePointer<Value>, x: Value) throws(NapkinError) -> [Value] in
-                    if knob == nil { f[slot] = x }
+                    f[slot] = x
                     var cells = [x]
                     try row.all(w, f, &cells)
                     return cells
                 }) { (x: Value, cells: [Value]) throws(NapkinError) in
                     if reduction != nil { try reduction!.add(x, cells[cells.count - 1], interp) } else { try table!.append(cells) }
                 }
-            } else if reduction != nil, let block = interp.sweepBlock(knob == nil ? localTape : knobTape, points, s,
-                                                                    sweptSlot: knob == nil ? slot : nil, knob: knob) {
+            } else if reduction != nil, let block = interp.sweepBlock(tape, points, s, sweptSlot: slot, knob: knob) {
                 try interp.reduceSweepInBlocks(name, points, knob: knob, rangeSpan: range.span, span: span, block, computed: { (values: UnsafeMutablePointer<Double>, first: Int, n: Int) throws(NapkinError) in
                     try reduction!.addBlock(values, n, block.dim, block.unitID, x: { points.point(first + $0) }, interp)
                 }) { (x: Value) throws(NapkinError) in
-                    if knob == nil { s[slot] = x }
+                    s[slot] = x
                     try reduction!.add(x, try row.last(interp, s), interp)
                 }
             } else if reduction != nil {
                 try interp.forEachSweepPoint(name, points, knob: knob, rangeSpan: range.span, span: span) { (x: Value) throws(NapkinError) in
-                    if knob == nil { s[slot] = x }
+                    s[slot] = x
                     try reduction!.add(x, try row.last(interp, s), interp)
                 }
             } else {
@@ -1126,7 +1123,7 @@ final class BodyCompiler {
                 var cells: [Value] = []
                 cells.reserveCapacity(columns.count + 1)
                 try interp.forEachSweepPoint(name, points, knob: knob, rangeSpan: range.span, span: span) { (x: Value) throws(NapkinError) in
-                    if knob == nil { s[slot] = x }
+                    s[slot] = x
                     cells.removeAll(keepingCapacity: true)
                     cells.append(x)
                     try row.all(interp, s, &cells)

@@ -400,6 +400,7 @@ extension NumericTape {
         let count = leafCount + stepCount
         // Per register: its dimension and unit, and its value when it is the same at every point.
         var dims: [Dimension] = [], units: [UInt32] = [], fixed: [Double?] = []
+        dims.reserveCapacity(count); units.reserveCapacity(count); fixed.reserveCapacity(count)
         func add(_ q: Quantity, varying: Bool) {
             dims.append(q.dim)
             units.append(q.unitID)
@@ -479,29 +480,38 @@ extension NumericTape {
         let dim: Dimension, unitID: UInt32
 
         fileprivate init(_ tape: NumericTape, dims: [Dimension], units: [UInt32], fixed: [Double?], count: Int, x: (Dimension, UInt32)) {
-            let varyingSteps = (tape.leafCount..<count).filter { fixed[$0] == nil }
+            // A block is made at every run of its sweep (in a sweep of sweeps, once per outer
+            // point), so it is made without hashing: a varying step's buffer is found by its
+            // place among the varying steps, counted in one pass.
+            var varying = 0
+            for r in tape.leafCount..<count where fixed[r] == nil { varying += 1 }
             // The swept values, each varying step's results, and the result when it is fixed.
-            capacity = (varyingSteps.count + 2) * Block.size
+            capacity = (varying + 2) * Block.size
             let storage = UnsafeMutablePointer<Double>.allocate(capacity: capacity)
             self.storage = storage
             xs = storage
-            var buffers: [Int: UnsafeMutablePointer<Double>] = [:]
-            for (k, r) in varyingSteps.enumerated() { buffers[r] = storage + (k + 1) * Block.size }
+            // buffer[r - leafCount]: where step r writes, when it varies.
+            var buffer = [UnsafeMutablePointer<Double>](repeating: storage, count: count - tape.leafCount)
+            var ops: [Op] = []
+            ops.reserveCapacity(varying)
             func operand(_ r: Int) -> Operand {
                 if let v = fixed[r] { return .scalar(v) }
-                return .vector(r < tape.leafCount ? storage : buffers[r]!)
+                return .vector(r < tape.leafCount ? storage : buffer[r - tape.leafCount])
             }
-            ops = varyingSteps.map { r in
+            for r in tape.leafCount..<count where fixed[r] == nil {
+                let out = storage + (ops.count + 1) * Block.size
+                buffer[r - tape.leafCount] = out
                 let st = tape.steps[r - tape.leafCount]
-                return Op(kind: st.kind, a: operand(Int(st.a)), b: operand(Int(st.b)), out: buffers[r]!)
+                ops.append(Op(kind: st.kind, a: operand(Int(st.a)), b: operand(Int(st.b)), out: out))
             }
+            self.ops = ops
             let last = tape.result
             fixedResult = fixed[last]
             if let v = fixed[last] {
-                values = storage + (varyingSteps.count + 1) * Block.size
+                values = storage + (varying + 1) * Block.size
                 values.initialize(repeating: v, count: Block.size)
             } else {
-                values = last < tape.leafCount ? storage : buffers[last]!
+                values = last < tape.leafCount ? storage : buffer[last - tape.leafCount]
             }
             self.x = x
             dim = dims[last]
