@@ -80,6 +80,23 @@ struct ParallelSweepTests {
         #expect(try run(program, cores: 3) == one)
     }
 
+    @Test("points handed out as workers ask: the same first error and output past a window's end, on 2 and 5 cores, every time")
+    func sameFirstErrorDynamic() throws {
+        // Several failing points, the first in the second window (4,096 points a window), and
+        // output from every point before it from 4,401 on: whichever worker takes which points,
+        // what prints and which error is reported are a single core's.
+        let program = """
+        sum(sweep x 1...5000 < { if x > 4400 then print("x = {x}") else 0; sum(sweep y 1...2 < if (x == 4500 or x == 4731 or x == 4990) and y == 2 then 1 / (x - x) else x * y >) } >)
+        """
+        let one = try run(program, cores: 1)
+        #expect(one.last?.contains("division by zero") == true)
+        #expect(one.count == 101)
+        for _ in 0..<10 {
+            #expect(try run(program, cores: 2) == one)
+            #expect(try run(program, cores: 5) == one)
+        }
+    }
+
     @Test("knobs are back where they were after a spread sweep, and after a failed one")
     func knobsRestored() throws {
         let session = try Prelude.makeSession()

@@ -44,7 +44,15 @@ public final class Interpreter {
     /// Which of a knob's lanes this interpreter reads while a sweep runs on several cores.
     var lane = 0
 
-    deinit { frameStack.deallocate() }
+    /// Buffers of blocks this interpreter has finished with (`NumericTape.Block`), for its next
+    /// ones: a sweep of sweeps makes a block per outer point, and taking fresh memory from malloc
+    /// each time left each core's speed to where the heap happened to stand.
+    var spareBlockBuffers: [(pointer: UnsafeMutablePointer<Double>, capacity: Int)] = []
+
+    deinit {
+        frameStack.deallocate()
+        for b in spareBlockBuffers { b.pointer.deallocate() }
+    }
 
     public init(units: UnitRegistry = UnitRegistry()) {
         self.units = units

@@ -450,7 +450,7 @@ extension NumericTape {
             let i = Int(r)
             guard check.accepts(.quantity(Quantity(fixed[i] ?? 1, dims[i], unitID: units[i]))) else { return nil }
         }
-        return Block(self, dims: dims, units: units, fixed: fixed, count: count, x: x)
+        return Block(self, dims: dims, units: units, fixed: fixed, count: count, x: x, interp)
     }
 
     final class Block {
@@ -470,6 +470,8 @@ extension NumericTape {
         private let ops: [Op]
         private let storage: UnsafeMutablePointer<Double>
         private let capacity: Int
+        /// Whether the buffer is still this block's (`recycle` hands it back to an interpreter).
+        private var ownsStorage = true
         /// The result when it is the same at every point (`values` then holds it throughout).
         private let fixedResult: Double?
         /// The swept values of the current block, and its results.
@@ -479,16 +481,17 @@ extension NumericTape {
         let x: (Dimension, UInt32)
         let dim: Dimension, unitID: UInt32
 
-        fileprivate init(_ tape: NumericTape, dims: [Dimension], units: [UInt32], fixed: [Double?], count: Int, x: (Dimension, UInt32)) {
+        fileprivate init(_ tape: NumericTape, dims: [Dimension], units: [UInt32], fixed: [Double?], count: Int, x: (Dimension, UInt32),
+                         _ interp: Interpreter) {
             // A block is made at every run of its sweep (in a sweep of sweeps, once per outer
             // point), so it is made without hashing: a varying step's buffer is found by its
             // place among the varying steps, counted in one pass.
             var varying = 0
             for r in tape.leafCount..<count where fixed[r] == nil { varying += 1 }
             // The swept values, each varying step's results, and the result when it is fixed.
-            capacity = (varying + 2) * Block.size
-            let storage = UnsafeMutablePointer<Double>.allocate(capacity: capacity)
+            let (storage, capacity) = Block.buffer((varying + 2) * Block.size, interp)
             self.storage = storage
+            self.capacity = capacity
             xs = storage
             // buffer[r - leafCount]: where step r writes, when it varies.
             var buffer = [UnsafeMutablePointer<Double>](repeating: storage, count: count - tape.leafCount)
@@ -519,9 +522,8 @@ extension NumericTape {
         }
 
         /// A block like `other` with buffers of its own, for another core.
-        private init(copying other: Block) {
-            capacity = other.capacity
-            storage = .allocate(capacity: capacity)
+        private init(copying other: Block, _ interp: Interpreter) {
+            (storage, capacity) = Block.buffer(other.capacity, interp)
             let base = storage
             func moved(_ p: UnsafeMutablePointer<Double>) -> UnsafeMutablePointer<Double> { base + (p - other.storage) }
             func moved(_ a: Operand) -> Operand {
@@ -538,9 +540,30 @@ extension NumericTape {
             unitID = other.unitID
         }
 
-        func copy() -> Block { Block(copying: self) }
+        func copy(_ interp: Interpreter) -> Block { Block(copying: self, interp) }
 
-        deinit { storage.deallocate() }
+        deinit { if ownsStorage { storage.deallocate() } }
+
+        /// A buffer of at least `capacity` Doubles: one `interp` has finished with, or a new one.
+        private static func buffer(_ capacity: Int, _ interp: Interpreter) -> (UnsafeMutablePointer<Double>, Int) {
+            if let i = interp.spareBlockBuffers.lastIndex(where: { $0.capacity >= capacity }) {
+                return interp.spareBlockBuffers.remove(at: i)
+            }
+            return (.allocate(capacity: capacity), capacity)
+        }
+
+        /// Hands the buffer to `interp` for its next block; the block is not run again. Called
+        /// on the thread `interp` runs on, when the sweep is done with the block.
+        func recycle(into interp: Interpreter) {
+            guard ownsStorage else { return }
+            ownsStorage = false
+            // A few buffers are enough: blocks of one thread are alive one or two at a time.
+            if interp.spareBlockBuffers.count < 4 {
+                interp.spareBlockBuffers.append((storage, capacity))
+            } else {
+                storage.deallocate()
+            }
+        }
 
         /// Puts points `start..<start+n` into `xs`; false when one is not of the sweep's shape.
         func load(_ points: SweepPoints, _ start: Int, _ n: Int) -> Bool {

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 /// A sweep whose body sweeps again (`sweep a … < min(sweep b … < f(a, b) >) >`) spreads its
 /// outer points over every core. Results are identical to one core's: workers only compute
@@ -14,6 +15,38 @@ import Foundation
 private enum PointResult {
     case row([Value], printed: [String])
     case failed(NapkinError, printed: [String])
+}
+
+/// Hands out the points of a window to the workers of a spread sweep, a few at a time and in
+/// order, until the window ends or a point fails.
+private final class PointCounter: @unchecked Sendable {
+    /// Points taken at once: enough that taking them costs little beside computing them, few
+    /// enough that the workers finish together.
+    static let chunk = 4
+    private let next: Atomic<Int>
+    private let end: Atomic<Int>
+    init(_ first: Int, end: Int) {
+        next = Atomic(first)
+        self.end = Atomic(end)
+    }
+
+    /// The next points to compute, or nil when none are left.
+    func take() -> Range<Int>? {
+        let limit = end.load(ordering: .relaxed)
+        let from = next.wrappingAdd(PointCounter.chunk, ordering: .relaxed).oldValue
+        guard from < limit else { return nil }
+        return from..<min(from + PointCounter.chunk, limit)
+    }
+
+    /// After point `i` failed: no point after it is handed out (taken ones still finish).
+    func stop(after i: Int) {
+        var current = end.load(ordering: .relaxed)
+        while i + 1 < current {
+            let (exchanged, original) = end.compareExchange(expected: current, desired: i + 1, ordering: .relaxed)
+            if exchanged { break }
+            current = original
+        }
+    }
 }
 
 /// Shared between the workers of one spread sweep; each worker writes only its own points.
@@ -112,29 +145,34 @@ extension Interpreter {
             let end = min(points.count, start + Interpreter.spreadWindow)
             let buffer = SpreadBuffer(capacity: end - start)
             let first = start
-            // Worker w takes points first + w, first + w + count, …; it stops at its first error
-            // (a single core would stop there too, and the rows after it are never read).
+            let next = PointCounter(first, end: end)
+            // The points are handed out a few at a time, to whichever worker asks first: a
+            // worker that starts late (a pooled thread takes a while to wake) or runs on a core
+            // the machine slows down takes fewer of them. A worker stops at its first error, and
+            // no worker takes a point after it: a single core would stop there too, and the rows
+            // after it are never read.
             LargeStackThread.runAll(count) { w in
                 let worker = workers[w], frame = frames[w]
                 var printed: [String] = []
                 worker.emit = { printed.append($0) }
-                var i = first + w
-                while i < end {
-                    printed = []
-                    do throws(NapkinError) {
-                        if worker.cancel.isSet { throw NapkinError(.cancelled, "cancelled", at: span) }
-                        let x = points.point(i)
-                        if let knob {
-                            try worker.checkSweptKnob(name, knob, x, rangeSpan)
-                            knob.write(x, worker)
+                while let taken = next.take() {
+                    for i in taken {
+                        printed = []
+                        do throws(NapkinError) {
+                            if worker.cancel.isSet { throw NapkinError(.cancelled, "cancelled", at: span) }
+                            let x = points.point(i)
+                            if let knob {
+                                try worker.checkSweptKnob(name, knob, x, rangeSpan)
+                                knob.write(x, worker)
+                            }
+                            let row = try evaluate(worker, frame, x)
+                            buffer.results[i - first] = .row(row, printed: printed)
+                        } catch {
+                            buffer.results[i - first] = .failed(error, printed: printed)
+                            next.stop(after: i)
+                            return
                         }
-                        let row = try evaluate(worker, frame, x)
-                        buffer.results[i - first] = .row(row, printed: printed)
-                    } catch {
-                        buffer.results[i - first] = .failed(error, printed: printed)
-                        break
                     }
-                    i += count
                 }
             }
             for k in 0..<(end - first) {

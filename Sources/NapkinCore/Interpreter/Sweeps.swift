@@ -272,7 +272,8 @@ extension Interpreter {
         // blocks a core (1 MiB of results each), so starting them is a small part of the work
         // even now that a power costs a few nanoseconds a point.
         let window = lanes == 1 ? 1 : 128 * lanes
-        let copies = [block] + (1..<lanes).map { _ in block.copy() }
+        let copies = [block] + (1..<lanes).map { _ in block.copy(self) }
+        defer { for c in copies { c.recycle(into: self) } }
         // With one lane, a block is used in place; with several, each keeps its values here.
         let results = UnsafeMutablePointer<Double>.allocate(capacity: lanes == 1 ? 0 : window * size)
         let fine = UnsafeMutablePointer<Bool>.allocate(capacity: window)

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 /// Native threads with large stacks: deep (but limited) recursion in napkin code must report a
 /// limit error, not overflow the stack. When the system cannot give that much (a memory cap),
@@ -40,27 +41,62 @@ enum LargeStackThread {
     /// for all of them. The others run on pooled threads (`ThreadPool`); an index no thread
     /// could be found for runs on the calling thread too.
     static func runAll(_ count: Int, _ body: @escaping (Int) -> Void) {
-        let done = DispatchGroup()
+        let finished = Countdown(max(count, 1) - 1)
         var inline: [Int] = [0]
         for i in 1..<max(count, 1) {
-            done.enter()
-            let started = ThreadPool.shared.run {
-                body(i)
-                done.leave()
-            }
+            let started = ThreadPool.shared.run({ body(i) }, then: { finished.one() })
             if !started {
-                done.leave()
+                finished.one()
                 inline.append(i)
             }
         }
         for i in inline { body(i) }
-        done.wait()
+        finished.wait()
+    }
+
+    /// How long a thread that has just finished its part polls before it sleeps: waking a
+    /// sleeping thread on another core took 0.1 ms on average and up to 3.7 ms on the 2-core
+    /// virtual machine measured (docs/performance.md), as long as a whole sweep's share of
+    /// work; a sweep that spreads again soon (the next line, a slider's next move) finds the
+    /// thread awake. OpenMP runtimes do the same (spin, then block).
+    static let spinNanoseconds: UInt64 = 5_000_000
+
+    /// Polls `done` until it holds or `spinNanoseconds` pass; whether it held.
+    static func spin(until done: () -> Bool) -> Bool {
+        let deadline = DispatchTime.now().uptimeNanoseconds + spinNanoseconds
+        var polls = 0
+        while !done() {
+            polls &+= 1
+            guard polls & 63 == 0 else { continue }
+            if DispatchTime.now().uptimeNanoseconds > deadline { return false }
+            // With more threads than cores (--cores 8 on two), a thread still computing gets
+            // the core.
+            sched_yield()
+        }
+        return true
+    }
+}
+
+/// The parts of a `runAll` still running; the caller polls it for a while, then sleeps.
+private final class Countdown: @unchecked Sendable {
+    private let left: Atomic<Int>
+    private let zero = DispatchSemaphore(value: 0)
+    init(_ count: Int) { left = Atomic(count) }
+
+    func one() {
+        if left.subtract(1, ordering: .acquiringAndReleasing).newValue == 0 { zero.signal() }
+    }
+
+    func wait() {
+        if LargeStackThread.spin(until: { left.load(ordering: .acquiring) == 0 }) { return }
+        zero.wait()
     }
 }
 
 /// Large-stack threads kept between parallel sweeps: starting one (and unmapping its stack
-/// after) cost more than a short sweep's share of work. A thread waits a second for its next
-/// job, then ends, so an idle session holds none.
+/// after) cost more than a short sweep's share of work. A thread polls a few milliseconds for
+/// its next job (`LargeStackThread.spinNanoseconds`), then sleeps up to a second, then ends,
+/// so an idle session holds none.
 private final class ThreadPool: @unchecked Sendable {
     static let shared = ThreadPool()
     private let lock = NSLock()
@@ -68,21 +104,29 @@ private final class ThreadPool: @unchecked Sendable {
 
     private final class Worker: @unchecked Sendable {
         let wake = DispatchSemaphore(value: 0)
+        /// `running`, `polling` or `sleeping`: what the thread does; `handed` once a job is set.
+        let state = Atomic<Int>(Worker.running)
+        static let running = 0, polling = 1, sleeping = 2, handed = 3
         var job: (() -> Void)?
+        var then: (() -> Void)?
     }
 
-    /// Runs `job` on a waiting thread, or on a new one; false when no thread could be made.
-    func run(_ job: @escaping () -> Void) -> Bool {
+    /// Runs `job` on a waiting thread, or on a new one, and `then` once that thread is waiting
+    /// again; false when no thread could be made.
+    func run(_ job: @escaping () -> Void, then: @escaping () -> Void) -> Bool {
         lock.lock()
         if let w = idle.popLast() {
             lock.unlock()
             w.job = job
-            w.wake.signal()
+            w.then = then
+            // A polling thread sees the job; a sleeping one is woken.
+            if w.state.exchange(Worker.handed, ordering: .acquiringAndReleasing) == Worker.sleeping { w.wake.signal() }
             return true
         }
         lock.unlock()
         let w = Worker()
         w.job = job
+        w.then = then
         guard let thread = LargeStackThread.start({ self.serve(w) }) else { return false }
         pthread_detach(thread)
         return true
@@ -90,23 +134,34 @@ private final class ThreadPool: @unchecked Sendable {
 
     private func serve(_ w: Worker) {
         while true {
-            let job = w.job
+            let job = w.job, then = w.then
             w.job = nil
+            w.then = nil
             job?()
+            // Waiting again before the caller hears the job is done: a sweep that spreads again
+            // straight away finds this thread, where it used to start a new one (1–3 ms: a
+            // stack and a heap of its own) while this one was on its way back.
+            w.state.store(Worker.polling, ordering: .releasing)
             lock.lock()
             idle.append(w)
             lock.unlock()
-            if w.wake.wait(timeout: .now() + 1) == .timedOut {
-                lock.lock()
-                if let i = idle.firstIndex(where: { $0 === w }) {
-                    idle.remove(at: i)
+            then?()
+            let handed = LargeStackThread.spin { w.state.load(ordering: .acquiring) == Worker.handed }
+            if !handed, w.state.compareExchange(expected: Worker.polling, desired: Worker.sleeping,
+                                                ordering: .acquiringAndReleasing).exchanged {
+                if w.wake.wait(timeout: .now() + 1) == .timedOut {
+                    lock.lock()
+                    if let i = idle.firstIndex(where: { $0 === w }) {
+                        idle.remove(at: i)
+                        lock.unlock()
+                        return
+                    }
                     lock.unlock()
-                    return
+                    // Taken just as the wait ended: its job is on the way.
+                    w.wake.wait()
                 }
-                lock.unlock()
-                // Taken just as the wait ended: its job is on the way.
-                w.wake.wait()
             }
+            w.state.store(Worker.running, ordering: .releasing)
         }
     }
 }
