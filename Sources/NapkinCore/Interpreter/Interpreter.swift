@@ -48,6 +48,9 @@ public final class Interpreter {
     /// ones: a sweep of sweeps makes a block per outer point, and taking fresh memory from malloc
     /// each time left each core's speed to where the heap happened to stand.
     var spareBlockBuffers: [(pointer: UnsafeMutablePointer<Double>, capacity: Int)] = []
+    /// Workers of the last sweep spread over cores, for the next one: a new worker's frames and
+    /// block buffers are fresh memory, made and given back at every spread.
+    var spareWorkers: [Interpreter] = []
 
     deinit {
         frameStack.deallocate()
@@ -64,6 +67,15 @@ public final class Interpreter {
     /// A worker for a sweep spread over cores: the same globals, builtins and limits, its own
     /// frames, unit caches and knob lane.
     init(workerOf parent: Interpreter, lane: Int) {
+        units = parent.units
+        builtins = parent.builtins
+        isWorker = true
+        refresh(workerOf: parent, lane: lane)
+    }
+
+    /// Makes a worker kept from an earlier spread sweep (`spareWorkers`) a worker of `parent` as
+    /// it is now, as a new one would be.
+    func refresh(workerOf parent: Interpreter, lane: Int) {
         units = parent.units.copy()
         builtins = parent.builtins
         globals = parent.globals
@@ -77,7 +89,8 @@ public final class Interpreter {
         figureRenderer = parent.figureRenderer
         unitCache = parent.unitCache
         callDepth = parent.callDepth
-        isWorker = true
+        steps = 0
+        grown = 0
         self.lane = lane
     }
 

@@ -111,7 +111,21 @@ extension Interpreter {
             knob.value = first
         }
         try consume(first, try evaluate(self, s, first))
-        let workers = (0..<count).map { Interpreter(workerOf: self, lane: $0) }
+        // Workers of an earlier spread are used again (a spread inside this one's first point
+        // takes and gives back its own first).
+        let workers = (0..<count).map { lane -> Interpreter in
+            guard let w = spareWorkers.popLast() else { return Interpreter(workerOf: self, lane: lane) }
+            w.refresh(workerOf: self, lane: lane)
+            return w
+        }
+        defer {
+            // Kept without the session's values, so a value the session lets go is freed.
+            for w in workers {
+                w.globals = [:]
+                w.emit = { _ in }
+            }
+            spareWorkers = workers
+        }
         // Every knob gets one lane per worker, starting at its current value. So does every
         // record and short list: worker 0 reads the original, the others a copy of their own,
         // made when they first read it (`GlobalCell.read`), since reading a shared object from
