@@ -107,7 +107,7 @@ extension MissionTerminal {
             // The prompt, the try line and one line per goal stay below the instruments.
             bench.presentStyle = { Terminal.presentStyle(color: color, digits: digits(), reserve: 3 + bench.goalStates.count) }
         }
-        guard let mirror else { return }
+        guard mirror != nil else { return }
         // The page shows the instruments as SVG, not as terminal text.
         bench.sayInstruments = { StandardStream.output($0 + "\n") }
         bench.onUpdate = { [unowned self] headline in self.publish(bench, headline) }

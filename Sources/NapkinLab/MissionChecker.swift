@@ -276,10 +276,8 @@ public final class MissionChecker {
                     }
                 case .reflect(let r): _ = try runner.text(r.prompt, where: "reflection '\(r.id)'")
                 }
-            } catch let e as MissionError {
-                fail(e.message)
             } catch {
-                fail("\(error)")
+                fail(error.message)
             }
         }
     }

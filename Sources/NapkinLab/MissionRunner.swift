@@ -410,7 +410,7 @@ public final class MissionRunner {
         defer { interp.restore(snap) }
         do {
             let stmts = try session.parse(source, name: "<answer>")
-            guard stmts.count == 1, case .expr(let e) = stmts[0].kind else { return .failure("answer with one napkin value, like 4 or 2.5 GWh") }
+            guard stmts.count == 1, case .expr = stmts[0].kind else { return .failure("answer with one napkin value, like 4 or 2.5 GWh") }
             guard case .quantity(let q) = try interp.execute(stmts[0]) ?? .nothing else { return .failure("the answer must be a number or a quantity") }
             return .success(q)
         } catch {

@@ -1093,7 +1093,7 @@ final class BodyCompiler {
         let layout = self.layout
         return { interp, s throws(NapkinError) in
             let points = try interp.sweepPoints(range) { (x: Expr) throws(NapkinError) -> Value in try rangeCode[ObjectIdentifier(x)]!(interp, s) }
-            let knob = interp.sweptKnob(name)
+            let knob = try interp.sweptKnob(name, rangeSpan: range.span)
             var reduction = reducer.map { SweepReduction($0, site: span) }
             var table = reducer == nil ? try TableBuilder(names: titles, capacity: points.count, interp, span) : nil
             if nested, interp.shouldSpread(points.count) {

@@ -220,10 +220,17 @@ extension Interpreter {
         return points
     }
 
-    /// The knob a sweep moves, if its name is a knob (otherwise the name is local to the body).
-    func sweptKnob(_ name: String) -> GlobalCell? {
+    /// The knob a sweep moves, if its name is a knob (otherwise the name is only the body's).
+    /// A choice knob is refused here, once, whatever its options are (numbers too).
+    func sweptKnob(_ name: String, rangeSpan: Span) throws(NapkinError) -> GlobalCell? {
         guard let g = globals[name], g.kind == .knob else { return nil }
+        if let info = g.knob, info.isChoice { throw choiceSweepError(name, rangeSpan) }
         return g.cell
+    }
+
+    private func choiceSweepError(_ name: String, _ rangeSpan: Span) -> NapkinError {
+        NapkinError(.runtime, "cannot sweep knob '\(name)': it is a choice; compare its options with a list instead", at: rangeSpan,
+                    notes: globals[name]?.knob.map { ["its options: \($0.options.map(\.name).joined(separator: ", "))"] } ?? [])
     }
 
     /// Runs `body` once per point. A swept knob is set at each point (keeping its dimension)
@@ -315,10 +322,7 @@ extension Interpreter {
     /// A knob keeps its dimension while it is swept.
     @inline(__always)
     func checkSweptKnob(_ name: String, _ knob: GlobalCell, _ x: Value, _ rangeSpan: Span) throws(NapkinError) {
-        guard case .quantity(let old) = knob.read(self) else {
-            throw NapkinError(.runtime, "cannot sweep knob '\(name)': it is a choice; compare its options with a list instead", at: rangeSpan,
-                              notes: globals[name]?.knob.map { ["its options: \($0.options.map(\.name).joined(separator: ", "))"] } ?? [])
-        }
+        guard case .quantity(let old) = knob.read(self) else { throw choiceSweepError(name, rangeSpan) }
         if case .quantity(let q) = x, q.dim == old.dim { return }
         let got: String
         if case .quantity(let q) = x { got = units.describe(q.dim) } else { got = "a \(x.typeName)" }

@@ -51,27 +51,28 @@ enum LargeStackThread {
             }
         }
         for i in inline { body(i) }
-        finished.wait()
+        finished.wait(polling: count <= processors)
     }
 
-    /// How long a thread that has just finished its part polls before it sleeps: waking a
-    /// sleeping thread on another core took 0.1 ms on average and up to 3.7 ms on the 2-core
-    /// virtual machine measured (docs/performance.md), as long as a whole sweep's share of
-    /// work; a sweep that spreads again soon (the next line, a slider's next move) finds the
-    /// thread awake. OpenMP runtimes do the same (spin, then block).
-    static let spinNanoseconds: UInt64 = 5_000_000
+    static let processors = ProcessInfo.processInfo.activeProcessorCount
 
-    /// Polls `done` until it holds or `spinNanoseconds` pass; whether it held.
-    static func spin(until done: () -> Bool) -> Bool {
-        let deadline = DispatchTime.now().uptimeNanoseconds + spinNanoseconds
+    /// How long a thread that has just finished its part polls before it sleeps. Waking a
+    /// sleeping thread on another core took 94 µs on average and up to 3.9 ms on the 2-core
+    /// virtual machine measured (`bench/wake_latency.c`, docs/performance.md), as long as a
+    /// whole sweep's share of work; a sweep that spreads again within the millisecond (the next
+    /// line of a script, the next repetition) finds the thread awake. Polling costs a core for
+    /// that long after every spread, so it is short, and only done while there are no more
+    /// threads than cores (with more, a polling thread would take a core from one computing).
+    /// OpenMP runtimes do the same (spin, then block).
+    static let pollNanoseconds: UInt64 = 1_000_000
+
+    /// Polls `done` until it holds or `pollNanoseconds` pass; whether it held.
+    static func poll(until done: () -> Bool) -> Bool {
+        let deadline = DispatchTime.now().uptimeNanoseconds + pollNanoseconds
         var polls = 0
         while !done() {
             polls &+= 1
-            guard polls & 63 == 0 else { continue }
-            if DispatchTime.now().uptimeNanoseconds > deadline { return false }
-            // With more threads than cores (--cores 8 on two), a thread still computing gets
-            // the core.
-            sched_yield()
+            if polls & 63 == 0, DispatchTime.now().uptimeNanoseconds > deadline { return false }
         }
         return true
     }
@@ -87,20 +88,22 @@ private final class Countdown: @unchecked Sendable {
         if left.subtract(1, ordering: .acquiringAndReleasing).newValue == 0 { zero.signal() }
     }
 
-    func wait() {
-        if LargeStackThread.spin(until: { left.load(ordering: .acquiring) == 0 }) { return }
+    func wait(polling: Bool) {
+        if polling, LargeStackThread.poll(until: { left.load(ordering: .acquiring) == 0 }) { return }
         zero.wait()
     }
 }
 
 /// Large-stack threads kept between parallel sweeps: starting one (and unmapping its stack
-/// after) cost more than a short sweep's share of work. A thread polls a few milliseconds for
-/// its next job (`LargeStackThread.spinNanoseconds`), then sleeps up to a second, then ends,
-/// so an idle session holds none.
+/// after) cost more than a short sweep's share of work. A thread polls a millisecond for its
+/// next job (`LargeStackThread.pollNanoseconds`) while the pool has fewer threads than the
+/// machine has cores, then sleeps up to a second, then ends, so an idle session holds none.
 private final class ThreadPool: @unchecked Sendable {
     static let shared = ThreadPool()
     private let lock = NSLock()
     private var idle: [Worker] = []
+    /// Threads of the pool, running or waiting.
+    private let threads = Atomic<Int>(0)
 
     private final class Worker: @unchecked Sendable {
         let wake = DispatchSemaphore(value: 0)
@@ -127,7 +130,11 @@ private final class ThreadPool: @unchecked Sendable {
         let w = Worker()
         w.job = job
         w.then = then
-        guard let thread = LargeStackThread.start({ self.serve(w) }) else { return false }
+        threads.add(1, ordering: .relaxed)
+        guard let thread = LargeStackThread.start({ self.serve(w) }) else {
+            threads.subtract(1, ordering: .relaxed)
+            return false
+        }
         pthread_detach(thread)
         return true
     }
@@ -146,7 +153,9 @@ private final class ThreadPool: @unchecked Sendable {
             idle.append(w)
             lock.unlock()
             then?()
-            let handed = LargeStackThread.spin { w.state.load(ordering: .acquiring) == Worker.handed }
+            // The calling thread and the pool's: no more than the cores, or this one sleeps now.
+            let polls = threads.load(ordering: .relaxed) < LargeStackThread.processors
+            let handed = polls && LargeStackThread.poll { w.state.load(ordering: .acquiring) == Worker.handed }
             if !handed, w.state.compareExchange(expected: Worker.polling, desired: Worker.sleeping,
                                                 ordering: .acquiringAndReleasing).exchanged {
                 if w.wake.wait(timeout: .now() + 1) == .timedOut {
@@ -154,6 +163,7 @@ private final class ThreadPool: @unchecked Sendable {
                     if let i = idle.firstIndex(where: { $0 === w }) {
                         idle.remove(at: i)
                         lock.unlock()
+                        threads.subtract(1, ordering: .relaxed)
                         return
                     }
                     lock.unlock()
