@@ -139,12 +139,19 @@ private final class ThreadPool: @unchecked Sendable {
         return true
     }
 
+    /// Runs the job handed to `w` and lets it go (with what it holds: a window's rows, its
+    /// blocks) before the thread waits; gives back what to call once the thread is idle.
+    private func runJob(_ w: Worker) -> (() -> Void)? {
+        let job = w.job, then = w.then
+        w.job = nil
+        w.then = nil
+        job?()
+        return then
+    }
+
     private func serve(_ w: Worker) {
         while true {
-            let job = w.job, then = w.then
-            w.job = nil
-            w.then = nil
-            job?()
+            let then = runJob(w)
             // Waiting again before the caller hears the job is done: a sweep that spreads again
             // straight away finds this thread, where it used to start a new one (1–3 ms: a
             // stack and a heap of its own) while this one was on its way back.
