@@ -245,6 +245,7 @@ struct Check: ParsableCommand {
             do { answers = try Answers(text: text) } catch { MissionCLI.fail("\(error)"); return 65 }
         }
         let checker = MissionChecker(mission: mission, makeSession: MissionCLI.sessionFactory(runner))
+        checker.cores = runner.options.cores
         let report = checker.check(tracks: track.map { [$0] }, answers: answers)
         OutputSink.shared.flush()
         // Mission text is the author's: shown with control characters made visible.

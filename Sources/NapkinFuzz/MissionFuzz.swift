@@ -34,6 +34,7 @@ enum MissionFuzz {
             return s
         })
         checker.searchBudget = 50
+        checker.cores = 1   // the harness's sessions share one interpreter
         let report = checker.check(tracks: nil, answers: answersText.isEmpty ? nil : answers)
         Watchdog.shared.disarm()
         _ = report.lines.map { Sanitized.text($0) }

@@ -42,6 +42,12 @@ struct GoalSearch {
     /// seen on the path so far; the current one when absent) cost a move each whichever comes last,
     /// and one more if the meeting setting is one already seen (the walk must come back to it).
     func fewestMoves(_ goal: Goal, visited: [String: [String]] = [:]) -> Found? {
+        // Readings define nothing, and only knobs move: a call of a function of its arguments
+        // alone is made once per set of arguments for the whole search.
+        interp.withCallMemo { search(goal, visited: visited) }
+    }
+
+    private func search(_ goal: Goal, visited: [String: [String]]) -> Found? {
         let judge = GoalJudge(interp: interp, readings: false)
         let k = max(1, workbench.knobNames.count)
         let perKnob = max(3, min(64, Int(pow(Double(budget), 1 / Double(min(k, 3))))))

@@ -1,6 +1,7 @@
 import Foundation
 import NapkinCore
 import NapkinInstruments
+import Synchronization
 
 /// `napkin check`: validates a mission for authors and CI. For every track: every lock's reveal
 /// is computed (not a literal), evaluates, and is one of its choices (or a number in its range);
@@ -12,6 +13,8 @@ public final class MissionChecker {
     let makeSession: () throws(NapkinError) -> Session
     /// Most goal evaluations the reachability search may spend per goal.
     public var searchBudget = 3000
+    /// How many tracks are checked at once, each in a session of its own (1: one after another).
+    public var cores = Interpreter.defaultCores
 
     public struct Report {
         public var lines: [String] = []
@@ -39,6 +42,20 @@ public final class MissionChecker {
         return s
     }
 
+    /// A checker of the same mission with a session of its own, for checking tracks on another
+    /// thread.
+    func sibling() -> MissionChecker {
+        let c = MissionChecker(mission: mission, makeSession: makeSession)
+        c.searchBudget = searchBudget
+        c.cores = 1
+        return c
+    }
+
+    /// One track's report, filled by whichever thread checks the track.
+    final class TrackReport: @unchecked Sendable {
+        var report = Report()
+    }
+
     func line(_ span: Span) -> Int { span.file?.location(of: span.start).line ?? 0 }
 
     /// The mission parsed afresh for one session: a syntax tree is evaluated by one interpreter
@@ -53,13 +70,33 @@ public final class MissionChecker {
         var report = Report()
         let trackIDs = tracks ?? (mission.tracks.isEmpty ? ["default"] : mission.tracks.map(\.id))
         staticChecks(&report)
-        for id in trackIDs {
+        // Tracks are independent: each is checked in a session of its own, several at once on
+        // several cores, and their reports joined in track order (the same report as one by one).
+        let reports = trackIDs.map { _ in TrackReport() }
+        func checkOne(_ i: Int, _ checker: MissionChecker) {
+            let id = trackIDs[i]
             if id != "default", mission.track(id) == nil {
-                report.failures.append("no track '\(id)' in this mission (tracks: \(mission.tracks.map(\.id).joined(separator: ", ")))")
-                continue
+                reports[i].report.failures.append("no track '\(id)' in this mission (tracks: \(mission.tracks.map(\.id).joined(separator: ", ")))")
+                return
             }
-            checkTrack(id, &report)
-            if let answers { scriptedRun(id, answers, &report) }
+            checker.checkTrack(id, &reports[i].report)
+            if let answers { checker.scriptedRun(id, answers, &reports[i].report) }
+        }
+        let lanes = min(max(1, cores), trackIDs.count)
+        if lanes <= 1 {
+            for i in trackIDs.indices { checkOne(i, self) }
+        } else {
+            let checkers = [self] + (1..<lanes).map { _ in self.sibling() }
+            let next = Atomic<Int>(0)
+            Session.inParallel(lanes) { lane in
+                while case let i = next.wrappingAdd(1, ordering: .relaxed).oldValue, i < trackIDs.count {
+                    checkOne(i, checkers[lane])
+                }
+            }
+        }
+        for r in reports {
+            report.lines += r.report.lines
+            report.failures += r.report.failures
         }
         if let answers {
             let known = Set(mission.answerIDs)
@@ -293,26 +330,30 @@ public final class MissionChecker {
         }
         let before = interp.snapshot()
         defer { interp.restore(before) }
-        let base = render()
-        let ax = MissionChecker.axes(w, interp, perKnob: 2)
-        // Rendering evaluates expressions, which define nothing: between two renders only the
-        // knobs moved need putting back (a snapshot of every global per render was a tenth of
-        // `napkin check`).
-        func changes(_ settings: [(MissionChecker.KnobAxis, KnobAxis.Setting)]) -> Bool {
-            defer {
-                // values[0] is each knob's starting setting; should one not go back, restore all.
-                let back = settings.allSatisfy { (a, _) in (try? a.set(interp, a.values[0])) != nil }
-                if !back { interp.restore(before) }
+        // Renders define nothing, and only knobs move: calls of functions of their arguments
+        // alone are made once per set of arguments (see CallMemo).
+        return interp.withCallMemo {
+            let base = render()
+            let ax = MissionChecker.axes(w, interp, perKnob: 2)
+            // Rendering evaluates expressions, which define nothing: between two renders only the
+            // knobs moved need putting back (a snapshot of every global per render was a tenth of
+            // `napkin check`).
+            func changes(_ settings: [(MissionChecker.KnobAxis, KnobAxis.Setting)]) -> Bool {
+                defer {
+                    // values[0] is each knob's starting setting; should one not go back, restore all.
+                    let back = settings.allSatisfy { (a, _) in (try? a.set(interp, a.values[0])) != nil }
+                    if !back { interp.restore(before) }
+                }
+                for (a, v) in settings { guard (try? a.set(interp, v)) != nil else { return false } }
+                return render() != base
             }
-            for (a, v) in settings { guard (try? a.set(interp, v)) != nil else { return false } }
-            return render() != base
+            // Each knob to each end (or option) alone, then all knobs together (for products of knobs).
+            for a in ax {
+                for v in a.values.dropFirst() where changes([(a, v)]) { return true }
+            }
+            let moved = ax.filter { $0.values.count > 1 }
+            return changes(moved.map { ($0, $0.values[1]) }) || changes(moved.map { ($0, $0.values[$0.values.count - 1]) })
         }
-        // Each knob to each end (or option) alone, then all knobs together (for products of knobs).
-        for a in ax {
-            for v in a.values.dropFirst() where changes([(a, v)]) { return true }
-        }
-        let moved = ax.filter { $0.values.count > 1 }
-        return changes(moved.map { ($0, $0.values[1]) }) || changes(moved.map { ($0, $0.values[$0.values.count - 1]) })
     }
 
     /// The settings the search tries for one knob: values[0] is the starting setting.

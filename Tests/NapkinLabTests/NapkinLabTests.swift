@@ -4,6 +4,7 @@ import NapkinCore
 import NapkinLab
 import NapkinLibrary
 import Testing
+import Synchronization
 
 let repoRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
 
@@ -66,17 +67,29 @@ struct NapkinLabTests {
         #expect(r.lines.filter { $0.contains("scripted run") }.count == allTracks.count)
     }
 
-    @Test("one loaded prelude shared by every track checks exactly as a fresh session per track")
+    @Test("one loaded prelude shared by every track, or one per core with tracks checked at once, checks exactly as a fresh session per track")
     func sharedSessionMatchesFresh() throws {
         let lab = "04_data_engr"
         let m = try mission(try read("Samples/\(lab).lab"), name: "Samples/\(lab).lab")
         let answers = try Answers(text: try read("Samples/answers/\(lab).answers"))
-        var sessions = 0
-        let shared = Session.onLargeStack {
-            MissionChecker(mission: m, makeSession: { () throws(NapkinError) -> Session in sessions += 1; return try Prelude.makeSession() })
-                .check(tracks: nil, answers: answers)
+        let sessions = Mutex(0)
+        func checked(cores: Int) -> MissionChecker.Report {
+            Session.onLargeStack {
+                let c = MissionChecker(mission: m, makeSession: { () throws(NapkinError) -> Session in
+                    sessions.withLock { $0 += 1 }
+                    return try Prelude.makeSession()
+                })
+                c.cores = cores
+                return c.check(tracks: nil, answers: answers)
+            }
         }
-        #expect(sessions == 1)
+        let shared = checked(cores: 1)
+        #expect(sessions.withLock { $0 } == 1)
+        // Four tracks on three cores: a session per core that took a track (a core that starts
+        // late may find none left).
+        sessions.withLock { $0 = 0 }
+        let parallel = checked(cores: 3)
+        #expect((1...3).contains(sessions.withLock { $0 }))
         // A checker per track makes a session of its own for the track and its scripted run.
         var lines: [String] = [], failures: [String] = []
         for track in allTracks {
@@ -86,6 +99,8 @@ struct NapkinLabTests {
         }
         #expect(shared.failures == failures)
         #expect(shared.lines == lines)
+        #expect(parallel.failures == failures)
+        #expect(parallel.lines == lines)
         #expect(shared.lines.contains { $0.contains("fewest moves") })
     }
 

@@ -237,6 +237,78 @@ extension Expr {
         }
     }
 
+    /// Every name read inside that is not bound there (by a parameter, a `let`, a local `fn` or
+    /// a sweep) nor in `bound`: the globals, builtins and units the expression may read.
+    /// Names a block binds count from their statement on (a closure may read a later one, which
+    /// is then over-reported: harmless for what this is for, never under-reported).
+    func forEachFreeName(bound: Set<String> = [], _ visit: (String) -> Void) {
+        func parameters(_ params: [Parameter], _ outer: Set<String>) -> Set<String> {
+            var inner = outer
+            for p in params {
+                p.defaultValue?.forEachFreeName(bound: inner, visit)
+                inner.insert(p.name)
+            }
+            return inner
+        }
+        switch kind {
+        case .name(let n): if !bound.contains(n) { visit(n) }
+        case .lambda(let params, let body):
+            body.forEachFreeName(bound: parameters(params, bound), visit)
+        case .block(let stmts, let v):
+            var inner = bound
+            for st in stmts {
+                switch st.kind {
+                case .let(let n, _, let x, _):
+                    x.forEachFreeName(bound: inner, visit)
+                    inner.insert(n)
+                case .expr(let x), .assert(let x):
+                    x.forEachFreeName(bound: inner, visit)
+                case .function(let n, _, let params, _, let body, _):
+                    // Its own name in its body is reported too: over, never under.
+                    body.forEachFreeName(bound: parameters(params, inner), visit)
+                    inner.insert(n)
+                default:
+                    // Anything else a block may hold is walked as if nothing were bound in it.
+                    st.forEachName { if !inner.contains($0) { visit($0) } }
+                }
+            }
+            v.forEachFreeName(bound: inner, visit)
+        case .sweep(let n, _, let range, let columns):
+            range.forEachFreeName(bound: bound, visit)
+            var inner = bound
+            inner.insert(n)
+            for c in columns { c.expr.forEachFreeName(bound: inner, visit) }
+        default:
+            children.forEach { $0.forEachFreeName(bound: bound, visit) }
+        }
+    }
+
+    /// Calls `visit` with the name of every sweep inside, lambdas and local fns included.
+    func forEachSweptName(_ visit: (String) -> Void) {
+        switch kind {
+        case .lambda(let params, let body):
+            for p in params { p.defaultValue?.forEachSweptName(visit) }
+            body.forEachSweptName(visit)
+        case .block(let stmts, let v):
+            for st in stmts {
+                switch st.kind {
+                case .let(_, _, let x, _), .expr(let x), .assert(let x): x.forEachSweptName(visit)
+                case .function(_, _, let params, _, let body, _):
+                    for p in params { p.defaultValue?.forEachSweptName(visit) }
+                    body.forEachSweptName(visit)
+                default: break
+                }
+            }
+            v.forEachSweptName(visit)
+        case .sweep(let n, _, let range, let columns):
+            visit(n)
+            range.forEachSweptName(visit)
+            for c in columns { c.expr.forEachSweptName(visit) }
+        default:
+            children.forEach { $0.forEachSweptName(visit) }
+        }
+    }
+
     /// The expressions directly inside this one (lambdas, blocks and sweeps aside).
     fileprivate var children: [Expr] {
         switch kind {
@@ -979,7 +1051,8 @@ final class BodyCompiler {
         let bindArguments = bind, bindDefaults = defaults
         let hasArguments = bound > 0, hasDefaults = defaulted > 0
         return { interp, s throws(NapkinError) in
-            guard cell.version == version, cell.defined else { return try generic(interp, s) }
+            // With a call memo the call is made as usual, where the memo is (see CallMemo).
+            guard cell.version == version, cell.defined, !(interp.callMemo?.wants(f) ?? false) else { return try generic(interp, s) }
             if hasArguments { _ = try bindArguments(interp, s) }
             interp.steps &+= 1
             if interp.steps & 0x3FF == 0, interp.cancel.isSet { throw NapkinError(.cancelled, "cancelled", at: span) }

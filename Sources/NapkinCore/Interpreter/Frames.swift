@@ -80,9 +80,17 @@ extension Interpreter {
         }
         // A wrong argument is the caller's error: it points at the call, with no trace.
         if let contract = f.contract { try checkArguments(f, contract, span) { frame[$0] } }
+        // While a host reads at many settings, a call of a function of its arguments alone is
+        // made once per set of arguments (see CallMemo).
+        var memoKey: CallMemo.Key?
+        if let memo = callMemo, memo.wants(f), let key = memo.key(f, frame, count: f.paramNames.count) {
+            if let v = memo.lookup(key) { return v }
+            memoKey = key
+        }
         do throws(NapkinError) {
             let v = try c.body(self, frame)
             if let contract = f.contract { try checkResult(f, contract, v, span) }
+            if let memoKey { callMemo?.keep(memoKey, v, arguments: frame, count: f.paramNames.count) }
             return v
         } catch {
             throw traced(error, f, span)

@@ -41,6 +41,9 @@ public final class Interpreter {
     var unitCache: [String: (factor: Double, dim: Dimension)] = [:]
     /// Expressions compiled by `evaluateRepeatedly`, by identity (each entry holds its expression).
     var prepared: [ObjectIdentifier: PreparedExpression] = [:]
+    /// Answers calls of functions of their arguments alone while a host reads at many settings
+    /// (`withCallMemo`); nil otherwise.
+    public internal(set) var callMemo: CallMemo?
     /// Which of a knob's lanes this interpreter reads while a sweep runs on several cores.
     var lane = 0
 

@@ -45,6 +45,60 @@ public struct RenderStyle: Sendable {
 /// escapes take none, wide characters (🔒, CJK) two, so a line measured with it does not spill
 /// past the edge.
 public func terminalColumns(_ s: String) -> Int {
+    // Scalar by scalar, from a table, while every scalar is one whose cluster's width is the sum
+    // of its scalars' (letters, digits, symbols, box drawing, marks of width 0): splitting text
+    // into characters and asking each for its Unicode properties was most of measuring it, and
+    // instruments measure every line they draw. Anything else is measured by characters.
+    var n = 0
+    var inEscape = false
+    for u in s.unicodeScalars {
+        let v = u.value
+        if inEscape {
+            guard v < 0x80 else { return terminalColumnsByCharacter(s) }
+            if (0x41...0x5A).contains(v) || (0x61...0x7A).contains(v) { inEscape = false }
+            continue
+        }
+        if v >= 0x20 && v < 0x7F { n += 1; continue }
+        if v == 0x1B { inEscape = true; continue }
+        guard let w = ScalarColumns.width(v) else { return terminalColumnsByCharacter(s) }
+        n += w
+    }
+    return n
+}
+
+/// The columns of single scalars that never join a neighbour into a cluster of another width.
+enum ScalarColumns {
+    /// Per scalar below 0x1100 and in 0x2000..<0x2E80 (punctuation, arrows, maths, box drawing,
+    /// blocks, shapes, symbols, dingbats): its width, or 0xFF where clusters decide (format
+    /// characters such as the zero-width joiner, spacing marks, prepended letters).
+    static let table: [UInt8] = {
+        var t = [UInt8](repeating: 0xFF, count: 0x1100 + 0xE80)
+        func fill(_ r: Range<UInt32>, offset: Int) {
+            for v in r {
+                guard let u = Unicode.Scalar(v) else { continue }
+                switch u.properties.generalCategory {
+                case .format, .spacingMark, .surrogate, .unassigned, .privateUse: continue
+                default: break
+                }
+                if v == 0x0D4E { continue }   // Malayalam dot reph: prepended to the next letter
+                t[Int(v) - offset] = UInt8(terminalColumns(of: Character(u)))
+            }
+        }
+        fill(0..<0x1100, offset: 0)
+        fill(0x2000..<0x2E80, offset: 0x2000 - 0x1100)
+        return t
+    }()
+
+    static func width(_ v: UInt32) -> Int? {
+        let i: Int
+        if v < 0x1100 { i = Int(v) } else if v >= 0x2000 && v < 0x2E80 { i = Int(v) - 0x2000 + 0x1100 } else { return nil }
+        let w = table[i]
+        return w == 0xFF ? nil : Int(w)
+    }
+}
+
+/// `terminalColumns`, character by character.
+func terminalColumnsByCharacter(_ s: String) -> Int {
     var n = 0
     var inEscape = false
     for ch in s {
