@@ -60,6 +60,21 @@ struct GoalJudge {
         return Reading(clauses: out)
     }
 
+    /// How far the goal is from being met at the current settings (0: met; otherwise at least
+    /// 1e-300), as a search reads it: the clauses' distances summed in order, stopping once the
+    /// sum passes `bound` (then `exact` is false and the sum is a lower bound: no clause's
+    /// distance is negative, and one that holds adds 0).
+    func distance(_ goal: Goal, above bound: Double = .infinity) throws(NapkinError) -> (distance: Double, exact: Bool) {
+        var sum = 0.0, met = true
+        for c in goal.clauses {
+            let clause = try read(c)
+            met = met && clause.holds
+            sum += clause.distance
+            if sum > bound { return (sum, false) }
+        }
+        return (met ? 0 : max(sum, 1e-300), true)
+    }
+
     func read(_ clause: GoalClause) throws(NapkinError) -> Clause {
         switch clause {
         case .near(let ve, let te, let ge):

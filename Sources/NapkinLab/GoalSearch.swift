@@ -94,23 +94,31 @@ struct GoalSearch {
         }
         // A reading depends only on the settings (napkin has no randomness), and the search meets
         // the same setting again (a subset's grid scanned on its share and then on the full
-        // budget, a refinement's last point): each is read once.
-        var known: [[SettingKey]: Double?] = [:]
-        /// Distance of the goal at a setting (nil: the setting or the goal could not be evaluated).
-        func distance(_ settings: [(Int, Axis.Setting)]) -> Double? {
+        // budget, a refinement's last point): each is read once. A scan wants only settings
+        // closer than its best so far: a reading stops at the clause where its distance (a sum
+        // over clauses, none negative) passes that, and is kept as a lower bound.
+        enum Known { case exact(Double?), atLeast(Double) }
+        var known: [[SettingKey]: Known] = [:]
+        /// Distance of the goal at a setting (nil: the setting or the goal could not be
+        /// evaluated); a number above `bound` may be only a lower bound of it.
+        func distance(_ settings: [(Int, Axis.Setting)], above bound: Double = .infinity) -> Double? {
             let key = settings.map { SettingKey($0.0, $0.1) }
-            if let d = known[key] { return d }
-            let d = read(settings)
-            known[key] = .some(d)
-            return d
+            switch known[key] {
+            case .exact(let d)?: return d
+            case .atLeast(let low)? where low > bound: return low
+            default: break
+            }
+            let d = read(settings, above: bound)
+            known[key] = d.map { $0.exact ? .exact($0.distance) : .atLeast($0.distance) } ?? .exact(nil)
+            return d?.distance
         }
-        func read(_ settings: [(Int, Axis.Setting)]) -> Double? {
+        func read(_ settings: [(Int, Axis.Setting)], above bound: Double) -> (distance: Double, exact: Bool)? {
             backToStart()
             for (i, s) in settings {
                 moved[i] = true
                 guard (try? ax[i].set(interp, s)) != nil else { return nil }
             }
-            return (try? judge.read(goal)).map { $0.met ? 0 : max($0.distance, 1e-300) }
+            return try? judge.distance(goal, above: bound)
         }
         func found(_ settings: [(Int, Axis.Setting)], extra: Int) -> Found {
             let text = settings.map { (i, s) in
@@ -137,7 +145,7 @@ struct GoalSearch {
             var idx = Array(repeating: 0, count: touched.count)
             while true {
                 let settings = touched.enumerated().map { (j, i) in (i, lists[j][idx[j]]) }
-                if let d = distance(settings) {
+                if let d = distance(settings, above: best?.d ?? .infinity) {
                     if d == 0 { return .met(settings) }
                     if best == nil || d < best!.d { best = (d, settings) }
                 }
@@ -178,7 +186,7 @@ struct GoalSearch {
             // A narrow window (`within 2% of`) falls between grid points: refine the closest
             // setting of the few nearest subsets, not only the nearest one.
             for b in bests.sorted(by: { $0.d < $1.d }).prefix(4) {
-                if let refined = refine(b.settings, skip: visiting, distance) { return found(refined, extra: extra) }
+                if let refined = refine(b.settings, skip: visiting, { distance($0) }) { return found(refined, extra: extra) }
             }
         }
         return nil

@@ -233,9 +233,13 @@ public final class WorkbenchSession {
         lastFigures = []
         shownReadings = []
         var values: [Result<Value, NapkinError>] = []
-        for inst in workbench?.instruments ?? [] {
-            do { values.append(.success(try interp.evaluateRepeatedly(inst.expr))) } catch {
-                values.append(.failure(NapkinError(error.phase, Sanitized.text("instrument \(inst.expr.span.text): \(error.message)"))))
+        // Instruments read the same functions at the same settings (four of them may each
+        // call `feed()`): a call of a function of its arguments alone is made once (CallMemo).
+        interp.withCallMemo {
+            for inst in workbench?.instruments ?? [] {
+                do throws(NapkinError) { values.append(.success(try interp.evaluateRepeatedly(inst.expr))) } catch {
+                    values.append(.failure(NapkinError(error.phase, Sanitized.text("instrument \(inst.expr.span.text): \(error.message)"))))
+                }
             }
         }
         let figureCount = values.filter { if case .success(.figure) = $0 { return true } else { return false } }.count

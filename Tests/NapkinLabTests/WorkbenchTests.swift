@@ -413,6 +413,49 @@ extension WorkbenchTests {
         #expect(r.lines.contains { $0.contains("fewest moves 3 of 6 tries") && $0.contains("f = ") && $0.contains("h = ") }, "\(r.lines)")
     }
 
+    @Test("a search's reading that stops past its bound is a lower bound, and a full one is the goal's distance")
+    func boundedDistance() throws {
+        let source = """
+        mission "bounded" minutes 5
+        part p "Two knobs" {
+            workbench {
+                knob a = 1 in 0...10 "a"
+                knob b = 1 in 0...10 "b"
+                a + b
+                goal "Three ways" within 4 tries: a >= 6 and a * b within 5% of 24 and b <= 5
+            }
+        }
+        """
+        try Session.onLargeStack {
+            Result { () throws -> Void in
+                let session = try Prelude.makeSession()
+                try session.run("knob a = 1 in 0...10 \"a\"\nknob b = 1 in 0...10 \"b\"", name: "<knobs>")
+                let m = try MissionParser.parse(SourceFile(name: "test.lab", text: source), units: session.unitNames)
+                guard case .workbench(let w)? = m.parts.first?.items.first(where: { if case .workbench = $0 { return true } else { return false } }),
+                      let goal = w.goals.first else { Issue.record("no goal"); return }
+                let interp = session.interpreter
+                let judge = GoalJudge(interp: interp, readings: false)
+                var met = 0
+                for a in stride(from: 0.0, through: 10, by: 0.5) {
+                    for b in stride(from: 0.0, through: 10, by: 0.5) {
+                        try interp.setKnob("a", Quantity(a))
+                        try interp.setKnob("b", Quantity(b))
+                        let reading = try judge.read(goal)
+                        let full = try judge.distance(goal)
+                        #expect(full.exact)
+                        #expect((full.distance == 0) == reading.met)
+                        if reading.met { met += 1 } else { #expect(full.distance == max(reading.distance, 1e-300)) }
+                        for bound in [0.0, 1e-300, 0.01, 0.1, 0.4, 1, 2, 10] {
+                            let r = try judge.distance(goal, above: bound)
+                            if r.exact { #expect(r.distance == full.distance) } else { #expect(r.distance > bound && r.distance <= full.distance) }
+                        }
+                    }
+                }
+                #expect(met > 0)
+            }
+        }.get()
+    }
+
     @Test("a condition against zero still guides the search: its distance shrinks as the value nears zero")
     func zeroTargetHasADirection() {
         #expect(GoalJudge.gap(0.5, 0) < GoalJudge.gap(2, 0))

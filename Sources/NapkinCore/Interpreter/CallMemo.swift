@@ -25,32 +25,60 @@ public final class CallMemo {
 
     init(_ interp: Interpreter) { self.interp = interp }
 
+    /// A call: which function, and its arguments. Hashed once, as it is made: the dictionary's
+    /// own hashing of an array of enums was half of a lookup.
     struct Key: Hashable {
         let function: ObjectIdentifier
         let parts: [Part]
+        let hash: Int
+        init(function: ObjectIdentifier, parts: [Part]) {
+            self.function = function
+            self.parts = parts
+            var h = UInt64(UInt(bitPattern: function)) &* 0x9E37_79B9_7F4A_7C15
+            for p in parts { h = (h ^ p.mix) &* 0x100_0000_01B3 }
+            hash = Int(bitPattern: UInt(h ^ (h >> 29)))
+        }
+        func hash(into hasher: inout Hasher) { hasher.combine(hash) }
+        static func == (a: Key, b: Key) -> Bool { a.hash == b.hash && a.function == b.function && a.parts == b.parts }
     }
 
-    enum Part: Hashable {
+    enum Part: Equatable {
         case number(UInt64, Dimension, UInt32)
         case bool(Bool)
         case string(String)
         case record(ObjectIdentifier)
         case list([Part])
+
+        /// A 64-bit summary for the key's hash (equal parts, equal summaries).
+        var mix: UInt64 {
+            switch self {
+            case .number(let bits, let dim, let unit): return bits &* 0x9E37_79B9_7F4A_7C15 ^ dim.low ^ (dim.high &* 0xFF51_AFD7_ED55_8CCD) ^ UInt64(unit) << 40
+            case .bool(let b): return b ? 0x5bd1e995 : 0x1b873593
+            case .string(let s): return UInt64(truncatingIfNeeded: s.hashValue)
+            case .record(let r): return UInt64(UInt(bitPattern: r)) &* 0xC2B2_AE3D_27D4_EB4F
+            case .list(let items): return items.reduce(0xA5A5) { ($0 ^ $1.mix) &* 0x100_0000_01B3 }
+            }
+        }
     }
 
     /// How calls of one function have fared: a function whose calls are seldom answered (its
     /// arguments differ every time, e.g. a record built afresh by its caller) is no longer
     /// looked up, and is inlined into its callers again.
-    private struct Fared { var calls: Int32 = 0, hits: Int32 = 0 }
+    private struct Fared {
+        var pure: Bool
+        var calls: Int32 = 0, hits: Int32 = 0
+    }
     private var fared: [ObjectIdentifier: Fared] = [:]
     static let trial: Int32 = 48
 
     /// Whether calls of `f` are looked up in the memo.
-    @inline(__always)
     func wants(_ f: FunctionValue) -> Bool {
-        guard f.closure == nil, isPure(f) else { return false }
-        let r = fared[ObjectIdentifier(f), default: Fared()]
-        return r.calls < CallMemo.trial || r.hits * 4 >= r.calls
+        guard f.closure == nil else { return false }
+        let id = ObjectIdentifier(f)
+        if let r = fared[id] { return r.pure && (r.calls < CallMemo.trial || r.hits * 4 >= r.calls) }
+        let pure = isPure(f)
+        fared[id] = Fared(pure: pure)
+        return pure
     }
 
     /// A key for `f` called with `count` arguments in `frame`; nil when an argument does not
@@ -84,9 +112,10 @@ public final class CallMemo {
 
     func lookup(_ key: Key) -> Value? {
         let v = results[key]
-        fared[key.function, default: Fared()].calls += 1
+        // `wants` made the entry.
+        fared[key.function]?.calls += 1
         if v != nil {
-            fared[key.function, default: Fared()].hits += 1
+            fared[key.function]?.hits += 1
             hits += 1
         }
         return v
