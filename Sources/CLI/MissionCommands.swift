@@ -185,16 +185,19 @@ struct Check: ParsableCommand {
         commandName: "check",
         abstract: "Validate lab missions (computed reveals, reachable goals, rendering instruments, dimensions) and scripts.",
         discussion: """
-        For every track (or the one given), check that each lock's reveal is computed by napkin
-        and gives one of its choices (or a number in its range), that each goal is not met at the
-        start but is reachable within its tries (a witness setting is printed), and that every
-        instrument renders. With --answers, also run the mission from the answers file (one
-        mission file only). Every track's code is checked for dimension errors in every branch,
-        taken or not. A plain script (no 'mission' header) is checked without running it: its
-        names and dimensions. Several files are each checked, then summed up:
+        For every track (or the one given), check that each lock's reveal is computed
+        by napkin and gives one of its choices (or a number in its range), that each
+        goal is not met at the start but is reachable within its tries (the fewest
+        moves and a witness setting are printed), and that every instrument renders
+        and, unless static, moves with a knob. With --answers, also run the mission
+        from the answers file (one mission file only). Every track's code is checked
+        for dimension errors in every branch, taken or not. Tracks are checked at once
+        on --cores cores, each in a session of its own; the report is the same as one
+        after another. A plain script (no 'mission' header) is checked without running
+        it: its names and dimensions. Several files are each checked, then summed up:
           napkin check Samples/*.lab
-        Exit codes: 0 valid, 1 invalid, 64 usage, 65 a file does not parse; with several
-        files, the highest of theirs.
+        Exit codes: 0 valid, 1 invalid, 64 usage, 65 a file does not parse; with
+        several files, the highest of theirs.
         """)
 
     @Argument(help: ArgumentHelp("The mission (.lab) files.", valueName: "FILE"))
@@ -300,11 +303,11 @@ struct LedgerCommand: ParsableCommand {
             commandName: "verify",
             abstract: "Check a ledger's hash chain; report the first edited, reordered or deleted entry.",
             discussion: """
-            With --receipts, also check that the ledger passes through every receipt code in FILE
-            (the codes its locks printed, handed in as the class went: a poll's or a form's
-            export, anything with one code per line). A ledger rewritten after a receipt was
-            handed in no longer holds it. Exit codes: 0 ok, 1 the chain is broken or a receipt
-            is missing, 64 usage.
+            With --receipts, also check that the ledger passes through every receipt
+            code in FILE (the codes its locks printed, handed in as the class went: a
+            poll's or a form's export, anything with one code per line). A ledger
+            rewritten after a receipt was handed in no longer holds it. Exit codes:
+            0 ok, 1 the chain is broken or a receipt is missing, 64 usage.
             """)
         @Argument(help: ArgumentHelp("The ledger (.jsonl) file.", valueName: "FILE"))
         var file: String
@@ -355,12 +358,13 @@ struct LedgerCommand: ParsableCommand {
             commandName: "class",
             abstract: "A class report: every ledger's chain, its locks and whether their receipts were handed in.",
             discussion: """
-            Give the receipts the class handed in (one file: a form's or a poll's export, with
-            names or anything else on each line beside the code) and every student's ledger. For
-            each ledger: does its chain verify, which of its locks' receipts were handed in. Then
-            every handed-in receipt that no ledger passes through: the ledger it came from was
-            rewritten afterwards (or was not collected). Exit codes: 0 every ledger verifies and
-            every receipt is accounted for, 1 otherwise, 64 usage.
+            Give the receipts the class handed in (one file: a form's or a poll's
+            export, with names or anything else on each line beside the code) and every
+            student's ledger. For each ledger: does its chain verify, which of its
+            locks' receipts were handed in. Then every handed-in receipt that no ledger
+            passes through: the ledger it came from was rewritten afterwards (or was not
+            collected). Exit codes: 0 every ledger verifies and every receipt is
+            accounted for, 1 otherwise, 64 usage.
             """)
         @Option(help: ArgumentHelp("The receipt codes the class handed in.", valueName: "FILE"))
         var receipts: String

@@ -40,7 +40,7 @@ struct CommonOptions: ParsableArguments {
     @Option(help: ArgumentHelp("Stop a program (or each REPL line) that runs longer than this.", valueName: "SECONDS"))
     var timeout: Double?
 
-    @Option(help: ArgumentHelp("Cores a sweep of sweeps may use (default: all, up to 8; results are the same).", valueName: "N"))
+    @Option(help: ArgumentHelp("Cores a sweep of sweeps, or napkin check's tracks, may use (default: all, up to 8; results are the same).", valueName: "N"))
     var cores = Interpreter.defaultCores
 
     func validate() throws {
@@ -109,7 +109,8 @@ struct Napkin: ParsableCommand {
           napkin info celsius
           napkin search water
 
-        Exit codes: 0 ok, 64 usage, 65 parse/name/dimension error, 70 runtime or assertion failure.
+        Exit codes: 0 ok, 64 usage, 65 parse/name/dimension error, 70 runtime or
+        assertion failure.
         """,
         version: napkinVersion,
         subcommands: [Run.self, Eval.self, Check.self, LedgerCommand.self, Info.self, List.self, Search.self],

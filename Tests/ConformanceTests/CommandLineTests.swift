@@ -192,4 +192,24 @@ struct CommandLineTests {
         #expect(try runNapkin(["--help"]).out.contains("units-aware"))
         #expect(try runNapkin(["--version"]).out.hasPrefix("0."))
     }
+
+    /// A command's discussion is written in lines of at most 80 columns: the help wraps a longer
+    /// one again at the terminal's width, leaving a word or two alone on a line.
+    @Test("every command's help text fits 80 columns as written", arguments: [
+        [], ["run"], ["eval"], ["check"], ["ledger"], ["ledger", "verify"], ["ledger", "show"], ["ledger", "class"],
+        ["info"], ["list"], ["search"],
+    ])
+    func helpFits(_ command: [String]) throws {
+        let wide = try runNapkin(command + ["--help"], environment: ["COLUMNS": "200"]).out
+        let lines = wide.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        guard let overview = lines.firstIndex(where: { $0.hasPrefix("OVERVIEW:") }),
+              let usage = lines.firstIndex(where: { $0.hasPrefix("USAGE:") }) else {
+            Issue.record("no OVERVIEW or USAGE in \(wide)")
+            return
+        }
+        // The abstract (the OVERVIEW line) is one line the help wraps itself; the discussion is not.
+        for line in lines[(overview + 1)..<usage] {
+            #expect(line.count <= 80, "napkin \(command.joined(separator: " ")) --help: \(line)")
+        }
+    }
 }
