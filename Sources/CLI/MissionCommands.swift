@@ -65,9 +65,9 @@ enum MissionCLI {
         }
     }
 
-    static func sessionFactory(_ runner: Runner) -> () throws(NapkinError) -> Session {
+    static func sessionFactory(_ runner: Runner, quiet: Bool = false) -> () throws(NapkinError) -> Session {
         return { () throws(NapkinError) -> Session in
-            switch runner.makeSession() {
+            switch runner.makeSession(quiet: quiet) {
             case .success(let s): return s
             case .failure(let e): throw e
             }
@@ -247,8 +247,15 @@ struct Check: ParsableCommand {
             guard let text = MissionCLI.readText(a) else { MissionCLI.fail("cannot read '\(a)'"); return 64 }
             do { answers = try Answers(text: text) } catch { MissionCLI.fail("\(error)"); return 65 }
         }
-        let checker = MissionChecker(mission: mission, makeSession: MissionCLI.sessionFactory(runner))
+        // Loading the mission showed what the libraries print; the checker's sessions (one per
+        // core) do not show it again.
+        let checker = MissionChecker(mission: mission, makeSession: MissionCLI.sessionFactory(runner, quiet: true))
         checker.cores = runner.options.cores
+        // How a line was read (a bound name over a unit), per track in track order.
+        checker.onNote = { note in
+            OutputSink.shared.flush()
+            StandardStream.error("note: \(note)\n")
+        }
         let report = checker.check(tracks: track.map { [$0] }, answers: answers)
         OutputSink.shared.flush()
         // Mission text is the author's: shown with control characters made visible.

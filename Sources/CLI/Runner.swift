@@ -33,7 +33,10 @@ struct Runner {
 
     /// A session with the prelude; for a one-shot run of `sources`, only the files they need (the
     /// whole of it when library folders are loaded too, since those may name anything).
-    func makeSession(for sources: [String]? = nil) -> Result<Session, NapkinError> {
+    /// A session with the host's settings and libraries. `quiet`: what it prints and shows is
+    /// dropped, the libraries' output included (`napkin check`'s sessions for its other cores:
+    /// the first session already showed it).
+    func makeSession(for sources: [String]? = nil, quiet: Bool = false) -> Result<Session, NapkinError> {
         do {
             let style = RenderStyle.fromEnvironment(isTerminal: isatty(STDOUT_FILENO) == 1, noColorFlag: options.noColor)
             let session = if let sources, options.libraries.isEmpty { try Prelude.makeSession(for: sources) } else { try Prelude.makeSession() }
@@ -42,6 +45,11 @@ struct Runner {
             session.interpreter.digits = options.digits
             session.interpreter.limits = options.limits
             session.interpreter.cores = options.cores
+            if quiet {
+                session.interpreter.emit = { _ in }
+                try LibraryFolders.load(options.libraries, into: session)
+                return .success(session)
+            }
             let out = OutputSink.shared
             let handout = self.handout
             session.interpreter.emit = { out.line($0); handout?.printed($0) }
@@ -217,14 +225,24 @@ final class SharedFlag: @unchecked Sendable {
 final class OutputSink: @unchecked Sendable {
     static let shared = OutputSink()
     private var buffer = ""
+    /// Sessions on several threads (`napkin check` runs tracks at once) may print.
+    private let lock = NSLock()
 
     func line(_ s: String) {
+        lock.lock()
+        defer { lock.unlock() }
         buffer += s
         buffer += "\n"
-        if buffer.utf8.count > 1 << 16 { flush() }
+        if buffer.utf8.count > 1 << 16 { flushLocked() }
     }
 
     func flush() {
+        lock.lock()
+        defer { lock.unlock() }
+        flushLocked()
+    }
+
+    private func flushLocked() {
         guard !buffer.isEmpty else { return }
         StandardStream.output(buffer)
         buffer = ""

@@ -79,17 +79,22 @@ struct GoalSearch {
         let start = interp.snapshot()
         defer { interp.restore(start) }
         // Reading a goal evaluates expressions, which define nothing: between readings only the
-        // knobs of `ax` move, so each reading first puts back those it moved (restoring every
-        // global of the prelude per reading was a quarter of `napkin check`'s time).
+        // knobs of `ax` move, so each reading puts back those it moved and does not set again
+        // (restoring every global of the prelude per reading was a quarter of `napkin check`'s
+        // time; putting back a knob the next reading sets anyway, a twelfth).
         var moved = Array(repeating: false, count: ax.count)
-        func backToStart() {
-            for i in ax.indices where moved[i] {
+        // Where each moved knob stands (nil: at its start, or not known after a failed move).
+        var at = [SettingKey?](repeating: nil, count: ax.count)
+        func backToStart(except keep: [Int] = []) {
+            for i in ax.indices where moved[i] && !keep.contains(i) {
                 guard (try? ax[i].set(interp, ax[i].values[0])) != nil else {
                     interp.restore(start)
                     moved = Array(repeating: false, count: ax.count)
+                    at = [SettingKey?](repeating: nil, count: ax.count)
                     return
                 }
                 moved[i] = false
+                at[i] = nil
             }
         }
         // A reading depends only on the settings (napkin has no randomness), and the search meets
@@ -113,10 +118,14 @@ struct GoalSearch {
             return d?.distance
         }
         func read(_ settings: [(Int, Axis.Setting)], above bound: Double) -> (distance: Double, exact: Bool)? {
-            backToStart()
+            backToStart(except: settings.map(\.0))
             for (i, s) in settings {
+                let key = SettingKey(i, s)
+                if moved[i], at[i] == key { continue }
                 moved[i] = true
+                at[i] = nil
                 guard (try? ax[i].set(interp, s)) != nil else { return nil }
+                at[i] = key
             }
             return try? judge.distance(goal, above: bound)
         }

@@ -14,7 +14,13 @@ public final class MissionChecker {
     /// Most goal evaluations the reachability search may spend per goal.
     public var searchBudget = 3000
     /// How many tracks are checked at once, each in a session of its own (1: one after another).
+    /// `makeSession` must then be safe to call from several threads.
     public var cores = Interpreter.defaultCores
+    /// Receives the notes the tracks' code gives (a bound name read over a unit), track by track
+    /// in track order, after the tracks are checked.
+    public var onNote: ((String) -> Void)?
+    /// Where this checker's session sends its notes while a track is checked.
+    private var noteSink: ((String) -> Void)?
 
     public struct Report {
         public var lines: [String] = []
@@ -38,6 +44,7 @@ public final class MissionChecker {
             return shared.session
         }
         let s = try makeSession()
+        s.onNote = { [unowned self] in self.noteSink?($0) }
         shared = (s, s.checkpoint())
         return s
     }
@@ -51,9 +58,10 @@ public final class MissionChecker {
         return c
     }
 
-    /// One track's report, filled by whichever thread checks the track.
+    /// One track's report and notes, filled by whichever thread checks the track.
     final class TrackReport: @unchecked Sendable {
         var report = Report()
+        var notes: [String] = []
     }
 
     func line(_ span: Span) -> Int { span.file?.location(of: span.start).line ?? 0 }
@@ -72,15 +80,18 @@ public final class MissionChecker {
         staticChecks(&report)
         // Tracks are independent: each is checked in a session of its own, several at once on
         // several cores, and their reports joined in track order (the same report as one by one).
-        let reports = trackIDs.map { _ in TrackReport() }
+        var reports = trackIDs.map { _ in TrackReport() }
         func checkOne(_ i: Int, _ checker: MissionChecker) {
             let id = trackIDs[i]
             if id != "default", mission.track(id) == nil {
                 reports[i].report.failures.append("no track '\(id)' in this mission (tracks: \(mission.tracks.map(\.id).joined(separator: ", ")))")
                 return
             }
-            checker.checkTrack(id, &reports[i].report)
-            if let answers { checker.scriptedRun(id, answers, &reports[i].report) }
+            let track = reports[i]
+            checker.noteSink = { track.notes.append($0) }
+            defer { checker.noteSink = nil }
+            checker.checkTrack(id, &track.report)
+            if let answers { checker.scriptedRun(id, answers, &track.report) }
         }
         let lanes = min(max(1, cores), trackIDs.count)
         if lanes <= 1 {
@@ -93,10 +104,18 @@ public final class MissionChecker {
                     checkOne(i, checkers[lane])
                 }
             }
+            // A track that failed is checked again alone: the cores share the process's memory
+            // budget and the clock, so a limit one track alone would not reach can be reached
+            // with others running beside it.
+            for i in trackIDs.indices where !reports[i].report.failures.isEmpty {
+                reports[i] = TrackReport()
+                checkOne(i, self)
+            }
         }
         for r in reports {
             report.lines += r.report.lines
             report.failures += r.report.failures
+            if let onNote { r.notes.forEach(onNote) }
         }
         if let answers {
             let known = Set(mission.answerIDs)

@@ -51,6 +51,34 @@ struct CommandLineTests {
         #expect(try runNapkin(["check", "--help"]).out.contains("napkin check Samples/*.lab"))
     }
 
+    @Test("napkin check on several cores prints what one core prints, a library's output once")
+    func checkOnCores() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("napkin-cores-\(getpid())")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        try FileManager.default.createDirectory(at: dir.appendingPathComponent("lib"), withIntermediateDirectories: true)
+        try "let lines = map(1...300, i => print(\"lib line\", i))\n".write(to: dir.appendingPathComponent("lib/a.lab"), atomically: true, encoding: .utf8)
+        let tracks = (1...5).map { "track t\($0) \"T\($0)\" {\n    let n = \($0)\n}" }.joined(separator: "\n")
+        let lab = dir.appendingPathComponent("cores.lab")
+        try """
+        mission "cores" minutes 5
+        \(tracks)
+        part p "P" minutes 5 {
+            workbench {
+                knob k = 1 in 0...10 "k"
+                k * n
+                goal "reach" within 3 tries: k * n > 5 * n
+            }
+        }
+        """.write(to: lab, atomically: true, encoding: .utf8)
+        let one = try runNapkin(["check", "--lib", dir.appendingPathComponent("lib").path, "--cores", "1", lab.path])
+        #expect(one.code == 0, "\(one)")
+        #expect(one.out.components(separatedBy: "lib line 300\n").count == 2, "\(one.out)")
+        for _ in 0..<3 {
+            let many = try runNapkin(["check", "--lib", dir.appendingPathComponent("lib").path, "--cores", "4", lab.path])
+            #expect(many.code == one.code && many.out == one.out && many.err == one.err, "\(many)")
+        }
+    }
+
     @Test("napkin check on a plain script: names and every dimension checked, nothing run")
     func checkScript() throws {
         let file = FileManager.default.temporaryDirectory.appendingPathComponent("napkin-script-\(getpid()).lab")

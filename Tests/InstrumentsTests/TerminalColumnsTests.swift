@@ -16,6 +16,8 @@ struct TerminalColumnsTests {
         "\u{903}", "क", "ि", "\u{200D}", "\u{200C}", "\u{FE0F}", "\u{FE0E}", "\u{0D4E}", "ന", "─", "█", "▏", "⠿", "⚡", "☀",
         "✓", "→", "≤", "°", "µ", "é", "Ω", "数", "据", "\u{1100}", "\u{1161}", "\u{11A8}", "🔒", "👍", "\u{1F3FD}", "\u{1F1EB}",
         "\u{1F1F7}", "\u{600}", "٣", "\u{AD}", "\u{2028}", "\u{2060}", "…", "×", "·",
+        // Letters joined into one character by a virama or a spacing vowel: क्ष, กำ, ຳ, Myanmar.
+        "\u{094D}", "ष", "ক", "\u{09CD}", "ก", "\u{0E33}", "\u{0EB3}", "က", "\u{1039}", "\u{103A}",
     ]
 
     @Test("random text measures the same by table and by characters")
@@ -24,6 +26,20 @@ struct TerminalColumnsTests {
         for _ in 0..<20_000 {
             let n = Int(r.next() % 8)
             let s = (0..<n).map { _ in r.pick(Self.pool) }.joined()
+            #expect(terminalColumns(s) == terminalColumnsByCharacter(s), "\(s.unicodeScalars.map { String($0.value, radix: 16) })")
+        }
+    }
+
+    @Test("random scalars from the table's ranges and the scripts it leaves out measure the same")
+    func randomScalars() {
+        var r = SplitMix64(state: 29)
+        let ranges: [Range<UInt32>] = [0x20..<0x0900, 0x0900..<0x1100, 0x2000..<0x2E80]
+        for _ in 0..<20_000 {
+            var s = ""
+            for _ in 0..<(1 + r.below(4)) {
+                let range = r.pick(ranges)
+                if let u = Unicode.Scalar(range.lowerBound + UInt32(r.below(Int(range.count)))) { s.unicodeScalars.append(u) }
+            }
             #expect(terminalColumns(s) == terminalColumnsByCharacter(s), "\(s.unicodeScalars.map { String($0.value, radix: 16) })")
         }
     }

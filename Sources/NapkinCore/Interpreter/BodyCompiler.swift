@@ -283,6 +283,30 @@ extension Expr {
         }
     }
 
+    /// Syntax nodes inside, lambdas, blocks and sweeps included: a rough measure of the work
+    /// of evaluating it once.
+    var nodeCount: Int {
+        switch kind {
+        case .lambda(let params, let body):
+            return 1 + body.nodeCount + params.reduce(0) { $0 + ($1.defaultValue?.nodeCount ?? 0) }
+        case .block(let stmts, let v):
+            var n = 1 + v.nodeCount
+            for st in stmts {
+                switch st.kind {
+                case .let(_, _, let x, _), .expr(let x), .assert(let x): n += x.nodeCount
+                case .function(_, _, let params, _, let body, _):
+                    n += body.nodeCount + params.reduce(0) { $0 + ($1.defaultValue?.nodeCount ?? 0) }
+                default: n += 1
+                }
+            }
+            return n
+        case .sweep(_, _, let range, let columns):
+            return 1 + range.nodeCount + columns.reduce(0) { $0 + $1.expr.nodeCount }
+        default:
+            return children.reduce(1) { $0 + $1.nodeCount }
+        }
+    }
+
     /// Calls `visit` with the name of every sweep inside, lambdas and local fns included.
     func forEachSweptName(_ visit: (String) -> Void) {
         switch kind {

@@ -1,3 +1,5 @@
+import Synchronization
+
 /// Results of calls to global functions whose value depends on their arguments alone, kept while
 /// a host reads the same expressions at many knob settings and defines nothing meanwhile: a
 /// goal search (`napkin check`, `:hint`) reads a goal thousands of times, and its clauses call
@@ -5,25 +7,40 @@
 /// `feed()`, which calls `titan_step`; a knob that is not among a call's arguments leaves its
 /// result as it was).
 ///
-/// A function qualifies when nothing its body can reach reads a knob or prints: its own names,
-/// those of the lambdas and local fns inside it, and of every global function it calls, walked
-/// once per function. Defaults may read knobs: they are evaluated before the call is looked up,
-/// so their values are part of its key. Only arguments with a cheap exact key qualify (numbers
-/// with their dimension and display unit, true/false, strings, records by identity — records
-/// are immutable, and the memo holds the ones it keys on).
+/// A function qualifies when nothing its body can reach reads a knob or prints: its own free
+/// names, those of the lambdas and local fns inside it, and, for every global function it names,
+/// that function's body and its parameters' defaults (a call that leaves one out evaluates it).
+/// Its own defaults may read knobs: they are evaluated before the call is looked up, so their
+/// values are part of its key. Only arguments with an exact key qualify: numbers with their
+/// dimension and display unit, true/false, strings by their bytes, and records and short lists
+/// holding nothing that could read a knob (records by identity: they are immutable, and the
+/// memo holds the ones it keys on). A function too small to be worth a lookup is not memoised.
 ///
 /// The memo is valid only while globals other than knobs keep their values: a host installs it
 /// for a stretch of readings (`withCallMemo`) and it is gone when that returns.
 public final class CallMemo {
     unowned let interp: Interpreter
-    private var pure: [ObjectIdentifier: Bool] = [:]
-    private var results: [Key: Value] = [:]
+    private var results: [Key: Kept] = [:]
     /// Calls answered from the memo, and calls made and kept (for tests).
     public private(set) var hits = 0, misses = 0
     /// Beyond this many results the memo starts afresh (a search's readings stay well below).
     static let capacity = 1 << 16
 
-    init(_ interp: Interpreter) { self.interp = interp }
+    /// Tells this memo from every other one made in the process (`FunctionValue.memoDeclined`).
+    let generation: UInt64
+
+    init(_ interp: Interpreter) {
+        self.interp = interp
+        generation = CallMemo.generations.wrappingAdd(1, ordering: .relaxed).newValue
+    }
+    private static let generations = Atomic<UInt64>(0)
+
+    /// A result, and the call depth it was made at: a call as deep or shallower would have made
+    /// it too, a deeper one might have passed the depth limit (and must find out).
+    private struct Kept {
+        var value: Value
+        var depth: Int
+    }
 
     /// A call: which function, and its arguments. Hashed once, as it is made: the dictionary's
     /// own hashing of an array of enums was half of a lookup.
@@ -45,7 +62,9 @@ public final class CallMemo {
     enum Part: Equatable {
         case number(UInt64, Dimension, UInt32)
         case bool(Bool)
-        case string(String)
+        /// By its bytes: Swift's `==` takes "é" and "e" + a combining accent as equal, which print
+        /// differently.
+        case string([UInt8])
         case record(ObjectIdentifier)
         case list([Part])
 
@@ -54,31 +73,48 @@ public final class CallMemo {
             switch self {
             case .number(let bits, let dim, let unit): return bits &* 0x9E37_79B9_7F4A_7C15 ^ dim.low ^ (dim.high &* 0xFF51_AFD7_ED55_8CCD) ^ UInt64(unit) << 40
             case .bool(let b): return b ? 0x5bd1e995 : 0x1b873593
-            case .string(let s): return UInt64(truncatingIfNeeded: s.hashValue)
+            case .string(let bytes): return bytes.reduce(0xCBF2_9CE4_8422_2325) { ($0 ^ UInt64($1)) &* 0x100_0000_01B3 }
             case .record(let r): return UInt64(UInt(bitPattern: r)) &* 0xC2B2_AE3D_27D4_EB4F
             case .list(let items): return items.reduce(0xA5A5) { ($0 ^ $1.mix) &* 0x100_0000_01B3 }
             }
         }
     }
 
-    /// How calls of one function have fared: a function whose calls are seldom answered (its
-    /// arguments differ every time, e.g. a record built afresh by its caller) is no longer
-    /// looked up, and is inlined into its callers again.
+    /// How calls of one function fare: whether it qualifies, and how often its calls were
+    /// answered. A function whose calls are seldom answered (its arguments differ every time,
+    /// e.g. a record built afresh by its caller) is no longer looked up after a trial, and is
+    /// inlined into its callers again.
     private struct Fared {
-        var pure: Bool
-        var calls: Int32 = 0, hits: Int32 = 0
+        var memoised: Bool
+        var calls = 0, hits = 0
     }
     private var fared: [ObjectIdentifier: Fared] = [:]
-    static let trial: Int32 = 48
+    static let trial = 48
+    /// Functions whose bodies, with the functions they call, have fewer syntax nodes than this
+    /// are cheaper to run than to look up.
+    static let smallest = 32
 
     /// Whether calls of `f` are looked up in the memo.
+    @inline(__always)
     func wants(_ f: FunctionValue) -> Bool {
-        guard f.closure == nil else { return false }
+        // A function declined is declined for the memo's life: no lookup on every call of it.
+        f.memoDeclined != generation && decides(f)
+    }
+
+    @inline(never)
+    private func decides(_ f: FunctionValue) -> Bool {
+        let wanted: Bool
         let id = ObjectIdentifier(f)
-        if let r = fared[id] { return r.pure && (r.calls < CallMemo.trial || r.hits * 4 >= r.calls) }
-        let pure = isPure(f)
-        fared[id] = Fared(pure: pure)
-        return pure
+        if f.closure != nil {
+            wanted = false
+        } else if let r = fared[id] {
+            wanted = r.memoised && (r.calls < CallMemo.trial || r.hits * 4 >= r.calls)
+        } else {
+            wanted = purity(f).body && weight(f) >= CallMemo.smallest
+            fared[id] = Fared(memoised: wanted)
+        }
+        if !wanted { f.memoDeclined = generation }
+        return wanted
     }
 
     /// A key for `f` called with `count` arguments in `frame`; nil when an argument does not
@@ -97,8 +133,15 @@ public final class CallMemo {
         switch v {
         case .quantity(let q): return .number(q.value.bitPattern, q.dim, q.unitID)
         case .bool(let b): return .bool(b)
-        case .string(let s): return .string(s)
-        case .record(let r): return .record(ObjectIdentifier(r))
+        case .string(let s): return .string(Array(s.utf8))
+        case .record(let r):
+            // A record holding a lambda that reads a knob is not a value of the call alone.
+            let id = ObjectIdentifier(r)
+            if let known = steadyRecords[id] { return known ? .record(id) : nil }
+            let steady = valueIsSteady(v)
+            steadyRecords[id] = steady
+            held[id] = r
+            return steady ? .record(id) : nil
         case .list(let items) where items.count <= 16:
             var parts: [Part] = []
             for x in items {
@@ -109,67 +152,86 @@ public final class CallMemo {
         default: return nil
         }
     }
+    private var steadyRecords: [ObjectIdentifier: Bool] = [:]
 
-    func lookup(_ key: Key) -> Value? {
-        let v = results[key]
+    /// The result kept for `key`, if a call at `depth` would have made it.
+    func lookup(_ key: Key, depth: Int) -> Value? {
         // `wants` made the entry.
         fared[key.function]?.calls += 1
-        if v != nil {
-            fared[key.function]?.hits += 1
-            hits += 1
-        }
-        return v
+        guard let kept = results[key], depth <= kept.depth else { return nil }
+        fared[key.function]?.hits += 1
+        hits += 1
+        return kept.value
     }
 
-    /// Keeps a call's result, and the records its key names (so no other record can take their
-    /// identity while the memo lives).
-    func keep(_ key: Key, _ v: Value, arguments frame: UnsafeMutablePointer<Value>, count: Int) {
-        if results.count >= CallMemo.capacity { results.removeAll(keepingCapacity: true); held.removeAll() }
-        for i in 0..<count { hold(frame[i]) }
-        results[key] = v
+    /// Keeps a call's result made at `depth`.
+    func keep(_ key: Key, _ v: Value, depth: Int) {
+        if results.count >= CallMemo.capacity {
+            results.removeAll(keepingCapacity: true)
+        }
+        results[key] = Kept(value: v, depth: max(depth, results[key]?.depth ?? 0))
         misses += 1
     }
 
+    /// The records keys have named, held so that no other record takes their identity while the
+    /// memo lives.
     private var held: [ObjectIdentifier: Record] = [:]
-    private func hold(_ v: Value) {
-        switch v {
-        case .record(let r): held[ObjectIdentifier(r)] = r
-        case .list(let items): items.forEach(hold)
-        default: break
-        }
-    }
 
-    /// Whether `f`'s result depends on its arguments alone (see the type's comment).
-    func isPure(_ f: FunctionValue) -> Bool {
-        if let known = pure[ObjectIdentifier(f)] { return known }
-        // A function that calls itself (directly or through others) is taken as pure while its
-        // walk is under way. If the outermost walk finds a knob, what was concluded on the way
-        // may rest on that guess: it is forgotten and worked out again when asked.
-        let outermost = walking == 0
-        let before = outermost ? Set(pure.keys) : []
-        pure[ObjectIdentifier(f)] = true
-        walking += 1
-        let result: Bool
-        switch f.body {
-        case .builtin(let b): result = b.name != "print"
-        case .user(let params, let body, let closure):
-            result = closure == nil && readsNoKnob(body, parameters: Set(params.map(\.name)))
-        }
-        walking -= 1
-        if outermost && !result { pure = pure.filter { before.contains($0.key) } }
-        pure[ObjectIdentifier(f)] = result
-        return result
+    // MARK: Which functions qualify
+
+    /// Whether a function's body reads nothing that moves during readings, and whether its
+    /// parameters' defaults do not either (a caller that leaves a parameter out runs its default).
+    struct Purity {
+        var body: Bool
+        var defaults: Bool
+        var callable: Bool { body && defaults }
     }
+    private var purities: [ObjectIdentifier: Purity] = [:]
     private var walking = 0
 
-    private func readsNoKnob(_ body: Expr, parameters: Set<String>) -> Bool {
+    func isPure(_ f: FunctionValue) -> Bool { purity(f).body }
+
+    func purity(_ f: FunctionValue) -> Purity {
+        if let known = purities[ObjectIdentifier(f)] { return known }
+        // A function that calls itself (directly or through others) is taken as pure while its
+        // walk is under way. If the outermost walk finds a knob anywhere, what was concluded on
+        // the way may rest on that guess: it is forgotten and worked out again when asked (a
+        // function on the walk that is not pure makes every caller on it impure, the outermost
+        // too, so nothing concluded from a wrong guess survives).
+        let outermost = walking == 0
+        let before = outermost ? Set(purities.keys) : []
+        purities[ObjectIdentifier(f)] = Purity(body: true, defaults: true)
+        walking += 1
+        let result: Purity
+        switch f.body {
+        case .builtin(let b):
+            result = Purity(body: b.name != "print", defaults: true)
+        case .user(let params, let body, let closure):
+            if closure != nil {
+                result = Purity(body: false, defaults: false)
+            } else {
+                var defaults = true, earlier = Set<String>()
+                for p in params {
+                    if defaults, let d = p.defaultValue { defaults = readsNothingMoving(d, bound: earlier) }
+                    earlier.insert(p.name)
+                }
+                result = Purity(body: readsNothingMoving(body, bound: earlier), defaults: defaults)
+            }
+        }
+        walking -= 1
+        if outermost && !result.callable { purities = purities.filter { before.contains($0.key) } }
+        purities[ObjectIdentifier(f)] = result
+        return result
+    }
+
+    private func readsNothingMoving(_ e: Expr, bound: Set<String>) -> Bool {
         var ok = true
-        body.forEachFreeName(bound: parameters) { n in
+        e.forEachFreeName(bound: bound) { n in
             guard ok else { return }
             ok = nameIsSteady(n)
         }
         // A sweep moves the knob it is named after.
-        if ok { body.forEachSweptName { if interp.globals[$0]?.kind == .knob { ok = false } } }
+        if ok { e.forEachSweptName { if interp.globals[$0]?.kind == .knob { ok = false } } }
         return ok
     }
 
@@ -181,17 +243,46 @@ public final class CallMemo {
             case .function, .value: return valueIsSteady(g.value)
             }
         }
-        if let b = interp.builtins[n] { return isPure(b) }
+        if let b = interp.builtins[n] { return purity(b).callable }
         return true
     }
 
+    /// Whether calling anything inside `v` reads nothing that moves: functions reached through
+    /// records, lists and tables too.
     private func valueIsSteady(_ v: Value) -> Bool {
         switch v {
-        case .function(let f): return isPure(f)
+        case .function(let f): return purity(f).callable
         case .record(let r): return r.values.allSatisfy(valueIsSteady)
         case .list(let items): return items.allSatisfy(valueIsSteady)
-        default: return true
+        case .table(let t):
+            return t.columns.allSatisfy { column in
+                if case .values(let vs) = column { return vs.allSatisfy(valueIsSteady) }
+                return true
+            }
+        case .box(let b): return b.value.map(valueIsSteady) ?? true
+        case .quantity, .bool, .string, .figure, .nothing: return true
         }
+    }
+
+    // MARK: Worth a lookup
+
+    private var weights: [ObjectIdentifier: Int] = [:]
+
+    /// Syntax nodes of `f`'s body and defaults, with those of the global functions it names
+    /// (each counted once; at most 10,000): how much a call may cost.
+    func weight(_ f: FunctionValue) -> Int {
+        if let w = weights[ObjectIdentifier(f)] { return w }
+        weights[ObjectIdentifier(f)] = 0   // a function calling itself adds nothing more
+        guard case .user(let params, let body, _) = f.body else { return 1 }
+        var w = body.nodeCount + params.reduce(0) { $0 + ($1.defaultValue?.nodeCount ?? 0) }
+        var named = Set<String>()
+        body.forEachFreeName(bound: Set(params.map(\.name))) { named.insert($0) }
+        for n in named where w < 10_000 {
+            if case .function(let g)? = interp.globals[n]?.value { w += weight(g) }
+        }
+        w = min(w, 10_000)
+        weights[ObjectIdentifier(f)] = w
+        return w
     }
 }
 

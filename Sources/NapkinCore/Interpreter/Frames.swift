@@ -84,13 +84,13 @@ extension Interpreter {
         // made once per set of arguments (see CallMemo).
         var memoKey: CallMemo.Key?
         if let memo = callMemo, memo.wants(f), let key = memo.key(f, frame, count: f.paramNames.count) {
-            if let v = memo.lookup(key) { return v }
+            if let v = memo.lookup(key, depth: callDepth) { return v }
             memoKey = key
         }
         do throws(NapkinError) {
             let v = try c.body(self, frame)
             if let contract = f.contract { try checkResult(f, contract, v, span) }
-            if let memoKey { callMemo?.keep(memoKey, v, arguments: frame, count: f.paramNames.count) }
+            if let memoKey { callMemo?.keep(memoKey, v, depth: callDepth) }
             return v
         } catch {
             throw traced(error, f, span)

@@ -111,9 +111,6 @@ public final class Session {
         interpreter.prepared.removeAll()
     }
 
-    /// Runs `body` on a thread with a large stack, so deep (but limited) recursion in napkin
-    /// code reports a limit error instead of overflowing the native stack. When no such thread
-    /// can be made, it runs on the calling thread.
     /// Runs `body(0)` … `body(count - 1)` at once, each on a thread with a large stack (the
     /// calling thread takes `body(0)`), and returns when all are done. Each must use sessions of
     /// its own: a session belongs to one thread at a time.
@@ -121,6 +118,9 @@ public final class Session {
         LargeStackThread.runAll(count, body)
     }
 
+    /// Runs `body` on a thread with a large stack, so deep (but limited) recursion in napkin
+    /// code reports a limit error instead of overflowing the native stack. When no such thread
+    /// can be made, it runs on the calling thread.
     public static func onLargeStack<T>(_ body: @escaping () -> T) -> T {
         let box = ResultBox<T>()
         guard let thread = LargeStackThread.start({ box.value = body() }) else { return body() }

@@ -96,6 +96,10 @@ public final class FunctionValue: @unchecked Sendable {
     public let body: Body
     /// Source span of the definition, for `:info` and Math Peek.
     public let definition: Span?
+    /// The call memo (`CallMemo.generation`) that declined this function: its calls are made
+    /// as usual while that memo lasts, without a lookup. Only the session's own thread writes
+    /// or reads it (workers of a parallel sweep have no memo).
+    var memoDeclined: UInt64 = 0
 
     /// A user function's parameter names, shared by every call's frame.
     let paramNames: [String]

@@ -68,9 +68,11 @@ public func terminalColumns(_ s: String) -> Int {
 
 /// The columns of single scalars that never join a neighbour into a cluster of another width.
 enum ScalarColumns {
-    /// Per scalar below 0x1100 and in 0x2000..<0x2E80 (punctuation, arrows, maths, box drawing,
+    /// Per scalar below 0x0900 and in 0x2000..<0x2E80 (punctuation, arrows, maths, box drawing,
     /// blocks, shapes, symbols, dingbats): its width, or 0xFF where clusters decide (format
-    /// characters such as the zero-width joiner, spacing marks, prepended letters).
+    /// characters such as the zero-width joiner and the prepended Arabic signs, spacing marks).
+    /// From 0x0900 to 0x10FF (the Indic scripts, Thai, Lao, Tibetan, Myanmar, Georgian) letters
+    /// join into clusters through viramas and spacing vowels (क्ष, กำ): measured by characters.
     static let table: [UInt8] = {
         var t = [UInt8](repeating: 0xFF, count: 0x1100 + 0xE80)
         func fill(_ r: Range<UInt32>, offset: Int) {
@@ -80,11 +82,10 @@ enum ScalarColumns {
                 case .format, .spacingMark, .surrogate, .unassigned, .privateUse: continue
                 default: break
                 }
-                if v == 0x0D4E { continue }   // Malayalam dot reph: prepended to the next letter
                 t[Int(v) - offset] = UInt8(terminalColumns(of: Character(u)))
             }
         }
-        fill(0..<0x1100, offset: 0)
+        fill(0..<0x0900, offset: 0)
         fill(0x2000..<0x2E80, offset: 0x2000 - 0x1100)
         return t
     }()
