@@ -32,10 +32,9 @@ struct Runner {
     }
 
     /// A session with the prelude; for a one-shot run of `sources`, only the files they need (the
-    /// whole of it when library folders are loaded too, since those may name anything).
-    /// A session with the host's settings and libraries. `quiet`: what it prints and shows is
-    /// dropped, the libraries' output included (`napkin check`'s sessions for its other cores:
-    /// the first session already showed it).
+    /// whole of it when library folders are loaded too, since those may name anything). `quiet`:
+    /// what it prints is dropped, the libraries' output included (`napkin check`'s sessions: the
+    /// mission's loading already showed it).
     func makeSession(for sources: [String]? = nil, quiet: Bool = false) -> Result<Session, NapkinError> {
         do {
             let style = RenderStyle.fromEnvironment(isTerminal: isatty(STDOUT_FILENO) == 1, noColorFlag: options.noColor)

@@ -238,9 +238,10 @@ extension Expr {
     }
 
     /// Every name read inside that is not bound there (by a parameter, a `let`, a local `fn` or
-    /// a sweep) nor in `bound`: the globals, builtins and units the expression may read.
-    /// Names a block binds count from their statement on (a closure may read a later one, which
-    /// is then over-reported: harmless for what this is for, never under-reported).
+    /// a sweep) nor in `bound`: the globals, builtins and units the expression may read. Every
+    /// sweep's own name is reported too, whatever binds it: a sweep named after a knob moves the
+    /// knob. Names a block binds count from their statement on (a closure may read a later one,
+    /// which is then over-reported: harmless for what this is for, never under-reported).
     func forEachFreeName(bound: Set<String> = [], _ visit: (String) -> Void) {
         func parameters(_ params: [Parameter], _ outer: Set<String>) -> Set<String> {
             var inner = outer
@@ -274,6 +275,7 @@ extension Expr {
             }
             v.forEachFreeName(bound: inner, visit)
         case .sweep(let n, _, let range, let columns):
+            visit(n)
             range.forEachFreeName(bound: bound, visit)
             var inner = bound
             inner.insert(n)
@@ -304,32 +306,6 @@ extension Expr {
             return 1 + range.nodeCount + columns.reduce(0) { $0 + $1.expr.nodeCount }
         default:
             return children.reduce(1) { $0 + $1.nodeCount }
-        }
-    }
-
-    /// Calls `visit` with the name of every sweep inside, lambdas and local fns included.
-    func forEachSweptName(_ visit: (String) -> Void) {
-        switch kind {
-        case .lambda(let params, let body):
-            for p in params { p.defaultValue?.forEachSweptName(visit) }
-            body.forEachSweptName(visit)
-        case .block(let stmts, let v):
-            for st in stmts {
-                switch st.kind {
-                case .let(_, _, let x, _), .expr(let x), .assert(let x): x.forEachSweptName(visit)
-                case .function(_, _, let params, _, let body, _):
-                    for p in params { p.defaultValue?.forEachSweptName(visit) }
-                    body.forEachSweptName(visit)
-                default: break
-                }
-            }
-            v.forEachSweptName(visit)
-        case .sweep(let n, _, let range, let columns):
-            visit(n)
-            range.forEachSweptName(visit)
-            for c in columns { c.expr.forEachSweptName(visit) }
-        default:
-            children.forEach { $0.forEachSweptName(visit) }
         }
     }
 

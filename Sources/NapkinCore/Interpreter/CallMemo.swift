@@ -226,12 +226,11 @@ public final class CallMemo {
 
     private func readsNothingMoving(_ e: Expr, bound: Set<String>) -> Bool {
         var ok = true
+        // Sweeps' names too: a sweep moves the knob it is named after.
         e.forEachFreeName(bound: bound) { n in
             guard ok else { return }
             ok = nameIsSteady(n)
         }
-        // A sweep moves the knob it is named after.
-        if ok { e.forEachSweptName { if interp.globals[$0]?.kind == .knob { ok = false } } }
         return ok
     }
 

@@ -74,7 +74,7 @@ enum ScalarColumns {
     /// From 0x0900 to 0x10FF (the Indic scripts, Thai, Lao, Tibetan, Myanmar, Georgian) letters
     /// join into clusters through viramas and spacing vowels (क्ष, กำ): measured by characters.
     static let table: [UInt8] = {
-        var t = [UInt8](repeating: 0xFF, count: 0x1100 + 0xE80)
+        var t = [UInt8](repeating: 0xFF, count: 0x0900 + 0xE80)
         func fill(_ r: Range<UInt32>, offset: Int) {
             for v in r {
                 guard let u = Unicode.Scalar(v) else { continue }
@@ -86,13 +86,13 @@ enum ScalarColumns {
             }
         }
         fill(0..<0x0900, offset: 0)
-        fill(0x2000..<0x2E80, offset: 0x2000 - 0x1100)
+        fill(0x2000..<0x2E80, offset: 0x2000 - 0x0900)
         return t
     }()
 
     static func width(_ v: UInt32) -> Int? {
         let i: Int
-        if v < 0x1100 { i = Int(v) } else if v >= 0x2000 && v < 0x2E80 { i = Int(v) - 0x2000 + 0x1100 } else { return nil }
+        if v < 0x0900 { i = Int(v) } else if v >= 0x2000 && v < 0x2E80 { i = Int(v) - 0x2000 + 0x0900 } else { return nil }
         let w = table[i]
         return w == 0xFF ? nil : Int(w)
     }
