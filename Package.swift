@@ -113,7 +113,7 @@ let package = Package(
                     exclude: ["Golden"]),
         .testTarget(name: "ConformanceTests", dependencies: ["NapkinCore", "NapkinLibrary", "napkin", "TestSupport"]),
         // Benchmarks, reported as ratios to reference runs: swift run -c release napkin-bench
-        .executableTarget(name: "napkin-bench", dependencies: ["NapkinCore", "NapkinLibrary"], path: "Benchmarks/NapkinBench"),
+        .executableTarget(name: "napkin-bench", dependencies: ["NapkinCore", "NapkinLibrary", "CVectorMath"], path: "Benchmarks/NapkinBench"),
         // Robustness: a libFuzzer harness over programs, missions and ledgers (a replayer when built without -DNAPKIN_LIBFUZZER; see
         // fuzz/README.md), and the hostile-input, limits and sandbox tests.
         .executableTarget(name: "NapkinFuzz", dependencies: ["NapkinCore", "NapkinLibrary", "NapkinInstruments", "NapkinLab"],
