@@ -175,6 +175,15 @@ public final class PreparedExpression {
 }
 
 extension Expr {
+    /// Whether the expression may be a quantity, as far as its syntax tells: a string, a bool, a
+    /// list, a record or a lambda never is.
+    var isQuantityShaped: Bool {
+        switch kind {
+        case .string, .bool, .list, .record, .lambda: return false
+        default: return true
+        }
+    }
+
     /// Whether a sweep appears anywhere inside (outside lambdas, which are compiled on their own).
     var containsSweep: Bool {
         anyNode { if case .sweep = $0.kind { return true } else { return false } }
@@ -578,7 +587,7 @@ final class BodyCompiler {
             return { interp, s throws(NapkinError) in try interp.unary(op, try cx(interp, s), span) }
         case .binary(let op, let l, let r, let opSpan):
             if op.isArithmetic { return boxed(compileNumeric(e)) }
-            if op.isComparison {
+            if op.isComparison, l.isQuantityShaped, r.isQuantityShaped {
                 // Both sides stay unboxed; anything but two quantities takes the generic rules.
                 let nl = compileNumeric(l), nr = compileNumeric(r)
                 return { interp, s throws(NapkinError) in
@@ -596,6 +605,13 @@ final class BodyCompiler {
                 }
             }
             let cl = compile(l), cr = compile(r)
+            if op.isComparison {
+                // `type(x) == "record"`: a string or a bool is compared by the generic rules,
+                // not carried out of the unboxed path at every call.
+                return { interp, s throws(NapkinError) in
+                    try interp.binary(op, try cl(interp, s), try cr(interp, s), opSpan: opSpan, lhs: l, rhs: r)
+                }
+            }
             return { (interp: Interpreter, s: UnsafeMutablePointer<Value>) throws(NapkinError) -> Value in
                 try interp.logic(op, l, r, left: { () throws(NapkinError) -> Value in try cl(interp, s) },
                                  right: { () throws(NapkinError) -> Value in try cr(interp, s) })

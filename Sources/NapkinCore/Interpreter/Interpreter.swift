@@ -832,7 +832,7 @@ public final class Interpreter {
             let v = try argument(k)
             if let label = a.label { named.append((label, v, a.labelSpan ?? a.value.span)) } else { positional.append(v) }
         }
-        return try apply(f, positional, named, span, argSpans: args.map(\.value.span))
+        return try apply(f, positional, named, CallSite(span: span, arguments: args))
     }
 
     /// Calls a function value with one argument (`map`, `filter`).
@@ -846,6 +846,12 @@ public final class Interpreter {
     /// Calls a function value with positional and named arguments.
     public func apply(_ f: FunctionValue, _ positional: [Value], _ named: [(String, Value, Span)] = [], _ span: Span,
                       argSpans: [Span] = []) throws(NapkinError) -> Value {
+        try apply(f, positional, named, CallSite(span: span, argSpans: argSpans))
+    }
+
+    /// Calls a function value; `site` points errors at the call and its arguments.
+    func apply(_ f: FunctionValue, _ positional: [Value], _ named: [(String, Value, Span)], _ site: CallSite) throws(NapkinError) -> Value {
+        let span = site.span
         steps &+= 1
         if steps & 0x3FF == 0, cancel.isSet { throw NapkinError(.cancelled, "cancelled", at: span) }
         switch f.body {
@@ -864,7 +870,7 @@ public final class Interpreter {
                 throw NapkinError(.runtime, "\(f.name) takes \(expected) argument\(expected == "1" ? "" : "s"), got \(args.count)", at: span,
                                   notes: [f.signature])
             }
-            let result = try b.impl(self, args, CallSite(span: span, argSpans: argSpans))
+            let result = try b.impl(self, args, site)
             if case .quantity(let q) = result { try checkFinite(q.value, span, "the result of \(f.name)") }
             return result
         case .user(let params, _, _):
@@ -885,6 +891,8 @@ public final class Interpreter {
     /// Where a call's arguments go in `f`'s frame, and which parameters take their defaults.
     func callShape(_ f: FunctionValue, _ params: [Parameter], _ args: [CallArgument], _ span: Span) throws(NapkinError) -> CallShape {
         let positionalCount = args.prefix { $0.label == nil }.count
+        // Arguments in order, none named (a lambda or a function passed in): a shared shape.
+        if positionalCount == args.count, positionalCount <= params.count { return CallShape.positional(positionalCount, of: params.count) }
         let labels = args.dropFirst(positionalCount).map { ($0.label ?? "", $0.labelSpan ?? $0.value.span) }
         return CallShape(slots: try argumentSlots(f, params, positionalCount: positionalCount, labels: labels, span), parameters: params.count)
     }
@@ -920,6 +928,22 @@ public final class Interpreter {
 /// Where a builtin was called from, for its error messages.
 public struct CallSite {
     public var span: Span
-    public var argSpans: [Span]
-    public func arg(_ i: Int) -> Span { i < argSpans.count ? argSpans[i] : span }
+    /// The arguments' spans, given as such or read from the call's syntax when an error needs
+    /// one (a builtin call then makes no array of spans).
+    private let spans: [Span]
+    private let arguments: [CallArgument]
+    public init(span: Span, argSpans: [Span]) {
+        self.span = span
+        spans = argSpans
+        arguments = []
+    }
+    init(span: Span, arguments: [CallArgument]) {
+        self.span = span
+        spans = []
+        self.arguments = arguments
+    }
+    public func arg(_ i: Int) -> Span {
+        if i < spans.count { return spans[i] }
+        return i < arguments.count ? arguments[i].value.span : span
+    }
 }
