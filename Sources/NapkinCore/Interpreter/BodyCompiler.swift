@@ -1185,16 +1185,21 @@ final class BodyCompiler {
             let knob = try interp.sweptKnob(name, rangeSpan: range.span)
             var reduction = reducer.map { SweepReduction($0, site: span) }
             var table = reducer == nil ? try TableBuilder(names: titles, capacity: points.count, interp, span) : nil
-            if nested, interp.shouldSpread(points.count) {
+            if nested, interp.shouldSpread(points.count), reduction != nil {
+                // A reduction needs one value of each point: the last column's.
+                try interp.spreadSweep(name, points, knob: knob, rangeSpan: range.span, span: span, frame: s, frameSize: layout.size,
+                                       evaluate: { (w: Interpreter, f: UnsafeMutablePointer<Value>, x: Value) throws(NapkinError) -> Value in
+                    f[slot] = x
+                    return try row.last(w, f)
+                }) { (x: Value, last: Value) throws(NapkinError) in try reduction!.add(x, last, interp) }
+            } else if nested, interp.shouldSpread(points.count) {
                 try interp.spreadSweep(name, points, knob: knob, rangeSpan: range.span, span: span, frame: s, frameSize: layout.size,
                                        evaluate: { (w: Interpreter, f: UnsafeMutablePointer<Value>, x: Value) throws(NapkinError) -> [Value] in
                     f[slot] = x
                     var cells = [x]
                     try row.all(w, f, &cells)
                     return cells
-                }) { (x: Value, cells: [Value]) throws(NapkinError) in
-                    if reduction != nil { try reduction!.add(x, cells[cells.count - 1], interp) } else { try table!.append(cells) }
-                }
+                }) { (_: Value, cells: [Value]) throws(NapkinError) in try table!.append(cells) }
             } else if reduction != nil, let block = interp.sweepBlock(tape, points, s, sweptSlot: slot, knob: knob) {
                 try interp.reduceSweepInBlocks(name, points, knob: knob, rangeSpan: range.span, span: span, block, computed: { (values: UnsafeMutablePointer<Double>, first: Int, n: Int) throws(NapkinError) in
                     try reduction!.addBlock(values, n, block.dim, block.unitID, x: { points.point(first + $0) }, interp)
