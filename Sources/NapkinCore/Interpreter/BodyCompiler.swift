@@ -145,18 +145,26 @@ extension Interpreter {
     }
 
     /// The value of an expression a host evaluates again and again (a lab's goals, readings,
-    /// texts and instruments), compiled on its first evaluation and kept for this session.
+    /// texts and instruments), compiled on its first evaluation and kept for this session. Its
+    /// first evaluations run plain code; then it is compiled optimised (calls inlined, tapes),
+    /// which pays only for what is read many times, as a goal is by a search: optimising every
+    /// text shown once and every instrument drawn a few times was 5% of `napkin check`'s
+    /// instructions (372 k each). A sweep is optimised at once.
     public func evaluateRepeatedly(_ e: Expr) throws(NapkinError) -> Value {
         let p: PreparedExpression
-        if let known = prepared[ObjectIdentifier(e)] {
+        if let known = prepared[ObjectIdentifier(e)], known.optimized || known.runs < Interpreter.plainRuns {
             p = known
         } else {
-            p = prepare(e)
+            p = PreparedExpression(e, self, optimized: prepared[ObjectIdentifier(e)] != nil || e.containsSweep)
             prepared[ObjectIdentifier(e)] = p
         }
+        p.runs += 1
         callDepth = 0
         return try run(p)
     }
+
+    /// Evaluations of an expression in plain code before `evaluateRepeatedly` optimises it.
+    static let plainRuns = 4
 }
 
 /// An expression compiled at the top level, with the size of the frame it runs in. It holds its
@@ -165,8 +173,12 @@ public final class PreparedExpression {
     let expr: Expr
     let code: Compiled
     let layout: FrameLayout
+    let optimized: Bool
+    /// Times `evaluateRepeatedly` has run it.
+    var runs = 0
     init(_ e: Expr, _ interp: Interpreter, optimized: Bool) {
         expr = e
+        self.optimized = optimized
         let compiler = BodyCompiler(interp, parameters: 0)
         compiler.optimized = optimized
         code = compiler.compile(e)

@@ -542,9 +542,9 @@ public final class Interpreter {
         return q
     }
 
-    func sameDimension(_ a: Quantity, _ b: Quantity, _ span: Span, _ what: String) throws(NapkinError) {
+    func sameDimension(_ a: Quantity, _ b: Quantity, _ span: Span, _ what: @autoclosure () -> String) throws(NapkinError) {
         guard a.dim == b.dim else {
-            throw NapkinError(.dimension, "\(what) mixes \(dimName(a.dim)) and \(dimName(b.dim))", at: span,
+            throw NapkinError(.dimension, "\(what()) mixes \(dimName(a.dim)) and \(dimName(b.dim))", at: span,
                               label: "\(units.describe(a.dim)) vs \(units.describe(b.dim))")
         }
     }
