@@ -66,10 +66,14 @@ public final class MissionChecker {
 
     func line(_ span: Span) -> Int { span.file?.location(of: span.start).line ?? 0 }
 
-    /// The mission parsed afresh for one session: a syntax tree is evaluated by one interpreter
-    /// only (the interpreter caches lookups in the tree's nodes).
+    /// The mission parsed with this checker's session's unit names, once: every track starts
+    /// from the same checkpoint, so the parse would be the same each time (it was 2% of a check).
+    private var parsed: Mission?
     func fresh(_ session: Session) -> Mission {
-        (try? MissionParser.parse(SourceFile(name: mission.file.name, text: mission.file.text), units: session.unitNames)) ?? mission
+        if let parsed { return parsed }
+        let m = (try? MissionParser.parse(SourceFile(name: mission.file.name, text: mission.file.text), units: session.unitNames)) ?? mission
+        parsed = m
+        return m
     }
 
     func partLabel(_ p: Part) -> String { "part \"\(p.title)\" (line \(p.line))" }

@@ -1,5 +1,6 @@
 import CVectorMath
 import Foundation
+import Synchronization
 
 /// Evaluates checked statements. Holds the globals, knobs and unit registry of a session.
 /// It never prints: results go to `emit`, errors are thrown as NapkinError for the host to format.
@@ -82,6 +83,7 @@ public final class Interpreter {
         units = parent.units.copy()
         builtins = parent.builtins
         globals = parent.globals
+        namesVersion = parent.namesVersion
         digits = parent.digits
         limits = parent.limits
         cores = 1
@@ -117,21 +119,32 @@ public final class Interpreter {
         let order: [String]
         let units: UnitRegistry
         let digits: Int
+        let names: UInt64
     }
+
+    /// Names the set of global names bound now: a new name gets a number never used before, a
+    /// restore takes its snapshot's. Equal numbers, equal sets: a restore with nothing defined
+    /// since its snapshot (a lab's instruments and goals) need not look for names to retire.
+    private(set) var namesVersion: UInt64 = Interpreter.newNamesVersion()
+    private static let namesVersions = Atomic<UInt64>(0)
+    private static func newNamesVersion() -> UInt64 { namesVersions.add(1, ordering: .relaxed).newValue }
 
     /// Cells of names that a restore removed; a later definition of the same name reuses its cell.
     var retiredCells: [String: GlobalCell] = [:]
 
     public func snapshot() -> Snapshot {
         Snapshot(globals: globals, values: globals.values.map { ($0.cell, $0.cell.value) }, order: globalOrder,
-                 units: units.copy(), digits: digits)
+                 units: units.copy(), digits: digits, names: namesVersion)
     }
 
     public func restore(_ s: Snapshot) {
-        for (name, g) in globals where s.globals[name] == nil {
-            g.cell.defined = false
-            retiredCells[name] = g.cell
+        if namesVersion != s.names {
+            for (name, g) in globals where s.globals[name] == nil {
+                g.cell.defined = false
+                retiredCells[name] = g.cell
+            }
         }
+        namesVersion = s.names
         for (cell, value) in s.values {
             cell.value = value
             cell.defined = true
@@ -152,6 +165,7 @@ public final class Interpreter {
         } else {
             globalOrder.append(name)
             namesDefined &+= 1
+            namesVersion = Interpreter.newNamesVersion()
             if let cell = retiredCells.removeValue(forKey: name) {
                 cell.value = g.value
                 cell.defined = true
