@@ -43,6 +43,7 @@ struct CallMemoTests {
     fn down(n) = if n <= 0 then 0 else down(n - 1)
     fn deep(x) = big(x) + down(300)
     fn wrap(m, x) = if m <= 0 then deep(x) else wrap(m - 1, x)
+    fn own_k(x) = { fn k(n) = if n <= 0 then 1 else k(n - 1) * 2; k(x) }
     """
 
     static let expressions = [
@@ -52,7 +53,7 @@ struct CallMemoTests {
         "big(3)", "big(k)", "via_callee_default(1)", "calls_field(box)", "via_table(1)", "tag(\"é\")", "tag(\"e\u{301}\")",
         // The same call answered near the top, then asked for 9,800 calls deep: there it passes
         // the depth limit, as it would without the memo.
-        "deep(1)", "wrap(9800, 1)",
+        "deep(1)", "wrap(9800, 1)", "own_k(3)", "own_k(k)",
     ]
 
     static let settings: [(Double, String)] = [(2, "a"), (3, "a"), (3, "b"), (0, "b"), (10, "a"), (2, "a"), (7, "b")]
@@ -114,7 +115,8 @@ struct CallMemoTests {
         let s = try session()
         let interp = s.interpreter
         // A function's own defaults may read knobs (they are part of its key); a callee's may not.
-        let pure = ["shadow", "via_default", "local_let", "chosen", "record_arg", "heavy", "big", "hd", "calls_field", "tag", "deep"]
+        // own_k: a local fn named like the knob, calling itself, reads the local fn.
+        let pure = ["shadow", "via_default", "local_let", "chosen", "record_arg", "heavy", "big", "hd", "calls_field", "tag", "deep", "own_k"]
         let impure = ["reads_knob", "calls_impure", "in_lambda", "let_reads_knob", "local_fn", "sweeps_knob", "rec_a", "rec_b",
                       "calls_rec", "prints", "in_string", "via_callee_default", "via_table", "rd"]
         interp.withCallMemo {

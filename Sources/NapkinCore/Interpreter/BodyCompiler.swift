@@ -186,6 +186,15 @@ public final class PreparedExpression {
     }
 }
 
+/// Reports the names an expression reads from outside it (`Expr.forEachFreeName`).
+private struct FreeNames: ScopeVisitor {
+    let visit: (String) -> Void
+    mutating func read(_ name: String, at e: Expr, bound: [String], inFunction: Bool) {
+        if !bound.contains(name) { visit(name) }
+    }
+    mutating func sweeps(_ name: String) { visit(name) }
+}
+
 extension Expr {
     /// Whether the expression may be a quantity, as far as its syntax tells: a string, a bool, a
     /// list, a record or a lambda never is.
@@ -259,50 +268,13 @@ extension Expr {
     }
 
     /// Every name read inside that is not bound there (by a parameter, a `let`, a local `fn` or
-    /// a sweep) nor in `bound`: the globals, builtins and units the expression may read. Every
-    /// sweep's own name is reported too, whatever binds it: a sweep named after a knob moves the
-    /// knob. Names a block binds count from their statement on (a closure may read a later one,
-    /// which is then over-reported: harmless for what this is for, never under-reported).
+    /// a sweep; `Scopes` states the rule) nor in `bound`: the globals, builtins and units the
+    /// expression may read. Every sweep's own name is reported too, whatever binds it: a sweep
+    /// named after a knob moves the knob.
     func forEachFreeName(bound: Set<String> = [], _ visit: (String) -> Void) {
-        func parameters(_ params: [Parameter], _ outer: Set<String>) -> Set<String> {
-            var inner = outer
-            for p in params {
-                p.defaultValue?.forEachFreeName(bound: inner, visit)
-                inner.insert(p.name)
-            }
-            return inner
-        }
-        switch kind {
-        case .name(let n): if !bound.contains(n) { visit(n) }
-        case .lambda(let params, let body):
-            body.forEachFreeName(bound: parameters(params, bound), visit)
-        case .block(let stmts, let v):
-            var inner = bound
-            for st in stmts {
-                switch st.kind {
-                case .let(let n, _, let x, _):
-                    x.forEachFreeName(bound: inner, visit)
-                    inner.insert(n)
-                case .expr(let x), .assert(let x):
-                    x.forEachFreeName(bound: inner, visit)
-                case .function(let n, _, let params, _, let body, _):
-                    // Its own name in its body is reported too: over, never under.
-                    body.forEachFreeName(bound: parameters(params, inner), visit)
-                    inner.insert(n)
-                default:
-                    // Anything else a block may hold is walked as if nothing were bound in it.
-                    st.forEachName { if !inner.contains($0) { visit($0) } }
-                }
-            }
-            v.forEachFreeName(bound: inner, visit)
-        case .sweep(let n, _, let range, let columns):
-            visit(n)
-            range.forEachFreeName(bound: bound, visit)
-            var inner = bound
-            inner.insert(n)
-            for c in columns { c.expr.forEachFreeName(bound: inner, visit) }
-        default:
-            children.forEach { $0.forEachFreeName(bound: bound, visit) }
+        withoutActuallyEscaping(visit) { visit in
+            var names = FreeNames(visit: visit)
+            Scopes.walk(self, Array(bound), inFunction: false, &names)
         }
     }
 
@@ -331,7 +303,7 @@ extension Expr {
     }
 
     /// The expressions directly inside this one (lambdas, blocks and sweeps aside).
-    fileprivate var children: [Expr] {
+    var children: [Expr] {
         switch kind {
         case .number, .quantity, .bool, .name, .lambda, .sweep, .block: return []
         case .string(let parts): return parts.compactMap { if case .expr(let x) = $0 { return x } else { return nil } }
