@@ -223,48 +223,19 @@ extension Expr {
     /// looking everywhere: sweeps, blocks, other closures.
     func forEachClosure(lambda: (Expr) -> Void, localFn: (Stmt) -> Void) {
         switch kind {
-        case .lambda(let params, let body):
-            lambda(self)
-            for p in params { p.defaultValue?.forEachClosure(lambda: lambda, localFn: localFn) }
-            body.forEachClosure(lambda: lambda, localFn: localFn)
-        case .block(let stmts, let v):
-            for st in stmts {
-                switch st.kind {
-                case .let(_, _, let x, _), .expr(let x), .assert(let x):
-                    x.forEachClosure(lambda: lambda, localFn: localFn)
-                case .function(_, _, let params, _, let body, _):
-                    localFn(st)
-                    for p in params { p.defaultValue?.forEachClosure(lambda: lambda, localFn: localFn) }
-                    body.forEachClosure(lambda: lambda, localFn: localFn)
-                default: break
-                }
-            }
-            v.forEachClosure(lambda: lambda, localFn: localFn)
-        case .sweep(_, _, let range, let columns):
-            range.forEachClosure(lambda: lambda, localFn: localFn)
-            for c in columns { c.expr.forEachClosure(lambda: lambda, localFn: localFn) }
-        default:
-            for x in children { x.forEachClosure(lambda: lambda, localFn: localFn) }
+        case .lambda: lambda(self)
+        case .block(let stmts, _):
+            for st in stmts { if case .function = st.kind { localFn(st) } }
+        default: break
         }
+        for x in inside { x.forEachClosure(lambda: lambda, localFn: localFn) }
     }
 
     /// Every name read anywhere inside, lambdas and the bodies and defaults of local fns included:
     /// what a closure made here may capture (an over-estimate is harmless).
     func forEachName(_ visit: (String) -> Void) {
-        switch kind {
-        case .name(let n): visit(n)
-        case .lambda(let params, let body):
-            for p in params { p.defaultValue?.forEachName(visit) }
-            body.forEachName(visit)
-        case .block(let stmts, let v):
-            for st in stmts { st.forEachName(visit) }
-            v.forEachName(visit)
-        case .sweep(_, _, let range, let columns):
-            range.forEachName(visit)
-            for c in columns { c.expr.forEachName(visit) }
-        default:
-            children.forEach { $0.forEachName(visit) }
-        }
+        if case .name(let n) = kind { visit(n) }
+        for x in inside { x.forEachName(visit) }
     }
 
     /// Every name read inside that is not bound there (by a parameter, a `let`, a local `fn` or
@@ -280,25 +251,17 @@ extension Expr {
 
     /// Syntax nodes inside, lambdas, blocks and sweeps included: a rough measure of the work
     /// of evaluating it once.
-    var nodeCount: Int {
+    var nodeCount: Int { inside.reduce(1) { $0 + $1.nodeCount } }
+
+    /// Every expression directly inside this one, into lambdas (defaults and body), blocks (the
+    /// values of their statements, local fns' defaults and bodies) and sweeps (range, columns):
+    /// the shape of the tree, for the walks that look everywhere.
+    var inside: [Expr] {
         switch kind {
-        case .lambda(let params, let body):
-            return 1 + body.nodeCount + params.reduce(0) { $0 + ($1.defaultValue?.nodeCount ?? 0) }
-        case .block(let stmts, let v):
-            var n = 1 + v.nodeCount
-            for st in stmts {
-                switch st.kind {
-                case .let(_, _, let x, _), .expr(let x), .assert(let x): n += x.nodeCount
-                case .function(_, _, let params, _, let body, _):
-                    n += body.nodeCount + params.reduce(0) { $0 + ($1.defaultValue?.nodeCount ?? 0) }
-                default: n += 1
-                }
-            }
-            return n
-        case .sweep(_, _, let range, let columns):
-            return 1 + range.nodeCount + columns.reduce(0) { $0 + $1.expr.nodeCount }
-        default:
-            return children.reduce(1) { $0 + $1.nodeCount }
+        case .lambda(let params, let body): return params.compactMap(\.defaultValue) + [body]
+        case .block(let stmts, let v): return stmts.flatMap(\.inside) + [v]
+        case .sweep(_, _, let range, let columns): return [range] + columns.map(\.expr)
+        default: return children
         }
     }
 
@@ -323,25 +286,12 @@ extension Expr {
         }
     }
 
-    /// Whether `test` holds for this node or any node inside it (not looking into lambdas).
+    /// Whether `test` holds for this node or any node inside it (not looking into lambdas,
+    /// sweeps or local fns, which are compiled on their own).
     func anyNode(_ test: (Expr) -> Bool) -> Bool {
         if test(self) { return true }
         switch kind {
-        case .number, .quantity, .bool, .name, .lambda, .sweep: return false
-        case .string(let parts): return parts.contains { if case .expr(let x) = $0 { return x.anyNode(test) } else { return false } }
-        case .unary(_, let x), .convert(let x, _, _), .field(let x, _, _): return x.anyNode(test)
-        case .binary(_, let l, let r, _), .index(let l, let r): return l.anyNode(test) || r.anyNode(test)
-        case .call(let c, let args): return c.anyNode(test) || args.contains { $0.value.anyNode(test) }
-        case .list(let items): return items.contains { $0.anyNode(test) }
-        case .record(let entries):
-            return entries.contains {
-                switch $0 {
-                case .field(_, let v, _): return v.anyNode(test)
-                case .spread(let v): return v.anyNode(test)
-                }
-            }
-        case .range(let lo, let hi, let step): return lo.anyNode(test) || hi.anyNode(test) || (step?.anyNode(test) ?? false)
-        case .conditional(let c, let a, let b): return c.anyNode(test) || a.anyNode(test) || b.anyNode(test)
+        case .lambda, .sweep: return false
         case .block(let stmts, let v):
             return v.anyNode(test) || stmts.contains {
                 switch $0.kind {
@@ -349,6 +299,7 @@ extension Expr {
                 default: return false
                 }
             }
+        default: return children.contains { $0.anyNode(test) }
         }
     }
 }
@@ -356,12 +307,15 @@ extension Expr {
 extension Stmt {
     /// Every name read inside a block statement (see `Expr.forEachName`).
     func forEachName(_ visit: (String) -> Void) {
+        for x in inside { x.forEachName(visit) }
+    }
+
+    /// The expressions a block statement holds: a value, or a local fn's defaults and body.
+    var inside: [Expr] {
         switch kind {
-        case .let(_, _, let x, _), .expr(let x), .assert(let x): x.forEachName(visit)
-        case .function(_, _, let params, _, let body, _):
-            for p in params { p.defaultValue?.forEachName(visit) }
-            body.forEachName(visit)
-        default: break
+        case .let(_, _, let x, _), .expr(let x), .assert(let x): return [x]
+        case .function(_, _, let params, _, let body, _): return params.compactMap(\.defaultValue) + [body]
+        default: return []
         }
     }
 
