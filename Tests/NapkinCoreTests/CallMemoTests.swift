@@ -136,6 +136,32 @@ struct CallMemoTests {
         }
     }
 
+    @Test("what one memo works out about functions serves the next until something is defined")
+    func analysisCarriesOver() throws {
+        let s = try session()
+        let interp = s.interpreter
+        let heavy = try expression(s, "heavy(2)")
+        func isPure(_ name: String) -> Bool {
+            guard case .function(let f)? = interp.globals[name]?.value else { return false }
+            return interp.withCallMemo { interp.callMemo!.isPure(f) }
+        }
+        let first = try interp.withCallMemo { try interp.describe(try interp.evaluateRepeatedly(heavy)) }
+        #expect(interp.memoAnalysis?.definitions == interp.definitionsVersion)
+        #expect(interp.memoAnalysis?.purities.isEmpty == false)
+        #expect(isPure("heavy"))
+        // Knobs moving keep it; a definition does not: heavy now reaches a knob through shadow.
+        try interp.setKnob("k", Quantity(5))
+        #expect(interp.memoAnalysis?.definitions == interp.definitionsVersion)
+        try s.run("knob k2 = 1 in 0...5 \"k2\"\nfn shadow(k) = k * k2", name: "<memo>")
+        #expect(interp.memoAnalysis?.definitions != interp.definitionsVersion)
+        #expect(!isPure("heavy"))
+        let at1 = try interp.withCallMemo { try interp.describe(try interp.evaluateRepeatedly(heavy)) }
+        try interp.setKnob("k2", Quantity(3))
+        let at3 = try interp.withCallMemo { try interp.describe(try interp.evaluateRepeatedly(heavy)) }
+        #expect(at1 != at3, "heavy(2) read \(at1) at k2 = 1 and at k2 = 3")
+        #expect(first != at3)
+    }
+
     @Test("a function that prints is called every time")
     func printsEveryTime() throws {
         let s = try session()

@@ -32,7 +32,21 @@ public final class CallMemo {
     init(_ interp: Interpreter) {
         self.interp = interp
         generation = CallMemo.generations.wrappingAdd(1, ordering: .relaxed).newValue
+        if let known = interp.memoAnalysis, known.definitions == interp.definitionsVersion {
+            purities = known.purities
+            weights = known.weights
+        }
     }
+
+    /// Which functions qualify and what they weigh: the same for every memo while nothing is
+    /// defined (knobs may move). Working it out again for every goal search was 2.5% of
+    /// `napkin check`.
+    struct Analysis {
+        let definitions: UInt64
+        let purities: [ObjectIdentifier: Purity]
+        let weights: [ObjectIdentifier: Int]
+    }
+    var analysis: Analysis { Analysis(definitions: interp.definitionsVersion, purities: purities, weights: weights) }
     private static let generations = Atomic<UInt64>(0)
 
     /// A result, and the call depth it was made at: a call as deep or shallower would have made
@@ -290,8 +304,12 @@ extension Interpreter {
     /// `CallMemo`). `body` must define nothing; knobs may move.
     public func withCallMemo<T>(_ body: () throws -> T) rethrows -> T {
         if callMemo != nil { return try body() }
-        callMemo = CallMemo(self)
-        defer { callMemo = nil }
+        let memo = CallMemo(self)
+        callMemo = memo
+        defer {
+            callMemo = nil
+            memoAnalysis = memo.analysis
+        }
         return try body()
     }
 }

@@ -45,6 +45,9 @@ public final class Interpreter {
     /// Answers calls of functions of their arguments alone while a host reads at many settings
     /// (`withCallMemo`); nil otherwise.
     public internal(set) var callMemo: CallMemo?
+    /// What the last call memo worked out about functions, for the next one while nothing has
+    /// been defined since.
+    var memoAnalysis: CallMemo.Analysis?
     /// Which of a knob's lanes this interpreter reads while a sweep runs on several cores.
     var lane = 0
 
@@ -84,6 +87,7 @@ public final class Interpreter {
         builtins = parent.builtins
         globals = parent.globals
         namesVersion = parent.namesVersion
+        definitionsVersion = parent.definitionsVersion
         digits = parent.digits
         limits = parent.limits
         cores = 1
@@ -103,6 +107,7 @@ public final class Interpreter {
     public func register(_ b: Builtin) {
         builtins[b.name] = FunctionValue(name: b.name, body: .builtin(b))
         namesDefined &+= 1
+        definitionsVersion = Interpreter.newVersion()
     }
 
     /// Counts the global names and builtins defined so far: compiled code that resolved a name
@@ -120,21 +125,27 @@ public final class Interpreter {
         let units: UnitRegistry
         let digits: Int
         let names: UInt64
+        let definitions: UInt64
     }
 
     /// Names the set of global names bound now: a new name gets a number never used before, a
     /// restore takes its snapshot's. Equal numbers, equal sets: a restore with nothing defined
     /// since its snapshot (a lab's instruments and goals) need not look for names to retire.
-    private(set) var namesVersion: UInt64 = Interpreter.newNamesVersion()
-    private static let namesVersions = Atomic<UInt64>(0)
-    private static func newNamesVersion() -> UInt64 { namesVersions.add(1, ordering: .relaxed).newValue }
+    private(set) var namesVersion: UInt64 = Interpreter.newVersion()
+    /// The same for what the names mean: every definition (a new name, a name defined again, a
+    /// builtin) gets a new number, a restore takes its snapshot's. Equal numbers, the same
+    /// functions and values but for where knobs stand: what the call memo worked out about
+    /// functions still holds (`CallMemo.Analysis`).
+    private(set) var definitionsVersion: UInt64 = Interpreter.newVersion()
+    private static let versions = Atomic<UInt64>(0)
+    static func newVersion() -> UInt64 { versions.add(1, ordering: .relaxed).newValue }
 
     /// Cells of names that a restore removed; a later definition of the same name reuses its cell.
     var retiredCells: [String: GlobalCell] = [:]
 
     public func snapshot() -> Snapshot {
         Snapshot(globals: globals, values: globals.values.map { ($0.cell, $0.cell.value) }, order: globalOrder,
-                 units: units.copy(), digits: digits, names: namesVersion)
+                 units: units.copy(), digits: digits, names: namesVersion, definitions: definitionsVersion)
     }
 
     public func restore(_ s: Snapshot) {
@@ -145,6 +156,7 @@ public final class Interpreter {
             }
         }
         namesVersion = s.names
+        definitionsVersion = s.definitions
         for (cell, value) in s.values {
             cell.value = value
             cell.defined = true
@@ -159,13 +171,14 @@ public final class Interpreter {
     /// Binds a global, keeping the name's cell so compiled references stay valid.
     func setGlobal(_ name: String, _ g: Global) {
         var g = g
+        definitionsVersion = Interpreter.newVersion()
         if let old = globals[name] {
             old.cell.value = g.value
             g = Global(cell: old.cell, kind: g.kind, knob: g.knob, definition: g.definition, doc: g.doc)
         } else {
             globalOrder.append(name)
             namesDefined &+= 1
-            namesVersion = Interpreter.newNamesVersion()
+            namesVersion = Interpreter.newVersion()
             if let cell = retiredCells.removeValue(forKey: name) {
                 cell.value = g.value
                 cell.defined = true
