@@ -884,13 +884,22 @@ public final class Interpreter {
         switch f.body {
         case .builtin(let b):
             var args = positional
-            for (label, v, lspan) in named {
-                guard let i = b.parameters.firstIndex(of: label) else {
-                    throw NapkinError(.name, "\(f.name) has no parameter '\(label)'", at: lspan,
-                                      notes: didYouMean(label, among: b.parameters) + ["\(f.signature)"])
+            var site = site
+            if !named.isEmpty {
+                // The builtin asks for the span of its i-th parameter's argument: named ones may
+                // be written in any order (`map(f: …, list: 1)` points at the 1).
+                var spans = (0..<positional.count).map(site.arg)
+                for (label, v, lspan) in named {
+                    guard let i = b.parameters.firstIndex(of: label) else {
+                        throw NapkinError(.name, "\(f.name) has no parameter '\(label)'", at: lspan,
+                                          notes: didYouMean(label, among: b.parameters) + ["\(f.signature)"])
+                    }
+                    while args.count < i { args.append(.nothing) }
+                    if args.count == i { args.append(v) } else { args[i] = v }
+                    while spans.count <= i { spans.append(site.span) }
+                    spans[i] = site.valueSpan(label) ?? lspan
                 }
-                while args.count < i { args.append(.nothing) }
-                if args.count == i { args.append(v) } else { args[i] = v }
+                site = CallSite(span: site.span, argSpans: spans)
             }
             if args.count < b.minArgs || (b.maxArgs.map { args.count > $0 } ?? false) {
                 let expected = b.maxArgs == b.minArgs ? "\(b.minArgs)" : b.maxArgs == nil ? "at least \(b.minArgs)" : "\(b.minArgs) to \(b.maxArgs!)"
@@ -972,5 +981,9 @@ public struct CallSite {
     public func arg(_ i: Int) -> Span {
         if i < spans.count { return spans[i] }
         return i < arguments.count ? arguments[i].value.span : span
+    }
+    /// The span of the value of the argument named `label`, when the call's syntax is known.
+    func valueSpan(_ label: String) -> Span? {
+        arguments.first { $0.label == label }?.value.span
     }
 }

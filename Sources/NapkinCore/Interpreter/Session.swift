@@ -107,7 +107,9 @@ public final class Session {
     public func rewind(to c: Checkpoint) {
         interpreter.restore(c.interpreter)
         unitNames = c.unitNames.copy()
-        // What runs next is parsed anew: expressions compiled for the last run are not met again.
+        // Expressions compiled for the last run are dropped: they were compiled against
+        // definitions the rewind takes away (a lab's checker meets them again in the next
+        // track and compiles them anew).
         interpreter.prepared.removeAll()
     }
 
