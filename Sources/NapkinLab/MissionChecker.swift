@@ -69,7 +69,7 @@ public final class MissionChecker {
     /// The mission parsed with this checker's session's unit names, once: every track starts
     /// from the same checkpoint, so the parse would be the same each time (it was 2% of a check).
     private var parsed: Mission?
-    func fresh(_ session: Session) -> Mission {
+    func parsedMission(_ session: Session) -> Mission {
         if let parsed { return parsed }
         let m = (try? MissionParser.parse(SourceFile(name: mission.file.name, text: mission.file.text), units: session.unitNames)) ?? mission
         parsed = m
@@ -228,7 +228,7 @@ public final class MissionChecker {
             report.failures.append("track \(id), line \(error.span.map(line) ?? 0): \(error.message)\n" + error.render())
         }
         if !dimensionErrors.isEmpty { return }
-        let mission = fresh(session)
+        let mission = parsedMission(session)
         let runner: MissionRunner
         do {
             runner = try MissionRunner(mission: mission, session: session, ledger: Ledger(), io: SilentIO(), trackID: id == "default" ? nil : id)
@@ -494,7 +494,7 @@ public final class MissionChecker {
     func scriptedRun(_ id: String, _ answers: Answers, _ report: inout Report) {
         do {
             let session = try self.session()
-            let mission = fresh(session)
+            let mission = parsedMission(session)
             let io = ScriptedIO(answers: answers, track: id)
             let runner = try MissionRunner(mission: mission, session: session, ledger: Ledger(), io: io, trackID: id == "default" ? nil : id)
             let finished = try runner.run()

@@ -138,12 +138,6 @@ extension Interpreter {
         return try p.code(self, frame)
     }
 
-    /// An expression compiled once to be run many times: it stays right when knobs move and when
-    /// a line redefines a function it calls (compiled code checks that its callee is the same).
-    public func prepare(_ e: Expr) -> PreparedExpression {
-        PreparedExpression(e, self, optimized: true)
-    }
-
     /// The value of an expression a host evaluates again and again (a lab's goals, readings,
     /// texts and instruments), compiled on its first evaluation and kept for this session. Its
     /// first evaluations run plain code; then it is compiled optimised (calls inlined, tapes),
@@ -151,12 +145,15 @@ extension Interpreter {
     /// text shown once and every instrument drawn a few times was 5% of `napkin check`'s
     /// instructions (372 k each). A sweep is optimised at once.
     public func evaluateRepeatedly(_ e: Expr) throws(NapkinError) -> Value {
+        let id = ObjectIdentifier(e), known = prepared[id]
         let p: PreparedExpression
-        if let known = prepared[ObjectIdentifier(e)], known.optimized || known.runs < Interpreter.plainRuns {
+        if let known, known.optimized || known.runs < Interpreter.plainRuns {
             p = known
         } else {
-            p = PreparedExpression(e, self, optimized: prepared[ObjectIdentifier(e)] != nil || e.containsSweep)
-            prepared[ObjectIdentifier(e)] = p
+            // Compiled code stays right when knobs move and when a line redefines a function it
+            // calls (it checks that its callee is the same).
+            p = PreparedExpression(e, self, optimized: known != nil || e.containsSweep)
+            prepared[id] = p
         }
         p.runs += 1
         callDepth = 0

@@ -86,7 +86,6 @@ public final class Interpreter {
         units = parent.units.copy()
         builtins = parent.builtins
         globals = parent.globals
-        namesVersion = parent.namesVersion
         definitionsVersion = parent.definitionsVersion
         digits = parent.digits
         limits = parent.limits
@@ -124,18 +123,15 @@ public final class Interpreter {
         let order: [String]
         let units: UnitRegistry
         let digits: Int
-        let names: UInt64
         let definitions: UInt64
     }
 
-    /// Names the set of global names bound now: a new name gets a number never used before, a
-    /// restore takes its snapshot's. Equal numbers, equal sets: a restore with nothing defined
-    /// since its snapshot (a lab's instruments and goals) need not look for names to retire.
-    private(set) var namesVersion: UInt64 = Interpreter.newVersion()
-    /// The same for what the names mean: every definition (a new name, a name defined again, a
-    /// builtin) gets a new number, a restore takes its snapshot's. Equal numbers, the same
-    /// functions and values but for where knobs stand: what the call memo worked out about
-    /// functions still holds (`CallMemo.Analysis`).
+    /// Names what the global names mean now: every definition (a new name, a name defined
+    /// again, a builtin) gets a number never used before, a restore takes its snapshot's. Equal
+    /// numbers, the same names, functions and values but for where knobs stand: a restore need
+    /// not look for names to retire (a lab's instruments and goals restore after readings that
+    /// define nothing), and what the call memo worked out about functions still holds
+    /// (`CallMemo.Analysis`).
     private(set) var definitionsVersion: UInt64 = Interpreter.newVersion()
     private static let versions = Atomic<UInt64>(0)
     static func newVersion() -> UInt64 { versions.add(1, ordering: .relaxed).newValue }
@@ -145,17 +141,16 @@ public final class Interpreter {
 
     public func snapshot() -> Snapshot {
         Snapshot(globals: globals, values: globals.values.map { ($0.cell, $0.cell.value) }, order: globalOrder,
-                 units: units.copy(), digits: digits, names: namesVersion, definitions: definitionsVersion)
+                 units: units.copy(), digits: digits, definitions: definitionsVersion)
     }
 
     public func restore(_ s: Snapshot) {
-        if namesVersion != s.names {
+        if definitionsVersion != s.definitions {
             for (name, g) in globals where s.globals[name] == nil {
                 g.cell.defined = false
                 retiredCells[name] = g.cell
             }
         }
-        namesVersion = s.names
         definitionsVersion = s.definitions
         for (cell, value) in s.values {
             cell.value = value
@@ -178,7 +173,6 @@ public final class Interpreter {
         } else {
             globalOrder.append(name)
             namesDefined &+= 1
-            namesVersion = Interpreter.newVersion()
             if let cell = retiredCells.removeValue(forKey: name) {
                 cell.value = g.value
                 cell.defined = true
