@@ -566,6 +566,7 @@ final class BodyCompiler {
                     return try reduce(interp, s)
                 } as Compiled
             }
+            if let inPlace = compileLambdaInPlace(e, callee, args, otherwise: call) { return inPlace }
             return (optimized ? compileInlineCall(e, callee, args, otherwise: call) : nil) ?? call
         case .field(let x, let name, let nameSpan):
             let cx = compile(x)
@@ -722,6 +723,7 @@ final class BodyCompiler {
         let inner = BodyCompiler(interp, parameters: params.count)
         inner.inlining = inlining
         inner.optimized = optimized
+        inner.lambdaNesting = lambdaNesting + 1
         var sources: [Int] = []
         for n in read.sorted() {
             if let i = binding(n) {
@@ -1005,12 +1007,8 @@ final class BodyCompiler {
             // With a call memo the call is made as usual, where the memo is (see CallMemo).
             guard cell.version == version, cell.defined, !(interp.callMemo?.wants(f) ?? false) else { return try generic(interp, s) }
             if hasArguments { _ = try bindArguments(interp, s) }
-            interp.steps &+= 1
-            if interp.steps & 0x3FF == 0, interp.cancel.isSet { throw NapkinError(.cancelled, "cancelled", at: span) }
-            interp.callDepth += 1
+            try interp.enterCall(f.name, span)
             defer { interp.callDepth -= 1 }
-            if interp.callDepth > interp.limits.maxCallDepth { throw interp.depthError(f, span) }
-            try interp.checkCall(span)
             if hasDefaults {
                 do throws(NapkinError) { _ = try bindDefaults(interp, s) } catch { throw interp.traced(error, f, span) }
             }
@@ -1031,6 +1029,51 @@ final class BodyCompiler {
             } catch {
                 throw interp.traced(error, f, span)
             }
+        }
+    }
+
+    /// How many lambdas the code being compiled is inside (their bodies, in place or not).
+    var lambdaNesting = 0
+    /// A lambda run in place is compiled twice (in place, and as a lambda should the name stop
+    /// meaning the builtin): only this many levels deep, so nested ones cost 2³ at most.
+    static let maxLambdaInPlaceNesting = 3
+
+    /// `map(list, x => …)` and `filter(list, x => …)` with a literal lambda of one plain parameter:
+    /// the lambda's body is compiled into this frame with its parameter in a slot, and runs once
+    /// per item with a call's bookkeeping (`enterCall`, and its place in an error's trace) but
+    /// no closure made and no frame pushed. Its body reads the names around it in place, which
+    /// is what the lambda would have captured: nothing in this frame changes while `map` runs.
+    /// At run time the name must still mean the builtin (a REPL line may define `map`); if not,
+    /// `otherwise` makes the call as usual.
+    private func compileLambdaInPlace(_ e: Expr, _ callee: Expr, _ args: [CallArgument], otherwise generic: @escaping Compiled) -> Compiled? {
+        guard case .name(let name) = callee.kind, name == "map" || name == "filter", !isLocal(name),
+              lambdaNesting < BodyCompiler.maxLambdaInPlaceNesting,
+              args.count == 2, args.allSatisfy({ $0.label == nil }),
+              case .lambda(let params, let body) = args[1].value.kind, params.count == 1,
+              params[0].defaultValue == nil, params[0].declared == nil else { return nil }
+        let items = compile(args[0].value)
+        let outer = visible.count
+        let slot = newSlot(params[0].name)
+        lambdaNesting += 1
+        let run = compile(body)
+        lambdaNesting -= 1
+        visible.removeSubrange(outer...)
+        let site = CallSite(span: e.span, arguments: args)
+        let span = e.span, isMap = name == "map"
+        return { interp, s throws(NapkinError) in
+            guard interp.globals[name] == nil else { return try generic(interp, s) }
+            let list = try items(interp, s)
+            // The builtin's own call, as `apply` counts it.
+            interp.steps &+= 1
+            if interp.steps & 0x3FF == 0, interp.cancel.isSet { throw NapkinError(.cancelled, "cancelled", at: span) }
+            let each = { (x: Value) throws(NapkinError) -> Value in
+                s[slot] = x
+                try interp.enterCall("lambda", span)
+                defer { interp.callDepth -= 1 }
+                do throws(NapkinError) { return try run(interp, s) } catch { throw interp.traced(error, "lambda", span) }
+            }
+            let values = try Builtins.list(list, site, name)
+            return isMap ? try Builtins.map(values, site, interp, each) : try Builtins.filter(values, site, each)
         }
     }
 

@@ -168,6 +168,30 @@ enum Builtins {
         }
     }
 
+    /// `map`'s rule once its list is known, for the builtin and for a literal lambda that the
+    /// compiler runs in place (`apply` calls the function on one item).
+    static func map(_ items: [Value], _ site: CallSite, _ interp: Interpreter,
+                    _ apply: (Value) throws(NapkinError) -> Value) throws(NapkinError) -> Value {
+        try interp.reserve(items.count * MemoryLayout<Value>.stride, site.span)
+        var out: [Value] = []
+        out.reserveCapacity(items.count)
+        for it in items { out.append(try apply(it)) }
+        return .list(out)
+    }
+
+    /// `filter`'s rule once its list is known (see `map`).
+    static func filter(_ items: [Value], _ site: CallSite, _ apply: (Value) throws(NapkinError) -> Value) throws(NapkinError) -> Value {
+        var out: [Value] = []
+        for it in items {
+            let keep = try apply(it)
+            guard case .bool(let k) = keep else {
+                throw NapkinError(.runtime, "filter's function must return true or false, got a \(keep.typeName)", at: site.arg(1))
+            }
+            if k { out.append(it) }
+        }
+        return .list(out)
+    }
+
     static let collections: [Builtin] = [
         Builtin(name: "len", parameters: ["x"], minArgs: 1, maxArgs: 1, doc: "number of items in a list, rows in a table, fields in a record, characters in a string") { (interp: Interpreter, args: [Value], site: CallSite) throws(NapkinError) -> Value in
             switch args[0] {
@@ -187,24 +211,12 @@ enum Builtins {
         Builtin(name: "map", parameters: ["list", "f"], minArgs: 2, maxArgs: 2, doc: "apply f to every item") { (interp: Interpreter, args: [Value], site: CallSite) throws(NapkinError) -> Value in
             let items = try list(args[0], site, "map")
             let f = try function(args[1], site, 1, "map")
-            try interp.reserve(items.count * MemoryLayout<Value>.stride, site.span)
-            var out: [Value] = []
-            out.reserveCapacity(items.count)
-            for it in items { out.append(try interp.apply(f, it, site.span)) }
-            return .list(out)
+            return try map(items, site, interp) { (x: Value) throws(NapkinError) -> Value in try interp.apply(f, x, site.span) }
         },
         Builtin(name: "filter", parameters: ["list", "keep"], minArgs: 2, maxArgs: 2, doc: "the items for which keep is true") { (interp: Interpreter, args: [Value], site: CallSite) throws(NapkinError) -> Value in
             let items = try list(args[0], site, "filter")
             let f = try function(args[1], site, 1, "filter")
-            var out: [Value] = []
-            for it in items {
-                let keep = try interp.apply(f, it, site.span)
-                guard case .bool(let k) = keep else {
-                    throw NapkinError(.runtime, "filter's function must return true or false, got a \(keep.typeName)", at: site.arg(1))
-                }
-                if k { out.append(it) }
-            }
-            return .list(out)
+            return try filter(items, site) { (x: Value) throws(NapkinError) -> Value in try interp.apply(f, x, site.span) }
         },
         Builtin(name: "record", parameters: ["keys", "values"], minArgs: 2, maxArgs: 2, doc: "a record from a list of field names and a list of values") { (interp: Interpreter, args: [Value], site: CallSite) throws(NapkinError) -> Value in
             let keys = try list(args[0], site, "record"), values = try list(args[1], CallSite(span: site.span, argSpans: [site.arg(1)]), "record")

@@ -183,9 +183,13 @@ extension Interpreter {
     /// An error leaving a call of `f` made at `span` records the call, so the report can show
     /// where the user's code called into the library (`NapkinError.trace`).
     func traced(_ e: NapkinError, _ f: FunctionValue, _ span: Span) -> NapkinError {
+        traced(e, f.name, span)
+    }
+
+    func traced(_ e: NapkinError, _ name: String, _ span: Span) -> NapkinError {
         if e.carried != nil || e.phase == .cancelled { return e }
         var e = e
-        if e.trace.count < NapkinError.maxTrace { e.trace.append(CallFrame(function: f.name, site: span)) }
+        if e.trace.count < NapkinError.maxTrace { e.trace.append(CallFrame(function: name, site: span)) }
         return e
     }
 }

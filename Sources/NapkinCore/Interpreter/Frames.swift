@@ -63,12 +63,8 @@ extension Interpreter {
             for k in 0..<closure.captured.count { frame[base + k] = closure.captured[k] }
         }
         for k in 0..<shape.slots.count { frame[shape.slots[k]] = try argument(k) }
-        steps &+= 1
-        if steps & 0x3FF == 0, cancel.isSet { throw NapkinError(.cancelled, "cancelled", at: span) }
-        callDepth += 1
+        try enterCall(f.name, span)
         defer { callDepth -= 1 }
-        if callDepth > limits.maxCallDepth { throw depthError(f, span) }
-        try checkCall(span)
         do throws(NapkinError) {
             for i in shape.missing {
                 guard let d = c.defaults[i] else { throw missingArgument(f, i, span) }
@@ -97,8 +93,21 @@ extension Interpreter {
         }
     }
 
-    func depthError(_ f: FunctionValue, _ span: Span) -> NapkinError {
-        NapkinError(.runtime, "recursion deeper than \(limits.maxCallDepth) calls in \(f.name)", at: span,
+    /// What every call does once its arguments are in place, however it is made (a frame of its
+    /// own, inlined into its caller, a literal lambda run in place by `map`): a step (Ctrl-C is
+    /// looked at every 1,024), one level deeper (within the depth limit), the native stack and
+    /// the memory budget. The caller leaves the level with `callDepth -= 1` when the call ends.
+    @inline(__always)
+    func enterCall(_ name: String, _ span: Span) throws(NapkinError) {
+        steps &+= 1
+        if steps & 0x3FF == 0, cancel.isSet { throw NapkinError(.cancelled, "cancelled", at: span) }
+        if callDepth >= limits.maxCallDepth { throw depthError(name, span) }
+        callDepth += 1
+        do throws(NapkinError) { try checkCall(span) } catch { callDepth -= 1; throw error }
+    }
+
+    func depthError(_ name: String, _ span: Span) -> NapkinError {
+        NapkinError(.runtime, "recursion deeper than \(limits.maxCallDepth) calls in \(name)", at: span,
                     notes: ["is a base case missing? raise the limit with --max-depth"])
     }
 
