@@ -81,8 +81,12 @@ public struct QuantityFormatter {
                 return registry.displayUnit(u.name + registry.superscript(p), factor: pow(u.factor, Double(p)), dim: d)
             }
         }
-        // Energy per token, carbon per inference, …: a ladder over a reference unit.
-        for a in registry.ladderOrder {
+        // Energy per token, carbon per inference, tokens per second, …: a ladder over a
+        // reference unit. A ladder over a reference comes first: tokens per second read
+        // `Mtoken/s`, not `MHz·token` (Frequency's ladder, times the token, came first).
+        let laddersOver = registry.ladderOrder.filter { a in a.over(d).map { b in !(0..<16).allSatisfy { b.exponents[$0] <= 0 } } ?? false }
+        let laddersTimes = registry.ladderOrder.filter { a in a.over(d).map { b in (0..<16).allSatisfy { b.exponents[$0] <= 0 } } ?? false }
+        for a in laddersOver + laddersTimes {
             guard let b = a.over(d), let top = registry.ladders[a] else { continue }
             // Over a "per" dimension (J/Hz) is times its inverse: J·s when that is a base unit.
             if (0..<16).allSatisfy({ b.exponents[$0] <= 0 }) {
