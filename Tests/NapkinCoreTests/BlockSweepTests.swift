@@ -178,4 +178,22 @@ struct BlockSweepTests {
         }
         #expect(run(session, "k", full: false) == "2")
     }
+
+    @Test("a sweep knows its knob from when it was compiled, and looks again after a definition")
+    func knobBoundAtCompileTime() throws {
+        let session = try Prelude.makeSession()
+        // f is compiled while w is no knob; w becomes a knob, and h (which f calls) reads it.
+        try session.run("fn h() = 0\nfn f() = sum(sweep w 1...3 < h() >)", name: "<test>")
+        #expect(run(session, "f()", full: false) == "0")
+        try session.run("knob w = 10 in 1...100 \"w\"\nfn h() = w", name: "<test>")
+        #expect(run(session, "f()", full: false) == "6")
+        #expect(run(session, "w", full: false) == "10")
+        // Compiled while w is a knob: moved at each point, as long as nothing is defined.
+        try session.run("fn g() = sum(sweep w 1...4 < h() >)", name: "<test>")
+        for _ in 0..<3 { #expect(run(session, "g()", full: false) == "10") }
+        // A choice knob is refused each time the sweep runs, whenever it became one.
+        try session.run("knob c = a in [a: 1, b: 2] \"c\"\nfn sweepsC() = sum(sweep c 1...2 < c >)", name: "<test>")
+        #expect(run(session, "sweepsC()", full: false).contains("cannot sweep knob 'c': it is a choice"))
+        #expect(run(session, "sweepsC()", full: false).contains("cannot sweep knob 'c': it is a choice"))
+    }
 }

@@ -1136,10 +1136,10 @@ final class BodyCompiler {
     }
 
     /// A sweep, as a table (`reducer` nil) or streamed into a reduction. The body is compiled
-    /// once, with the swept name in a slot of its own. When the name is a knob as the sweep runs
-    /// (a REPL line may define the knob after the function that sweeps it), the knob is moved
-    /// too, to the same value at every point: the body reads the slot, and whatever it calls
-    /// reads the knob.
+    /// once, with the swept name in a slot of its own. When the name is a knob, the knob is
+    /// moved too, to the same value at every point: the body reads the slot, and whatever it
+    /// calls reads the knob. Which knob is bound here, and looked up again only if a name has
+    /// been defined since (a REPL line may define the knob after the function that sweeps it).
     private func compileSweep(_ name: String, _ range: Expr, _ columns: [SweepColumn], _ span: Span,
                               reducer: SweepReducer?) -> Compiled {
         var rangeParts = [range]
@@ -1158,9 +1158,11 @@ final class BodyCompiler {
         // A sweep of sweeps spreads its points over the cores.
         let nested = columns.contains { $0.expr.containsSweep }
         let layout = self.layout
+        // Which knob the sweep moves is worked out here, once (see `sweptKnob`).
+        let binding = interp.bindSweptKnob(name)
         return { interp, s throws(NapkinError) in
             let points = try interp.sweepPoints(range) { (x: Expr) throws(NapkinError) -> Value in try rangeCode[ObjectIdentifier(x)]!(interp, s) }
-            let knob = try interp.sweptKnob(name, rangeSpan: range.span)
+            let knob = try interp.sweptKnob(name, binding, rangeSpan: range.span)
             var reduction = reducer.map { SweepReduction($0, site: span) }
             var table = reducer == nil ? try TableBuilder(names: titles, capacity: points.count, interp, span) : nil
             if nested, interp.shouldSpread(points.count), reduction != nil {

@@ -220,6 +220,28 @@ extension Interpreter {
         return points
     }
 
+    /// What a sweep's name meant when the sweep was compiled: a numeric knob's cell, or no knob,
+    /// while no name has been defined since (`definitionsVersion`). A choice knob is not bound
+    /// (the sweep refuses it each time it runs).
+    struct SweptKnobBinding {
+        let version: UInt64
+        let bound: Bool
+        let cell: GlobalCell?
+    }
+
+    func bindSweptKnob(_ name: String) -> SweptKnobBinding {
+        guard let g = globals[name], g.kind == .knob else { return SweptKnobBinding(version: definitionsVersion, bound: true, cell: nil) }
+        let choice = g.knob?.isChoice ?? false
+        return SweptKnobBinding(version: definitionsVersion, bound: !choice, cell: choice ? nil : g.cell)
+    }
+
+    /// The knob a sweep moves: the one bound when it was compiled, unless a name was defined
+    /// since (a REPL line may define the knob after the function that sweeps it).
+    func sweptKnob(_ name: String, _ binding: SweptKnobBinding, rangeSpan: Span) throws(NapkinError) -> GlobalCell? {
+        if binding.bound, binding.version == definitionsVersion { return binding.cell }
+        return try sweptKnob(name, rangeSpan: rangeSpan)
+    }
+
     /// The knob a sweep moves, if its name is a knob (otherwise the name is only the body's).
     /// A choice knob is refused here, once, whatever its options are (numbers too).
     func sweptKnob(_ name: String, rangeSpan: Span) throws(NapkinError) -> GlobalCell? {
