@@ -90,4 +90,21 @@ struct LambdaInPlaceTests {
         #expect(a.replacingOccurrences(of: "deep2", with: "deep") == b.replacingOccurrences(of: "deep2", with: "deep").replacingOccurrences(of: "stepper", with: "lambda"))
         #expect(run(session, "map(3, x => x)").contains("map needs a list, got a number"))
     }
+
+    @Test("compiling a chain of maps grows with its length: the list is compiled once, not again for the in-place path")
+    func chainsCompileOnce() throws {
+        func compiled(_ n: Int) throws -> Int {
+            let session = try Prelude.makeSession()
+            var e = "[1]"
+            for _ in 0..<n { e = "filter(map(\(e), x => x + 1), y => y > 0)" }
+            let before = session.interpreter.compiledExpressions
+            #expect(run(session, e) == "[\(n + 1)]")
+            return session.interpreter.compiledExpressions - before
+        }
+        // Short chains, so that a return of the doubling fails here rather than never ends.
+        let three = try compiled(3), six = try compiled(6)
+        // Twice the chain, about twice the compiling (it was 2ⁿ: each map compiled its list
+        // twice, 64 times as much for six steps as for three).
+        #expect(six < 3 * three, "\(three) expressions for 3 steps, \(six) for 6")
+    }
 }

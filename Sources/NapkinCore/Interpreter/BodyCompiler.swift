@@ -477,6 +477,7 @@ final class BodyCompiler {
     }
 
     func compile(_ e: Expr) -> Compiled {
+        interp.compiledExpressions &+= 1
         switch e.kind {
         case .number(let v):
             let value = Value.number(v)
@@ -555,6 +556,7 @@ final class BodyCompiler {
             let cx = compile(x)
             return { interp, s throws(NapkinError) in try interp.convert(try cx(interp, s), u, opSpan: opSpan, valueSpan: x.span) }
         case .call(let callee, let args):
+            if let inPlace = compileLambdaInPlace(e, callee, args) { return inPlace }
             let call = compileCall(e, callee, args)
             // sum(sweep …), min(sweep …), …: streamed when the name still means the builtin.
             if let reducer = interp.streamedReducer(callee, args), !isLocal(reducer.rawValue),
@@ -566,7 +568,6 @@ final class BodyCompiler {
                     return try reduce(interp, s)
                 } as Compiled
             }
-            if let inPlace = compileLambdaInPlace(e, callee, args, otherwise: call) { return inPlace }
             return (optimized ? compileInlineCall(e, callee, args, otherwise: call) : nil) ?? call
         case .field(let x, let name, let nameSpan):
             let cx = compile(x)
@@ -1044,14 +1045,22 @@ final class BodyCompiler {
     /// no closure made and no frame pushed. Its body reads the names around it in place, which
     /// is what the lambda would have captured: nothing in this frame changes while `map` runs.
     /// At run time the name must still mean the builtin (a REPL line may define `map`); if not,
-    /// `otherwise` makes the call as usual.
-    private func compileLambdaInPlace(_ e: Expr, _ callee: Expr, _ args: [CallArgument], otherwise generic: @escaping Compiled) -> Compiled? {
+    /// the call is made as usual, with the list evaluated by the same code (compiling it twice
+    /// would double the work at every `map` of a `map`: 2ⁿ for a chain of n).
+    private func compileLambdaInPlace(_ e: Expr, _ callee: Expr, _ args: [CallArgument]) -> Compiled? {
         guard case .name(let name) = callee.kind, name == "map" || name == "filter", !isLocal(name),
               lambdaNesting < BodyCompiler.maxLambdaInPlaceNesting,
               args.count == 2, args.allSatisfy({ $0.label == nil }),
               case .lambda(let params, let body) = args[1].value.kind, params.count == 1,
               params[0].defaultValue == nil, params[0].declared == nil else { return nil }
         let items = compile(args[0].value)
+        let function = compile(callee), lambda = compile(args[1].value)
+        let generic: Compiled = { interp, s throws(NapkinError) in
+            let fv = try function(interp, s)
+            return try interp.callValue(fv, callee, args, e.span, calleeIsLocal: false) { (k: Int) throws(NapkinError) -> Value in
+                try (k == 0 ? items : lambda)(interp, s)
+            }
+        }
         let outer = visible.count
         let slot = newSlot(params[0].name)
         lambdaNesting += 1

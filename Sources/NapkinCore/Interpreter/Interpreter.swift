@@ -19,6 +19,8 @@ public final class Interpreter {
     public internal(set) var blockSweeps = 0
     /// Sweeps that were spread over cores so far (for tests and benchmarks).
     public internal(set) var spreadSweeps = 0
+    /// Expressions compiled so far (for tests: compiling grows with the code, never faster).
+    public internal(set) var compiledExpressions = 0
     public var cancel = CancelFlag()
     /// Receives `print(…)` output, one call per line. The interpreter never writes to the
     /// terminal itself: a host that shows printed lines sets this (the command line, the REPL,
