@@ -451,6 +451,25 @@ extension WorkbenchTests {
         }.get()
     }
 
+    @Test("a narrow window near the low end of a knob spanning many decades is found by refining")
+    func narrowWindowOnAWideKnob() throws {
+        // 0.123 ± 0.5% is about 10⁻⁹ of the knob's range: between grid points, and a refinement
+        // that stopped at 10⁻⁷ of the range declared the goal unreachable.
+        let source = """
+        mission "narrow" minutes 5
+        part p "One wide knob" {
+            workbench {
+                knob k0 = 1 in 0.01...1e6 "k0"
+                k0
+                goal "Hit it" within 6 tries: (k0) within 0.5% of 0.123
+            }
+        }
+        """
+        let r = check(try mission(source))
+        #expect(r.ok, "\(r.failures)")
+        #expect(r.lines.contains { $0.contains("fewest moves 1 of 6 tries, e.g. k0 = 0.12") }, "\(r.lines)")
+    }
+
     @Test("a search's reading that stops past its bound is a lower bound, and a full one is the goal's distance")
     func boundedDistance() throws {
         let source = """
