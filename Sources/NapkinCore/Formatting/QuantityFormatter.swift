@@ -81,37 +81,53 @@ public struct QuantityFormatter {
                 return registry.displayUnit(u.name + registry.superscript(p), factor: pow(u.factor, Double(p)), dim: d)
             }
         }
-        // Energy per token, carbon per inference, tokens per second, …: a ladder over a
-        // reference unit. A ladder over a reference comes first: tokens per second read
-        // `Mtoken/s`, not `MHz·token` (Frequency's ladder, times the token, came first).
-        let laddersOver = registry.ladderOrder.filter { a in a.over(d).map { b in !(0..<16).allSatisfy { b.exponents[$0] <= 0 } } ?? false }
-        let laddersTimes = registry.ladderOrder.filter { a in a.over(d).map { b in (0..<16).allSatisfy { b.exponents[$0] <= 0 } } ?? false }
-        for a in laddersOver + laddersTimes {
-            guard let b = a.over(d), let top = registry.ladders[a] else { continue }
-            // Over a "per" dimension (J/Hz) is times its inverse: J·s when that is a base unit.
-            if (0..<16).allSatisfy({ b.exponents[$0] <= 0 }) {
-                // Not when the ladder already holds that base above the line (L·m for m⁴).
-                if let times = b.power(-1), let i = registry.baseIndex(of: times), a.exponents[i] <= 0, !top.contains(where: { $0.name.contains("/") }) {
-                    let num = pick(top, magnitude / 1)
-                    // Two base units in base order (kg·m), as the dimension's name reads.
-                    if let j = registry.baseIndex(of: a), i < j {
-                        return registry.displayUnit("\(registry.baseUnitNames[i])·\(num.name)", factor: num.factor, dim: d)
-                    }
-                    return registry.displayUnit("\(num.name)·\(registry.baseUnitNames[i])", factor: num.factor, dim: d)
-                }
-                continue
-            }
-            let ref: DisplayUnit
-            if let bl = registry.ladders[b] { ref = reference(bl) }
-            else if let i = registry.baseIndex(of: b) {
-                ref = DisplayUnit(name: registry.baseUnitNames[i], factor: 1, dim: b)
-            } else { continue }
-            // X/(FLOP/B) cannot be written as a unit (X/FLOP/B is another dimension).
-            if ref.name.contains("/") { continue }
-            let num = pick(top, magnitude * ref.factor)
-            return registry.displayUnit("\(num.name)/\(ref.name)", factor: num.factor / ref.factor, dim: d)
+        // Energy per token, carbon per inference, …: a ladder over a reference unit, the first
+        // ladder in the prelude's order that gives one. When that is a ladder times another
+        // unit, a ladder over a reference that keeps the number from 1 to 1000 reads better:
+        // tokens per second are `1 ktoken/s`, not `1 kHz·token` (a current's `1 MHz·A` stays
+        // while the current's ladder, which ends at kA, would give `1000 kA/s`).
+        var first: (unit: DisplayUnit, times: Bool)?
+        for a in registry.ladderOrder {
+            guard let c = ladderForm(a, d, magnitude) else { continue }
+            first = c
+            break
         }
-        return nil
+        guard let first else { return nil }
+        if first.times {
+            for a in registry.ladderOrder {
+                guard let c = ladderForm(a, d, magnitude), !c.times else { continue }
+                let shown = abs(magnitude) / c.unit.factor
+                if shown >= 1 - 0.5 * pow(10, Double(-digits)), shown < 1000 { return c.unit }
+            }
+        }
+        return first.unit
+    }
+
+    /// `d` shown as ladder `a` over a reference unit (`mJ/inference`), or, when `d` is `a` times
+    /// a base (`a` over a "per" dimension, J/Hz), as `a` times that base (`J·s`; `times`).
+    private func ladderForm(_ a: Dimension, _ d: Dimension, _ magnitude: Double) -> (unit: DisplayUnit, times: Bool)? {
+        guard let b = a.over(d), let top = registry.ladders[a] else { return nil }
+        // Over a "per" dimension (J/Hz) is times its inverse: J·s when that is a base unit.
+        if (0..<16).allSatisfy({ b.exponents[$0] <= 0 }) {
+            // Not when the ladder already holds that base above the line (L·m for m⁴).
+            guard let times = b.power(-1), let i = registry.baseIndex(of: times), a.exponents[i] <= 0,
+                  !top.contains(where: { $0.name.contains("/") }) else { return nil }
+            let num = pick(top, magnitude / 1)
+            // Two base units in base order (kg·m), as the dimension's name reads.
+            if let j = registry.baseIndex(of: a), i < j {
+                return (registry.displayUnit("\(registry.baseUnitNames[i])·\(num.name)", factor: num.factor, dim: d), true)
+            }
+            return (registry.displayUnit("\(num.name)·\(registry.baseUnitNames[i])", factor: num.factor, dim: d), true)
+        }
+        let ref: DisplayUnit
+        if let bl = registry.ladders[b] { ref = reference(bl) }
+        else if let i = registry.baseIndex(of: b) {
+            ref = DisplayUnit(name: registry.baseUnitNames[i], factor: 1, dim: b)
+        } else { return nil }
+        // X/(FLOP/B) cannot be written as a unit (X/FLOP/B is another dimension).
+        if ref.name.contains("/") { return nil }
+        let num = pick(top, magnitude * ref.factor)
+        return (registry.displayUnit("\(num.name)/\(ref.name)", factor: num.factor / ref.factor, dim: d), false)
     }
 
     /// `m` → `m⁻¹`, `mm²` → `mm⁻²` (not `mm²⁻¹`, which would read back as a power of the value).
