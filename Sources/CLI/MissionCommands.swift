@@ -184,7 +184,7 @@ struct Check: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "check",
         abstract: "Validate lab missions (computed reveals, reachable goals, rendering instruments, dimensions) and scripts.",
-        discussion: """
+        discussion: HelpText.fitted("""
         For every track (or the one given), check that each lock's reveal is computed
         by napkin and gives one of its choices (or a number in its range), that each
         goal is not met at the start but is reachable within its tries (the fewest
@@ -198,7 +198,7 @@ struct Check: ParsableCommand {
           napkin check Samples/*.lab
         Exit codes: 0 valid, 1 invalid, 64 usage, 65 a file does not parse; with
         several files, the highest of theirs.
-        """)
+        """))
 
     @Argument(help: ArgumentHelp("The mission (.lab) files.", valueName: "FILE"))
     var files: [String]
@@ -309,13 +309,13 @@ struct LedgerCommand: ParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "verify",
             abstract: "Check a ledger's hash chain; report the first edited, reordered or deleted entry.",
-            discussion: """
+            discussion: HelpText.fitted("""
             With --receipts, also check that the ledger passes through every receipt
             code in FILE (the codes its locks printed, handed in as the class went: a
             poll's or a form's export, anything with one code per line). A ledger
             rewritten after a receipt was handed in no longer holds it. Exit codes:
             0 ok, 1 the chain is broken or a receipt is missing, 64 usage.
-            """)
+            """))
         @Argument(help: ArgumentHelp("The ledger (.jsonl) file.", valueName: "FILE"))
         var file: String
 
@@ -364,7 +364,7 @@ struct LedgerCommand: ParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "class",
             abstract: "A class report: every ledger's chain, its locks and whether their receipts were handed in.",
-            discussion: """
+            discussion: HelpText.fitted("""
             Give the receipts the class handed in (one file: a form's or a poll's
             export, with names or anything else on each line beside the code) and every
             student's ledger. For each ledger: does its chain verify, which of its
@@ -372,7 +372,7 @@ struct LedgerCommand: ParsableCommand {
             passes through: the ledger it came from was rewritten afterwards (or was not
             collected). Exit codes: 0 every ledger verifies and every receipt is
             accounted for, 1 otherwise, 64 usage.
-            """)
+            """))
         @Option(help: ArgumentHelp("The receipt codes the class handed in.", valueName: "FILE"))
         var receipts: String
 

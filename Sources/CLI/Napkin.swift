@@ -96,7 +96,7 @@ struct Napkin: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "napkin",
         abstract: "A units-aware calculator language for the physics of ML systems.",
-        discussion: """
+        discussion: HelpText.fitted("""
         With no arguments napkin opens an interactive session when standard input is a
         terminal, and otherwise runs the program it reads from standard input:
 
@@ -111,7 +111,7 @@ struct Napkin: ParsableCommand {
 
         Exit codes: 0 ok, 64 usage, 65 parse/name/dimension error, 70 runtime or
         assertion failure.
-        """,
+        """),
         version: napkinVersion,
         subcommands: [Run.self, Eval.self, Check.self, LedgerCommand.self, Info.self, List.self, Search.self],
         // `napkin FILE`, `napkin -e EXPR` and plain `napkin` are all `run`, so shebang lines work.

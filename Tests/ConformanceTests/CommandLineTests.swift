@@ -221,9 +221,38 @@ struct CommandLineTests {
         #expect(try runNapkin(["--version"]).out.hasPrefix("0."))
     }
 
-    /// A command's discussion is written in lines of at most 80 columns: the help wraps a longer
-    /// one again at the terminal's width, leaving a word or two alone on a line.
-    @Test("every command's help text fits 80 columns as written", arguments: [
+    /// A command's discussion is fitted to the terminal's width (at most 80 columns): the help
+    /// wraps each line again at the terminal's width, and lines broken at 80 came out ragged in a
+    /// narrower one (a full line, then two words, then a full line).
+    @Test("every command's discussion reads as paragraphs at any width", arguments: [
+        [], ["check"], ["ledger", "verify"], ["ledger", "class"],
+    ])
+    func helpReflows(_ command: [String]) throws {
+        for columns in [40, 52, 60, 72, 80, 120] {
+            let out = try runNapkin(command + ["--help"], environment: ["COLUMNS": "\(columns)"]).out
+            let lines = out.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+            guard let overview = lines.firstIndex(where: { $0.hasPrefix("OVERVIEW:") }),
+                  let usage = lines.firstIndex(where: { $0.hasPrefix("USAGE:") }) else {
+                Issue.record("no OVERVIEW or USAGE in \(out)")
+                return
+            }
+            let width = min(columns, 80) - 1
+            // The discussion starts after the overview's blank line.
+            guard let start = lines[overview..<usage].firstIndex(of: "") else { continue }
+            let discussion = Array(lines[(start + 1)..<usage])
+            for (a, b) in zip(discussion, discussion.dropFirst()) {
+                let isText = { (l: String) in !l.isEmpty && !l.hasPrefix("  ") }
+                #expect(a.count <= width || !isText(a), "COLUMNS=\(columns) napkin \(command.joined(separator: " ")): \(a)")
+                guard isText(a), isText(b), let next = b.split(separator: " ").first else { continue }
+                // Greedy within a sixth of the width: the next line's first word did not fit.
+                #expect(a.count + 1 + next.count > width - width / 6 - 1, "COLUMNS=\(columns) napkin \(command.joined(separator: " ")): ragged at '\(a)' / '\(b)'")
+            }
+        }
+    }
+
+    /// On a wide terminal a discussion still keeps to 80 columns, which reads better than lines
+    /// across the screen.
+    @Test("every command's help text fits 80 columns on a wide terminal", arguments: [
         [], ["run"], ["eval"], ["check"], ["ledger"], ["ledger", "verify"], ["ledger", "show"], ["ledger", "class"],
         ["info"], ["list"], ["search"],
     ])
