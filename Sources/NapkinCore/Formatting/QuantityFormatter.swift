@@ -168,10 +168,6 @@ public struct QuantityFormatter {
         let threshold = 1 - 0.5 * pow(10, Double(-digits))
         var best = ladder[0]
         for u in ladder where m / u.factor >= threshold { best = u }
-        // Beyond the ladder's ends the number needs an exponent whichever unit it is in: then
-        // the reference unit, as physics writes it (Landauer's kT·ln 2 is 2.871e-21 J, not
-        // 2.871e-9 pJ).
-        if !QuantityFormatter.readsWell(m / best.factor) { return reference(ladder) }
         return best
     }
 }
