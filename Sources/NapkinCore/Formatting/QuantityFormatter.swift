@@ -96,8 +96,10 @@ public struct QuantityFormatter {
         if first.times {
             for a in registry.ladderOrder {
                 guard let c = ladderForm(a, d, magnitude), !c.times else { continue }
-                let shown = abs(magnitude) / c.unit.factor
-                if shown >= 1 - 0.5 * pow(10, Double(-digits)), shown < 1000 { return c.unit }
+                // As printed: 999950 A/s would print as 1000 kA/s.
+                let m = abs(magnitude) / c.unit.factor
+                let shown = Double(formatNumber(m, digits: digits)) ?? m
+                if shown >= 1, shown < 1000 { return c.unit }
             }
         }
         return first.unit
