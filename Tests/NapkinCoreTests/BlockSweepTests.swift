@@ -196,4 +196,24 @@ struct BlockSweepTests {
         #expect(run(session, "sweepsC()", full: false).contains("cannot sweep knob 'c': it is a choice"))
         #expect(run(session, "sweepsC()", full: false).contains("cannot sweep knob 'c': it is a choice"))
     }
+
+    @Test("nested reductions compile once per level; a sum defined later is called with the sweep's table")
+    func nestedReductionsCompileOnce() throws {
+        func compiled(_ n: Int) throws -> Int {
+            let session = try Prelude.makeSession()
+            var e = "1"
+            for i in 0..<n { e = "sum(sweep a\(i) [1, 2] < \(e) * a\(i) >)" }
+            let before = session.interpreter.compiledExpressions
+            #expect(run(session, e, full: false) == "\((0..<n).reduce(1) { p, _ in p * 3 })")
+            return session.interpreter.compiledExpressions - before
+        }
+        // Short, so that a return of the doubling fails here rather than never ends.
+        let three = try compiled(3), six = try compiled(6)
+        #expect(six < 3 * three, "\(three) expressions for 3 levels, \(six) for 6")
+        let session = try Prelude.makeSession()
+        try session.run("fn f() = sum(sweep x 1...3 < x * 2 >)", name: "<test>")
+        #expect(run(session, "f()", full: false) == "12")
+        try session.run("fn sum(t) = len(t) * 100", name: "<test>")
+        #expect(run(session, "f()", full: false) == "300")
+    }
 }

@@ -557,17 +557,27 @@ final class BodyCompiler {
             return { interp, s throws(NapkinError) in try interp.convert(try cx(interp, s), u, opSpan: opSpan, valueSpan: x.span) }
         case .call(let callee, let args):
             if let inPlace = compileLambdaInPlace(e, callee, args) { return inPlace }
-            let call = compileCall(e, callee, args)
-            // sum(sweep …), min(sweep …), …: streamed when the name still means the builtin.
+            // sum(sweep …), min(sweep …), …: streamed when the name still means the builtin;
+            // else the sweep, compiled once for both, is made into a table and passed as usual
+            // (compiling it again for the usual call doubled the work at every level of nested
+            // reductions: 2ⁿ for n).
             if let reducer = interp.streamedReducer(callee, args), !isLocal(reducer.rawValue),
                case .sweep(let name, _, let range, let columns) = args[0].value.kind {
-                let reduce = compileSweep(name, range, columns, e.span, reducer: reducer)
+                let sweep = compileSweep(name, range, columns, tapes: true)
+                let reduce = sweep(reducer, e.span), table = sweep(nil, args[0].value.span)
+                let function = compile(callee)
                 return { interp, s throws(NapkinError) in
-                    guard interp.globals[reducer.rawValue] == nil else { return try call(interp, s) }
+                    guard interp.globals[reducer.rawValue] == nil else {
+                        let fv = try function(interp, s)
+                        return try interp.callValue(fv, callee, args, e.span, calleeIsLocal: false) { (_: Int) throws(NapkinError) -> Value in
+                            try table(interp, s)
+                        }
+                    }
                     interp.steps &+= 1
                     return try reduce(interp, s)
                 } as Compiled
             }
+            let call = compileCall(e, callee, args)
             return (optimized ? compileInlineCall(e, callee, args, otherwise: call) : nil) ?? call
         case .field(let x, let name, let nameSpan):
             let cx = compile(x)
@@ -638,7 +648,7 @@ final class BodyCompiler {
         case .block(let stmts, let value):
             return compileBlock(stmts, value)
         case .sweep(let name, _, let range, let columns):
-            return compileSweep(name, range, columns, e.span, reducer: nil)
+            return compileSweep(name, range, columns, tapes: false)(nil, e.span)
         }
     }
 
@@ -1149,8 +1159,9 @@ final class BodyCompiler {
     /// moved too, to the same value at every point: the body reads the slot, and whatever it
     /// calls reads the knob. Which knob is bound here, and looked up again only if a name has
     /// been defined since (a REPL line may define the knob after the function that sweeps it).
-    private func compileSweep(_ name: String, _ range: Expr, _ columns: [SweepColumn], _ span: Span,
-                              reducer: SweepReducer?) -> Compiled {
+    /// Compiled once, it runs as a table (no reducer) or into a reduction, with errors at `span`.
+    private func compileSweep(_ name: String, _ range: Expr, _ columns: [SweepColumn],
+                              tapes: Bool) -> (_ reducer: SweepReducer?, _ span: Span) -> Compiled {
         var rangeParts = [range]
         if case .range(let lo, let hi, let step) = range.kind { rangeParts = [lo, hi] + (step.map { [$0] } ?? []) }
         let rangeCode = compileEach(rangeParts)
@@ -1162,14 +1173,14 @@ final class BodyCompiler {
         let row = compileRow(columns)
         // A reduction of one column also runs as a tape over blocks of points, when it can
         // (NumericTape.Block).
-        let tape = reducer != nil && columns.count == 1 ? compileTape(columns[0].expr, minimumSteps: 1, spanCalls: true) : nil
+        let tape = tapes && columns.count == 1 ? compileTape(columns[0].expr, minimumSteps: 1, spanCalls: true) : nil
         let titles = [name] + columns.map(\.name)
         // A sweep of sweeps spreads its points over the cores.
         let nested = columns.contains { $0.expr.containsSweep }
         let layout = self.layout
         // Which knob the sweep moves is worked out here, once (see `sweptKnob`).
         let binding = interp.bindSweptKnob(name)
-        return { interp, s throws(NapkinError) in
+        return { reducer, span in { interp, s throws(NapkinError) in
             let points = try interp.sweepPoints(range) { (x: Expr) throws(NapkinError) -> Value in try rangeCode[ObjectIdentifier(x)]!(interp, s) }
             let knob = try interp.sweptKnob(name, binding, rangeSpan: range.span)
             var reduction = reducer.map { SweepReduction($0, site: span) }
@@ -1215,6 +1226,6 @@ final class BodyCompiler {
             }
             if let reduction { return try reduction.result(interp) }
             return .table(table!.table)
-        }
+        } }
     }
 }
