@@ -28,13 +28,26 @@ enum HelpText {
         for line in text.components(separatedBy: "\n") {
             if line.trimmingCharacters(in: .whitespaces).isEmpty || line.hasPrefix("  ") {
                 flush()
-                out.append(line)
+                out += example(line, width: width)
             } else {
                 paragraph.append(line.trimmingCharacters(in: .whitespaces))
             }
         }
         flush()
         return out.joined(separator: "\n")
+    }
+
+    /// An example line as written; one too wide for `width` that has a comment after a gap
+    /// (`napkin -e '1 TB / 10 Gbit/s'        13.33 min [Time]`) puts the comment on a line of its
+    /// own under the command, rather than leave the parser to break it at the margin.
+    static func example(_ line: String, width: Int) -> [String] {
+        guard line.count > width, let gap = line.range(of: "   ", range: line.index(line.startIndex, offsetBy: 2)..<line.endIndex) else {
+            return [line]
+        }
+        let command = String(line[..<gap.lowerBound])
+        let comment = line[gap.upperBound...].trimmingCharacters(in: .whitespaces)
+        guard !comment.isEmpty else { return [command] }
+        return [command, "      " + comment]
     }
 
     /// One paragraph wrapped at word boundaries within `width`, narrower by up to a sixth when

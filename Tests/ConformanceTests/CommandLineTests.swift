@@ -237,6 +237,12 @@ struct CommandLineTests {
                 return
             }
             let width = min(columns, 80) - 1
+            // An example's comment goes under its command when both do not fit, indented (the
+            // parser would break it at the margin, the comment at column 0).
+            if command.isEmpty {
+                let comment = lines.first { $0.contains("13.33 min [Time]") } ?? ""
+                #expect(comment.count <= width && comment.hasPrefix("  "), "COLUMNS=\(columns): '\(comment)'")
+            }
             // The discussion starts after the overview's blank line.
             guard let start = lines[overview..<usage].firstIndex(of: "") else { continue }
             let discussion = Array(lines[(start + 1)..<usage])
