@@ -564,15 +564,10 @@ final class BodyCompiler {
             if let reducer = interp.streamedReducer(callee, args), !isLocal(reducer.rawValue),
                case .sweep(let name, _, let range, let columns) = args[0].value.kind {
                 let sweep = compileSweep(name, range, columns, tapes: true)
-                let reduce = sweep(reducer, e.span), table = sweep(nil, args[0].value.span)
-                let function = compile(callee)
+                let reduce = sweep(reducer, e.span)
+                let call = compileCall(e, callee, args, argumentCode: [sweep(nil, args[0].value.span)])
                 return { interp, s throws(NapkinError) in
-                    guard interp.globals[reducer.rawValue] == nil else {
-                        let fv = try function(interp, s)
-                        return try interp.callValue(fv, callee, args, e.span, calleeIsLocal: false) { (_: Int) throws(NapkinError) -> Value in
-                            try table(interp, s)
-                        }
-                    }
+                    guard interp.globals[reducer.rawValue] == nil else { return try call(interp, s) }
                     interp.steps &+= 1
                     return try reduce(interp, s)
                 } as Compiled
@@ -1064,13 +1059,7 @@ final class BodyCompiler {
               case .lambda(let params, let body) = args[1].value.kind, params.count == 1,
               params[0].defaultValue == nil, params[0].declared == nil else { return nil }
         let items = compile(args[0].value)
-        let function = compile(callee), lambda = compile(args[1].value)
-        let generic: Compiled = { interp, s throws(NapkinError) in
-            let fv = try function(interp, s)
-            return try interp.callValue(fv, callee, args, e.span, calleeIsLocal: false) { (k: Int) throws(NapkinError) -> Value in
-                try (k == 0 ? items : lambda)(interp, s)
-            }
-        }
+        let generic = compileCall(e, callee, args, argumentCode: [items, compile(args[1].value)])
         let outer = visible.count
         let slot = newSlot(params[0].name)
         lambdaNesting += 1
@@ -1083,8 +1072,7 @@ final class BodyCompiler {
             guard interp.globals[name] == nil else { return try generic(interp, s) }
             let list = try items(interp, s)
             // The builtin's own call, as `apply` counts it.
-            interp.steps &+= 1
-            if interp.steps & 0x3FF == 0, interp.cancel.isSet { throw NapkinError(.cancelled, "cancelled", at: span) }
+            try interp.step(span)
             let each = { (x: Value) throws(NapkinError) -> Value in
                 s[slot] = x
                 try interp.enterCall("lambda", span)
@@ -1106,9 +1094,11 @@ final class BodyCompiler {
     /// A call. When the name means a global user function now, where each argument goes is worked
     /// out here, once; at run time one identity check says it still applies, and the arguments
     /// are evaluated straight into the callee's frame. Anything else goes through `callValue`.
-    private func compileCall(_ e: Expr, _ callee: Expr, _ args: [CallArgument]) -> Compiled {
+    /// `argumentCode`: the arguments already compiled (by a form that also runs them another
+    /// way), so that nothing is compiled twice.
+    private func compileCall(_ e: Expr, _ callee: Expr, _ args: [CallArgument], argumentCode: [Compiled]? = nil) -> Compiled {
         let cc = compile(callee)
-        let compiledArgs = args.map { compile($0.value) }
+        let compiledArgs = argumentCode ?? args.map { compile($0.value) }
         let span = e.span
         var calleeIsLocal = false
         var known: (FunctionValue, CallShape)?

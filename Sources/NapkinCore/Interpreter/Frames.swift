@@ -99,11 +99,17 @@ extension Interpreter {
     /// the memory budget. The caller leaves the level with `callDepth -= 1` when the call ends.
     @inline(__always)
     func enterCall(_ name: String, _ span: Span) throws(NapkinError) {
-        steps &+= 1
-        if steps & 0x3FF == 0, cancel.isSet { throw NapkinError(.cancelled, "cancelled", at: span) }
+        try step(span)
         if callDepth >= limits.maxCallDepth { throw depthError(name, span) }
         callDepth += 1
         do throws(NapkinError) { try checkCall(span) } catch { callDepth -= 1; throw error }
+    }
+
+    /// One step of a run, counted for every call; Ctrl-C is looked at every 1,024.
+    @inline(__always)
+    func step(_ span: Span) throws(NapkinError) {
+        steps &+= 1
+        if steps & 0x3FF == 0, cancel.isSet { throw NapkinError(.cancelled, "cancelled", at: span) }
     }
 
     func depthError(_ name: String, _ span: Span) -> NapkinError {

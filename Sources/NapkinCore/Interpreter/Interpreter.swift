@@ -875,8 +875,7 @@ public final class Interpreter {
     /// Calls a function value; `site` points errors at the call and its arguments.
     func apply(_ f: FunctionValue, _ positional: [Value], _ named: [(String, Value, Span)], _ site: CallSite) throws(NapkinError) -> Value {
         let span = site.span
-        steps &+= 1
-        if steps & 0x3FF == 0, cancel.isSet { throw NapkinError(.cancelled, "cancelled", at: span) }
+        try step(span)
         switch f.body {
         case .builtin(let b):
             var args = positional
