@@ -200,12 +200,11 @@ struct BlockSweepTests {
     @Test("nested reductions compile once per level; a sum defined later is called with the sweep's table")
     func nestedReductionsCompileOnce() throws {
         func compiled(_ n: Int) throws -> Int {
-            let session = try Prelude.makeSession()
             var e = "1"
             for i in 0..<n { e = "sum(sweep a\(i) [1, 2] < \(e) * a\(i) >)" }
-            let before = session.interpreter.compiledExpressions
-            #expect(run(session, e, full: false) == "\((0..<n).reduce(1) { p, _ in p * 3 })")
-            return session.interpreter.compiledExpressions - before
+            let (shown, expressions) = try compiling(e)
+            #expect(shown == "\((0..<n).reduce(1) { p, _ in p * 3 })")
+            return expressions
         }
         // Short, so that a return of the doubling fails here rather than never ends.
         let three = try compiled(3), six = try compiled(6)

@@ -94,12 +94,11 @@ struct LambdaInPlaceTests {
     @Test("compiling a chain of maps grows with its length: the list is compiled once, not again for the in-place path")
     func chainsCompileOnce() throws {
         func compiled(_ n: Int) throws -> Int {
-            let session = try Prelude.makeSession()
             var e = "[1]"
             for _ in 0..<n { e = "filter(map(\(e), x => x + 1), y => y > 0)" }
-            let before = session.interpreter.compiledExpressions
-            #expect(run(session, e) == "[\(n + 1)]")
-            return session.interpreter.compiledExpressions - before
+            let (shown, expressions) = try compiling(e)
+            #expect(shown == "[\(n + 1)]")
+            return expressions
         }
         // Short chains, so that a return of the doubling fails here rather than never ends.
         let three = try compiled(3), six = try compiled(6)
@@ -107,4 +106,15 @@ struct LambdaInPlaceTests {
         // twice, 64 times as much for six steps as for three).
         #expect(six < 3 * three, "\(three) expressions for 3 steps, \(six) for 6")
     }
+}
+
+/// What `source` shows in a fresh session (or the error it stops with), and how many expressions
+/// were compiled to run it: for tests that compiling grows with the code.
+func compiling(_ source: String) throws -> (shown: String, expressions: Int) {
+    let session = try Prelude.makeSession()
+    var out: [String] = []
+    session.onResult = { out.append((try? session.interpreter.describe($0)) ?? "?") }
+    let before = session.interpreter.compiledExpressions
+    do { try session.run(source, name: "<test>") } catch { out.append("error: \(error.message)") }
+    return (out.joined(separator: "\n"), session.interpreter.compiledExpressions - before)
 }
