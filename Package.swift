@@ -40,11 +40,13 @@ let package = Package(
     ],
     targets: [
         // The language pipeline: lexer → parser → checker → interpreter, plus units and diagnostics.
-        .target(name: "NapkinCore", dependencies: ["CVectorMath"], path: "Sources/NapkinCore",
+        .target(name: "NapkinCore", dependencies: ["CVectorMath", "CNumberFormat"], path: "Sources/NapkinCore",
                 // Each interpreter's state is touched by one thread at a time (a sweep spread over
                 // cores gives every worker an interpreter of its own); dynamic exclusivity checks
                 // cost ~5% of evaluation in release builds.
                 swiftSettings: [.unsafeFlags(["-enforce-exclusivity=unchecked"], .when(configuration: .release))]),
+        // Numbers as fixed or scientific text through the C library (String(format:) is six times slower).
+        .target(name: "CNumberFormat", path: "Sources/CNumberFormat"),
         // napkin's power over blocks of points: glibc's vector pow (libmvec), four points at a time.
         .target(name: "CVectorMath", dependencies: ["CVectorMathAVX2", "CVectorMathAVX512"], path: "Sources/CVectorMath",
                 linkerSettings: [.linkedLibrary("mvec", .when(platforms: [.linux]))]),

@@ -240,7 +240,7 @@ public enum DataExport {
         if factor == 1 || x == 0 { return fullPrecision(x) }
         let quotient = x / factor
         // What a person typed has at most 15 digits, and %.15g finds it in one step.
-        if let typed = Double(String(format: "%.15g", quotient)), typed * factor == x { return fullPrecision(typed) }
+        if let typed = Double(NumberText.general(quotient, significant: 15)), typed * factor == x { return fullPrecision(typed) }
         var up = quotient, down = quotient.nextDown
         for _ in 0..<2 {
             if up * factor == x { return fullPrecision(up) }

@@ -182,16 +182,9 @@ public func formatNumber(_ x: Double, digits: Int) -> String {
     let digits = max(1, min(17, digits))
     let exponent = Int(floor(log10(abs(x))))
     if exponent >= -4 && exponent < max(digits, 6) {
-        let decimals = max(0, digits - 1 - exponent)
-        var s = String(format: "%.\(decimals)f", x)
-        if s.contains(".") {
-            while s.hasSuffix("0") { s.removeLast() }
-            if s.hasSuffix(".") { s.removeLast() }
-        }
-        if s == "-0" { s = "0" }
-        return s
+        return NumberText.trimmed(x, decimals: max(0, digits - 1 - exponent))
     }
-    let s = String(format: "%.\(digits - 1)e", x)
+    let s = NumberText.scientific(x, decimals: digits - 1)
     guard let e = s.firstIndex(of: "e") else { return s }
     var mantissa = String(s[..<e])
     if mantissa.contains(".") {

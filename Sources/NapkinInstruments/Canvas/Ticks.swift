@@ -1,4 +1,5 @@
 import Foundation
+import NapkinCore
 
 /// An axis: its range in display units, linear or log, and "nice" tick positions.
 struct Axis {
@@ -73,17 +74,9 @@ func tickLabel(_ v: Double) -> String {
     if a >= 1e5 || a < 1e-3 {
         let e = Int(floor(log10(a)))
         let m = v / pow(10, Double(e))
-        let ms = abs(m - 1) < 1e-9 ? "" : (formatTrim(m, 2) + "×")
+        let ms = abs(m - 1) < 1e-9 ? "" : (NumberText.trimmed(m, decimals: 2) + "×")
         return "\(ms)1e\(e)".replacingOccurrences(of: "×1e", with: "e")
     }
-    return formatTrim(v, a >= 100 ? 0 : a >= 10 ? 1 : a >= 1 ? 2 : 3)
+    return NumberText.trimmed(v, decimals: a >= 100 ? 0 : a >= 10 ? 1 : a >= 1 ? 2 : 3)
 }
 
-func formatTrim(_ v: Double, _ decimals: Int) -> String {
-    var s = String(format: "%.\(decimals)f", v)
-    if s.contains(".") {
-        while s.hasSuffix("0") { s.removeLast() }
-        if s.hasSuffix(".") { s.removeLast() }
-    }
-    return s == "-0" ? "0" : s
-}

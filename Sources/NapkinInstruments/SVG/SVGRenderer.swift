@@ -46,7 +46,7 @@ struct SVGRenderer {
         return String(out)
     }
 
-    func n(_ x: Double) -> String { formatTrim(x, 1) }
+    func n(_ x: Double) -> String { NumberText.trimmed(x, decimals: 1) }
     func num(_ x: Double) -> String { formatNumber(x, digits: digits) }
 
     func text(_ x: Double, _ y: Double, _ s: String, anchor: String = "middle", size: Int = 18, extra: String = "") -> String {
