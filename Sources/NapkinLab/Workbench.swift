@@ -249,7 +249,6 @@ public final class WorkbenchSession {
             s.height = height
             return try? Instruments.renderText(f, style: s)
         }
-        func lineCount(_ t: String) -> Int { t.split(separator: "\n", omittingEmptySubsequences: false).count }
         // Each instrument at its everyday size (present mode: the figures share the screen the
         // readings leave); what changed since the last move is what a move shows.
         var texts: [String] = [], shown: [Bool] = []

@@ -41,6 +41,10 @@ public struct RenderStyle: Sendable {
     func seriesColor(_ i: Int) -> String { RenderStyle.palette[i % RenderStyle.palette.count] }
 }
 
+/// How many lines `s` has (one more than its newlines), counted on its bytes: counting by
+/// Characters finds the grapheme boundaries of every braille cell of a drawing.
+public func lineCount(_ s: String) -> Int { s.utf8.reduce(1) { $1 == UInt8(ascii: "\n") ? $0 + 1 : $0 } }
+
 /// The columns `s` occupies on a terminal (braille, box drawing and blocks one each): colour
 /// escapes take none, wide characters (🔒, CJK) two, so a line measured with it does not spill
 /// past the edge.

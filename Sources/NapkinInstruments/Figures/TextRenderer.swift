@@ -29,8 +29,6 @@ struct TextRenderer {
         return String(repeating: "\n", count: gap / 2) + text + String(repeating: "\n", count: gap - gap / 2)
     }
 
-    func lineCount(_ s: String) -> Int { s.split(separator: "\n", omittingEmptySubsequences: false).count }
-
     func draw(_ f: FigureData) -> String {
         let text: String
         switch f {
@@ -41,8 +39,11 @@ struct TextRenderer {
         case .seesaw(let s): text = seesaw(s)
         }
         // Every line fits the terminal; a dumb terminal gets ASCII only, labels included.
-        let lines = text.split(separator: "\n", omittingEmptySubsequences: false).map { line -> String in
-            let l = style.unicode ? String(line) : asciify(String(line))
+        // Split on the newline byte: splitting a drawing by Characters finds the grapheme
+        // boundaries of every braille cell, and was a third of drawing it.
+        let lines = text.utf8.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false).map { bytes -> String in
+            let line = String(decoding: bytes, as: UTF8.self)
+            let l = style.unicode ? line : asciify(line)
             return terminalColumns(l) > style.width && !l.contains("\u{1B}") ? clip(l, style.width) : l
         }
         let fitted = lines.joined(separator: "\n")
