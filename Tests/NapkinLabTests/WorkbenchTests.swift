@@ -62,6 +62,24 @@ struct WorkbenchTests {
         #expect(check(try mission(dead)).ok)
     }
 
+    /// `napkin check` compares a figure's data before it draws it: a change the drawing cannot
+    /// show still leaves the instrument dead, and a figure that moves only with a later knob
+    /// (its data the same for every setting of the first) is live.
+    @Test("an instrument counts as moving when its drawing changes, not its data", arguments: [
+        ("gauge(5 W + k * 1e-12 W, 0 W, 10 W)", false),
+        ("gauge(5 W + k * 1e-12 W + j * 1 W, 0 W, 10 W)", true),
+        ("plot(table({ x: [1, 2, 3], y: [1, 2, j] }))", true),
+        ("plot(table({ x: [1, 2, 3], y: [1, 2, 3 + k * 1e-13] }))", false),
+        ("5 W + k * 1e-12 W", false),
+        ("5 W + k * 1 W", true),
+    ])
+    func drawnChangeCounts(_ instrument: String, _ live: Bool) throws {
+        let src = try read("Tests/NapkinLabTests/Fixtures/dead_instrument.lab")
+            .replacingOccurrences(of: "        gauge(5 W, 0 W, 10 W)", with: "        knob j = 1 in 1...3 \"a later knob\"\n        \(instrument)")
+        let r = check(try mission(src))
+        #expect(r.failures.contains { $0.contains("depends on no knob") } == !live, "\(r.failures)")
+    }
+
     static let equilibrium = """
     mission "equilibrium" minutes 5
     part p "Match supply and demand" {

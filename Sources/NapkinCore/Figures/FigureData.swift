@@ -1,7 +1,7 @@
 import Foundation
 
 /// One axis's label: what it measures, in which unit, of which dimension.
-public struct AxisLabel {
+public struct AxisLabel: Equatable {
     public var name: String
     public var unit: String
     public var dimension: String
@@ -15,7 +15,7 @@ public struct AxisLabel {
 }
 
 /// A labelled value in display units, e.g. one bar.
-public struct FigureEntry {
+public struct FigureEntry: Equatable {
     public var label: String
     public var value: Double
     /// The value as a reader would write it (`27.78 Wh`), when the figure's shared unit would
@@ -30,14 +30,19 @@ public struct FigureEntry {
 }
 
 /// What each instrument draws, as data: the core makes it (FigureBuilder), the instruments
-/// draw it as text or SVG. Values are already in their display unit.
-public enum FigureData {
-    public struct Series {
+/// draw it as text or SVG. Values are already in their display unit. Two equal figures draw
+/// the same (`napkin check` compares data before it draws); numbers compare as Doubles.
+public enum FigureData: Equatable {
+    public struct Series: Equatable {
         public var name: String
         public var points: [(x: Double, y: Double)]
+
+        public static func == (a: Series, b: Series) -> Bool {
+            a.name == b.name && a.points.elementsEqual(b.points) { $0.x == $1.x && $0.y == $1.y }
+        }
     }
 
-    public struct Plot {
+    public struct Plot: Equatable {
         public var title: String?
         public var x: AxisLabel
         public var y: AxisLabel
@@ -53,13 +58,17 @@ public enum FigureData {
 
     /// Where the knobs are now, on a plot: `x` is marked by a vertical cross-hair, each dot is
     /// a line's value there (or one free point), and `label` says it in words.
-    public struct OperatingPoint {
+    public struct OperatingPoint: Equatable {
         public var x: Double
         public var dots: [(series: Int?, y: Double)]
         public var label: String
+
+        public static func == (a: OperatingPoint, b: OperatingPoint) -> Bool {
+            a.x == b.x && a.label == b.label && a.dots.elementsEqual(b.dots) { $0.series == $1.series && $0.y == $1.y }
+        }
     }
 
-    public struct Bars {
+    public struct Bars: Equatable {
         public var title: String?
         public var unit: String
         public var dimension: String
@@ -67,7 +76,7 @@ public enum FigureData {
         public var total: Bool              // waterfall: cumulative, with a total row
     }
 
-    public struct Gauge {
+    public struct Gauge: Equatable {
         public var title: String?
         public var unit: String
         public var value: Double
@@ -76,16 +85,21 @@ public enum FigureData {
         public var bands: [FigureEntry]           // label, upper edge
     }
 
-    public struct Radar {
+    public struct Radar: Equatable {
         public var title: String?
         public var unit: String
         public var dimension: String
         public var entries: [FigureEntry]
         /// The log scale's decades, lowest (centre) to highest (rim), with each as readable text.
         public var decades: [(exponent: Int, text: String)] = []
+
+        public static func == (a: Radar, b: Radar) -> Bool {
+            a.title == b.title && a.unit == b.unit && a.dimension == b.dimension && a.entries == b.entries
+                && a.decades.elementsEqual(b.decades) { $0.exponent == $1.exponent && $0.text == $1.text }
+        }
     }
 
-    public struct Seesaw {
+    public struct Seesaw: Equatable {
         public var title: String?
         public var unit: String
         public var left: [FigureEntry]
