@@ -154,6 +154,29 @@ struct BadInputTests {
         #expect(drawingError("plot(sweep x -2...0 < x * 1 W >, log_y: true)")?.message.contains("no point can be placed") == true)
     }
 
+    /// Spans and sums of values near the largest Double overflow to inf or NaN; a canvas
+    /// coordinate made from one trapped (`Int(_:)` of NaN), so the session crashed.
+    @Test("values near the largest Double draw, as text at any width and as SVG with numbers for coordinates", arguments: [
+        "plot(table({ x: [1, 2, 3], y: [1e308, -1e308, 0] }))",
+        "plot(table({ x: [-1e308, 1e308], y: [1, 2] }), at: 0)",
+        "plot(table({ x: [1, 2], y: [1e308, 1.7e308] }))",
+        "plot(table({ x: [1, 2, 3], y: [1e-300, 1e308, 1.7e308] }), log_y: true)",
+        "gauge(1e308 W, -1e308 W, 1e308 W)",
+        "bars({ a: 1e308 W, b: -1e308 W })",
+        "waterfall({ a: 1e308 W, b: 1e308 W })",
+        "seesaw({ a: 1e308 W, c: 1e308 W }, { b: 1e-300 W })",
+        "radar({ a: 1e308 W, b: 1e-308 W, c: 1 W })",
+    ])
+    func extremeValues(_ source: String) throws {
+        let f = try figure(source)
+        for width in [30, 72, 200] {
+            let text = try Instruments.renderText(f, style: RenderStyle(width: width, color: false))
+            #expect(!text.isEmpty)
+        }
+        let svg = try Instruments.renderSVG(f)
+        #expect(svg.range(of: #"[=" ,(]-?(nan|inf)"#, options: [.regularExpression, .caseInsensitive]) == nil, "\(svg)")
+    }
+
     @Test("gauge, radar and seesaw reject what they cannot draw")
     func others() {
         #expect(drawingError("gauge(1 W, 5 W, 2 W)")?.message == "the gauge's min must be below its max")

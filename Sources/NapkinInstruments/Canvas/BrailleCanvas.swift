@@ -1,6 +1,10 @@
 /// A grid of terminal cells, each holding 2×4 braille dots (or one ASCII mark), with a colour
 /// per cell. Coordinates are in dots, origin bottom-left.
 struct BrailleCanvas {
+    /// Dot positions far enough off any canvas to stay off it, near enough that no arithmetic
+    /// on them overflows (a line is drawn at most 100,000 steps anyway).
+    static let reach = -(1 << 20)...(1 << 20)
+
     let columns: Int
     let rows: Int
     let unicode: Bool
@@ -57,4 +61,16 @@ struct BrailleCanvas {
         }
         return out
     }
+}
+
+/// A canvas coordinate or a count of cells from a Double: rounded as `rule` says, and within
+/// `bounds` whatever the Double is. Figure data near the largest Double overflows sums and
+/// spans to infinity or NaN, and `Int(_:)` of those traps: NaN goes to the lower bound,
+/// infinities to the ends.
+func cell(_ x: Double, _ bounds: ClosedRange<Int>, _ rule: FloatingPointRoundingRule = .toNearestOrAwayFromZero) -> Int {
+    guard !x.isNaN else { return bounds.lowerBound }
+    let r = x.rounded(rule)
+    if r <= Double(bounds.lowerBound) { return bounds.lowerBound }
+    if r >= Double(bounds.upperBound) { return bounds.upperBound }
+    return Int(r)
 }

@@ -31,8 +31,13 @@ struct Axis {
             lo -= pad
             hi += pad
         }
-        let step = Axis.niceStep((hi - lo) / Double(count))
-        let first = floor(lo / step) * step, last = ceil(hi / step) * step
+        // Halves keep a span near the largest Double finite (1e308 − (−1e308) is inf).
+        let span = hi - lo
+        let step = Axis.niceStep(span.isFinite ? span / Double(count) : (hi / 2 - lo / 2) / Double(count) * 2)
+        var first = floor(lo / step) * step, last = ceil(hi / step) * step
+        // Rounded out past the largest Double, the range ends at the data instead.
+        if !first.isFinite { first = lo }
+        if !last.isFinite { last = hi }
         var t: [Double] = []
         var k = 0
         while first + Double(k) * step <= last + step * 1e-9, k < 100 {
@@ -60,16 +65,32 @@ struct Axis {
             x = Foundation.log10(v)
         }
         guard x.isFinite, hi > lo else { return nil }
-        return (x - lo) / (hi - lo)
+        let f = fraction(x, lo, hi)
+        return f.isFinite ? f : nil
     }
 
     /// A tick's label value (undoing the log).
     func value(ofTick t: Double) -> Double { log ? pow(10, t) : t }
 }
 
+/// Where `x` lies from `lo` (0) to `hi` (1): `(x - lo) / (hi - lo)`, by halves when that span
+/// overflows (values near the largest Double), so that it stays a number.
+func fraction(_ x: Double, _ lo: Double, _ hi: Double) -> Double {
+    let span = hi - lo
+    return span.isFinite ? (x - lo) / span : (x / 2 - lo / 2) / (hi / 2 - lo / 2)
+}
+
+/// The value a `fraction` of the way from `lo` to `hi`, the inverse of `fraction`.
+func interpolate(_ lo: Double, _ hi: Double, _ t: Double) -> Double {
+    let span = hi - lo
+    return span.isFinite ? lo + t * span : (lo / 2 + t * (hi / 2 - lo / 2)) * 2
+}
+
 /// A short label for a tick value.
 func tickLabel(_ v: Double) -> String {
     if v == 0 { return "0" }
+    // A log axis's decade past the largest Double (10^309).
+    guard v.isFinite else { return v.isNaN ? "NaN" : v < 0 ? "-∞" : "∞" }
     let a = abs(v)
     if a >= 1e5 || a < 1e-3 {
         let e = Int(floor(log10(a)))

@@ -84,7 +84,8 @@ struct TextRenderer {
         var canvas = BrailleCanvas(columns: cols, rows: rows, unicode: style.unicode)
         func dot(_ x: Double, _ y: Double) -> (Int, Int)? {
             guard let px = xAxis.position(x), let py = yAxis.position(y) else { return nil }
-            return (Int((px * Double(canvas.dotWidth - 1)).rounded()), Int((py * Double(canvas.dotHeight - 1)).rounded()))
+            // Off the canvas stays off it (the canvas clips), however far.
+            return (cell(px * Double(canvas.dotWidth - 1), BrailleCanvas.reach), cell(py * Double(canvas.dotHeight - 1), BrailleCanvas.reach))
         }
         for y in p.targets {
             guard let (_, py) = dot(xAxis.value(ofTick: xAxis.lo), y) else { continue }
@@ -118,7 +119,7 @@ struct TextRenderer {
         var tickRow: [Int: String] = [:]
         for (t, label) in zip(yAxis.ticks, yLabels) {
             guard let pos = yAxis.position(yAxis.value(ofTick: t)) else { continue }
-            let r = rows - 1 - Int((pos * Double(rows - 1)).rounded())
+            let r = rows - 1 - cell(pos * Double(rows - 1), 0...rows - 1)
             tickRow[r] = label
         }
         var lines = titleLine(p.title, style.width)
@@ -135,7 +136,7 @@ struct TextRenderer {
         var lastEnd = -2
         for t in xAxis.ticks {
             guard let pos = xAxis.position(xAxis.value(ofTick: t)) else { continue }
-            let c = min(cols - 1, Int((pos * Double(cols - 1)).rounded()))
+            let c = cell(pos * Double(cols - 1), 0...cols - 1)
             bottom[c] = box.tickB
             let label = tickLabel(xAxis.value(ofTick: t))
             var start = c - label.count / 2
@@ -185,11 +186,12 @@ struct TextRenderer {
     func bar(offset: Double, length: Double) -> String {
         let eighths = style.unicode ? ["", "▏", "▎", "▍", "▌", "▋", "▊", "▉"] : ["", "", "", "", "=", "=", "=", "="]
         let full = style.unicode ? "█" : "#"
-        var s = String(repeating: " ", count: max(0, Int(offset.rounded(.down))))
+        // A bar longer than any terminal is a drawing gone wrong: a few thousand cells at most.
+        var s = String(repeating: " ", count: cell(offset, 0...4096, .down))
         let n = max(0, length)
-        let whole = Int(n.rounded(.down))
+        let whole = cell(n, 0...4096, .down)
         s += String(repeating: full, count: whole)
-        let frac = Int(((n - Double(whole)) * 8).rounded(.down))
+        let frac = cell((n - Double(whole)) * 8, 0...7, .down)
         s += eighths[max(0, min(7, frac))]
         if whole == 0 && frac == 0 && length > 0 { s += style.unicode ? "▏" : "|" }
         return s
@@ -243,13 +245,12 @@ struct TextRenderer {
     func gauge(_ g: FigureData.Gauge) -> String {
         let valueText = formatNumber(g.value) + (g.unit.isEmpty ? "" : " " + g.unit)
         let width = max(10, style.width - valueText.count - 4)
-        let span = g.high - g.low
-        func col(_ v: Double) -> Int { Int(((min(max(v, g.low), g.high) - g.low) / span * Double(width)).rounded()) }
+        func col(_ v: Double) -> Int { cell(fraction(min(max(v, g.low), g.high), g.low, g.high) * Double(width), 0...width) }
         let bandColors = ["32", "33", "31", "35"]
         var cells: [String] = []
         let fill = col(g.value)
         for c in 0..<width {
-            let v = g.low + (Double(c) + 0.5) / Double(width) * span
+            let v = interpolate(g.low, g.high, (Double(c) + 0.5) / Double(width))
             let band = g.bands.firstIndex { v <= $0.value } ?? max(0, g.bands.count - 1)
             let ch = c < fill ? (style.unicode ? "█" : "#") : (style.unicode ? "░" : ".")
             cells.append(style.paint(ch, g.bands.isEmpty ? "34" : bandColors[min(band, bandColors.count - 1)]))
@@ -296,7 +297,7 @@ struct TextRenderer {
         let n = max(1, r.entries.count)
         func point(_ i: Int, _ frac: Double) -> (Int, Int) {
             let angle = Double.pi / 2 - 2 * Double.pi * Double(i) / Double(n)
-            return (Int((cx + cos(angle) * radius * frac).rounded()), Int((cy + sin(angle) * radius * frac).rounded()))
+            return (cell(cx + cos(angle) * radius * frac, BrailleCanvas.reach), cell(cy + sin(angle) * radius * frac, BrailleCanvas.reach))
         }
         for i in 0..<n {
             let end = point(i, 1)
@@ -336,7 +337,7 @@ struct TextRenderer {
         let w = canvas.dotWidth, mid = canvas.dotHeight / 2
         // Tilt grows with the log of the ratio, capped so the beam stays on the canvas.
         let ratio = l > 0 && r > 0 ? log10(l / r) : (l > r ? 3 : (r > l ? -3 : 0))
-        let tilt = Int((max(-1, min(1, ratio)) * Double(mid - 2)).rounded())
+        let tilt = cell(max(-1, min(1, ratio)) * Double(mid - 2), -(mid - 2)...(mid - 2))
         let yLeft = mid - tilt, yRight = mid + tilt
         canvas.line(2, yLeft, w - 3, yRight, color: "1")
         canvas.line(2, yLeft + 1, w - 3, yRight + 1, color: "1")
@@ -348,7 +349,7 @@ struct TextRenderer {
         // Weights: blocks at each end, sized by the side's share.
         let heavier = max(l, r, 1e-300)
         for (x0, y0, v, color) in [(2, yLeft, l, "31"), (w - 3 - weight, yRight, r, "32")] {
-            let h = max(1, Int((Double(weight) * (v / heavier).squareRoot()).rounded()))
+            let h = cell(Double(weight) * (v / heavier).squareRoot(), 1...weight)
             for dy in 2..<(2 + h) { canvas.line(x0, y0 + dy, x0 + weight, y0 + dy, color: color) }
         }
         var lines = titleLine(s.title, width)

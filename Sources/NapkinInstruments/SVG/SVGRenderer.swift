@@ -158,7 +158,7 @@ struct SVGRenderer {
 
     func gauge(_ g: FigureData.Gauge) -> String {
         let left = 80.0, right = width - 80, y = 220.0, h = 60.0
-        func x(_ v: Double) -> Double { left + (min(max(v, g.low), g.high) - g.low) / (g.high - g.low) * (right - left) }
+        func x(_ v: Double) -> Double { left + fraction(min(max(v, g.low), g.high), g.low, g.high) * (right - left) }
         let bandColors = ["#2ca02c", "#ffbf00", "#d62728", "#9467bd"]
         var s = ""
         var previous = g.low
