@@ -170,6 +170,15 @@ public struct QuantityFormatter {
         let threshold = 1 - 0.5 * pow(10, Double(-digits))
         var best = ladder[0]
         for u in ladder where m / u.factor >= threshold { best = u }
+        // Far below the ladder's smallest unit the number needs an exponent anyway, and one on
+        // the coherent unit reads as physics writes it: kT ln 2 is 2.871e-21 J, not 2.871e-9
+        // pJ, and a femtosecond 1e-15 s, not 1e-6 ns. As printed (9.9996e-4 pJ prints 0.001
+        // pJ); only where the reference unit is the coherent one (not USD/h for a cost rate),
+        // and never above the ladder (13.8e9 years stays in years).
+        if best === ladder[0], m / best.factor < threshold, case let ref = reference(ladder), ref.factor == 1,
+           abs(Double(formatNumber(m / best.factor, digits: digits)) ?? 0) < 1e-3 {
+            return ref
+        }
         return best
     }
 }
