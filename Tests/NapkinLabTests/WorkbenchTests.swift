@@ -70,6 +70,10 @@ struct WorkbenchTests {
         ("gauge(5 W + k * 1e-12 W + j * 1 W, 0 W, 10 W)", true),
         ("plot(table({ x: [1, 2, 3], y: [1, 2, j] }))", true),
         ("plot(table({ x: [1, 2, 3], y: [1, 2, 3 + k * 1e-13] }))", false),
+        ("plot(table({ x: [1, 2, 3], y: [1, 2, 3] }), at: 1 + j / 2)", true),
+        ("plot(table({ x: [1, 2, 3], y: [1, 2, 3] }), at: 2 + k * 1e-13)", false),
+        ("radar({ a: 1 W, b: 2 W, c: j * 1 W })", true),
+        ("radar({ a: 1 W, b: 2 W, c: 3 W + k * 1e-14 W })", false),
         ("5 W + k * 1e-12 W", false),
         ("5 W + k * 1 W", true),
     ])
