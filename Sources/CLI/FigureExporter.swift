@@ -21,7 +21,9 @@ final class FigureExporter {
         let svg = try Instruments.renderSVG(f, digits: interp.digits)
         do {
             try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-            try svg.write(to: directory.appendingPathComponent(name), atomically: true, encoding: .utf8)
+            try OutputFile.write(svg, toFile: directory.appendingPathComponent(name).path)
+        } catch let e as NapkinError {
+            throw e
         } catch {
             throw NapkinError(.runtime, "cannot write \(directory.appendingPathComponent(name).path): \(error.localizedDescription)")
         }

@@ -147,10 +147,10 @@ final class HandoutRecorder {
         let page = Handout.render(title: title, blocks: blocks,
                                   footer: "Written by napkin \(napkinVersion) from \(title)" + (ok ? "." : " (the run stopped at an error)."))
         do {
-            try page.write(toFile: path, atomically: true, encoding: .utf8)
+            try OutputFile.write(page, toFile: path)
             return true
         } catch {
-            StandardStream.error("error: cannot write '\(path)': \(error.localizedDescription)\n")
+            StandardStream.error("error: \((error as? NapkinError)?.message ?? "cannot write '\(path)': \(error.localizedDescription)")\n")
             return false
         }
     }

@@ -341,13 +341,14 @@ public final class WorkbenchSession {
     }
 
     func writeSVG(_ f: Figure, to path: String) -> String? {
+        let svg: String
+        do { svg = try Instruments.renderSVG(f, digits: interp.digits) } catch { return "cannot draw the figure as SVG: \(error.message)" }
         do {
-            let svg = try Instruments.renderSVG(f, digits: interp.digits)
             try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
-            try svg.write(toFile: path, atomically: true, encoding: .utf8)
+            try OutputFile.write(svg, toFile: path)
             return nil
         } catch let e as NapkinError {
-            return "cannot draw the figure as SVG: \(e.message)"
+            return e.message
         } catch {
             return "cannot write \(path): \(error.localizedDescription)"
         }

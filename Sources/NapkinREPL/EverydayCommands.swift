@@ -121,7 +121,7 @@ extension REPL {
         guard let value = last.value else { return fail("no result yet: compute something first, e.g. sweep x 1...10 < x^2 >") }
         do {
             let text = try DataExport.render(value, format: format, interpreter: session.interpreter)
-            try (text + "\n").write(toFile: (arg as NSString).expandingTildeInPath, atomically: true, encoding: .utf8)
+            try OutputFile.write(text + "\n", toFile: (arg as NSString).expandingTildeInPath)
             say("wrote the last \(value.typeName) to \(arg) as \(format.rawValue)")
         } catch let error as NapkinError {
             fail(error.message)

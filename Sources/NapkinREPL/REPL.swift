@@ -446,7 +446,7 @@ public final class REPL {
         let path = (arg as NSString).expandingTildeInPath
         do {
             let text = try Instruments.renderSVG(figure, digits: session.interpreter.digits)
-            try text.write(toFile: path, atomically: true, encoding: .utf8)
+            try OutputFile.write(text, toFile: path)
             say("wrote \(figure.kind) figure to \(arg)")
         } catch let error as NapkinError {
             fail(error.message)
@@ -460,17 +460,11 @@ public final class REPL {
         let path = (arg as NSString).expandingTildeInPath
         var text = "# napkin session saved with :save — run it with: napkin \(arg)\n\n"
         text += definitions.joined(separator: "\n") + (definitions.isEmpty ? "" : "\n")
-        // An atomic write replaces the path with a new file: never do that to a device, a pipe
-        // or a folder (`:save /dev/full` once turned the device into a regular file).
-        var st = stat()
-        if lstat(path, &st) == 0, (st.st_mode & S_IFMT) != S_IFREG {
-            return fail("cannot write '\(arg)': it is not a regular file")
-        }
         do {
-            try text.write(toFile: path, atomically: true, encoding: .utf8)
+            try OutputFile.write(text, toFile: path)
             say("saved \(definitions.count) definition\(definitions.count == 1 ? "" : "s") to \(arg)")
         } catch {
-            fail("cannot write '\(arg)': \(error.localizedDescription)")
+            fail(error.message)
         }
     }
 
