@@ -16,11 +16,14 @@ public enum Sparkline {
         var buckets: [Double] = []
         for b in 0..<n {
             let start = b * values.count / n, end = max(start + 1, (b + 1) * values.count / n)
-            buckets.append(values[(base + start)..<(base + end)].reduce(0, +) / Double(end - start))
+            // By parts when the sum of values near the largest Double overflows.
+            let slice = values[(base + start)..<(base + end)], count = Double(end - start)
+            let sum = slice.reduce(0, +)
+            buckets.append(sum.isFinite ? sum / count : slice.reduce(0) { $0 + $1 / count })
         }
         let ramp: [Character] = unicode ? ["▁", "▂", "▃", "▄", "▅", "▆", "▇", "█"] : [".", ":", "-", "=", "+", "*", "#", "@"]
         return String(buckets.map { v in
-            hi == lo ? ramp[ramp.count / 2] : ramp[min(ramp.count - 1, Int((v - lo) / (hi - lo) * Double(ramp.count)))]
+            hi == lo ? ramp[ramp.count / 2] : ramp[cell(fraction(v, lo, hi) * Double(ramp.count), 0...ramp.count - 1, .down)]
         })
     }
 

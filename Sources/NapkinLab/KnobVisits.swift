@@ -21,26 +21,26 @@ enum KnobVisits {
         guard k.low.dim.isNone, k.low.unit == nil, k.low.value == k.low.value.rounded(), k.high.value == k.high.value.rounded() else {
             return .failure(NoSettings(reason: "knob '\(name)' is continuous (\(range)): a goal can visit a choice knob's options or the whole numbers of a small plain-number range"))
         }
-        let count = Int(k.high.value - k.low.value) + 1
-        guard count <= maxSettings else {
+        guard let low = Int(whole: k.low.value), let count = Int(whole: k.high.value - k.low.value + 1), count <= maxSettings else {
+            let count = formatNumber(k.high.value - k.low.value + 1, digits: 3)
             return .failure(NoSettings(reason: "knob '\(name)' has \(count) whole-number settings (\(range)); a goal can visit at most \(maxSettings)"))
         }
-        return .success((0..<count).map { String(Int(k.low.value) + $0) })
+        return .success((0..<count).map { String(low + $0) })
     }
 
     /// The setting the knob is at now (nil between whole numbers, e.g. 2.5 on 1...5).
     static func current(_ name: String, _ interp: Interpreter) -> String? {
         guard let g = interp.globals[name], let k = g.knob else { return nil }
         if k.isChoice { return k.selectedName }
-        guard case .quantity(let q) = g.value, q.value == q.value.rounded(), abs(q.value) < 1e15 else { return nil }
-        return String(Int(q.value))
+        guard case .quantity(let q) = g.value, let n = Int(whole: q.value) else { return nil }
+        return String(n)
     }
 
     /// The name of a search setting (an option, or a whole number).
     static func name(of s: MissionChecker.KnobAxis.Setting) -> String? {
         switch s {
         case .option(let o): return o
-        case .number(let q): return q.value == q.value.rounded() && abs(q.value) < 1e15 ? String(Int(q.value)) : nil
+        case .number(let q): return Int(whole: q.value).map { String($0) }
         }
     }
 

@@ -427,11 +427,11 @@ public final class MissionChecker {
             guard case .quantity(let start) = g.value else { continue }
             let lo = k.low.value, hi = k.high.value
             var vals: [Double] = []
-            if let grid = k.stepSettings {
+            if let count = k.stepCount {
                 // A stepped knob is searched on its own settings only (every one when few).
                 let n = max(2, perKnob)
-                vals = grid.count <= max(48, n) ? grid : Array(Set((0..<n).map { grid[$0 * (grid.count - 1) / (n - 1)] })).sorted()
-                if perKnob == 2, let first = grid.first, let last = grid.last { vals = [first, last] }
+                vals = k.stepSettings(atMost: count <= Double(max(48, n)) ? max(48, n) : n) ?? []
+                if perKnob == 2 { vals = k.stepSettings(atMost: 2) ?? [] }
             } else if lo == lo.rounded(), hi == hi.rounded(), hi - lo <= 48 {
                 vals = stride(from: lo, through: hi, by: 1).map { $0 }
             } else if lo > 0, hi / lo >= 100 {

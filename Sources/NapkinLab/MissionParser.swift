@@ -81,7 +81,7 @@ public struct MissionParser {
         switch t.kind {
         case .identifier(let n): _ = p.advance(); return n
         case .keyword(let k): _ = p.advance(); return k.rawValue
-        case .number(let v) where v == v.rounded(): _ = p.advance(); return String(Int(v))
+        case .number(let v) where Int(whole: v) != nil: _ = p.advance(); return String(Int(whole: v)!)
         default: throw error("expected a choice key \(context), found \(describe(t))")
         }
     }

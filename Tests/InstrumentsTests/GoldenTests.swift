@@ -196,6 +196,9 @@ struct SparklineTests {
         #expect(Sparkline.render(Array(repeating: 1.0, count: 500), width: 40)?.count == 40)
         #expect(Sparkline.render([1, 2]) == nil, "too short to show a trend")
         #expect(Sparkline.render([1, .nan, 3]) == nil)
+        // Near the largest Double a range and a bucket's sum overflow; each once trapped.
+        #expect(Sparkline.render([-1e308, 0, 1e308]) == "▁▅█")
+        #expect(Sparkline.render((0..<120).map { $0 % 2 == 0 ? 1e308 : 1.7e308 }, width: 60) == String(repeating: "▅", count: 60))
     }
 }
 

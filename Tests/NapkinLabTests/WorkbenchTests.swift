@@ -84,6 +84,37 @@ struct WorkbenchTests {
         #expect(r.failures.contains { $0.contains("depends on no knob") } == !live, "\(r.failures)")
     }
 
+    /// Numbers too big for an Int where a lab wants a whole number once trapped `napkin check`
+    /// (found by a crash hunt): a choice key, a visited knob's range, a stepped knob's grid.
+    @Test("huge whole numbers in a lab are errors or searched sparsely, never traps")
+    func hugeWholeNumbers() throws {
+        let lab = { (knob: String, goal: String) in """
+        mission "x" minutes 5
+        part p "t" minutes 5 {
+            workbench {
+                \(knob)
+                k * 2
+                goal "g" within 5 tries\(goal): k > 5
+            }
+        }
+        """ }
+        let visiting = check(try mission(lab("knob k = 0 in -1e300...1e300 \"k\"", ", visiting k")))
+        #expect(visiting.failures.contains { $0.contains("has 2e300 whole-number settings") }, "\(visiting.failures)")
+        let stepped = check(try mission(lab("knob k = 0 in 0...1e12 step 1 \"k\"", "")))
+        #expect(stepped.ok, "\(stepped.failures)")
+        #expect(stepped.lines.contains { $0.contains("fewest moves 1 of 5 tries") }, "\(stepped.lines)")
+        let key = """
+        mission "x" minutes 5
+        part p "t" minutes 5 {
+            lock a "q?" choices {
+                1e300: "big"
+                two: "small"
+            }
+        }
+        """
+        #expect(throws: NapkinError.self) { try mission(key) }
+    }
+
     static let equilibrium = """
     mission "equilibrium" minutes 5
     part p "Match supply and demand" {

@@ -383,8 +383,7 @@ public final class DimensionChecker {
             let a = eval(l, env), b = eval(r, env)
             if op == .pow, case .quantity(let d, _) = a, !d.isNone, let p = constantExponent(r) {
                 // m^2, (kg*m)^3, sqrt-like ^0.5 on an even dimension: as the interpreter reads them.
-                if p == p.rounded(), abs(p) <= 100, let nd = d.power(Int(p)) { return .quantity(nd, zero: nd.isNone) }
-                if p > 0, (1 / p) == (1 / p).rounded(), let nd = d.root(Int((1 / p).rounded())) { return .quantity(nd, zero: nd.isNone) }
+                if let nd = d.raised(to: p) { return .quantity(nd, zero: nd.isNone) }
                 return .unknown
             }
             return binary(op, a, b, opSpan)

@@ -264,8 +264,7 @@ enum Builtins {
             switch args[1] {
             case .string(let n): return try interp.field(args[0], n, site.arg(1))
             case .quantity(let q) where q.dim.isNone && q.value == q.value.rounded():
-                let i = Int(q.value)
-                guard i >= 0, i < t.columns.count else { throw NapkinError(.runtime, "column \(i) does not exist; the table has \(t.columns.count)", at: site.arg(1)) }
+                guard let i = Int(whole: q.value), i >= 0, i < t.columns.count else { throw NapkinError(.runtime, "column \(formatNumber(q.value, digits: 6)) does not exist; the table has \(t.columns.count)", at: site.arg(1)) }
                 return try t.list(i, interp, site.arg(1))
             default: throw NapkinError(.runtime, "column is chosen by name or number", at: site.arg(1))
             }

@@ -723,11 +723,10 @@ public final class Interpreter {
         let p = y.value
         var d = Dimension.none
         if !x.dim.isNone {
-            if p == p.rounded(), abs(p) <= 100 {
-                guard let nd = x.dim.power(Int(p)) else { throw NapkinError(.dimension, "dimension exponent out of range", at: span) }
+            if let nd = x.dim.raised(to: p) {
                 d = nd
-            } else if p > 0, (1 / p) == (1 / p).rounded(), let nd = x.dim.root(Int((1 / p).rounded())) {
-                d = nd
+            } else if let n = Int(whole: p), abs(n) <= 100 {
+                throw NapkinError(.dimension, "dimension exponent out of range", at: span)
             } else {
                 throw NapkinError(.dimension, "cannot raise \(units.describe(x.dim)) to the power \(formatNumber(p, digits: 6)): the dimension would need a fractional exponent", at: span)
             }
@@ -804,10 +803,9 @@ public final class Interpreter {
 
     func index(_ v: Value, _ i: Value, _ span: Span) throws(NapkinError) -> Value {
         if case .string(let key) = i { return try field(v, key, span) }
-        guard case .quantity(let q) = i, q.dim.isNone, q.value == q.value.rounded(), abs(q.value) < 1e15 else {
+        guard case .quantity(let q) = i, q.dim.isNone, let k = Int(whole: q.value) else {
             throw NapkinError(.runtime, "an index is a whole number, got \(try describeInline(i))", at: span)
         }
-        let k = Int(q.value)
         func pick(_ count: Int) throws(NapkinError) -> Int {
             let j = k < 0 ? count + k : k
             guard j >= 0, j < count else {

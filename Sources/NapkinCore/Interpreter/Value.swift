@@ -203,21 +203,38 @@ public struct KnobInfo: Sendable {
     public var selected = 0
 
     public var isChoice: Bool { !options.isEmpty }
-    /// The settings of a stepped knob from low to high (nil when continuous or a choice).
-    public var stepSettings: [Double]? {
+    /// The settings of a stepped knob from low to high, every one when there are at most
+    /// `count`, else `count` of them spread evenly with both ends (nil when continuous or a
+    /// choice). A grid may be far too big to list (`0...1e12 step 1`).
+    public func stepSettings(atMost count: Int) -> [Double]? {
         guard let (st, last) = grid else { return nil }
-        return (0...last).map { low.value + Double($0) * st }
+        if last < Double(count) { return (0...Int(last)).map { low.value + Double($0) * st } }
+        let n = max(2, count)
+        var picks: [Double] = []
+        for i in 0..<n {
+            let k = (Double(i) * last / Double(n - 1)).rounded(.down)
+            if picks.last != k { picks.append(k) }
+        }
+        return picks.map { low.value + $0 * st }
     }
+    /// How many settings a stepped knob has (nil when continuous or a choice); a Double, as
+    /// the count may be beyond any Int.
+    public var stepCount: Double? { grid.map { $0.last + 1 } }
     /// The nearest setting on a stepped knob's grid (the value itself when continuous).
     public func snapped(_ v: Double) -> Double {
         guard let (st, last) = grid else { return v }
-        let k = min(max(((v - low.value) / st).rounded(), 0), Double(last))
+        let k = min(max(((v - low.value) / st).rounded(), 0), last)
         return low.value + k * st
     }
-    /// A stepped knob's step and the index of its last setting (low + last·step ≤ high).
-    private var grid: (step: Double, last: Int)? {
+    /// A stepped knob's step and the index of its last setting (low + last·step ≤ high), a
+    /// whole number kept as a Double: it may be beyond any Int (`0...1e300 step 1`).
+    private var grid: (step: Double, last: Double)? {
         guard let st = step?.value, st > 0, !isChoice else { return nil }
-        return (st, max(0, Int(((high.value - low.value) / st * (1 + 1e-12)).rounded(.down))))
+        // (0.3 - 0) / 0.1 is 2.9999999999999996: three steps. A few ulps of the quotient, not a
+        // share of it: 1e12 steps and a share of 1e-12 made a setting one step past the top.
+        let raw = (high.value - low.value) / st, near = raw.rounded()
+        let last = abs(raw - near) <= min(0.25, max(1e-9, 8 * raw.ulp)) ? near : raw.rounded(.down)
+        return (st, last.isFinite ? max(0, last) : Double.greatestFiniteMagnitude)
     }
     public var isToggle: Bool { options.count == 2 }
     public var selectedName: String? { options.indices.contains(selected) ? options[selected].name : nil }
@@ -294,5 +311,15 @@ public struct Global: Sendable {
         self.knob = knob
         self.definition = definition
         self.doc = doc
+    }
+}
+
+extension Int {
+    /// `x` as an Int when it is a whole number an Int holds exactly (below 2⁵³ in size), else
+    /// nil: `Int(_:)` of a Double that is not finite or too large traps. An index, a count, an
+    /// exponent or a choice key from a napkin number goes through here.
+    public init?(whole x: Double) {
+        guard x.isFinite, x == x.rounded(), abs(x) < 9_007_199_254_740_992 else { return nil }
+        self.init(x)
     }
 }

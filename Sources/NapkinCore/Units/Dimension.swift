@@ -68,6 +68,15 @@ public struct Dimension: Hashable, Sendable {
         return Dimension(exponents: r)
     }
 
+    /// The dimension of a quantity of this one raised to `p`, as napkin reads `x^p` (the
+    /// interpreter and the dimension checker both): a whole power up to 100 either way, or the
+    /// n-th root when p is 1/n; nil when there is none (m^0.3, or an exponent past ±60).
+    public func raised(to p: Double) -> Dimension? {
+        if let n = Int(whole: p), abs(n) <= 100 { return power(n) }
+        if p > 0, let n = Int(whole: 1 / p) { return root(n) }
+        return nil
+    }
+
     /// The n-th root, or nil when an exponent is not divisible by n (sqrt(m) has no meaning here).
     public func root(_ n: Int) -> Dimension? {
         let e = exponents
