@@ -40,7 +40,9 @@ public struct QuantityFormatter {
 
     /// The mantissa and unit name a quantity displays with.
     public func split(_ q: Quantity) -> (String, String) {
-        guard let u = shownUnit(q) else {
+        // A finite value that its unit cannot hold (1e308 gCO2e/kWh × 10 is 1e309 gCO2e/kWh)
+        // shows in base units, where it is finite, never as ∞.
+        guard let u = shownUnit(q), !q.value.isFinite || (q.value / u.factor).isFinite else {
             return (formatNumber(q.value, digits: digits), q.dim.isNone ? "" : registry.baseUnits(of: q.dim))
         }
         if u === q.unit { return (formatNumber(q.value / u.factor, digits: digits), u.name) }

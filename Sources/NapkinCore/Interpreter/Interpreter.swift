@@ -296,6 +296,11 @@ public final class Interpreter {
                 if dimName != nil, q.dim != dim {
                     throw NapkinError(.dimension, "unit \(names[0]) is declared as \(dimName!) but its value is \(units.describe(q.dim))", at: valueExpr.span)
                 }
+                // Every quantity is divided by its unit's size to be shown: zero, a negative or a
+                // size too small to divide by (5e-324 m) would show infinities and NaN.
+                guard q.value.isNormal, q.value > 0 else {
+                    throw NapkinError(.runtime, "a unit's size must be a positive number, got \(formatter.valueAndUnit(q))", at: valueExpr.span)
+                }
                 factor = q.value
                 dim = q.dim
             }
@@ -506,6 +511,10 @@ public final class Interpreter {
             guard q.dim == r.dim else {
                 throw NapkinError(.dimension, "cannot convert \(dimName(q.dim)) to \(u.text) (\(dimName(r.dim)))", at: opSpan,
                                   label: "\(units.describe(q.dim)) vs \(units.describe(r.dim))")
+            }
+            // 1e308 J in eV is 6e326 eV, past the largest number a Double holds.
+            guard !q.value.isFinite || (q.value / display.factor).isFinite else {
+                throw NapkinError(.runtime, "\(formatter.valueAndUnit(q)) is too large to show in \(u.text)", at: opSpan)
             }
             q.unit = display
             return .quantity(q)
