@@ -161,17 +161,7 @@ public enum DataExport {
             let (n, u) = try numberAndUnit(q, interp, column)
             return u.isEmpty ? n : u == "%" ? n + "%" : n + " " + u
         case .string(let s):
-            guard !top else { return s }
-            var out = "\""
-            for c in s {
-                switch c {
-                case "\\", "\"", "{", "}": out += "\\" + String(c)
-                case "\n": out += "\\n"
-                case "\t": out += "\\t"
-                default: out.append(c)
-                }
-            }
-            return out + "\""
+            return top ? s : Interpreter.stringLiteral(s)
         case .bool(let b): return b ? "true" : "false"
         case .list(let items):
             var parts: [String] = []
@@ -308,13 +298,24 @@ public enum DataExport {
             case .empty: return "null"
             }
         }
-        let header = columns.map { c in
-            "    {\"name\": \(string(c.name)), \"unit\": \(string(c.unit)), \"dimension\": \(string(c.dimension))}"
+        // A row's keys must differ: a reader keeps one of two equal keys, and a sweep whose
+        // body is named like its variable (`sweep x 1...3 < x >`) has two columns named x. The
+        // second is `x (2)`, in the header too.
+        var used = Set<String>()
+        let keys = columns.map { c -> String in
+            var key = c.name, n = 1
+            while used.contains(key) { n += 1; key = "\(c.name) (\(n))" }
+            used.insert(key)
+            return key
         }
+        let header = zip(columns, keys).map { c, key in
+            "    {\"name\": \(string(key)), \"unit\": \(string(c.unit)), \"dimension\": \(string(c.dimension))}"
+        }
+        let quotedKeys = keys.map(string)
         var rows: [String] = []
         rows.reserveCapacity(rowCount)
         for r in 0..<rowCount {
-            rows.append("    {" + columns.map { "\(string($0.name)): \(value($0.cells[r]))" }.joined(separator: ", ") + "}")
+            rows.append("    {" + columns.indices.map { "\(quotedKeys[$0]): \(value(columns[$0].cells[r]))" }.joined(separator: ", ") + "}")
             try cancel.check(r)
         }
         return "{\n  \"columns\": [\n" + header.joined(separator: ",\n") + "\n  ],\n  \"rows\": [\n"

@@ -122,6 +122,19 @@ struct EverydayFitTests {
         #expect(check.out == "read back\n", "\(check.err)\n\(r.out)")
     }
 
+    /// A sweep whose body is named like its variable has two columns named x; a JSON reader
+    /// keeps one of two equal keys, so the second is `x (2)` (found by the crash hunt).
+    @Test("JSON rows have one key per column, however the columns are named")
+    func jsonKeysDiffer() throws {
+        let r = try runNapkin(["--format", "json", "-e", "sweep x 1...3 < x, x * 2 W >"])
+        #expect(r.code == 0, "\(r.err)")
+        let doc = try JSONDecoder().decode(Document.self, from: Data(r.out.utf8))
+        #expect(doc.columns.map(\.name) == ["x", "x (2)", "x * 2 W"])
+        #expect(doc.rows.allSatisfy { $0.count == 3 }, "\(r.out)")
+        guard case .number(let last)? = doc.rows.last?["x (2)"] else { Issue.record("no x (2) in \(r.out)"); return }
+        #expect(last == 3)
+    }
+
     /// 1/3 kWh and 123456789.123456789 (as a number and as watts): neither survives rounding.
     static let definitions = "let a = 1 kWh / 3\nlet b = 123456789.123456789\nlet c = 123456789.123456789 W\n"
 
