@@ -80,7 +80,7 @@ extension Interpreter {
             try checkFinite(q.value, Span(0, 0, file: nil), "a value")
             out += formatter.valueAndUnit(q)
         case .bool(let b): out += b ? "true" : "false"
-        case .string(let s): out += "\"" + s.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\""
+        case .string(let s): out += Interpreter.stringLiteral(s)
         case .list(let items):
             if NativeStack.isLow() { throw NativeStack.error(Span(0, 0, file: nil)) }
             out += "["
@@ -171,5 +171,25 @@ extension Interpreter {
             while l.hasSuffix(" ") { l.removeLast() }
             return l
         }.joined(separator: "\n")
+    }
+}
+
+extension Interpreter {
+    /// A string as napkin source writes it, so that it reads back as itself: quoted, with `\`,
+    /// `"`, `{`, `}`, newlines and tabs escaped.
+    public static func stringLiteral(_ s: String) -> String {
+        var out = "\""
+        for c in s.unicodeScalars {
+            switch c {
+            case "\\": out += "\\\\"
+            case "\"": out += "\\\""
+            case "{": out += "\\{"
+            case "}": out += "\\}"
+            case "\n": out += "\\n"
+            case "\t": out += "\\t"
+            default: out.unicodeScalars.append(c)
+            }
+        }
+        return out + "\""
     }
 }

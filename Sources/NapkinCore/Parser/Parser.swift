@@ -293,9 +293,15 @@ public struct Parser {
     mutating func trailingDoc() throws(NapkinError) -> String? {
         guard case .string(let body) = tokens[pos].kind else { return nil }
         let t = advance()
+        return try literalText(body, t, "a doc string")
+    }
+
+    /// A string's text with its escapes read (`"a\"b"` is three characters), for a string that
+    /// cannot interpolate (`what`: which, for the error).
+    mutating func literalText(_ body: String, _ t: Token, _ what: String) throws(NapkinError) -> String {
         var text = ""
         for part in try stringParts(body, token: t) {
-            guard case .text(let s) = part else { throw error("a doc string cannot interpolate", at: t) }
+            guard case .text(let s) = part else { throw error("\(what) cannot interpolate", at: t) }
             text += s
         }
         return text
@@ -1076,7 +1082,7 @@ public struct Parser {
             } else {
                 let t = current
                 var name: String
-                if case .string(let s) = t.kind { name = s; _ = advance() } else { name = try expectIdentifier("for a record field").0 }
+                if case .string(let s) = t.kind { _ = advance(); name = try literalText(s, t, "a record field's name") } else { name = try expectIdentifier("for a record field").0 }
                 guard seen.insert(name).inserted else { throw error("field '\(name)' appears twice in this record", at: t) }
                 _ = try expectOp(":", "after the field name '\(name)'")
                 skipNewlines()
