@@ -170,8 +170,10 @@ public struct QuantityFormatter {
         let m = abs(magnitude)
         if m == 0 || !m.isFinite { return reference(ladder) }
         let threshold = 1 - 0.5 * pow(10, Double(-digits))
-        var best = ladder[0]
-        for u in ladder where m / u.factor >= threshold { best = u }
+        var best = ladder[0], index = 0
+        for (i, u) in ladder.enumerated() where m / u.factor >= threshold { best = u; index = i }
+        // As printed: at one digit 9.5e5 W is 0.94999… MW, which prints 0.9 MW; 950 kW it is.
+        if index > 0, abs(Double(formatNumber(m / best.factor, digits: digits)) ?? 1) < 1 { best = ladder[index - 1] }
         // Far below the ladder's smallest unit the number needs an exponent anyway, and one on
         // the coherent unit reads as physics writes it: kT ln 2 is 2.871e-21 J, not 2.871e-9
         // pJ, and a femtosecond 1e-15 s, not 1e-6 ns. As printed (9.9996e-4 pJ prints 0.001
