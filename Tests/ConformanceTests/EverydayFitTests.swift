@@ -122,6 +122,15 @@ struct EverydayFitTests {
         #expect(check.out == "read back\n", "\(check.err)\n\(r.out)")
     }
 
+    /// Naming napkin's own output as the handout writes the page after the printed results,
+    /// never over them (an atomic write renamed a new file over `> page.html`, found by review).
+    @Test("--html /dev/stdout follows the printed results")
+    func handoutToStandardOutput() throws {
+        let r = try runNapkin(["--html", "/dev/stdout", "-e", "1 W", "-e", "2 W"])
+        #expect(r.code == 0, "\(r.err)")
+        #expect(r.out.hasPrefix("1 W [Power]\n2 W [Power]\n<!doctype html>"), "\(r.out.prefix(200))")
+    }
+
     /// A sweep whose body is named like its variable has two columns named x; a JSON reader
     /// keeps one of two equal keys, so the second is `x (2)` (found by the crash hunt).
     @Test("JSON rows have one key per column, however the columns are named")

@@ -26,6 +26,15 @@ struct OutputFileTests {
         try OutputFile.write("three", toFile: link)
         #expect(try FileManager.default.destinationOfSymbolicLink(atPath: link) == file)
         #expect(try String(contentsOfFile: file, encoding: .utf8) == "three")
+        // A link (relative, to a file not made yet) is written through, and stays a link.
+        let dangling = dir.appendingPathComponent("later.html").path
+        try FileManager.default.createSymbolicLink(atPath: dangling, withDestinationPath: "made-later.html")
+        try OutputFile.write("four", toFile: dangling)
+        #expect(try FileManager.default.destinationOfSymbolicLink(atPath: dangling) == "made-later.html")
+        #expect(try String(contentsOfFile: dir.appendingPathComponent("made-later.html").path, encoding: .utf8) == "four")
+        // A folder that does not exist is named in the error.
+        let error = #expect(throws: NapkinError.self) { try OutputFile.write("x", toFile: dir.appendingPathComponent("no/such.html").path) }
+        #expect(error?.message.contains("there is no folder") == true)
     }
 
     @Test("a pipe is written in place, never replaced by a file; a folder is an error")

@@ -8,8 +8,22 @@ import Foundation
 /// `--html /dev/null` into a regular file named /dev/null, run as root.
 public enum OutputFile {
     public static func write(_ text: String, toFile path: String) throws(NapkinError) {
-        let target = URL(fileURLWithPath: path).resolvingSymlinksInPath().path
+        // Napkin's own standard output or error (`--html /dev/stdout > page.html`): written
+        // there, after what napkin printed, never over it.
+        var named = stat(), stream = stat()
+        if stat(path, &named) == 0 {
+            for fd in [STDOUT_FILENO, STDERR_FILENO] where fstat(fd, &stream) == 0 && stream.st_dev == named.st_dev && stream.st_ino == named.st_ino {
+                StandardStream.write(text, to: fd)
+                return
+            }
+        }
+        let target = resolvingLinks(path)
         var st = stat()
+        let folder = (target as NSString).deletingLastPathComponent
+        var isFolder: ObjCBool = false
+        if !folder.isEmpty, !FileManager.default.fileExists(atPath: folder, isDirectory: &isFolder) || !isFolder.boolValue {
+            throw NapkinError(.runtime, "cannot write '\(path)': there is no folder \(folder)")
+        }
         do {
             if lstat(target, &st) == 0, (st.st_mode & S_IFMT) != S_IFREG {
                 if (st.st_mode & S_IFMT) == S_IFDIR { throw NapkinError(.runtime, "cannot write '\(path)': it is a folder") }
@@ -26,5 +40,18 @@ public enum OutputFile {
         } catch {
             throw NapkinError(.runtime, "cannot write '\(path)': \(error.localizedDescription)")
         }
+    }
+
+    /// The file a path names after its symbolic links, followed one by one (a relative link from
+    /// its own folder), so that a link to a file not made yet is written through too.
+    static func resolvingLinks(_ path: String) -> String {
+        var target = path
+        for _ in 0..<40 {
+            // /proc/…/fd and /dev links name pipes and sockets as `pipe:[N]`, not as paths.
+            guard !target.hasPrefix("/proc/"), !target.hasPrefix("/dev/"),
+                  let next = try? FileManager.default.destinationOfSymbolicLink(atPath: target) else { break }
+            target = next.hasPrefix("/") ? next : ((target as NSString).deletingLastPathComponent as NSString).appendingPathComponent(next)
+        }
+        return target
     }
 }

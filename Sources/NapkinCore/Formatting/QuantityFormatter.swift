@@ -173,7 +173,12 @@ public struct QuantityFormatter {
         var best = ladder[0], index = 0
         for (i, u) in ladder.enumerated() where m / u.factor >= threshold { best = u; index = i }
         // As printed: at one digit 9.5e5 W is 0.94999… MW, which prints 0.9 MW; 950 kW it is.
-        if index > 0, abs(Double(formatNumber(m / best.factor, digits: digits)) ?? 1) < 1 { best = ladder[index - 1] }
+        // Only if the smaller unit prints it below the larger one (999995 W at five digits is
+        // 1000 kW there: 0.99999 MW stays).
+        if index > 0, abs(Double(formatNumber(m / best.factor, digits: digits)) ?? 1) < 1,
+           case let lower = ladder[index - 1], abs(Double(formatNumber(m / lower.factor, digits: digits)) ?? .infinity) < best.factor / lower.factor {
+            best = lower
+        }
         // Far below the ladder's smallest unit the number needs an exponent anyway, and one on
         // the coherent unit reads as physics writes it: kT ln 2 is 2.871e-21 J, not 2.871e-9
         // pJ, and a femtosecond 1e-15 s, not 1e-6 ns. As printed (9.9996e-4 pJ prints 0.001
