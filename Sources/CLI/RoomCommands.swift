@@ -150,7 +150,7 @@ final class HandoutRecorder {
             try OutputFile.write(page, toFile: path)
             return true
         } catch {
-            StandardStream.error("error: \((error as? NapkinError)?.message ?? "cannot write '\(path)': \(error.localizedDescription)")\n")
+            StandardStream.error("error: \(error.message)\n")
             return false
         }
     }

@@ -430,8 +430,7 @@ public final class MissionChecker {
             if let count = k.stepCount {
                 // A stepped knob is searched on its own settings only (every one when few).
                 let n = max(2, perKnob)
-                vals = k.stepSettings(atMost: count <= Double(max(48, n)) ? max(48, n) : n) ?? []
-                if perKnob == 2 { vals = k.stepSettings(atMost: 2) ?? [] }
+                vals = k.stepSettings(atMost: perKnob == 2 ? 2 : count <= Double(max(48, n)) ? max(48, n) : n) ?? []
             } else if lo == lo.rounded(), hi == hi.rounded(), hi - lo <= 48 {
                 vals = stride(from: lo, through: hi, by: 1).map { $0 }
             } else if lo > 0, hi / lo >= 100 {

@@ -175,7 +175,8 @@ public struct QuantityFormatter {
         // As printed: at one digit 9.5e5 W is 0.94999… MW, which prints 0.9 MW; 950 kW it is.
         // Only if the smaller unit prints it below the larger one (999995 W at five digits is
         // 1000 kW there: 0.99999 MW stays).
-        if index > 0, abs(Double(formatNumber(m / best.factor, digits: digits)) ?? 1) < 1,
+        // Only a number below 1 can print below 1: most displays format nothing here.
+        if index > 0, m / best.factor < 1, abs(Double(formatNumber(m / best.factor, digits: digits)) ?? 1) < 1,
            case let lower = ladder[index - 1], abs(Double(formatNumber(m / lower.factor, digits: digits)) ?? .infinity) < best.factor / lower.factor {
             best = lower
         }
