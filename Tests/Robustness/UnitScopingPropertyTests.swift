@@ -134,6 +134,69 @@ struct UnitScopingPropertyTests {
         #expect(one == shown)
     }
 
+    @Test("a closure reads its names as bound where it is written, on every path: a later let never changes its answer")
+    func closuresReadWhereWritten() {
+        var rng = SplitMix64(state: 0xC10_5E5)
+        var failures: [String] = []
+        var checked = 0, agreedErrors = 0
+        for case_ in 0..<300 {
+            // Some names bound before the closure, the closure's body a product of names and a
+            // literal, then lets that rebind names it reads (and names it read as units).
+            var before: [String] = []
+            while before.count < 1 + rng.below(3) {
+                let n = rng.pick(Self.names)
+                if !before.contains(n) { before.append(n) }
+            }
+            let bodyNames = (0..<(1 + rng.below(3))).map { _ in rng.chance(0.7) ? rng.pick(before) : rng.pick(Self.names) }
+            let free = { (text: String) in Self.words(text).isDisjoint(with: Set(Self.names)) }
+            let values = Self.values.filter(free), literals = Self.literals.filter(free)
+            let body = (bodyNames + [rng.pick(literals)]).joined(separator: " * ")
+            let first = before.map { "let \($0) = \(rng.pick(values))" }.joined(separator: "; ")
+            let later = (bodyNames + [rng.pick(Self.names)]).map { "let \($0) = \(rng.pick(values))" }.joined(separator: "; ")
+            // The closure made, called before and after the later lets; against the body's value
+            // read in place where the closure is written.
+            let forms = [
+                ("let f = () => \(body); let a = f()", "f()"),
+                ("let f = q => q * \(body); let a = f(1)", "f(1)"),
+                ("fn f() = \(body); let a = f()", "f()"),
+            ]
+            for (make, call) in forms {
+                let withClosure = "{ \(first); \(make); \(later); [a, \(call)] }"
+                let inPlace = "{ \(first); let a = \(body); \(later); [a, a] }"
+                let programs = [
+                    (withClosure, inPlace),
+                    ("fn g() = \(withClosure)\ng()", "fn g() = \(inPlace)\ng()"),
+                    ("fn g() = \(withClosure)\nsum(sweep k 1...3 < g()[1] >)", "fn g() = \(inPlace)\nsum(sweep k 1...3 < g()[1] >)"),
+                ]
+                for (p, reference) in programs {
+                    let got: String = PreludeBase.shared.withSession { Self.describe(p, in: $0) }
+                    let expected: String = PreludeBase.shared.withSession { Self.describe(reference, in: $0) }
+                    checked += 1
+                    if got.hasPrefix("error"), expected.hasPrefix("error") { agreedErrors += 1; continue }
+                    if got != expected { failures.append("case \(case_): expected \(expected), got \(got) for:\n\(p)") }
+                }
+            }
+        }
+        #expect(checked >= 2_500)
+        // Most cases run: the generator must not only make programs both forms refuse.
+        #expect(agreedErrors * 2 < checked, "\(agreedErrors) of \(checked) cases were errors")
+        print("closures: \(checked) cases, \(agreedErrors) refused by both forms")
+        let differing = failures.count
+        #expect(differing == 0, "\(differing) of \(checked) closures read a name otherwise:\n\(failures.prefix(5).joined(separator: "\n\n"))")
+    }
+
+    /// A program's last result as printed, or its error's message.
+    static func describe(_ source: String, in session: Session) -> String {
+        var last = "nothing"
+        session.onResult = { last = (try? session.interpreter.describe($0)) ?? "?" }
+        do {
+            try session.run(source, name: "<property>")
+        } catch {
+            return "error: \(error.message)"
+        }
+        return last
+    }
+
     /// Units of many dimensions, compound ones and reciprocals, as a user writes them.
     static let units = ["m", "km", "mm", "s", "ms", "h", "days", "J", "kWh", "MWh", "W", "kW", "B", "GB", "TiB", "bit", "Gbit/s",
                         "MB/s", "FLOP", "TFLOPS", "gCO2e", "tCO2e", "USD", "token", "sample", "Hz", "kg", "N", "m^2", "cm^2",

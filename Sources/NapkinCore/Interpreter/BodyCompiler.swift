@@ -383,9 +383,8 @@ final class FrameLayout {
 final class BodyCompiler {
     /// Names in scope, innermost last, with their slots.
     var visible: [(String, Int)] = []
-    /// Slots that hold a box (`Value.box`): a block's name that a closure made in the block may
-    /// read before the `let` that binds it, or that a later `let` rebinds. They are read through
-    /// the box, never as a plain slot.
+    /// Slots that hold a box (`Value.box`): a local fn that calls itself, whose closure must
+    /// capture it before it exists. They are read through the box, never as a plain slot.
     var boxes: Set<Int> = []
     /// Whether calls are inlined and arithmetic taped: worth it for code that runs many times, not
     /// for a top-level line that runs once.
@@ -649,48 +648,25 @@ final class BodyCompiler {
         }
     }
 
-    /// A boxed name's value: what its block bound last, or, before its first `let` has run, what
-    /// the name means outside the block.
+    /// A boxed name's value: the local fn its box holds (it is filled as soon as the fn is made,
+    /// before anything can call it; an empty one reads the name as outside the block).
     @inline(__always)
     static func unbox(_ slot: Value, _ name: String, _ interp: Interpreter, _ span: Span) throws(NapkinError) -> Value {
         if case .box(let b) = slot, let v = b.value { return v }
         return try interp.lookup(name, span)
     }
 
-    /// A block: its `let`s and local fns bind slots from the next statement on. A name that a
-    /// lambda or local fn of the block reads, and that the block binds at or after it, lives in a
-    /// box made when the block starts, so the closure sees the block as it is when called (its
-    /// own name too: a local fn can call itself). Until its `let` runs, the box holds what the
-    /// name meant outside the block.
+    /// A block: a `let` binds a slot from the next statement on, a local fn from its own body on
+    /// (`Scopes`, the rule the checks read names by). A closure made in the block captures the
+    /// slots it reads as they are when it is made, so a later `let` of the same name is a new
+    /// slot it never sees. A local fn that calls itself lives in a box made just before it, which
+    /// the fn captures and which then holds it.
     private func compileBlock(_ stmts: [Stmt], _ value: Expr) -> Compiled {
         let outer = visible.count
         defer { visible.removeSubrange(outer...) }
-        var readByClosures = Set<String>(), boxedNames: [String] = []
-        for st in stmts {
-            st.forEachClosureName { readByClosures.insert($0) }
-            if let n = st.boundName, readByClosures.contains(n), !boxedNames.contains(n) { boxedNames.append(n) }
-        }
         var steps: Compiled = { _, _ in .nothing }
-        var boxOf: [String: Int] = [:]
-        for n in boxedNames {
-            let before: Compiled? = isLocal(n) ? compile(Expr(.name(n), value.span)) : nil
-            let i = newSlot(n, boxed: true)
-            boxOf[n] = i
-            steps = then(steps) { interp, s throws(NapkinError) in
-                s[i] = .box(ValueBox(try before?(interp, s)))
-                return .nothing
-            }
-        }
-        /// Binds a name from here on: into its box, or a new slot.
+        /// Binds a name from the next statement on, in a new slot.
         func bind(_ name: String, _ code: @escaping Compiled) {
-            if let i = boxOf[name] {
-                steps = then(steps) { interp, s throws(NapkinError) in
-                    guard case .box(let b) = s[i] else { return .nothing }
-                    b.value = try code(interp, s)
-                    return .nothing
-                }
-                return
-            }
             let i = newSlot(name)
             steps = then(steps) { interp, s throws(NapkinError) in
                 s[i] = try code(interp, s)
@@ -702,7 +678,20 @@ final class BodyCompiler {
             case .let(let name, _, let v, _):
                 bind(name, compile(v))
             case .function(let name, _, let params, let result, let body, _):
-                bind(name, compileClosure(name, params, body, result: result, definition: st.span))
+                var readsItself = false
+                st.forEachName { readsItself = readsItself || $0 == name }
+                guard readsItself else {
+                    bind(name, compileClosure(name, params, body, result: result, definition: st.span))
+                    continue
+                }
+                let i = newSlot(name, boxed: true)
+                let make = compileClosure(name, params, body, result: result, definition: st.span)
+                steps = then(steps) { interp, s throws(NapkinError) in
+                    let box = ValueBox(nil)
+                    s[i] = .box(box)
+                    box.value = try make(interp, s)
+                    return .nothing
+                }
             case .assert(let x):
                 let c = compile(x)
                 steps = then(steps) { interp, s throws(NapkinError) in
