@@ -3,8 +3,10 @@
 /// (`Expr.forEachFreeName`). A parameter binds from the parameter after it (a default sees the
 /// ones before), a block's `let` from the statement after it, a block's `fn` from its own body
 /// on (it may call itself), a sweep's name in its body; a function's or lambda's body runs
-/// later, when the whole program is defined. The compiler (`BodyCompiler.compileBlock`) binds
-/// the same way, into frame slots.
+/// later, when the whole program is defined. The compiler (`BodyCompiler`) binds the same way,
+/// into frame slots, and a closure reads what was bound where it is written (a later `let` is a
+/// new name); `DimensionChecker` binds the same way into its environments. Conformance cases
+/// and a property test (`closuresReadWhereWritten`) hold the three to it.
 protocol ScopeVisitor {
     /// A name read as a value. `bound`: the names bound where it is read, innermost last;
     /// `inFunction`: inside a function's or lambda's body.

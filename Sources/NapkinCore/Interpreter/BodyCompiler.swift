@@ -317,24 +317,6 @@ extension Stmt {
         default: return []
         }
     }
-
-    /// The name a block statement binds (`let` or a local `fn`).
-    var boundName: String? {
-        switch kind {
-        case .let(let n, _, _, _), .function(let n, _, _, _, _, _): return n
-        default: return nil
-        }
-    }
-
-    /// Names read by the lambdas and local fns of this statement, wherever they are in it.
-    func forEachClosureName(_ visit: (String) -> Void) {
-        switch kind {
-        case .function: forEachName(visit)
-        case .let(_, _, let x, _), .expr(let x), .assert(let x):
-            x.forEachClosure(lambda: { $0.forEachName(visit) }, localFn: { $0.forEachName(visit) })
-        default: break
-        }
-    }
 }
 
 /// What a name that no global has means (a builtin or a unit), worked out when its code was
