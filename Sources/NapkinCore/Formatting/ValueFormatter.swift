@@ -19,7 +19,7 @@ extension Interpreter {
             let oneLine = try describeInline(v)
             if oneLine.count <= 100 { return Sanitized.text(oneLine) }
             var lines = ["{"]
-            for (k, x) in zip(r.keys, r.values) { lines.append("  \(k): \(try describeNested(x)),") }
+            for (k, x) in zip(r.keys, r.values) { lines.append("  \(Interpreter.recordKey(k)): \(try describeNested(x)),") }
             lines.append("}")
             return Sanitized.text(lines.joined(separator: "\n"))
         default: return Sanitized.text(try describeInline(v))
@@ -98,7 +98,7 @@ extension Interpreter {
             out += "{ "
             for (i, (k, x)) in zip(r.keys, r.values).enumerated() {
                 if i > 0 { out += ", " }
-                out += k + ": "
+                out += Interpreter.recordKey(k) + ": "
                 try appendNested(x, to: &out, visited: &visited)
             }
             out += " }"
@@ -177,6 +177,14 @@ extension Interpreter {
 extension Interpreter {
     /// A string as napkin source writes it, so that it reads back as itself: quoted, with `\`,
     /// `"`, `{`, `}`, newlines and tabs escaped.
+    /// A record's key as it reads back: a name as itself, anything else (`"a b"`, `"2x"`, a
+    /// keyword, a sweep column named by its expression, `"x * 2 W"`) quoted.
+    public static func recordKey(_ k: String) -> String {
+        guard let first = k.unicodeScalars.first, Lexer.isIdentStart(first), k.unicodeScalars.allSatisfy(Lexer.isIdentContinue),
+              Keyword(rawValue: k) == nil else { return stringLiteral(k) }
+        return k
+    }
+
     public static func stringLiteral(_ s: String) -> String {
         var out = "\""
         for c in s.unicodeScalars {
