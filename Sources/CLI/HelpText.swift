@@ -39,15 +39,62 @@ enum HelpText {
 
     /// An example line as written; one too wide for `width` that has a comment after a gap
     /// (`napkin -e '1 TB / 10 Gbit/s'        13.33 min [Time]`) puts the comment on a line of its
-    /// own under the command, rather than leave the parser to break it at the margin.
+    /// own under the command, and a command still too wide goes on over lines ending in ` \`
+    /// (broken between words, never inside quotes), so that it still pastes into a shell as one
+    /// command rather than being broken at the margin by the parser.
     static func example(_ line: String, width: Int) -> [String] {
-        guard line.count > width, let gap = line.range(of: "   ", range: line.index(line.startIndex, offsetBy: 2)..<line.endIndex) else {
-            return [line]
+        guard line.count > width else { return [line] }
+        var command = line, comment: String?
+        if let gap = line.range(of: "   ", range: line.index(line.startIndex, offsetBy: 2)..<line.endIndex) {
+            command = String(line[..<gap.lowerBound])
+            let c = line[gap.upperBound...].trimmingCharacters(in: .whitespaces)
+            comment = c.isEmpty ? nil : "      " + c
         }
-        let command = String(line[..<gap.lowerBound])
-        let comment = line[gap.upperBound...].trimmingCharacters(in: .whitespaces)
-        guard !comment.isEmpty else { return [command] }
-        return [command, "      " + comment]
+        return continued(command, width: width) + (comment.map { [$0] } ?? [])
+    }
+
+    /// A shell command over lines of at most `width` (where its words allow), each but the last
+    /// ending in ` \`, the ones after the first indented by two more spaces (a comment under
+    /// the command, by four).
+    static func continued(_ command: String, width: Int) -> [String] {
+        guard command.count > width else { return [command] }
+        let indent = String(command.prefix { $0 == " " })
+        let more = indent + "  "
+        var lines: [String] = [], current = indent
+        // An option stays with its value (`-e '…'`, `--format csv`).
+        var words: [String] = []
+        for w in shellWords(command.dropFirst(indent.count)) {
+            if let last = words.last, last.hasPrefix("-"), !last.contains(" "), !w.hasPrefix("-") { words[words.count - 1] += " " + w } else { words.append(w) }
+        }
+        for word in words {
+            let candidate = current == indent || current == more ? current + word : current + " " + word
+            // Room for the ` \` the line ends with if another comes after it.
+            if candidate.count + 2 > width, current != indent, current != more {
+                lines.append(current + " \\")
+                current = more + word
+            } else {
+                current = candidate
+            }
+        }
+        return lines + [current]
+    }
+
+    /// A command's words: split at spaces outside single or double quotes.
+    static func shellWords(_ text: Substring) -> [String] {
+        var words: [String] = [], word = "", quote: Character?
+        for c in text {
+            if let q = quote {
+                word.append(c)
+                if c == q { quote = nil }
+            } else if c == " " {
+                if !word.isEmpty { words.append(word); word = "" }
+            } else {
+                if c == "'" || c == "\"" { quote = c }
+                word.append(c)
+            }
+        }
+        if !word.isEmpty { words.append(word) }
+        return words
     }
 
     /// One paragraph wrapped at word boundaries within `width`, narrower by up to a sixth when

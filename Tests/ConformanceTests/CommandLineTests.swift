@@ -256,6 +256,38 @@ struct CommandLineTests {
         }
     }
 
+    /// An example command too wide for the terminal goes on over lines ending in ` \\`, so it
+    /// pastes into a shell as the same command; the argument parser broke it at the margin
+    /// (`napkin -e 'let d = 1 TB' -e 'd / 10` / `Gbit/s'`).
+    @Test("every help example fits the width and pastes as the same command at any width")
+    func helpExamplesPaste() throws {
+        /// The discussion's example commands, their continuation lines joined, comments dropped.
+        func examples(_ columns: Int) throws -> (commands: [String], widest: Int) {
+            let out = try runNapkin(["--help"], environment: ["COLUMNS": "\(columns)"]).out
+            let all = out.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+            let lines = all.prefix { !$0.hasPrefix("USAGE:") }
+            var commands: [String] = [], pending: String?, widest = 0
+            for line in lines where line.hasPrefix("  ") && !line.hasPrefix("      ") {
+                widest = max(widest, line.count)
+                var text = line.trimmingCharacters(in: .whitespaces)
+                // At 80 columns a comment follows the command after a gap.
+                if let gap = text.range(of: "   ") { text = String(text[..<gap.lowerBound]) }
+                let goesOn = text.hasSuffix(" \\")
+                if goesOn { text.removeLast(2) }
+                pending = pending.map { $0 + " " + text } ?? text
+                if !goesOn { commands.append(pending!); pending = nil }
+            }
+            return (commands, widest)
+        }
+        let (wide, _) = try examples(80)
+        #expect(wide.contains("napkin -e 'let d = 1 TB' -e 'd / 10 Gbit/s'"))
+        for columns in [40, 45, 52, 60, 72] {
+            let (narrow, widest) = try examples(columns)
+            #expect(narrow == wide, "COLUMNS=\(columns): \(narrow)")
+            #expect(widest <= columns - 1, "COLUMNS=\(columns): an example line is \(widest) wide")
+        }
+    }
+
     /// On a wide terminal a discussion still keeps to 80 columns, which reads better than lines
     /// across the screen.
     @Test("every command's help text fits 80 columns on a wide terminal", arguments: [

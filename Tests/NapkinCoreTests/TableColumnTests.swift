@@ -57,7 +57,8 @@ struct TableColumnTests {
             2 │           4 │ "n2"   │ { a: 2 }
             3 │           6 │ "n3"   │ { a: 3 }
             """,
-            "{ x: 2, x * 2 W: 4 W, \"n{x}\": \"n2\", { a: x }: { a: 2 } }",
+            // Keys that are not names print quoted, so the row reads back.
+            #"{ x: 2, "x * 2 W": 4 W, "\"n\{x\}\"": "n2", "\{ a: x \}": { a: 2 } }"#,
             "[1, 2, 3]", "3", shown.last ?? "",
         ])
         #expect(shown.last?.contains("sum works on numbers and quantities, found a record") == true)
@@ -83,10 +84,10 @@ struct TableColumnTests {
         sum(t)
         """).lines
         #expect(out.count == 3)
-        #expect(out[0] == "{ x: 1, if (x > 2) then 1 m else 2 s: 2 s }" && out[1] == "{ x: 4, if (x > 2) then 1 m else 2 s: 1 m }")
+        #expect(out[0] == #"{ x: 1, "if (x > 2) then 1 m else 2 s": 2 s }"# && out[1] == #"{ x: 4, "if (x > 2) then 1 m else 2 s": 1 m }"#)
         #expect(out[2].contains("sum over mixed dimensions"))
         let units = run("let u = sweep x 1...4 < if (x > 2) then 1 km else 1 m >\nu[3]\nsum(u)\nu -> m").lines
-        #expect(units[0] == "{ x: 4, if (x > 2) then 1 km else 1 m: 1 km }")
+        #expect(units[0] == #"{ x: 4, "if (x > 2) then 1 km else 1 m": 1 km }"#)
         #expect(units[1].hasPrefix("2.002 km"))
         #expect(units[2].contains("1000"))
     }
