@@ -123,10 +123,9 @@ extension REPL {
             let text = try DataExport.render(value, format: format, interpreter: session.interpreter)
             try OutputFile.write(text + "\n", toFile: (arg as NSString).expandingTildeInPath)
             say("wrote the last \(value.typeName) to \(arg) as \(format.rawValue)")
-        } catch let error as NapkinError {
-            fail(error.message)
         } catch {
-            fail("cannot write '\(arg)': \(error.localizedDescription)")
+            // The file's own error names it (OutputFile).
+            fail(error.message)
         }
     }
 

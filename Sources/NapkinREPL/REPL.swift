@@ -448,10 +448,9 @@ public final class REPL {
             let text = try Instruments.renderSVG(figure, digits: session.interpreter.digits)
             try OutputFile.write(text, toFile: path)
             say("wrote \(figure.kind) figure to \(arg)")
-        } catch let error as NapkinError {
-            fail(error.message)
         } catch {
-            fail("cannot write '\(arg)': \(error.localizedDescription)")
+            // The file's own error names it (OutputFile).
+            fail(error.message)
         }
     }
 

@@ -462,7 +462,8 @@ public final class DimensionChecker {
         }
     }
 
-    /// A block's statements in order; the scope its value sees.
+    /// A block's statements in order; the scope its value sees. Names start where `BlockBinding`
+    /// says: a `let`'s after its value, a local fn's before its body.
     func bind(_ stmts: [Stmt], _ env: Env) -> Env {
         var local = env
         for s in stmts {

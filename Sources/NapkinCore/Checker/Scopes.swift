@@ -27,6 +27,27 @@ extension ScopeVisitor {
     func isChoiceKnob(_ name: String) -> Bool { false }
 }
 
+/// What a block statement binds, and from where: the part of the scoping rule that the passes
+/// binding a block's names in order share (`Scopes.walk`, `BodyCompiler.compileBlock`,
+/// `DimensionChecker.bind`; the parser reads `3 h` by the same rule as it reads tokens).
+enum BlockBinding {
+    /// A `let`: its name from the next statement on (its own value cannot see it).
+    case fromNextStatement(String)
+    /// A local `fn`: its name from its own body on (it may call itself).
+    case fromOwnBody(String)
+}
+
+extension Stmt {
+    /// What this statement binds in a block, if anything.
+    var blockBinding: BlockBinding? {
+        switch kind {
+        case .let(let n, _, _, _): return .fromNextStatement(n)
+        case .function(let n, _, _, _, _, _): return .fromOwnBody(n)
+        default: return nil
+        }
+    }
+}
+
 enum Scopes {
     /// Walks `e`, where the names in `bound` are bound.
     static func walk<V: ScopeVisitor>(_ e: Expr, _ bound: [String], inFunction: Bool, _ v: inout V) {
@@ -50,9 +71,10 @@ enum Scopes {
         case .block(let stmts, let value):
             var inner = bound
             for s in stmts {
-                if case .function(let n, _, _, _, _, _) = s.kind { inner.append(n) }
+                let binding = s.blockBinding
+                if case .fromOwnBody(let n)? = binding { inner.append(n) }
                 walk(s, inner, inFunction: inFunction, &v)
-                if case .let(let n, _, _, _) = s.kind { inner.append(n) }
+                if case .fromNextStatement(let n)? = binding { inner.append(n) }
             }
             walk(value, inner, inFunction: inFunction, &v)
         case .sweep(let name, _, let range, let columns):

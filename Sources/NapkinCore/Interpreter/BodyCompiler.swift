@@ -639,7 +639,7 @@ final class BodyCompiler {
     }
 
     /// A block: a `let` binds a slot from the next statement on, a local fn from its own body on
-    /// (`Scopes`, the rule the checks read names by). A closure made in the block captures the
+    /// (`BlockBinding`, the rule the checks read names by). A closure made in the block captures the
     /// slots it reads as they are when it is made, so a later `let` of the same name is a new
     /// slot it never sees. A local fn that calls itself lives in a box made just before it, which
     /// the fn captures and which then holds it.
@@ -647,44 +647,49 @@ final class BodyCompiler {
         let outer = visible.count
         defer { visible.removeSubrange(outer...) }
         var steps: Compiled = { _, _ in .nothing }
-        /// Binds a name from the next statement on, in a new slot.
-        func bind(_ name: String, _ code: @escaping Compiled) {
-            let i = newSlot(name)
-            steps = then(steps) { interp, s throws(NapkinError) in
-                s[i] = try code(interp, s)
-                return .nothing
-            }
-        }
         for st in stmts {
+            // The slot a `let` or local fn binds, made where the rule says its name starts.
+            var slot: Int?, boxed = false
+            let binding = st.blockBinding
+            if case .fromOwnBody(let name)? = binding {
+                st.forEachName { boxed = boxed || $0 == name }
+                slot = newSlot(name, boxed: boxed)
+            }
+            let code: Compiled
             switch st.kind {
-            case .let(let name, _, let v, _):
-                bind(name, compile(v))
+            case .let(_, _, let v, _):
+                code = compile(v)
             case .function(let name, _, let params, let result, let body, _):
-                var readsItself = false
-                st.forEachName { readsItself = readsItself || $0 == name }
-                guard readsItself else {
-                    bind(name, compileClosure(name, params, body, result: result, definition: st.span))
-                    continue
-                }
-                let i = newSlot(name, boxed: true)
-                let make = compileClosure(name, params, body, result: result, definition: st.span)
-                steps = then(steps) { interp, s throws(NapkinError) in
-                    let box = ValueBox(nil)
-                    s[i] = .box(box)
-                    box.value = try make(interp, s)
-                    return .nothing
-                }
+                code = compileClosure(name, params, body, result: result, definition: st.span)
             case .assert(let x):
                 let c = compile(x)
-                steps = then(steps) { interp, s throws(NapkinError) in
+                code = { interp, s throws(NapkinError) in
                     try interp.checkAssertion(try c(interp, s), x)
                     return .nothing
                 }
             case .expr(let x):
-                steps = then(steps, compile(x))
+                code = compile(x)
             default:
                 let span = st.span
-                steps = then(steps) { _, _ throws(NapkinError) in throw NapkinError(.parse, "not allowed inside a block", at: span) }
+                code = { _, _ throws(NapkinError) in throw NapkinError(.parse, "not allowed inside a block", at: span) }
+            }
+            if case .fromNextStatement(let name)? = binding { slot = newSlot(name) }
+            guard let i = slot else {
+                steps = then(steps, code)
+                continue
+            }
+            if boxed {
+                steps = then(steps) { interp, s throws(NapkinError) in
+                    let box = ValueBox(nil)
+                    s[i] = .box(box)
+                    box.value = try code(interp, s)
+                    return .nothing
+                }
+            } else {
+                steps = then(steps) { interp, s throws(NapkinError) in
+                    s[i] = try code(interp, s)
+                    return .nothing
+                }
             }
         }
         return then(steps, compile(value))
