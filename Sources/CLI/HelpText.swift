@@ -38,42 +38,53 @@ enum HelpText {
     }
 
     /// An example line as written; one too wide for `width` that has a comment after a gap
-    /// (`napkin -e '1 TB / 10 Gbit/s'        13.33 min [Time]`) puts the comment on a line of its
+    /// (`napkin -e '1 TB / 10 Gbit/s'        13.33 min [Time]`) puts the comment on lines of its
     /// own under the command, and a command still too wide goes on over lines ending in ` \`
     /// (broken between words, never inside quotes), so that it still pastes into a shell as one
-    /// command rather than being broken at the margin by the parser.
+    /// command rather than being broken at the margin by the parser. (A single word wider than
+    /// the terminal cannot be kept whole.)
     static func example(_ line: String, width: Int) -> [String] {
         guard line.count > width else { return [line] }
-        var command = line, comment: String?
+        var command = line, comment: [String] = []
         if let gap = line.range(of: "   ", range: line.index(line.startIndex, offsetBy: 2)..<line.endIndex) {
             command = String(line[..<gap.lowerBound])
             let c = line[gap.upperBound...].trimmingCharacters(in: .whitespaces)
-            comment = c.isEmpty ? nil : "      " + c
+            if !c.isEmpty {
+                comment = wrapLongLines(c, width: max(10, width - 6)).split(separator: "\n").map { "      " + $0 }
+            }
         }
-        return continued(command, width: width) + (comment.map { [$0] } ?? [])
+        return continued(command, width: width) + comment
     }
 
     /// A shell command over lines of at most `width` (where its words allow), each but the last
     /// ending in ` \`, the ones after the first indented by two more spaces (a comment under
-    /// the command, by four).
+    /// the command, by four). An option stays with its value (`-e '…'`) where the two fit.
     static func continued(_ command: String, width: Int) -> [String] {
         guard command.count > width else { return [command] }
         let indent = String(command.prefix { $0 == " " })
         let more = indent + "  "
-        var lines: [String] = [], current = indent
-        // An option stays with its value (`-e '…'`, `--format csv`).
         var words: [String] = []
         for w in shellWords(command.dropFirst(indent.count)) {
-            if let last = words.last, last.hasPrefix("-"), !last.contains(" "), !w.hasPrefix("-") { words[words.count - 1] += " " + w } else { words.append(w) }
-        }
-        for word in words {
-            let candidate = current == indent || current == more ? current + word : current + " " + word
-            // Room for the ` \` the line ends with if another comes after it.
-            if candidate.count + 2 > width, current != indent, current != more {
-                lines.append(current + " \\")
-                current = more + word
+            if let last = words.last, last.hasPrefix("-"), !last.contains(" "), !w.hasPrefix("-"),
+               more.count + last.count + 1 + w.count + 2 <= width {
+                words[words.count - 1] += " " + w
             } else {
+                words.append(w)
+            }
+        }
+        var lines: [String] = [], current = indent
+        for (k, word) in words.enumerated() {
+            let fresh = current.allSatisfy { $0 == " " }
+            let candidate = fresh ? current + word : current + " " + word
+            // A line another follows needs room for its ` \`.
+            if fresh || candidate.count <= (k == words.count - 1 ? width : width - 2) {
                 current = candidate
+            } else {
+                lines.append(current + " \\")
+                // Less indent for a long word, so the parser need not break the line (the shell
+                // does not mind where a continued line starts).
+                let room = (k == words.count - 1 ? width : width - 2) - word.count
+                current = String(more.prefix(max(0, room))) + word
             }
         }
         return lines + [current]
@@ -107,5 +118,30 @@ enum HelpText {
             if let l = narrower.split(separator: "\n").last, l.contains(" ") { return narrower }
         }
         return first
+    }
+}
+
+/// The argument parser lays help and usage errors out in the terminal's width (COLUMNS, else
+/// the terminal's). Below about 27 columns it dropped the options' descriptions (and a debug
+/// build trapped: `columns - wrappingIndent` must be positive), so it is told at least 40; the
+/// terminal wraps what is wider.
+struct ParserWidth {
+    static let narrowest = 40
+    /// COLUMNS as it was before `widen`.
+    let original: String?
+
+    /// Raises COLUMNS to `narrowest` when the width the parser would use is narrower.
+    static func widen() -> ParserWidth {
+        let original = getenv("COLUMNS").map { String(cString: $0) }
+        var ws = winsize()
+        let reported = ioctl(STDOUT_FILENO, UInt(TIOCGWINSZ), &ws) == 0 && ws.ws_col > 0 ? Int(ws.ws_col) : nil
+        let width = original.flatMap { Int($0) }.flatMap { $0 > 0 ? $0 : nil } ?? reported ?? 80
+        if width < narrowest { setenv("COLUMNS", "\(narrowest)", 1) }
+        return ParserWidth(original: original)
+    }
+
+    /// Puts COLUMNS back as it was, for the command's own output.
+    func restore() {
+        if let original { setenv("COLUMNS", original, 1) } else { unsetenv("COLUMNS") }
     }
 }

@@ -123,7 +123,17 @@ struct Napkin: ParsableCommand {
     static func main() {
         let args = Array(CommandLine.arguments.dropFirst())
         if let code = QuickStart.run(args) { Foundation.exit(code) }
-        main(RoomOptions.withServePort(args))
+        // The parser lays out help and usage errors at least `ParserWidth.narrowest` wide; the
+        // command itself runs with the terminal's own width.
+        let columns = ParserWidth.widen()
+        do {
+            var command = try parseAsRoot(RoomOptions.withServePort(args))
+            columns.restore()
+            try command.run()
+        } catch {
+            _ = ParserWidth.widen()
+            exit(withError: error)
+        }
     }
 }
 

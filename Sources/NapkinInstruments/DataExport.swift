@@ -173,7 +173,7 @@ public enum DataExport {
         case .record(let r):
             guard !r.keys.isEmpty else { return "{}" }
             var parts: [String] = []
-            for (k, x) in zip(r.keys, r.values) { parts.append(k + ": " + (try literal(x, interp, column, top: false))) }
+            for (k, x) in zip(r.keys, r.values) { parts.append(Interpreter.recordKey(k) + ": " + (try literal(x, interp, column, top: false))) }
             return "{ " + parts.joined(separator: ", ") + " }"
         case .nothing: return top ? "" : "nothing"
         default: return try interp.describeInline(v)

@@ -256,6 +256,26 @@ struct CommandLineTests {
         }
     }
 
+    /// Below about 27 columns the argument parser dropped every option's description (and a
+    /// debug build, `swift run napkin`, trapped); it now lays help out at least 40 wide, and the
+    /// command itself still sees the terminal's width.
+    @Test("help on a very narrow terminal keeps every option's description and exits 0")
+    func helpOnNarrowTerminal() throws {
+        for columns in [1, 10, 20, 26] {
+            let check = try runNapkin(["check", "--help"], environment: ["COLUMNS": "\(columns)"])
+            #expect(check.code == 0, "COLUMNS=\(columns): \(check.err)")
+            let words = check.out.split(whereSeparator: { $0 == " " || $0 == "\n" }).joined(separator: " ")
+            #expect(words.contains("Also run the mission with the answers in this file"), "COLUMNS=\(columns): \(check.out)")
+            let top = try runNapkin(["--help"], environment: ["COLUMNS": "\(columns)"])
+            #expect(top.code == 0 && top.out.contains("SUBCOMMANDS"), "COLUMNS=\(columns): \(top.err)")
+            let wrong = try runNapkin(["--bogus"], environment: ["COLUMNS": "\(columns)"])
+            #expect(wrong.code == 64 && wrong.err.contains("Unknown option"), "COLUMNS=\(columns): \(wrong.err)")
+        }
+        // A plot through the parser's path is still as wide as the terminal says.
+        let plot = try runNapkin(["run", "--no-color", "-e", "plot(sweep x 1...10 < x^2 >)"], environment: ["COLUMNS": "30"])
+        #expect(plot.out.split(separator: "\n").map(\.count).max() == 30, "\(plot.out)")
+    }
+
     /// An example command too wide for the terminal goes on over lines ending in ` \\`, so it
     /// pastes into a shell as the same command; the argument parser broke it at the margin
     /// (`napkin -e 'let d = 1 TB' -e 'd / 10` / `Gbit/s'`).
@@ -281,11 +301,26 @@ struct CommandLineTests {
         }
         let (wide, _) = try examples(80)
         #expect(wide.contains("napkin -e 'let d = 1 TB' -e 'd / 10 Gbit/s'"))
-        for columns in [40, 45, 52, 60, 72] {
-            let (narrow, widest) = try examples(columns)
-            #expect(narrow == wide, "COLUMNS=\(columns): \(narrow)")
-            #expect(widest <= columns - 1, "COLUMNS=\(columns): an example line is \(widest) wide")
+        // The longest word (a quoted argument is one) must fit on a continuation line with its
+        // ` \\`; below that no layout keeps it whole.
+        var longest = 0
+        for command in wide {
+            var word = 0, quote: Character?
+            for c in command {
+                if let q = quote { word += 1; if c == q { quote = nil } }
+                else if c == " " { longest = max(longest, word); word = 0 }
+                else { word += 1; if c == "'" || c == "\"" { quote = c } }
+            }
+            longest = max(longest, word)
         }
+        var checked = 0
+        for columns in 20...100 where longest + 6 <= min(columns, 80) - 1 {
+            let (narrow, widest) = try examples(columns)
+            checked += 1
+            #expect(narrow == wide, "COLUMNS=\(columns): \(narrow)")
+            #expect(widest <= min(columns, 80) - 1, "COLUMNS=\(columns): an example line is \(widest) wide")
+        }
+        #expect(checked >= 60, "only \(checked) widths fit the longest word (\(longest))")
     }
 
     /// On a wide terminal a discussion still keeps to 80 columns, which reads better than lines

@@ -153,7 +153,7 @@ struct EverydayFitTests {
         ("record", "{ e: a, n: b, p: c }", { _, col, _ in "original.\(col)" }),
         ("list", "[a, 2 * a, 7 * a]", { r, _, _ in "original[\(r)]" }),
         ("mixed list", "[a, b, c, \"text\", 5%]", { r, _, _ in "original[\(r)]" }),
-        ("nested cells", "[{ e: a, l: [a, b, c] }, { e: c, l: { x: a, y: [b] } }]", { r, col, _ in "original[\(r)].\(col)" }),
+        ("nested cells", #"[{ e: a, l: [a, b, c] }, { e: c, l: { x: a, y: [b], "a b": a, "if": 1 } }]"#, { r, col, _ in "original[\(r)].\(col)" }),
         ("table", "sweep x 1...3 < x * a, x * c, { r: x * a, l: [b, c] } >", { r, _, i in "column(original, \(i))[\(r)]" }),
     ]
 
@@ -173,7 +173,8 @@ struct EverydayFitTests {
         case let a as [Any]: return a.enumerated().flatMap { leaves(json: $1, unit: "", path: path + "[\($0)]") }
         case let d as [String: Any]:
             if d.count == 2, let n = d["value"] as? NSNumber, let u = d["unit"] as? String { return [(path, napkinCell("\(n.doubleValue)", unit: u))] }
-            return d.keys.sorted().flatMap { leaves(json: d[$0]!, unit: "", path: path + "." + $0) }
+            // A field by its key in quotes: the key need not be a name ("a b", "if").
+            return d.keys.sorted().flatMap { leaves(json: d[$0]!, unit: "", path: path + "[\"" + $0.replacingOccurrences(of: "\"", with: "\\\"") + "\"]") }
         default: return []
         }
     }

@@ -175,8 +175,6 @@ extension Interpreter {
 }
 
 extension Interpreter {
-    /// A string as napkin source writes it, so that it reads back as itself: quoted, with `\`,
-    /// `"`, `{`, `}`, newlines and tabs escaped.
     /// A record's key as it reads back: a name as itself, anything else (`"a b"`, `"2x"`, a
     /// keyword, a sweep column named by its expression, `"x * 2 W"`) quoted.
     public static func recordKey(_ k: String) -> String {
@@ -185,6 +183,8 @@ extension Interpreter {
         return k
     }
 
+    /// A string as napkin source writes it, so that it reads back as itself: quoted, with `\`,
+    /// `"`, `{`, `}`, newlines and tabs escaped.
     public static func stringLiteral(_ s: String) -> String {
         var out = "\""
         for c in s.unicodeScalars {
