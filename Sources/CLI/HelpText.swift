@@ -130,13 +130,15 @@ struct ParserWidth {
     /// COLUMNS as it was before `widen`.
     let original: String?
 
-    /// Raises COLUMNS to `narrowest` when the width the parser would use is narrower.
+    /// Raises COLUMNS to `narrowest` when the width the parser would use is narrower, and
+    /// replaces a COLUMNS that is no width (`0`, `-5`: the parser trapped on those too).
     static func widen() -> ParserWidth {
         let original = getenv("COLUMNS").map { String(cString: $0) }
         var ws = winsize()
         let reported = ioctl(STDOUT_FILENO, UInt(TIOCGWINSZ), &ws) == 0 && ws.ws_col > 0 ? Int(ws.ws_col) : nil
-        let width = original.flatMap { Int($0) }.flatMap { $0 > 0 ? $0 : nil } ?? reported ?? 80
-        if width < narrowest { setenv("COLUMNS", "\(narrowest)", 1) }
+        let given = original.flatMap { Int($0) }.flatMap { $0 > 0 ? $0 : nil }
+        let width = given ?? reported ?? 80
+        if width < narrowest || (original != nil && given == nil) { setenv("COLUMNS", "\(max(width, narrowest))", 1) }
         return ParserWidth(original: original)
     }
 

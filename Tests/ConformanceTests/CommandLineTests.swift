@@ -261,14 +261,14 @@ struct CommandLineTests {
     /// command itself still sees the terminal's width.
     @Test("help on a very narrow terminal keeps every option's description and exits 0")
     func helpOnNarrowTerminal() throws {
-        for columns in [1, 10, 20, 26] {
-            let check = try runNapkin(["check", "--help"], environment: ["COLUMNS": "\(columns)"])
+        for columns in ["1", "10", "20", "26", "0", "-5", "abc", "99999999999999999999"] {
+            let check = try runNapkin(["check", "--help"], environment: ["COLUMNS": columns])
             #expect(check.code == 0, "COLUMNS=\(columns): \(check.err)")
             let words = check.out.split(whereSeparator: { $0 == " " || $0 == "\n" }).joined(separator: " ")
             #expect(words.contains("Also run the mission with the answers in this file"), "COLUMNS=\(columns): \(check.out)")
-            let top = try runNapkin(["--help"], environment: ["COLUMNS": "\(columns)"])
+            let top = try runNapkin(["--help"], environment: ["COLUMNS": columns])
             #expect(top.code == 0 && top.out.contains("SUBCOMMANDS"), "COLUMNS=\(columns): \(top.err)")
-            let wrong = try runNapkin(["--bogus"], environment: ["COLUMNS": "\(columns)"])
+            let wrong = try runNapkin(["--bogus"], environment: ["COLUMNS": columns])
             #expect(wrong.code == 64 && wrong.err.contains("Unknown option"), "COLUMNS=\(columns): \(wrong.err)")
         }
         // A plot through the parser's path is still as wide as the terminal says.
