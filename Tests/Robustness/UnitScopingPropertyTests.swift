@@ -185,6 +185,33 @@ struct UnitScopingPropertyTests {
         #expect(differing == 0, "\(differing) of \(checked) closures read a name otherwise:\n\(failures.prefix(5).joined(separator: "\n\n"))")
     }
 
+    @Test("every string and record key napkin prints inside a list or record reads back as itself")
+    func printedStringsReadBack() {
+        // Characters that need care: quotes, backslashes, braces, line breaks, controls a
+        // terminal acts on (ESC, NUL, DEL, C1, bidi overrides), and ordinary non-ASCII.
+        let pool: [Unicode.Scalar] = ["a", "Z", " ", "\"", "\\", "{", "}", "\n", "\t", "\r", "\u{0}", "\u{7}", "\u{1B}", "\u{7F}",
+                                      "\u{85}", "\u{9F}", "\u{202E}", "\u{2066}", "\u{200F}", "µ", "²", "\u{1F600}", "'", "x"]
+        var rng = SplitMix64(state: 0x57_12_16)
+        var failures: [String] = []
+        var checked = 0
+        for case_ in 0..<300 {
+            let scalars = (0..<(1 + rng.below(8))).map { _ in rng.pick(pool) }
+            // Written the one way that needs no escaping rule of napkin's: every character by code point.
+            let source = "\"" + scalars.map { "\\u{" + String($0.value, radix: 16) + "}" }.joined() + "\""
+            let original = "[\(source), { \(source): \(source) }]"
+            let verdict: String = PreludeBase.shared.withSession { session in
+                let printed = Self.describe(original, in: session)
+                if printed.hasPrefix("error") { return "\(original) → \(printed)" }
+                let same = Self.describe("\(original) == \(printed)", in: session)
+                return same == "true" ? "ok" : "\(original) printed \(printed), which reads back otherwise: \(same)"
+            }
+            checked += 1
+            if verdict != "ok" { failures.append("case \(case_): \(verdict)") }
+        }
+        let differing = failures.count
+        #expect(differing == 0, "\(differing) of \(checked) strings do not read back:\n\(failures.prefix(5).joined(separator: "\n"))")
+    }
+
     /// A program's last result as printed, or its error's message.
     static func describe(_ source: String, in session: Session) -> String {
         var last = "nothing"

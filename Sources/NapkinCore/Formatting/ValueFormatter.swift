@@ -184,7 +184,8 @@ extension Interpreter {
     }
 
     /// A string as napkin source writes it, so that it reads back as itself: quoted, with `\`,
-    /// `"`, `{`, `}`, newlines and tabs escaped.
+    /// `"`, `{`, `}`, newlines, tabs and returns escaped, and other control characters as
+    /// `\u{1B}`.
     public static func stringLiteral(_ s: String) -> String {
         var out = "\""
         for c in s.unicodeScalars {
@@ -195,6 +196,11 @@ extension Interpreter {
             case "}": out += "\\}"
             case "\n": out += "\\n"
             case "\t": out += "\\t"
+            case "\r": out += "\\r"
+            // Other controls (and the bidi ones a terminal would act on) by code point: shown as
+            // a picture they would read back as another string.
+            case "\u{00}"..."\u{1F}", "\u{7F}"..."\u{9F}", "\u{202A}"..."\u{202E}", "\u{2066}"..."\u{2069}", "\u{200E}", "\u{200F}", "\u{061C}":
+                out += "\\u{" + String(c.value, radix: 16, uppercase: true) + "}"
             default: out.unicodeScalars.append(c)
             }
         }

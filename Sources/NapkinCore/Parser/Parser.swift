@@ -1116,13 +1116,30 @@ public struct Parser {
                 switch chars[i + 1] {
                 case "n": bytes.append(UInt8(ascii: "\n"))
                 case "t": bytes.append(UInt8(ascii: "\t"))
+                case "r": bytes.append(UInt8(ascii: "\r"))
+                case "u":
+                    // `\u{1B}`: a character by its code point, 1 to 6 hex digits (how napkin
+                    // writes a control character, so that every string it prints reads back).
+                    var j = i + 2, hex = ""
+                    if j < chars.count, chars[j] == "{" {
+                        j += 1
+                        while j < chars.count, chars[j] != "}", hex.unicodeScalars.count <= 6 { hex.unicodeScalars.append(chars[j]); j += 1 }
+                    }
+                    guard j < chars.count, chars[j] == "}", (1...6).contains(hex.count), let v = UInt32(hex, radix: 16),
+                          let u = Unicode.Scalar(v) else {
+                        throw NapkinError(.parse, "'\\u' needs a code point in braces, e.g. \\u{1B}", at: Span(base + i, base + min(j + 1, chars.count), file: file),
+                                          notes: ["1 to 6 hex digits naming a Unicode scalar (not a surrogate, at most 10FFFF)"])
+                    }
+                    Lexer.appendUTF8(u, to: &bytes)
+                    i = j + 1
+                    continue
                 case "\"": bytes.append(UInt8(ascii: "\""))
                 case "\\": bytes.append(UInt8(ascii: "\\"))
                 case "{": bytes.append(UInt8(ascii: "{"))
                 case "}": bytes.append(UInt8(ascii: "}"))
                 default:
                     throw NapkinError(.parse, "unknown escape '\\\(Character(chars[i + 1]))' in string",
-                                      at: Span(base + i, base + i + 2, file: file), notes: ["known escapes: \\n \\t \\\" \\\\ \\{ \\}"])
+                                      at: Span(base + i, base + i + 2, file: file), notes: ["known escapes: \\n \\t \\r \\\" \\\\ \\{ \\} \\u{…}"])
                 }
                 i += 2
                 continue
