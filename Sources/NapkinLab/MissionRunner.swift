@@ -343,7 +343,10 @@ public final class MissionRunner {
         while true {
             guard let raw = io.ask("predict \(l.id)> ", id: l.id) else { throw Stop() }
             let a = raw.trimmingCharacters(in: .whitespaces)
-            if a.isEmpty { continue }
+            if a.isEmpty {
+                if (io as? ScriptedIO)?.strict == true { throw MissionError("answers file: lock '\(l.id)' has an empty answer") }
+                continue
+            }
             switch l.kind {
             case .choices(let cs):
                 var key: String?
@@ -521,7 +524,10 @@ public final class MissionRunner {
         while true {
             guard let raw = io.ask("reflect> ", id: r.id) else { throw Stop() }
             var a = raw.trimmingCharacters(in: .whitespaces)
-            if a.isEmpty { continue }
+            if a.isEmpty {
+                if (io as? ScriptedIO)?.strict == true { throw MissionError("answers file: reflection '\(r.id)' has an empty answer") }
+                continue
+            }
             if let cs = r.choices {
                 if let n = Int(a), (1...cs.count).contains(n) { a = cs[n - 1].key }
                 guard let c = cs.first(where: { $0.key == a }) else {

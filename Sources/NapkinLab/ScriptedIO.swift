@@ -30,12 +30,18 @@ public final class ScriptedIO: MissionIO {
         echo?(t)
     }
 
+    /// The question the file answered last: asked again at once, the file's answer was not
+    /// taken (empty, or not a choice), and giving it again would ask forever.
+    private var answeredLast: String?
+
     public func ask(_ prompt: String, id: String) -> String? {
         if id == "track" { return answers.track ?? fallback?.ask(prompt, id: id) }
-        if let a = answers.answer(id, track: track) {
+        if answeredLast != id, let a = answers.answer(id, track: track) {
+            answeredLast = id
             say(prompt + Sanitized.line(a))
             return a
         }
+        answeredLast = nil
         return fallback?.ask(prompt, id: id)
     }
 

@@ -50,6 +50,33 @@ struct WorkbenchTests {
         #expect(r.failures.contains { $0.contains("part \"") && $0.contains("(line 2)") && $0.contains(message) }, "\(r.failures)")
     }
 
+    /// An answer the run does not take (empty, or not a choice) was handed out again and again:
+    /// `napkin check --answers` hung, and `run --answers` printed the prompt forever.
+    @Test("an empty or wrong answer in an answers file is an error, never a question asked forever")
+    func answersFileAnswerNotTaken() throws {
+        let source = """
+        mission "One lock" minutes 5
+        part p "Part" {
+            lock q "Pick one" choices {
+                x: "X"
+                y: "Y"
+            }
+            reveal q = "x"
+            reflect why "Why?"
+        }
+        """
+        for (answers, message) in [("q: \nwhy: w", "lock 'q' has an empty answer"), ("q: x\nwhy: ", "reflection 'why' has an empty answer"),
+                                   ("q: z\nwhy: w", "'z' is not a choice of lock 'q'")] {
+            #expect(throws: MissionError.self, "\(answers)") { try runMission(source, answers) }
+            do { _ = try runMission(source, answers) } catch { #expect("\(error)".contains(message), "\(error)") }
+        }
+        // With a fallback (the terminal), the file's answer is given once, then the fallback is asked.
+        let fallback = ScriptedIO(answers: try Answers(text: "q: y\nwhy: w"), track: "default")
+        let io = ScriptedIO(answers: try Answers(text: "q: \nwhy: w"), track: "default", fallback: fallback)
+        #expect(io.ask("predict q> ", id: "q") == "")
+        #expect(io.ask("predict q> ", id: "q") == "y")
+    }
+
     @Test("static instruments pass; check reports the fewest moves of a goal that needs several")
     func staticAndFewestMoves() throws {
         let src = try read("Tests/NapkinLabTests/Fixtures/too_few_moves.lab")
