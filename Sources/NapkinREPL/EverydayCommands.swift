@@ -18,6 +18,8 @@ extension REPL {
     /// `:digits 6` or `:color off`), quietly: only results, prints and errors show.
     public func runInitFile(_ path: String) {
         initFile = path
+        runningInitFile = true
+        defer { runningInitFile = false }
         guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8) else {
             return fail("cannot read the init file '\(path)' as UTF-8 text")
         }

@@ -55,6 +55,8 @@ public final class REPL {
     var lastFigure: Figure?
     /// The init file this session ran (it runs again after :reset).
     var initFile: String?
+    /// True while the init file's lines run (`:reset` is refused there).
+    var runningInitFile = false
     /// The line of the statement that failed in the last `runKeeping` (for `-i FILE`).
     var lastStatementLine: Int?
     var out = ""
@@ -468,6 +470,8 @@ public final class REPL {
     }
 
     func reset() {
+        // `:reset` runs the init file again: from the init file it would never end.
+        guard !runningInitFile else { return fail(":reset cannot run from the init file (it runs the init file again)") }
         do {
             let fresh = try makeSession()
             configure(fresh)  // installs the new cancel flag before the old one goes away

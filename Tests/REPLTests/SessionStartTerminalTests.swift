@@ -39,6 +39,30 @@ struct SessionStartTerminalTests {
         #expect(p.endInput() == 0)
     }
 
+    /// `:reset` runs the init file again; from the init file it recursed without end (no prompt,
+    /// memory growing, Ctrl-C ignored: found by the crash hunt).
+    @Test func resetInTheInitFileIsRefused() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("napkin-init-reset-\(UUID().uuidString)")
+        let config = dir.appendingPathComponent("config/napkin")
+        try FileManager.default.createDirectory(at: config, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        try "let kept = 3 W\n:reset\n".write(to: config.appendingPathComponent("init.lab"), atomically: true, encoding: .utf8)
+        let p = try PTYProcess(arguments: [], environment: [
+            "NAPKIN_HISTORY": dir.appendingPathComponent("history").path, "HOME": dir.path,
+            "XDG_CONFIG_HOME": dir.appendingPathComponent("config").path, "NO_COLOR": "1",
+        ])
+        defer { p.close() }
+        #expect(p.expect(":reset cannot run from the init file"), "\(p.tail)")
+        try #require(p.expect(Self.prompt), "\(p.tail)")
+        p.send("kept * 2\r")
+        #expect(p.expect("6 W [Power]"), "\(p.tail)")
+        try #require(p.expect(Self.prompt), "\(p.tail)")
+        // At the prompt, :reset still runs the init file again.
+        p.send(":reset\r")
+        #expect(p.expect("your init file has run again"), "\(p.tail)")
+        #expect(p.endInput() == 0)
+    }
+
     @Test("-i FILE with an error: the error at file:line, everything defined before it kept, the session open",
           arguments: [
             ("let c = 1 W + 1 m", "bad.lab:3:13"),                     // a dimension error as it runs
