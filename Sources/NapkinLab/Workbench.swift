@@ -7,6 +7,8 @@ import NapkinInstruments
 /// used; instruments whose reading changed are redrawn after every move. The terminal drives it
 /// through the REPL's hooks, a script through `input`.
 public final class WorkbenchSession {
+    /// More tries than any student makes; a ledger's count above it is not one (see `replayPrior`).
+    static let maxTries = 1_000_000
     unowned let runner: MissionRunner
     public let part: Part
     public let workbench: Workbench?
@@ -116,23 +118,32 @@ public final class WorkbenchSession {
 
     /// Re-applies the knob moves, hints and goal results an earlier run of this ledger recorded.
     func replayPrior() throws(MissionError) {
+        /// A count of tries the ledger recorded: absent, or a whole number no run reaches past
+        /// (a hand-made ledger with 2⁶³ − 1 made the next move's count overflow).
+        func count(_ field: String, _ e: LedgerEntry) throws(MissionError) -> Int? {
+            guard let text = e[field] else { return nil }
+            guard let n = Int(text), (0...WorkbenchSession.maxTries).contains(n) else {
+                throw MissionError("the ledger's \(e.type) entry in part '\(part.id)' has \(field) \(Sanitized.line(String(text.prefix(40)))), not a count from 0 to \(WorkbenchSession.maxTries)")
+            }
+            return n
+        }
         for e in runner.prior where e["part"] == part.id {
             switch e.type {
             case "move":
                 if let line = e["line"] { try? session.run(line, name: "<workbench>", transactional: true) }
                 _ = recordVisits()
-                tries = Int(e["try"] ?? "") ?? tries + 1
+                tries = try count("try", e) ?? tries + 1
             case "attempt":
-                tries = Int(e["try"] ?? "") ?? tries + 1
+                tries = try count("try", e) ?? tries + 1
             case "goal_met", "goal_lost":
                 if let i = goals.firstIndex(where: { $0.goal.id == e["id"] }) {
                     goals[i].status = e.type == "goal_met" ? "met" : "lost"
-                    goals[i].tries = Int(e["tries"] ?? "")
+                    goals[i].tries = try count("tries", e)
                 }
             case "goal":
                 if let i = goals.firstIndex(where: { $0.goal.id == e["id"] }) {
                     goals[i].status = e["status"]
-                    goals[i].tries = Int(e["tries"] ?? "")
+                    goals[i].tries = try count("tries", e)
                     goals[i].closed = true
                 }
             case "workbench_done":

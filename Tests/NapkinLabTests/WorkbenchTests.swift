@@ -291,6 +291,28 @@ struct WorkbenchTests {
         #expect(Completer(session: s).complete("fmt = ").candidates == ["csv", "json", "parquet"])
     }
 
+    /// Anyone can recompute a ledger's hashes: a resumed ledger whose move said `try
+    /// 9223372036854775807` made the next move's count overflow (a trap; found by the crash hunt).
+    @Test("a resumed ledger's try counts must be counts", arguments: ["9223372036854775807", "-9223372036854775808", "-1", "12x"])
+    func resumedTryCountsAreChecked(_ bad: String) throws {
+        let first = Ledger()
+        _ = try runMission(Self.formats, "q: up\np> fmt = parquet\n", ledger: first)
+        // The same entries, chained again, with the move's count changed.
+        let forged = Ledger()
+        for e in first.entries.prefix(while: { $0.type != "workbench_done" && $0.type != "goal" }) {
+            var fields = e.fields
+            if e.type == "move" { fields["try"] = bad }
+            try forged.commit(e.type, fields)
+        }
+        #expect(forged.entries.contains { $0.type == "move" && $0["try"] == bad })
+        do {
+            _ = try runMission(Self.formats, "p> :flip hardware\np> :done\n", ledger: forged)
+            Issue.record("a forged try count \(bad) was taken")
+        } catch {
+            #expect("\(error)".contains("has try \(bad), not a count from 0 to"), "\(error)")
+        }
+    }
+
     @Test("--svg-dir writes every figure of the workbench during the mission, and :svg writes on demand")
     func svgDuringMission() throws {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("napkin-svg-\(UUID().uuidString)").path
