@@ -118,6 +118,24 @@ struct GoldenTests {
         #expect(firstNonASCII == nil, "\(name) ASCII output has \(firstNonASCII.map { String($0) } ?? "")")
     }
 
+    /// Present mode draws to the terminal's height: a LINES of 2⁶³ − 1 (with a window that
+    /// reports no size) overflowed the canvas's arithmetic, and 100000 drew for seconds.
+    @Test("present mode's height is kept to 8...400 lines, and every figure draws at both ends")
+    func presentHeights() throws {
+        var style = RenderStyle(width: 80, color: false, unicode: true)
+        style.height = Int.max
+        #expect(style.height == 400)
+        style.height = -5
+        #expect(style.height == 8)
+        for height in [Int.max, 100_000, 8] {
+            style.height = height
+            for (name, source) in Self.figures {
+                let lines = try Instruments.renderText(try figure(source), style: style).split(separator: "\n").count
+                #expect(lines <= 420, "\(name) at height \(height): \(lines) lines")
+            }
+        }
+    }
+
     @Test("figures fit the terminal width", arguments: [40, 72, 120])
     func widths(_ width: Int) throws {
         for (name, source) in Self.figures {

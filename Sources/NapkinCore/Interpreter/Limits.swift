@@ -225,7 +225,8 @@ extension Interpreter {
     /// (a read of /proc/self/statm) runs for a large value or after every 16 MiB of small ones.
     @inline(__always)
     func reserve(_ bytes: Int, _ span: Span) throws(NapkinError) {
-        grown &+= bytes
+        let (sum, overflow) = grown.addingReportingOverflow(bytes)
+        grown = overflow ? Int.max : sum
         if bytes < 1 << 20 && grown < 16 << 20 { return }
         try checkMemory(bytes, span)
     }
@@ -234,11 +235,12 @@ extension Interpreter {
     func checkMemory(_ bytes: Int, _ span: Span) throws(NapkinError) {
         grown = 0
         guard let use = MemoryBudget.usage() else { return }
-        if use.resident + bytes > limits.maxMemory {
+        // Written so that no sum overflows, whatever `bytes` a caller asks for.
+        if bytes > limits.maxMemory - use.resident {
             throw NapkinError(.runtime, "out of memory: this needs more than the session's budget of \(MemoryBudget.describe(limits.maxMemory))",
                               at: span, notes: ["raise it with --max-memory (e.g. --max-memory 8G), or build smaller values"])
         }
-        if let cap = MemoryBudget.addressSpaceLimit, use.virtual + 2 * bytes + MemoryBudget.headroom > cap {
+        if let cap = MemoryBudget.addressSpaceLimit, bytes > (cap - use.virtual - MemoryBudget.headroom) / 2 {
             throw NapkinError(.runtime, "out of memory: this would pass the process's memory limit (ulimit -v) of \(MemoryBudget.describe(cap))",
                               at: span, notes: ["build smaller values, or run with a higher ulimit -v; --max-memory sets napkin's own budget"])
         }

@@ -173,7 +173,9 @@ struct TableBuilder {
 
     /// Reserves the memory `capacity` numeric rows take (the session's budget, `--max-memory`).
     init(names: [String], capacity: Int, _ interp: Interpreter, _ span: Span) throws(NapkinError) {
-        try interp.reserve(capacity * TableBuilder.bytesPerRow(names.count), span)
+        // Saturating: 10¹⁵ rows of 1500 columns (with --max-sweep raised) overflowed and trapped.
+        let (bytes, overflow) = capacity.multipliedReportingOverflow(by: TableBuilder.bytesPerRow(names.count))
+        try interp.reserve(overflow ? Int.max : bytes, span)
         self.names = names
         self.capacity = capacity
         self.interp = interp

@@ -7,8 +7,11 @@ public struct RenderStyle: Sendable {
     public var unicode: Bool
     public var digits = 4
     /// Present mode: figures grow to fill this many lines (the terminal's height); nil keeps
-    /// their everyday size.
-    public var height: Int?
+    /// their everyday size. Kept to 8...400 lines, as the width is to 30...400 columns (a
+    /// LINES of 2⁶³ − 1 overflowed the canvas's arithmetic; 100000 drew for seconds).
+    public var height: Int? {
+        didSet { if let h = height, !(8...400).contains(h) { height = max(8, min(h, 400)) } }
+    }
 
     public init(width: Int = 80, color: Bool = false, unicode: Bool = true) {
         self.width = max(30, min(width, 400))
