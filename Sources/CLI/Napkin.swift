@@ -121,6 +121,10 @@ struct Napkin: ParsableCommand {
     /// The plain forms (`napkin -e EXPR`, `napkin FILE`, `napkin`) start without the argument
     /// parser, whose reflection costs about 2 ms on every start; everything else goes through it.
     static func main() {
+        // Past a file-size limit (`ulimit -f`) a write fails (EFBIG) rather than the kernel
+        // ending the process with SIGXFSZ: output is then given up quietly and a ledger that
+        // cannot grow ends the run with exit 74, as for a full disk.
+        signal(SIGXFSZ, SIG_IGN)
         let args = Array(CommandLine.arguments.dropFirst())
         if let code = QuickStart.run(args) { Foundation.exit(code) }
         // The parser lays out help and usage errors at least `ParserWidth.narrowest` wide; the

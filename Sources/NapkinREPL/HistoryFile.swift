@@ -19,8 +19,18 @@ public final class HistoryFile {
         return home + "/.local/share/napkin/history"
     }
 
+    /// Why the file is not used (kept for this session only), when it is not.
+    public private(set) var unusable: String?
+
     public init(path: String) {
         self.path = path
+        // Only a regular file (or none yet): a pipe would block the session on its first line
+        // (no reader), a device or folder is not a history.
+        var st = stat()
+        if stat(path, &st) == 0, (st.st_mode & S_IFMT) != S_IFREG {
+            unusable = "the history file '\(path)' is not a regular file: history is kept for this session only"
+            return
+        }
         guard let data = FileManager.default.contents(atPath: path) else { return }
         let lines = String(decoding: data, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: true).map(String.init)
         linesOnDisk = lines.count
@@ -54,7 +64,8 @@ public final class HistoryFile {
     /// a lock taken on the old one is retried on the new one.
     func openLocked(_ flags: Int32) -> Int32? {
         for _ in 0..<10 {
-            let fd = open(path, flags | O_CLOEXEC, 0o600)
+            // Never waits to open (a path that turned into a pipe since `init`).
+            let fd = open(path, flags | O_CLOEXEC | O_NONBLOCK, 0o600)
             guard fd >= 0 else { return nil }
             var opened = stat(), current = stat()
             if flock(fd, LOCK_EX) == 0, fstat(fd, &opened) == 0, stat(path, &current) == 0,
@@ -67,6 +78,7 @@ public final class HistoryFile {
     }
 
     func append(_ line: String) {
+        guard unusable == nil else { return }
         ensureDirectory()
         guard let fd = openLocked(O_WRONLY | O_APPEND | O_CREAT) else { return }
         defer { close(fd) }
@@ -77,6 +89,7 @@ public final class HistoryFile {
 
     /// Trims the file to its newest `capacity` lines, merging what other sessions appended.
     func rewrite() {
+        guard unusable == nil else { return }
         ensureDirectory()
         guard let fd = openLocked(O_RDWR | O_CREAT) else { return }
         defer { close(fd) }

@@ -153,7 +153,11 @@ public final class REPL {
     /// Runs until :quit or Ctrl-D; returns the exit code.
     public func run() -> Int32 {
         setupLocale()
-        if let path = options.historyPath { history = HistoryFile(path: path) }
+        if let path = options.historyPath {
+            let h = HistoryFile(path: path)
+            history = h
+            if let why = h.unusable { fail(why) }
+        }
         if options.lineEditing {
             editor = LineEditor(program: "napkin") { [unowned self] line in
                 Completer(session: self.session).complete(line)

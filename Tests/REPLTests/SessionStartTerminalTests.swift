@@ -39,6 +39,28 @@ struct SessionStartTerminalTests {
         #expect(p.endInput() == 0)
     }
 
+    /// A history file or an export target that is a pipe no program reads blocked the session
+    /// for good, Ctrl-C and all (found by the crash hunt).
+    @Test func pipesNobodyReadsNeverBlock() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("napkin-fifo-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let history = dir.appendingPathComponent("history").path, export = dir.appendingPathComponent("out.csv").path
+        #expect(mkfifo(history, 0o600) == 0 && mkfifo(export, 0o600) == 0)
+        let p = try PTYProcess(arguments: [], environment: ["NAPKIN_HISTORY": history, "HOME": dir.path, "NO_COLOR": "1"])
+        defer { p.close() }
+        #expect(p.expect("is not a regular file: history is kept for this session only"), "\(p.tail)")
+        try #require(p.expect(Self.prompt), "\(p.tail)")
+        p.send("sweep x 1...3 < x * 2 W >\r")
+        try #require(p.expect(Self.prompt), "\(p.tail)")
+        p.send(":export \(export)\r")
+        #expect(p.expect("no program is reading that pipe"), "\(p.tail)")
+        try #require(p.expect(Self.prompt), "\(p.tail)")
+        p.send("2 * 21\r")
+        #expect(p.expect("42"), "\(p.tail)")
+        #expect(p.endInput() == 0)
+    }
+
     /// `:reset` runs the init file again; from the init file it recursed without end (no prompt,
     /// memory growing, Ctrl-C ignored: found by the crash hunt).
     @Test func resetInTheInitFileIsRefused() throws {

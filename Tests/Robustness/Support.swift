@@ -29,7 +29,7 @@ struct Run: CustomStringConvertible {
 
 /// Runs `napkin` under /bin/sh with a virtual-memory cap (`ulimit -v`, KiB) and a wall-clock
 /// limit (`timeout -s KILL`), as a hostile input would be run by a careful student.
-/// `shell` runs first in the same shell (e.g. `ulimit -f 8; trap '' XFSZ` for a full disk).
+/// `shell` runs first in the same shell (e.g. `ulimit -f 8` for a full disk).
 func napkin(_ args: [String], stdin: Data = Data(), memoryKiB: Int = 3_000_000, seconds: Int = 60,
             binary: String = "napkin", directory: URL? = nil, shell: String = "") throws -> Run {
     let p = Process()

@@ -4,7 +4,7 @@ import Foundation
 /// `:save`, a workbench's figures), written whole. A regular file, or a new one, is replaced
 /// atomically (through a temporary file, so no reader sees half of it); a symbolic link's target
 /// is written and the link kept; anything else that exists (`/dev/null`, a terminal, a pipe) is
-/// written in place. An atomic write renames a new file over its path, which turned
+/// written in place (a pipe only while a program reads it). An atomic write renames a new file over its path, which turned
 /// `--html /dev/null` into a regular file named /dev/null, run as root.
 public enum OutputFile {
     public static func write(_ text: String, toFile path: String) throws(NapkinError) {
@@ -27,10 +27,17 @@ public enum OutputFile {
         do {
             if lstat(target, &st) == 0, (st.st_mode & S_IFMT) != S_IFREG {
                 if (st.st_mode & S_IFMT) == S_IFDIR { throw NapkinError(.runtime, "cannot write '\(path)': it is a folder") }
-                guard let handle = FileHandle(forWritingAtPath: target) else {
-                    throw NapkinError(.runtime, "cannot write '\(path)': it cannot be opened for writing")
+                // Opened without waiting: a pipe no program reads fails at once (ENXIO) instead
+                // of blocking the session for good, Ctrl-C and all. Once open, writes wait for
+                // the reader as usual.
+                let fd = open(target, O_WRONLY | O_NONBLOCK | O_CLOEXEC)
+                if fd < 0 {
+                    let why = errno == ENXIO ? "no program is reading that pipe" : String(cString: strerror(errno))
+                    throw NapkinError(.runtime, "cannot write '\(path)': \(why)")
                 }
-                defer { try? handle.close() }
+                let flags = fcntl(fd, F_GETFL)
+                if flags >= 0 { _ = fcntl(fd, F_SETFL, flags & ~O_NONBLOCK) }
+                let handle = FileHandle(fileDescriptor: fd, closeOnDealloc: true)
                 try handle.write(contentsOf: Data(text.utf8))
                 return
             }
