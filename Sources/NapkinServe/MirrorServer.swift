@@ -84,6 +84,13 @@ public final class MirrorServer: @unchecked Sendable {
             close(fds[0]); close(fds[1])
             throw Failure(description: "cannot listen on '\(host)': give an IP address such as 127.0.0.1 or 0.0.0.0")
         }
+        // SwiftNIO's event loop stops the process if it cannot get its own descriptors (epoll,
+        // an eventfd, a timerfd: a fatal error, or an assertion in a debug build), so a process
+        // short of them (`ulimit -n 8`) is told so here instead.
+        guard MirrorServer.freeDescriptors(atLeast: MirrorServer.descriptorsNeeded) else {
+            close(fds[0]); close(fds[1])
+            throw Failure(description: "cannot start the mirror: too few free file descriptors (raise ulimit -n: it needs \(MirrorServer.descriptorsNeeded) more, and one for each page)")
+        }
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         do {
             let listener = try ServerBootstrap(group: group)
@@ -103,6 +110,21 @@ public final class MirrorServer: @unchecked Sendable {
             let why = (error as? IOError).map { String(cString: strerror($0.errnoCode)) } ?? "\(error)"
             throw Failure(description: "cannot listen on \(host) port \(port): \(why)")
         }
+    }
+
+    /// The event loop's own three descriptors (epoll, an eventfd, a timerfd) and the listener.
+    static let descriptorsNeeded = 4
+
+    /// Whether `n` more file descriptors can be opened now (opened and closed again to see).
+    static func freeDescriptors(atLeast n: Int) -> Bool {
+        var opened: [Int32] = []
+        defer { for fd in opened { close(fd) } }
+        for _ in 0..<n {
+            let fd = open("/", O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+            guard fd >= 0 else { return false }
+            opened.append(fd)
+        }
+        return true
     }
 
     deinit { stop() }

@@ -387,6 +387,16 @@ struct ReliabilityTests {
         #expect(try napkin(["ledger", "verify", ledger]).code == 0)
     }
 
+    /// SwiftNIO's event loop stops the process when it cannot get its own descriptors (a fatal
+    /// error; an assertion in a debug build): the mirror asks for them first (found by the crash hunt).
+    @Test("--serve short of file descriptors is a clear error, never a crash", arguments: [6, 7, 8])
+    func serveWithoutDescriptors(_ limit: Int) throws {
+        let demo = repositoryRoot.appendingPathComponent("Samples/demos/jevons.lab").path
+        let r = try napkin(["run", demo, "--serve", "0"], seconds: 30, directory: try scratchDirectory("fds"), shell: "ulimit -n \(limit)")
+        #expect(!r.crashed && r.code == 64, "\(r)")
+        #expect(r.err.contains("too few free file descriptors") || r.err.contains("Too many open files"), "\(r)")
+    }
+
     @Test("resume repairs a torn last line and a missing final newline, keeping every complete entry")
     func tornTail() throws {
         let dir = try scratchDirectory("torn")
