@@ -20,6 +20,17 @@ struct HostileInputTests {
 
     // MARK: - Malformed files
 
+    /// A pasted megabyte as one name: the error quoted all of it, and each candidate for a
+    /// suggestion counted the name's length again (2 s for 1 MB, over 20 s for 10 MB).
+    @Test("an unknown name of a million characters is quoted short")
+    func hugeUnknownName() throws {
+        let r = try run("long.lab", String(repeating: "a", count: 1_000_000))
+        #expect(r.code == 65, "\(r)")
+        let first = r.err.split(separator: "\n").first.map(String.init) ?? ""
+        #expect(first.hasPrefix("name error: unknown name 'aaa") && first.hasSuffix("…' (1000000 characters)") && first.count < 120, "\(first.prefix(200))")
+        #expect(r.err.utf8.count < 2_000, "\(r.err.utf8.count) bytes of error")
+    }
+
     @Test("invalid UTF-8 is rejected with the offset of the first bad byte")
     func invalidUTF8() throws {
         let r = try run("bad.lab", Data("1 m\n".utf8) + Data([0xC3, 0x28, 0xFF]) + Data("\n2 m\n".utf8))

@@ -94,7 +94,7 @@ public struct NameChecker: ScopeVisitor {
         if locals.contains(n) || known.contains(n) || units.contains(n) { return }
         let lower = n.lowercased()
         let candidates = Array(known) + locals + declaredUnits + units.names.filter { $0.lowercased() == lower }
-        errors.append(NapkinError(.name, "unknown name '\(n)'", at: e.span, notes: didYouMean(n, among: candidates)))
+        errors.append(NapkinError(.name, "unknown name \(quotedName(n))", at: e.span, notes: didYouMean(n, among: candidates)))
     }
 
     func isChoiceKnob(_ name: String) -> Bool { choiceKnobs.contains(name) }

@@ -150,10 +150,13 @@ public func editDistance(_ a: String, _ b: String) -> Int {
 /// The closest few names to `name`, for "did you mean …?".
 public func suggestions(for name: String, among candidates: some Sequence<String>, limit: Int = 3) -> [String] {
     // Short names only get near misses, or every one-letter unit would be suggested.
-    let maxDistance = name.count <= 2 ? 0 : name.count <= 5 ? 1 : 2
+    // Counted once: a name of a million characters was counted again for every candidate.
+    let length = name.count
+    let maxDistance = length <= 2 ? 0 : length <= 5 ? 1 : 2
     var scored: [(Int, String)] = []
     for c in candidates {
-        if c.count > name.count + maxDistance || c.count + maxDistance < name.count { continue }
+        let n = c.count
+        if n > length + maxDistance || n + maxDistance < length { continue }
         let d = editDistance(name, c)
         if d <= maxDistance || (d <= 1 && c.lowercased() == name.lowercased()) { scored.append((d, c)) }
     }
@@ -162,6 +165,14 @@ public func suggestions(for name: String, among candidates: some Sequence<String
     if let best = scored.first, best.0 == 0 { scored = scored.filter { $0.0 == 0 } }
     var seen = Set<String>()
     return scored.compactMap { seen.insert($0.1).inserted ? $0.1 : nil }.prefix(limit).map { $0 }
+}
+
+/// A name as an error message quotes it: a very long one (a pasted megabyte) cut to its first
+/// 60 characters, so the message stays a line and the caret below shows where it is.
+public func quotedName(_ name: String) -> String {
+    guard name.utf8.count > 60 else { return "'\(name)'" }
+    let head = name.prefix(60)
+    return head.count < 60 ? "'\(name)'" : "'\(head)…' (\(name.count) characters)"
 }
 
 /// The "did you mean …?" note for a misspelt name, or no note when nothing is close.

@@ -478,7 +478,7 @@ public final class Interpreter {
             return .quantity(Quantity(u.factor, u.dim, unit: units.displayUnit(n, factor: u.factor, dim: u.dim)))
         }
         let candidates = Array(globals.keys) + Array(builtins.keys) + units.suggestableUnitNames(for: n)
-        throw NapkinError(.name, "unknown name '\(n)'", at: span, notes: didYouMean(n, among: candidates))
+        throw NapkinError(.name, "unknown name \(quotedName(n))", at: span, notes: didYouMean(n, among: candidates))
     }
 
     // MARK: Units
