@@ -109,11 +109,19 @@ extension REPL {
         }
     }
 
+    /// A number from the page as a person would type it: ten digits read well (0.3, not
+    /// 0.30000000000000004); near the largest Double they round up past it (1.797693135e308,
+    /// which then did not read back), so there it is written in full.
+    public static func typed(_ v: Double) -> String {
+        let text = formatNumber(v, digits: 10)
+        return Double(text)?.isFinite == true ? text : formatNumber(v, digits: 17)
+    }
+
     /// The line a move from the page stands for, as a person would type it.
     func line(for move: KnobMove) -> String? {
         guard let view = knobViews().first(where: { $0.name == move.name }) else { return nil }
         switch move.setting {
-        case .number(let v): return "\(view.name) = \(formatNumber(v, digits: 10))" + (view.unit.isEmpty ? "" : " " + view.unit)
+        case .number(let v): return "\(view.name) = \(REPL.typed(v))" + (view.unit.isEmpty ? "" : " " + view.unit)
         // The server only passes an option the knob has; options are names (`fmt = parquet`).
         case .choice(let c): return "\(view.name) = \(c)"
         }

@@ -79,3 +79,23 @@ struct HistoryFileTests {
         #expect(HistoryFile.defaultPath(environment: ["HOME": "/home/u"]) == "/home/u/.local/share/napkin/history")
     }
 }
+
+/// A knob moved from the browser is shown and run as the line a person would type.
+struct MirrorMoveLineTests {
+    @Test("a number from the page is typed in ten digits, and in full where ten would not read back")
+    func typedNumbers() throws {
+        #expect(REPL.typed(0.30000000000000004) == "0.3")
+        #expect(REPL.typed(4.5) == "4.5")
+        for v in [Double.greatestFiniteMagnitude, -Double.greatestFiniteMagnitude, 1.7976931348e308] {
+            let text = REPL.typed(v)
+            let back = try #require(Double(text), "\(text)")
+            #expect(back.isFinite && abs(back - v) <= abs(v) * 1e-15, "\(v) typed as \(text)")
+        }
+        // And it runs: the largest Double is a number napkin reads.
+        let s = try Prelude.makeSession()
+        var shown = ""
+        s.onResult = { shown = (try? s.interpreter.describe($0)) ?? "" }
+        try s.run(REPL.typed(Double.greatestFiniteMagnitude), name: "<test>")
+        #expect(shown.hasPrefix("1.798e308"), "\(shown)")
+    }
+}
