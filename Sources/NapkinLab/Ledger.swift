@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import NapkinCore
 
 /// One ledger entry: a JSON object on one line. Fields are strings (or the sequence number),
 /// so the line's bytes are exactly what was hashed.
@@ -172,7 +173,7 @@ public final class Ledger {
 
     /// Makes a new file's name durable too.
     static func syncDirectory(of path: String) {
-        let dir = (path as NSString).deletingLastPathComponent
+        let dir = OutputFile.folder(of: path)
         let d = open(dir.isEmpty ? "." : dir, O_RDONLY | O_DIRECTORY)
         if d >= 0 { fsync(d); close(d) }
     }

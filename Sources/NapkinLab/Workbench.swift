@@ -355,7 +355,7 @@ public final class WorkbenchSession {
         let svg: String
         do { svg = try Instruments.renderSVG(f, digits: interp.digits) } catch { return "cannot draw the figure as SVG: \(error.message)" }
         do {
-            try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+            try FileManager.default.createDirectory(atPath: OutputFile.folder(of: path), withIntermediateDirectories: true)
             try OutputFile.write(svg, toFile: path)
             return nil
         } catch let e as NapkinError {

@@ -1,4 +1,5 @@
 import Foundation
+import NapkinCore
 
 /// The REPL's history on disk: one line per entry, appended after every line so a crash
 /// loses nothing, capped at `capacity` entries, blank and repeated lines skipped. Several
@@ -56,7 +57,7 @@ public final class HistoryFile {
     }
 
     func ensureDirectory() {
-        let dir = (path as NSString).deletingLastPathComponent
+        let dir = OutputFile.folder(of: path)
         if !dir.isEmpty { try? FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true) }
     }
 

@@ -13,6 +13,18 @@ struct OutputFileTests {
         return dir
     }
 
+    /// Foundation's `deletingLastPathComponent` trapped on a one-character name on Linux
+    /// (`--html x`, `:save s`, `--ledger L`, `NAPKIN_HISTORY=h`).
+    @Test("the folder of a path, one-character names included")
+    func folderOfAPath() {
+        #expect(OutputFile.folder(of: "x") == "")
+        #expect(OutputFile.folder(of: "page.html") == "")
+        #expect(OutputFile.folder(of: "/x") == "/")
+        #expect(OutputFile.folder(of: "a/b") == "a")
+        #expect(OutputFile.folder(of: "/tmp/a/b.svg") == "/tmp/a")
+        #expect(OutputFile.folder(of: "./x") == ".")
+    }
+
     @Test("a new or regular file gets the whole text; a symbolic link keeps pointing at its written target")
     func filesAndLinks() throws {
         let dir = try folder()

@@ -387,6 +387,15 @@ struct ReliabilityTests {
         #expect(try napkin(["ledger", "verify", ledger]).code == 0)
     }
 
+    /// A one-character file name as an output (`--html x`) trapped in Foundation (found in review).
+    @Test("one-character output file names are written like any other")
+    func oneCharacterOutputNames() throws {
+        let dir = try scratchDirectory("onechar")
+        let r = try napkin(["-e", "1 + 1", "--html", "x"], directory: dir)
+        #expect(!r.crashed && r.code == 0, "\(r)")
+        #expect(FileManager.default.fileExists(atPath: dir.appendingPathComponent("x").path))
+    }
+
     /// SwiftNIO's event loop stops the process when it cannot get its own descriptors (a fatal
     /// error; an assertion in a debug build): the mirror asks for them first (found by the crash hunt).
     @Test("--serve short of file descriptors is a clear error, never a crash", arguments: [6, 7, 8])

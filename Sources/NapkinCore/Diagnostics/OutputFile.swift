@@ -19,7 +19,7 @@ public enum OutputFile {
         }
         let target = resolvingLinks(path)
         var st = stat()
-        let folder = (target as NSString).deletingLastPathComponent
+        let folder = OutputFile.folder(of: target)
         var isFolder: ObjCBool = false
         if !folder.isEmpty, !FileManager.default.fileExists(atPath: folder, isDirectory: &isFolder) || !isFolder.boolValue {
             throw NapkinError(.runtime, "cannot write '\(path)': there is no folder \(folder)")
@@ -49,6 +49,14 @@ public enum OutputFile {
         }
     }
 
+    /// The folder part of a path: what comes before its last `/` ("" for a bare name, "/" for
+    /// a file at the root). Foundation's `deletingLastPathComponent` trapped on a one-character
+    /// name (`--html x`, `:save s`) on Linux.
+    public static func folder(of path: String) -> String {
+        guard let slash = path.lastIndex(of: "/") else { return "" }
+        return slash == path.startIndex ? "/" : String(path[..<slash])
+    }
+
     /// The file a path names after its symbolic links, followed one by one (a relative link from
     /// its own folder), so that a link to a file not made yet is written through too.
     static func resolvingLinks(_ path: String) -> String {
@@ -57,7 +65,7 @@ public enum OutputFile {
             // /proc/…/fd and /dev links name pipes and sockets as `pipe:[N]`, not as paths.
             guard !target.hasPrefix("/proc/"), !target.hasPrefix("/dev/"),
                   let next = try? FileManager.default.destinationOfSymbolicLink(atPath: target) else { break }
-            target = next.hasPrefix("/") ? next : ((target as NSString).deletingLastPathComponent as NSString).appendingPathComponent(next)
+            target = next.hasPrefix("/") ? next : (OutputFile.folder(of: target) as NSString).appendingPathComponent(next)
         }
         return target
     }
