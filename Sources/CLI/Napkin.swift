@@ -125,6 +125,9 @@ struct Napkin: ParsableCommand {
         // ending the process with SIGXFSZ: output is then given up quietly and a ledger that
         // cannot grow ends the run with exit 74, as for a full disk.
         signal(SIGXFSZ, SIG_IGN)
+        // Likewise a pipe whose reader went away: the write fails (EPIPE) and is reported (an
+        // output file) or given up (standard output), instead of the kernel ending the session.
+        signal(SIGPIPE, SIG_IGN)
         let args = Array(CommandLine.arguments.dropFirst())
         if let code = QuickStart.run(args) { Foundation.exit(code) }
         // The parser lays out help and usage errors at least `ParserWidth.narrowest` wide; the

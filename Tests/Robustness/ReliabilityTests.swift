@@ -387,6 +387,18 @@ struct ReliabilityTests {
         #expect(try napkin(["ledger", "verify", ledger]).code == 0)
     }
 
+    /// A pipe whose reader stops reading mid-way killed napkin with SIGPIPE, silently (found in
+    /// review); the write now fails with a message.
+    @Test("a pipe whose reader goes away is an error, never a silent death")
+    func readerGoesAway() throws {
+        let dir = try scratchDirectory("sigpipe")
+        let big = dir.appendingPathComponent("big.lab")
+        try ("let s = \"" + String(repeating: "a", count: 300_000) + "\"\n").write(to: big, atomically: true, encoding: .utf8)
+        let r = try napkin([big.path, "--html", "pp"], directory: dir, shell: "cd '\(dir.path)' && mkfifo pp && (head -c 100 pp > /dev/null &)")
+        #expect(!r.crashed && r.code == 73, "\(r)")
+        #expect(r.err.contains("cannot write 'pp': the program reading that pipe stopped reading"), "\(r)")
+    }
+
     /// A one-character file name as an output (`--html x`) trapped in Foundation (found in review).
     @Test("one-character output file names are written like any other")
     func oneCharacterOutputNames() throws {

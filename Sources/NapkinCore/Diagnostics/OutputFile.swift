@@ -37,8 +37,17 @@ public enum OutputFile {
                 }
                 let flags = fcntl(fd, F_GETFL)
                 if flags >= 0 { _ = fcntl(fd, F_SETFL, flags & ~O_NONBLOCK) }
-                let handle = FileHandle(fileDescriptor: fd, closeOnDealloc: true)
-                try handle.write(contentsOf: Data(text.utf8))
+                defer { close(fd) }
+                var bytes = Array(text.utf8)[...]
+                while !bytes.isEmpty {
+                    let n = bytes.withUnsafeBytes { Glibc.write(fd, $0.baseAddress, $0.count) }
+                    if n < 0, errno == EINTR { continue }
+                    guard n > 0 else {
+                        let why = errno == EPIPE ? "the program reading that pipe stopped reading" : String(cString: strerror(errno))
+                        throw NapkinError(.runtime, "cannot write '\(path)': \(why)")
+                    }
+                    bytes = bytes.dropFirst(n)
+                }
                 return
             }
             try text.write(toFile: target, atomically: true, encoding: .utf8)
