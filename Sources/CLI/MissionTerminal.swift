@@ -28,7 +28,10 @@ final class MissionTerminal: MissionIO {
 
     var rows: Int {
         if isatty(STDOUT_FILENO) == 1 { return Terminal.size().rows }
-        return Int(ProcessInfo.processInfo.environment["LINES"] ?? "") ?? 40
+        // LINES as given, within what a screen can be (a LINES of -2⁶³ overflowed the
+        // workbench's arithmetic).
+        let lines = Int(ProcessInfo.processInfo.environment["LINES"] ?? "") ?? 40
+        return lines > 0 ? min(lines, Terminal.maxLines) : 40
     }
 
     public func say(_ text: String) {

@@ -127,6 +127,12 @@ struct GoldenTests {
         #expect(style.height == 400)
         style.height = -5
         #expect(style.height == 8)
+        // The width likewise, however it is set (a terminal reporting no size, COLUMNS=2⁶³ − 1).
+        style.width = Int.max
+        #expect(style.width == 400)
+        style.width = Int.min
+        #expect(style.width == 30)
+        style.width = 80
         for height in [Int.max, 100_000, 8] {
             style.height = height
             for (name, source) in Self.figures {

@@ -399,6 +399,16 @@ struct ReliabilityTests {
         #expect(r.err.contains("cannot write 'pp': the program reading that pipe stopped reading"), "\(r)")
     }
 
+    /// LINES is read as given when standard output is not a terminal: -2⁶³ overflowed the
+    /// workbench's arithmetic (found in review).
+    @Test("odd LINES and COLUMNS never overflow a mission's drawing", arguments: ["-9223372036854775808", "9223372036854775807", "0"])
+    func oddTerminalSize(_ value: String) throws {
+        let answers = try Self.answers15(joules: "1 mJ")
+        let r = try napkin(["run", Self.sample15, "--track", "cloud_titan", "--answers", answers], seconds: 300,
+                           directory: try scratchDirectory("lines"), shell: "export LINES=\(value) COLUMNS=\(value)")
+        #expect(!r.crashed && r.code == 0 && r.out.contains("Mission complete"), "\(r)")
+    }
+
     /// A one-character file name as an output (`--html x`) trapped in Foundation (found in review).
     @Test("one-character output file names are written like any other")
     func oneCharacterOutputNames() throws {

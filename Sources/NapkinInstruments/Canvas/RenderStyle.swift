@@ -2,7 +2,10 @@ import Foundation
 
 /// How a figure may be drawn on this terminal: width, colour, and Unicode or plain ASCII.
 public struct RenderStyle: Sendable {
-    public var width: Int
+    /// Kept to 30...400 columns however it is set.
+    public var width: Int {
+        didSet { if !(30...400).contains(width) { width = max(30, min(width, 400)) } }
+    }
     public var color: Bool
     public var unicode: Bool
     public var digits = 4
