@@ -110,18 +110,22 @@ extension REPL {
     }
 
     /// A number from the page as a person would type it: ten digits read well (0.3, not
-    /// 0.30000000000000004); near the largest Double they round up past it (1.797693135e308,
-    /// which then did not read back), so there it is written in full.
-    public static func typed(_ v: Double) -> String {
+    /// 0.30000000000000004). Where ten digits would leave the knob's range (its end at 2/3,
+    /// typed 0.6666666667) or pass the largest Double (1.797693135e308), it is written in full.
+    public static func typed(_ v: Double, within range: ClosedRange<Double>? = nil) -> String {
         let text = formatNumber(v, digits: 10)
-        return Double(text)?.isFinite == true ? text : formatNumber(v, digits: 17)
+        guard let back = Double(text), back.isFinite else { return formatNumber(v, digits: 17) }
+        if let range, range.contains(v), !range.contains(back) { return formatNumber(v, digits: 17) }
+        return text
     }
 
     /// The line a move from the page stands for, as a person would type it.
     func line(for move: KnobMove) -> String? {
         guard let view = knobViews().first(where: { $0.name == move.name }) else { return nil }
         switch move.setting {
-        case .number(let v): return "\(view.name) = \(REPL.typed(v))" + (view.unit.isEmpty ? "" : " " + view.unit)
+        case .number(let v):
+            let range = view.low <= view.high ? view.low...view.high : nil
+            return "\(view.name) = \(REPL.typed(v, within: range))" + (view.unit.isEmpty ? "" : " " + view.unit)
         // The server only passes an option the knob has; options are names (`fmt = parquet`).
         case .choice(let c): return "\(view.name) = \(c)"
         }

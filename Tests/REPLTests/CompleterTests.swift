@@ -86,6 +86,11 @@ struct MirrorMoveLineTests {
     func typedNumbers() throws {
         #expect(REPL.typed(0.30000000000000004) == "0.3")
         #expect(REPL.typed(4.5) == "4.5")
+        // At a knob's end, ten digits would leave its range (found in review).
+        let twoThirds = 2.0 / 3.0, third = 1.0 / 3.0
+        #expect(Double(REPL.typed(twoThirds, within: 0...twoThirds)) == twoThirds)
+        #expect(Double(REPL.typed(third, within: third...1)) == third)
+        #expect(REPL.typed(0.5, within: 0...twoThirds) == "0.5")
         for v in [Double.greatestFiniteMagnitude, -Double.greatestFiniteMagnitude, 1.7976931348e308] {
             let text = REPL.typed(v)
             let back = try #require(Double(text), "\(text)")
