@@ -33,10 +33,14 @@ public final class ScriptedIO: MissionIO {
     /// The question the file answered last: asked again at once, the file's answer was not
     /// taken (empty, or not a choice), and giving it again would ask forever.
     private var answeredLast: String?
+    /// Questions whose answer in the file was not taken: from then on only the fallback (the
+    /// terminal) answers them, so the file and the terminal do not take turns.
+    private var notTaken: Set<String> = []
 
     public func ask(_ prompt: String, id: String) -> String? {
         if id == "track" { return answers.track ?? fallback?.ask(prompt, id: id) }
-        if answeredLast != id, let a = answers.answer(id, track: track) {
+        if answeredLast == id { notTaken.insert(id) }
+        if !notTaken.contains(id), let a = answers.answer(id, track: track) {
             answeredLast = id
             say(prompt + Sanitized.line(a))
             return a

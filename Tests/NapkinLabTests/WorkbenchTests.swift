@@ -75,6 +75,10 @@ struct WorkbenchTests {
         let io = ScriptedIO(answers: try Answers(text: "q: \nwhy: w"), track: "default", fallback: fallback)
         #expect(io.ask("predict q> ", id: "q") == "")
         #expect(io.ask("predict q> ", id: "q") == "y")
+        // Once not taken, the file's answer is not given again: only the fallback answers from
+        // then on (here another file, whose one answer was just given).
+        #expect(io.ask("predict q> ", id: "q") == nil)
+        #expect(io.ask("predict q> ", id: "q") == nil)
     }
 
     @Test("static instruments pass; check reports the fewest moves of a goal that needs several")
