@@ -29,6 +29,14 @@ struct HostileInputTests {
         let first = r.err.split(separator: "\n").first.map(String.init) ?? ""
         #expect(first.hasPrefix("name error: unknown name 'aaa") && first.hasSuffix("…' (1000000 characters)") && first.count < 120, "\(first.prefix(200))")
         #expect(r.err.utf8.count < 2_000, "\(r.err.utf8.count) bytes of error")
+        // The same for a unit, a field and a parameter label of that length (found in review).
+        let q = String(repeating: "q", count: 1_000_000)
+        for (source, message) in [("1 \(q)", "unknown unit 'qqq"), ("let r = { a: 1 }\nr.\(q)", "has no field 'qqq"),
+                                  ("fn f(a) = a\nf(\(q): 1)", "has no parameter 'qqq")] {
+            let e = try run("long.lab", source)
+            #expect(!e.crashed && e.err.contains(message) && e.err.contains("…' (1000000 characters)"), "\(e.err.prefix(300))")
+            #expect(e.err.utf8.count < 2_000, "\(message): \(e.err.utf8.count) bytes of error")
+        }
     }
 
     @Test("invalid UTF-8 is rejected with the offset of the first bad byte")

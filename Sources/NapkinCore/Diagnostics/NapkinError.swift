@@ -189,13 +189,13 @@ extension NapkinError {
                             amount: Double? = nil) -> NapkinError {
         // A value in a unit's place gets that hint alone, not a unit that merely looks alike.
         if isValue {
-            return NapkinError(.name, "unknown unit '\(name)'", at: span, notes: ["'\(name)' is a value, not a unit; multiply by it instead"])
+            return NapkinError(.name, "unknown unit \(quotedName(name))", at: span, notes: ["\(quotedName(name)) is a value, not a unit; multiply by it instead"])
         }
         if let t = UnitRegistry.temperatureNote(for: name, amount: amount) {
-            return NapkinError(.name, "unknown unit '\(name)'", at: span, notes: [t])
+            return NapkinError(.name, "unknown unit \(quotedName(name))", at: span, notes: [t])
         }
         let notes = registry.map { $0.unitSuggestionNotes(for: name) } ?? didYouMean(name, among: candidates)
-        return NapkinError(.name, "unknown unit '\(name)'", at: span, notes: notes)
+        return NapkinError(.name, "unknown unit \(quotedName(name))", at: span, notes: notes)
     }
 }
 

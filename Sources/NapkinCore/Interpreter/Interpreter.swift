@@ -799,7 +799,7 @@ public final class Interpreter {
         switch v {
         case .record(let r):
             if let x = r[name] { return x }
-            throw NapkinError(.name, "this record has no field '\(name)'", at: span,
+            throw NapkinError(.name, "this record has no field \(quotedName(name))", at: span,
                               notes: didYouMean(name, among: r.keys) + ["its fields: " + r.keys.joined(separator: ", ")])
         case .table(let t):
             if let i = t.names.firstIndex(of: name) { return try t.list(i, self, span) }
@@ -893,7 +893,7 @@ public final class Interpreter {
                 var spans = (0..<positional.count).map(site.arg)
                 for (label, v, lspan) in named {
                     guard let i = b.parameters.firstIndex(of: label) else {
-                        throw NapkinError(.name, "\(f.name) has no parameter '\(label)'", at: lspan,
+                        throw NapkinError(.name, "\(f.name) has no parameter \(quotedName(label))", at: lspan,
                                           notes: didYouMean(label, among: b.parameters) + ["\(f.signature)"])
                     }
                     while args.count < i { args.append(.nothing) }
@@ -945,7 +945,7 @@ public final class Interpreter {
         var slots = Array(0..<positionalCount)
         for (label, lspan) in labels {
             guard let i = f.paramNames.firstIndex(of: label) else {
-                throw NapkinError(.name, "\(f.name) has no parameter '\(label)'", at: lspan,
+                throw NapkinError(.name, "\(f.name) has no parameter \(quotedName(label))", at: lspan,
                                   notes: didYouMean(label, among: f.paramNames) + [f.signature])
             }
             if slots.contains(i) { throw NapkinError(.runtime, "argument '\(label)' is given twice", at: lspan) }
