@@ -110,6 +110,10 @@ public struct MissionParser {
 
     mutating func wholeNumber(_ context: String) throws(NapkinError) -> Int {
         guard case .number(let v) = current.kind, v == v.rounded(), v >= 0, v < 1e6 else {
+            // A number too large says so (it was "expected a whole number", for 2000000).
+            if case .number(let v) = current.kind, v == v.rounded(), v >= 1e6 {
+                throw error("expected a whole number below 1000000 \(context), found \(describe(current))")
+            }
             throw error("expected a whole number \(context), found \(describe(current))")
         }
         _ = p.advance()

@@ -50,6 +50,20 @@ struct WorkbenchTests {
         #expect(r.failures.contains { $0.contains("part \"") && $0.contains("(line 2)") && $0.contains(message) }, "\(r.failures)")
     }
 
+    /// `within 2000000 tries` said "expected a whole number" (found in review).
+    @Test("a goal's tries above the limit say so")
+    func triesAboveTheLimit() throws {
+        let src = try read("Tests/NapkinLabTests/Fixtures/too_few_moves.lab")
+        let bad = src.replacingOccurrences(of: "within 10 tries", with: "within 2000000 tries")
+        #expect(bad != src)
+        do {
+            _ = try mission(bad)
+            Issue.record("2000000 tries were taken")
+        } catch {
+            #expect("\(error)".contains("expected a whole number below 1000000"), "\(error)")
+        }
+    }
+
     /// An answer the run does not take (empty, or not a choice) was handed out again and again:
     /// `napkin check --answers` hung, and `run --answers` printed the prompt forever.
     @Test("an empty or wrong answer in an answers file is an error, never a question asked forever")
