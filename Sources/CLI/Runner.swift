@@ -159,7 +159,8 @@ struct Runner {
     func unreadable(_ path: String) -> String? {
         var isDir: ObjCBool = false
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isDir) else { return "no such file" }
-        return isDir.boolValue || !FileManager.default.isReadableFile(atPath: path) ? "it is a directory or unreadable" : nil
+        if isDir.boolValue { return "it is a folder" }
+        return FileManager.default.isReadableFile(atPath: path) ? nil : "it is not readable"
     }
 
     func firstInvalidUTF8(_ data: Data) -> Int {

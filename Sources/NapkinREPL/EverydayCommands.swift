@@ -97,9 +97,15 @@ extension REPL {
     func readSource(_ arg: String) -> String? {
         let path = (arg as NSString).expandingTildeInPath
         var isDir: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDir), !isDir.boolValue,
-              let data = FileManager.default.contents(atPath: path) else {
-            fail("cannot read '\(arg)': " + (FileManager.default.fileExists(atPath: path) ? "it is a directory or unreadable" : "no such file"))
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDir) else {
+            fail("cannot read '\(arg)': no such file")
+            return nil
+        }
+        // Read through a handle when FileManager gives nothing: it does for a device such as
+        // /dev/null ("it is a directory or unreadable", it said), which reads as empty.
+        guard !isDir.boolValue, let data = FileManager.default.contents(atPath: path)
+                ?? (try? FileHandle(forReadingAtPath: path)?.readToEnd() ?? Data()) else {
+            fail("cannot read '\(arg)': " + (isDir.boolValue ? "it is a folder" : "it is not readable"))
             return nil
         }
         guard let text = String(data: data, encoding: .utf8) else {

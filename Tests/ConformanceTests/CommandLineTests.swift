@@ -256,6 +256,17 @@ struct CommandLineTests {
         }
     }
 
+    /// A file napkin cannot read says why in a word: a folder is a folder (it said "a directory
+    /// or unreadable"), and an empty device such as /dev/null reads as an empty file.
+    @Test("unreadable start files say why; an empty device reads as empty")
+    func startFileReasons() throws {
+        let folder = try runNapkin(["run", "/tmp"])
+        #expect(folder.code == 64 && folder.err.contains("cannot read '/tmp': it is a folder"), "\(folder.err)")
+        let empty = try runNapkin(["-i", "/dev/null"], stdin: "1 + 1\n")
+        #expect(empty.code == 0 && empty.out.contains("2"), "\(empty)")
+        #expect(!empty.err.contains("cannot read"), "\(empty.err)")
+    }
+
     /// Below about 27 columns the argument parser dropped every option's description (and a
     /// debug build, `swift run napkin`, trapped); it now lays help out at least 40 wide, and the
     /// command itself still sees the terminal's width.
