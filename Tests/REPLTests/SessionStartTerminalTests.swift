@@ -7,18 +7,33 @@ import Testing
 struct SessionStartTerminalTests {
     static let prompt = "napkin> "
 
+    /// A scratch home for one session: its own folder, history file and (when given) init file.
+    struct ScratchHome {
+        let dir: URL
+        init(_ name: String, initFile: String? = nil) throws {
+            dir = FileManager.default.temporaryDirectory.appendingPathComponent("napkin-\(name)-\(UUID().uuidString)")
+            let config = dir.appendingPathComponent("config/napkin")
+            try FileManager.default.createDirectory(at: config, withIntermediateDirectories: true)
+            try initFile?.write(to: config.appendingPathComponent("init.lab"), atomically: true, encoding: .utf8)
+        }
+        /// HOME, the history file and the config folder here; no colour.
+        var environment: [String: String] {
+            ["NAPKIN_HISTORY": dir.appendingPathComponent("history").path, "HOME": dir.path,
+             "XDG_CONFIG_HOME": dir.appendingPathComponent("config").path, "NO_COLOR": "1"]
+        }
+        func remove() { try? FileManager.default.removeItem(at: dir) }
+    }
+
     @Test func initFileAndStartFileOnATerminal() throws {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("napkin-start-\(UUID().uuidString)")
-        let config = dir.appendingPathComponent("config/napkin")
-        try FileManager.default.createDirectory(at: config, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: dir) }
-        try "# my defaults\n:digits 6\n:color off\n".write(to: config.appendingPathComponent("init.lab"), atomically: true, encoding: .utf8)
+        let home = try ScratchHome("start", initFile: "# my defaults\n:digits 6\n:color off\n")
+        defer { home.remove() }
+        let dir = home.dir
         let lecture = dir.appendingPathComponent("lecture.lab")
         try "let rack = 40 kW \"one rack of the lecture's cluster\"\n".write(to: lecture, atomically: true, encoding: .utf8)
-        let p = try PTYProcess(arguments: ["-i", lecture.path], environment: [
-            "NAPKIN_HISTORY": dir.appendingPathComponent("history").path, "HOME": dir.path,
-            "XDG_CONFIG_HOME": dir.appendingPathComponent("config").path, "NO_COLOR": "",
-        ])
+        // NO_COLOR empty: colour is on but for the init file's `:color off`.
+        var environment = home.environment
+        environment["NO_COLOR"] = ""
+        let p = try PTYProcess(arguments: ["-i", lecture.path], environment: environment)
         defer { p.close() }
         #expect(p.expect("loaded \(lecture.path): rack"), "\(p.tail)")
         try #require(p.expect(Self.prompt), "\(p.tail)")
@@ -42,12 +57,11 @@ struct SessionStartTerminalTests {
     /// A history file or an export target that is a pipe no program reads blocked the session
     /// for good, Ctrl-C and all (found by the crash hunt).
     @Test func pipesNobodyReadsNeverBlock() throws {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("napkin-fifo-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: dir) }
-        let history = dir.appendingPathComponent("history").path, export = dir.appendingPathComponent("out.csv").path
+        let home = try ScratchHome("fifo")
+        defer { home.remove() }
+        let history = try #require(home.environment["NAPKIN_HISTORY"]), export = home.dir.appendingPathComponent("out.csv").path
         #expect(mkfifo(history, 0o600) == 0 && mkfifo(export, 0o600) == 0)
-        let p = try PTYProcess(arguments: [], environment: ["NAPKIN_HISTORY": history, "HOME": dir.path, "NO_COLOR": "1"])
+        let p = try PTYProcess(arguments: [], environment: home.environment)
         defer { p.close() }
         #expect(p.expect("is not a regular file: history is kept for this session only"), "\(p.tail)")
         try #require(p.expect(Self.prompt), "\(p.tail)")
@@ -64,15 +78,9 @@ struct SessionStartTerminalTests {
     /// `:reset` runs the init file again; from the init file it recursed without end (no prompt,
     /// memory growing, Ctrl-C ignored: found by the crash hunt).
     @Test func resetInTheInitFileIsRefused() throws {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("napkin-init-reset-\(UUID().uuidString)")
-        let config = dir.appendingPathComponent("config/napkin")
-        try FileManager.default.createDirectory(at: config, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: dir) }
-        try "let kept = 3 W\n:reset\n".write(to: config.appendingPathComponent("init.lab"), atomically: true, encoding: .utf8)
-        let p = try PTYProcess(arguments: [], environment: [
-            "NAPKIN_HISTORY": dir.appendingPathComponent("history").path, "HOME": dir.path,
-            "XDG_CONFIG_HOME": dir.appendingPathComponent("config").path, "NO_COLOR": "1",
-        ])
+        let home = try ScratchHome("init-reset", initFile: "let kept = 3 W\n:reset\n")
+        defer { home.remove() }
+        let p = try PTYProcess(arguments: [], environment: home.environment)
         defer { p.close() }
         #expect(p.expect(":reset cannot run from the init file"), "\(p.tail)")
         try #require(p.expect(Self.prompt), "\(p.tail)")
