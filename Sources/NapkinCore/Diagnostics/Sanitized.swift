@@ -19,7 +19,7 @@ public enum Sanitized {
                 out.append(Unicode.Scalar(0x2400 + u.value)!)
             case 0x7F:
                 out.append("\u{2421}")
-            case 0x80...0x9F, 0x202A...0x202E, 0x2066...0x2069, 0x200E, 0x200F, 0x061C:
+            case _ where isHiddenControl(u.value):
                 out.append(contentsOf: "<U+\(String(u.value, radix: 16, uppercase: true).leftPadded(4))>".unicodeScalars)
             default:
                 out.append(u)
@@ -35,10 +35,23 @@ public enum Sanitized {
         case 0x09: return " "
         case 0x00..<0x20: return Unicode.Scalar(0x2400 + u.value)!
         case 0x7F: return "\u{2421}"
-        case 0x80...0x9F, 0x202A...0x202E, 0x2066...0x2069, 0x200E, 0x200F, 0x061C: return "\u{FFFD}"
+        case _ where isHiddenControl(u.value): return "\u{FFFD}"
         default: return u
         }
     }
+
+    /// C1 controls and the bidirectional controls that could reorder what is shown: written as
+    /// a code point, not as themselves.
+    static func isHiddenControl(_ v: UInt32) -> Bool {
+        switch v {
+        case 0x80...0x9F, 0x202A...0x202E, 0x2066...0x2069, 0x200E, 0x200F, 0x061C: return true
+        default: return false
+        }
+    }
+
+    /// Every character this sanitiser shows as something other than itself (line feeds and tabs
+    /// included): C0 controls, DEL, C1 and bidirectional controls.
+    public static func isControl(_ u: Unicode.Scalar) -> Bool { u.value < 0x20 || u.value == 0x7F || isHiddenControl(u.value) }
 
     /// One line: line feeds and tabs are made visible too (titles, table cells, ledger fields).
     public static func line(_ s: String) -> String { text(s, keepNewlines: false, keepTabs: false) }
@@ -107,7 +120,7 @@ public enum Sanitized {
         if c == 0xD8, i + 1 < b.count, b[i + 1] == 0x9C { return (0x061C, 2) }
         if c == 0xE2, i + 2 < b.count {
             let u = (UInt32(c & 0x0F) << 12) | (UInt32(b[i + 1] & 0x3F) << 6) | UInt32(b[i + 2] & 0x3F)
-            if (0x202A...0x202E).contains(u) || (0x2066...0x2069).contains(u) || u == 0x200E || u == 0x200F { return (u, 3) }
+            if isHiddenControl(u) { return (u, 3) }
         }
         return nil
     }

@@ -197,9 +197,9 @@ extension Interpreter {
             case "\n": out += "\\n"
             case "\t": out += "\\t"
             case "\r": out += "\\r"
-            // Other controls (and the bidi ones a terminal would act on) by code point: shown as
-            // a picture they would read back as another string.
-            case "\u{00}"..."\u{1F}", "\u{7F}"..."\u{9F}", "\u{202A}"..."\u{202E}", "\u{2066}"..."\u{2069}", "\u{200E}", "\u{200F}", "\u{061C}":
+            // Every other character the terminal sanitiser would show as a picture or a code
+            // point (which would read back as another string): by code point.
+            case _ where Sanitized.isControl(c):
                 out += "\\u{" + String(c.value, radix: 16, uppercase: true) + "}"
             default: out.unicodeScalars.append(c)
             }
