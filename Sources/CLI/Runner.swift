@@ -148,20 +148,13 @@ struct Runner {
     }
 
     func runFile(_ path: String) -> Int32 {
-        if let why = unreadable(path) {
+        if let why = InputFile.whyUnreadable(path) {
             StandardStream.error("error: cannot read '\(path)': \(why)\n")
             return 64
         }
-        return runData(FileManager.default.contents(atPath: path) ?? Data(), name: path)
+        return runData(InputFile.contents(path) ?? Data(), name: path)
     }
 
-    /// Why `path` cannot be read as a file, or nil when it can.
-    func unreadable(_ path: String) -> String? {
-        var isDir: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDir) else { return "no such file" }
-        if isDir.boolValue { return "it is a folder" }
-        return FileManager.default.isReadableFile(atPath: path) ? nil : "it is not readable"
-    }
 
     func firstInvalidUTF8(_ data: Data) -> Int {
         let bytes = [UInt8](data)
@@ -180,7 +173,7 @@ struct Runner {
     /// With `startFile` (`napkin -i FILE`) the file runs first and the session keeps what it
     /// defined; `initFile` runs $XDG_CONFIG_HOME/napkin/init.lab (if there is one) before that.
     func interactive(startFile: String? = nil, initFile: Bool = true) -> Int32 {
-        if let startFile, let problem = unreadable(startFile) {
+        if let startFile, let problem = InputFile.whyUnreadable(startFile) {
             StandardStream.error("error: cannot read '\(startFile)': \(problem)\n")
             return 64
         }

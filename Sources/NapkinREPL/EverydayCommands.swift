@@ -96,16 +96,12 @@ extension REPL {
     /// A file's text, or nil after saying why it cannot be read.
     func readSource(_ arg: String) -> String? {
         let path = (arg as NSString).expandingTildeInPath
-        var isDir: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDir) else {
-            fail("cannot read '\(arg)': no such file")
+        if let why = InputFile.whyUnreadable(path) {
+            fail("cannot read '\(arg)': \(why)")
             return nil
         }
-        // Read through a handle when FileManager gives nothing: it does for a device such as
-        // /dev/null ("it is a directory or unreadable", it said), which reads as empty.
-        guard !isDir.boolValue, let data = FileManager.default.contents(atPath: path)
-                ?? (try? FileHandle(forReadingAtPath: path)?.readToEnd() ?? Data()) else {
-            fail("cannot read '\(arg)': " + (isDir.boolValue ? "it is a folder" : "it is not readable"))
+        guard let data = InputFile.contents(path) else {
+            fail("cannot read '\(arg)': it is not readable")
             return nil
         }
         guard let text = String(data: data, encoding: .utf8) else {
