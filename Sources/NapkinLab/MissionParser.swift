@@ -81,8 +81,9 @@ public struct MissionParser {
         switch t.kind {
         case .identifier(let n): _ = p.advance(); return n
         case .keyword(let k): _ = p.advance(); return k.rawValue
-        case .number(let v) where Int(whole: v) != nil: _ = p.advance(); return String(Int(whole: v)!)
-        default: throw error("expected a choice key \(context), found \(describe(t))")
+        default:
+            if case .number(let v) = t.kind, let n = Int(whole: v) { _ = p.advance(); return String(n) }
+            throw error("expected a choice key \(context), found \(describe(t))")
         }
     }
 
@@ -109,13 +110,10 @@ public struct MissionParser {
     }
 
     mutating func wholeNumber(_ context: String) throws(NapkinError) -> Int {
-        guard case .number(let v) = current.kind, v == v.rounded(), v >= 0, v < 1e6 else {
-            // A number too large says so (it was "expected a whole number", for 2000000).
-            if case .number(let v) = current.kind, v == v.rounded(), v >= 1e6 {
-                throw error("expected a whole number below 1000000 \(context), found \(describe(current))")
-            }
+        guard case .number(let v) = current.kind, v == v.rounded(), v >= 0 else {
             throw error("expected a whole number \(context), found \(describe(current))")
         }
+        guard v < 1e6 else { throw error("expected a whole number below 1000000 \(context), found \(describe(current))") }
         _ = p.advance()
         return Int(v)
     }
