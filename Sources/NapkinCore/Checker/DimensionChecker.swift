@@ -41,17 +41,23 @@ public final class DimensionChecker {
         let result: DeclaredType?
         let body: Expr
         /// Locals the function closed over (a lambda or local fn); nil for a global function.
-        var closure: [String: Shape]?
+        var closure: Locals?
         /// A session function that captured a run-time scope the checker cannot see.
         let opaque: Bool
-        init(name: String, params: [Parameter], result: DeclaredType?, body: Expr, closure: [String: Shape]?, opaque: Bool = false) {
+        /// A global function's resolution (a session function's is its own, worked out once).
+        private let given: Resolution?
+        init(name: String, params: [Parameter], result: DeclaredType?, body: Expr, closure: Locals?, opaque: Bool = false,
+             resolution: Resolution? = nil) {
             self.name = name
             self.params = params
             self.result = result
             self.body = body
             self.closure = closure
             self.opaque = opaque
+            given = resolution
         }
+        /// What its body sees before its parameters are bound: what it closed over, or nothing.
+        lazy var outside: Locals = closure ?? Locals(given ?? .function(params, body))
         static func == (a: FunctionRef, b: FunctionRef) -> Bool { a === b }
         func hash(into h: inout Hasher) { h.combine(ObjectIdentifier(self)) }
     }
@@ -64,10 +70,28 @@ public final class DimensionChecker {
 
     typealias Env = [String: Shape]
 
+    /// What the code being checked has bound: the binder's answer for it (`Resolution`), and the
+    /// shape of each declaration in scope.
+    struct Locals: Hashable {
+        /// nil when nothing in the code is bound.
+        let resolution: Resolution?
+        var shapes: [Declaration: Shape] = [:]
+        init(_ resolution: Resolution?) { self.resolution = resolution }
+        subscript(d: Declaration) -> Shape? {
+            get { shapes[d] }
+            set { shapes[d] = newValue }
+        }
+        static func == (a: Locals, b: Locals) -> Bool { a.resolution === b.resolution && a.shapes == b.shapes }
+        func hash(into h: inout Hasher) {
+            h.combine(resolution.map(ObjectIdentifier.init))
+            h.combine(shapes)
+        }
+    }
+
     /// A definition is checked once for each scope it closes over.
     struct DefinitionKey: Hashable {
         let body: ObjectIdentifier
-        let closure: Env?
+        let closure: Locals?
         let silent: Bool
     }
 
@@ -120,7 +144,7 @@ public final class DimensionChecker {
                 // A top-level definition is checked on its own, with its declared dimensions.
                 checkDefinition(topLevel[ObjectIdentifier(body)] ?? FunctionRef(name: n, params: params, result: result, body: body, closure: nil))
             default:
-                if scope == .everything { statement(s, [:]) }
+                if scope == .everything { statement(s, Locals(.statement(s))) }
             }
         }
         return errors
@@ -144,7 +168,7 @@ public final class DimensionChecker {
         for s in program {
             switch s.kind {
             case .let(let n, _, let e, _):
-                define(n, eval(e, [:]))
+                define(n, eval(e, Locals(.expression(e))))
             case .knob(let n, _, let v, let range, _):
                 define(n, knobShape(v, range))
             default: break
@@ -167,12 +191,12 @@ public final class DimensionChecker {
     func knobShape(_ value: Expr, _ range: Expr) -> Shape {
         switch range.kind {
         case .range:
-            if case .quantity(let d, _) = eval(value, [:]) { return .quantity(d, zero: d.isNone) }
+            if case .quantity(let d, _) = eval(value, Locals(.expression(value))) { return .quantity(d, zero: d.isNone) }
             return .unknown
         case .record(let entries):
             var shape: Shape?
             for case .field(_, let e, _) in entries {
-                let s = eval(e, [:])
+                let s = eval(e, Locals(.expression(e)))
                 shape = shape.map { join($0, s) } ?? s
             }
             return shape ?? .unknown
@@ -220,7 +244,8 @@ public final class DimensionChecker {
             case .builtin(let b): return .function(.builtin(b.name))
             case .user(let params, let body, let closure):
                 if let known = sessionFunctions[ObjectIdentifier(f)] { return .function(.user(known)) }
-                let ref = FunctionRef(name: f.name, params: params, result: f.resultType, body: body, closure: nil, opaque: closure != nil)
+                let ref = FunctionRef(name: f.name, params: params, result: f.resultType, body: body, closure: nil, opaque: closure != nil,
+                                      resolution: closure == nil ? f.resolution : nil)
                 sessionFunctions[ObjectIdentifier(f)] = ref
                 return .function(.user(ref))
             }
@@ -266,7 +291,7 @@ public final class DimensionChecker {
 
     // MARK: Statements
 
-    func statement(_ s: Stmt, _ env: Env) {
+    func statement(_ s: Stmt, _ env: Locals) {
         switch s.kind {
         case .expr(let e), .assert(let e), .digits(let e), .let(_, _, let e, _), .assign(_, _, let e):
             _ = eval(e, env)
@@ -286,11 +311,11 @@ public final class DimensionChecker {
     func checkDefinition(_ f: FunctionRef) {
         let key = DefinitionKey(body: ObjectIdentifier(f.body), closure: f.closure, silent: silent > 0)
         guard checkedDefinitions.insert(key).inserted else { return }
-        var env = f.closure ?? [:]
-        for p in f.params {
+        var env = f.outside
+        for (i, p) in f.params.enumerated() {
             let byDefault = p.defaultValue.map { eval($0, env) } ?? .unknown
             let declared = p.declared.map(declaredShape) ?? .unknown
-            env[p.name] = declared == .unknown ? byDefault : declared
+            env[.parameter(p.name, i, of: f.body)] = declared == .unknown ? byDefault : declared
         }
         var tails: [Shape] = []
         _ = evalBody(f.body, env, &tails)
@@ -352,7 +377,7 @@ public final class DimensionChecker {
 
     // MARK: Expressions
 
-    func eval(_ e: Expr, _ env: Env) -> Shape {
+    func eval(_ e: Expr, _ env: Locals) -> Shape {
         switch e.kind {
         case .number(let v):
             return .quantity(.none, zero: v == 0)
@@ -365,7 +390,7 @@ public final class DimensionChecker {
         case .bool:
             return .bool
         case .name(let n):
-            return lookup(n, env)
+            return lookup(e, n, env)
         case .unary(let op, let x):
             let s = eval(x, env)
             if op == "not" { return .bool }
@@ -456,7 +481,8 @@ public final class DimensionChecker {
             var inner = env
             // A sweep variable takes the range's values; sweeping a global moves it (within its
             // dimension, or the sweep is refused), so inside the sweep nothing more is assumed.
-            if case .list(let item) = r, programGlobals[knob] == nil, sessionGlobal(knob) == nil { inner[knob] = item } else { inner[knob] = .unknown }
+            let variable = Declaration.sweep(knob, e)
+            if case .list(let item) = r, programGlobals[knob] == nil, sessionGlobal(knob) == nil { inner[variable] = item } else { inner[variable] = .unknown }
             for c in columns { _ = eval(c.expr, inner) }
             return .unknown
         }
@@ -464,16 +490,16 @@ public final class DimensionChecker {
 
     /// A block's statements in order; the scope its value sees. Names start where `BlockBinding`
     /// says: a `let`'s after its value, a local fn's before its body.
-    func bind(_ stmts: [Stmt], _ env: Env) -> Env {
+    func bind(_ stmts: [Stmt], _ env: Locals) -> Locals {
         var local = env
         for s in stmts {
             switch s.kind {
             case .let(let n, _, let x, _):
-                local[n] = eval(x, local)
+                local[.statement(n, s)] = eval(x, local)
             case .function(let n, _, let params, let result, let body, _):
                 // Defined before its body runs, so a local fn can call itself.
                 let f = FunctionRef(name: n, params: params, result: result, body: body, closure: nil)
-                local[n] = .function(.user(f))
+                local[.statement(n, s)] = .function(.user(f))
                 f.closure = local
                 checkDefinition(f)
             default:
@@ -485,7 +511,7 @@ public final class DimensionChecker {
 
     /// A function body's value, and the value of each branch it may return from (each must
     /// have the declared result's dimension, though their join is unknown).
-    func evalBody(_ e: Expr, _ env: Env, _ tails: inout [Shape]) -> Shape {
+    func evalBody(_ e: Expr, _ env: Locals, _ tails: inout [Shape]) -> Shape {
         switch e.kind {
         case .conditional(let c, let a, let b) where !asksKind(c):
             _ = eval(c, env)
@@ -533,9 +559,10 @@ public final class DimensionChecker {
         return dim
     }
 
-    /// A name as the interpreter reads it: locals, globals, builtins, then units.
-    func lookup(_ n: String, _ env: Env) -> Shape {
-        if let s = env[n] { return s }
+    /// A name as the interpreter reads it: the declaration the binder bound it to, else a
+    /// global, a builtin, then a unit.
+    func lookup(_ e: Expr, _ n: String, _ env: Locals) -> Shape {
+        if let d = env.resolution?.declaration(of: e) { return env[d] ?? .unknown }
         if let s = programGlobals[n] { return s }
         if let s = sessionGlobal(n) { return s }
         if interp.builtins[n] != nil { return .function(.builtin(n)) }
@@ -594,7 +621,7 @@ public final class DimensionChecker {
 
     // MARK: Calls
 
-    func call(_ calleeExpr: Expr, _ args: [CallArgument], _ env: Env, _ span: Span) -> Shape {
+    func call(_ calleeExpr: Expr, _ args: [CallArgument], _ env: Locals, _ span: Span) -> Shape {
         let callee = eval(calleeExpr, env)
         let shapes = args.map { eval($0.value, env) }
         guard case .function(let f) = callee else { return .unknown }
@@ -645,15 +672,16 @@ public final class DimensionChecker {
         inferences += 1
         inProgress.insert(key)
         stack.append(CallFrame(function: f.name, site: site))
-        var env = f.closure ?? [:]
+        var env = f.outside
         for (i, p) in f.params.enumerated() {
+            let d = Declaration.parameter(p.name, i, of: f.body)
             if let g = given[i] {
-                env[p.name] = p.declared.map(declaredShape).flatMap { $0 == .unknown ? nil : $0 } ?? g
-            } else if let d = p.defaultValue {
-                let s = eval(d, env)
-                env[p.name] = p.declared.map(declaredShape).flatMap { $0 == .unknown ? nil : $0 } ?? s
+                env[d] = p.declared.map(declaredShape).flatMap { $0 == .unknown ? nil : $0 } ?? g
+            } else if let x = p.defaultValue {
+                let s = eval(x, env)
+                env[d] = p.declared.map(declaredShape).flatMap { $0 == .unknown ? nil : $0 } ?? s
             } else {
-                env[p.name] = .unknown
+                env[d] = .unknown
             }
         }
         var tails: [Shape] = []

@@ -54,7 +54,7 @@ public struct NameChecker: ScopeVisitor {
         self.known = known
         for s in program {
             if case .function(let n, _, _, _, _, _) = s.kind { values.insert(n) }
-            Scopes.walk(s, [], inFunction: false, &self)
+            Scopes.walk(s, Bound(), inFunction: false, &self)
             switch s.kind {
             case .let(let n, _, _, _), .knob(let n, _, _, _, _): values.insert(n)
             default: break
@@ -66,7 +66,7 @@ public struct NameChecker: ScopeVisitor {
     /// Every name in a unit expression must be a unit. In a literal (`2 n`), a name bound in
     /// scope is a value, never a unit, even when a unit has that name (the binding wins); a
     /// conversion target (`-> h`) can only be a unit.
-    mutating func units(_ u: UnitExpr, literal: Bool, amount: Double?, bound locals: [String], inFunction: Bool) {
+    mutating func units(_ u: UnitExpr, literal: Bool, amount: Double?, bound locals: Bound, inFunction: Bool) {
         for f in u.factors {
             // A conversion target is only ever a unit: what is bound around it does not matter.
             let isValue = (literal && locals.contains(f.name)) || values.contains(f.name)
@@ -90,10 +90,10 @@ public struct NameChecker: ScopeVisitor {
         }
     }
 
-    mutating func read(_ n: String, at e: Expr, bound locals: [String], inFunction: Bool) {
+    mutating func read(_ n: String, at e: Expr, bound locals: Bound, inFunction: Bool) {
         if locals.contains(n) || known.contains(n) || units.contains(n) { return }
         let lower = n.lowercased()
-        let candidates = Array(known) + locals + declaredUnits + units.names.filter { $0.lowercased() == lower }
+        let candidates = Array(known) + locals.names + declaredUnits + units.names.filter { $0.lowercased() == lower }
         errors.append(NapkinError(.name, "unknown name \(quotedName(n))", at: e.span, notes: didYouMean(n, among: candidates)))
     }
 

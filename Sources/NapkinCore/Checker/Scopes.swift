@@ -3,17 +3,23 @@
 /// (`Expr.forEachFreeName`). A parameter binds from the parameter after it (a default sees the
 /// ones before), a block's `let` from the statement after it, a block's `fn` from its own body
 /// on (it may call itself), a sweep's name in its body; a function's or lambda's body runs
-/// later, when the whole program is defined. The compiler (`BodyCompiler`) binds the same way,
-/// into frame slots, and a closure reads what was bound where it is written (a later `let` is a
-/// new name); `DimensionChecker` binds the same way into its environments. Conformance cases
-/// and a property test (`closuresReadWhereWritten`) hold the three to it.
+/// later, when the whole program is defined. The binder (`Binder.swift`) walks the same way and
+/// tells each name read which declaration it is bound to; the compiler (`BodyCompiler`) reads
+/// that answer and gives each declaration a slot, so a closure reads what was bound where it is
+/// written (a later `let` is a new declaration). `DimensionChecker` binds the same way into its
+/// environments. Conformance cases and a property test (`closuresReadWhereWritten`) hold them
+/// to it.
 protocol ScopeVisitor {
     /// A name read as a value. `bound`: the names bound where it is read, innermost last;
     /// `inFunction`: inside a function's or lambda's body.
-    mutating func read(_ name: String, at e: Expr, bound: [String], inFunction: Bool)
+    mutating func read(_ name: String, at e: Expr, bound: Bound, inFunction: Bool)
     /// The units of a literal (`2 kWh`, `literal`, with its number) or of a conversion target
     /// (`-> h`).
-    mutating func units(_ u: UnitExpr, literal: Bool, amount: Double?, bound: [String], inFunction: Bool)
+    mutating func units(_ u: UnitExpr, literal: Bool, amount: Double?, bound: Bound, inFunction: Bool)
+    /// A lambda's or local fn's body is about to be walked (`bound`: what is bound where it is
+    /// written), and has been.
+    mutating func enterClosure(body: Expr, outside bound: Bound)
+    mutating func leaveClosure()
     /// A sweep's own name: a sweep named after a knob moves the knob.
     mutating func sweeps(_ name: String)
     /// Whether `name` is a choice knob: a value given to it names one of its options, which
@@ -22,7 +28,9 @@ protocol ScopeVisitor {
 }
 
 extension ScopeVisitor {
-    mutating func units(_ u: UnitExpr, literal: Bool, amount: Double?, bound: [String], inFunction: Bool) {}
+    mutating func units(_ u: UnitExpr, literal: Bool, amount: Double?, bound: Bound, inFunction: Bool) {}
+    mutating func enterClosure(body: Expr, outside bound: Bound) {}
+    mutating func leaveClosure() {}
     mutating func sweeps(_ name: String) {}
     func isChoiceKnob(_ name: String) -> Bool { false }
 }
@@ -50,7 +58,7 @@ extension Stmt {
 
 enum Scopes {
     /// Walks `e`, where the names in `bound` are bound.
-    static func walk<V: ScopeVisitor>(_ e: Expr, _ bound: [String], inFunction: Bool, _ v: inout V) {
+    static func walk<V: ScopeVisitor>(_ e: Expr, _ bound: Bound, inFunction: Bool, _ v: inout V) {
         switch e.kind {
         case .number, .bool: break
         case .quantity(let x, let u): v.units(u, literal: true, amount: x, bound: bound, inFunction: inFunction)
@@ -66,21 +74,24 @@ enum Scopes {
             walk(x, bound, inFunction: inFunction, &v)
             v.units(u, literal: false, amount: nil, bound: bound, inFunction: inFunction)
         case .lambda(let params, let body):
-            let inner = parameters(params, bound, &v)
+            v.enterClosure(body: body, outside: bound)
+            let inner = parameters(params, of: body, bound, &v)
             walk(body, inner, inFunction: true, &v)
+            v.leaveClosure()
         case .block(let stmts, let value):
             var inner = bound
             for s in stmts {
                 let binding = s.blockBinding
-                if case .fromOwnBody(let n)? = binding { inner.append(n) }
+                if case .fromOwnBody(let n)? = binding { inner.append(.statement(n, s)) }
                 walk(s, inner, inFunction: inFunction, &v)
-                if case .fromNextStatement(let n)? = binding { inner.append(n) }
+                if case .fromNextStatement(let n)? = binding { inner.append(.statement(n, s)) }
             }
             walk(value, inner, inFunction: inFunction, &v)
         case .sweep(let name, _, let range, let columns):
             v.sweeps(name)
             walk(range, bound, inFunction: inFunction, &v)
-            for c in columns { walk(c.expr, bound + [name], inFunction: inFunction, &v) }
+            let inner = bound.adding(.sweep(name, e))
+            for c in columns { walk(c.expr, inner, inFunction: inFunction, &v) }
         default:
             for x in e.children { walk(x, bound, inFunction: inFunction, &v) }
         }
@@ -88,12 +99,16 @@ enum Scopes {
 
     /// Walks a statement, where the names in `bound` are bound (a block's `fn` is bound in its
     /// own body by the caller; a top-level one binds its own name here).
-    static func walk<V: ScopeVisitor>(_ s: Stmt, _ bound: [String], inFunction: Bool, _ v: inout V) {
+    static func walk<V: ScopeVisitor>(_ s: Stmt, _ bound: Bound, inFunction: Bool, _ v: inout V) {
         switch s.kind {
         case .expr(let e), .assert(let e), .digits(let e), .let(_, _, let e, _): walk(e, bound, inFunction: inFunction, &v)
         case .function(let name, _, let params, _, let body, _):
-            let inner = parameters(params, bound.contains(name) ? bound : bound + [name], &v)
+            // A block's fn is a closure, its name bound by the block; a top-level one is a global.
+            let inBlock = bound.declarations.last == .statement(name, s)
+            if inBlock { v.enterClosure(body: body, outside: bound) }
+            let inner = parameters(params, of: body, inBlock ? bound : bound.adding(.statement(name, s, global: true)), &v)
             walk(body, inner, inFunction: true, &v)
+            if inBlock { v.leaveClosure() }
         case .knob(_, _, let value, let range, _):
             // A choice knob's value names one of its options.
             if case .range = range.kind { walk(value, bound, inFunction: inFunction, &v) } else if case .name = value.kind {} else {
@@ -110,11 +125,11 @@ enum Scopes {
     }
 
     /// Walks parameters' defaults (each sees the parameters before it); the names bound in the body.
-    private static func parameters<V: ScopeVisitor>(_ params: [Parameter], _ bound: [String], _ v: inout V) -> [String] {
+    private static func parameters<V: ScopeVisitor>(_ params: [Parameter], of body: Expr, _ bound: Bound, _ v: inout V) -> Bound {
         var inner = bound
-        for p in params {
+        for (i, p) in params.enumerated() {
             if let d = p.defaultValue { walk(d, inner, inFunction: true, &v) }
-            inner.append(p.name)
+            inner.append(.parameter(p.name, i, of: body))
         }
         return inner
     }

@@ -111,16 +111,17 @@ extension Interpreter {
     func compiledBody(of f: FunctionValue) -> CompiledBody {
         if let c = f.compiled { return c }
         guard case .user(let params, let body, _) = f.body else { preconditionFailure("a builtin has no compiled body") }
-        let compiler = BodyCompiler(self, parameters: params.count)
+        let compiler = BodyCompiler(self, f.resolution, parameters: params.count)
         compiler.inlining = [f]
+        let declared = params.enumerated().map { Declaration.parameter($1.name, $0, of: body) }
         var defaults: [Compiled?] = []
         for (i, p) in params.enumerated() {
             guard let d = p.defaultValue else { defaults.append(nil); continue }
             // A default sees only the parameters before it.
-            compiler.visible = params[..<i].enumerated().map { ($1.name, $0) }
+            compiler.visible = declared[..<i].enumerated().map { ($1, $0) }
             defaults.append(compiler.compile(d))
         }
-        compiler.visible = params.enumerated().map { ($1.name, $0) }
+        compiler.visible = declared.enumerated().map { ($1, $0) }
         let b = compiler.compile(body)
         return f.publish(CompiledBody(body: b, defaults: defaults, frameSize: compiler.frameSize))
     }
@@ -178,7 +179,7 @@ public final class PreparedExpression {
     init(_ e: Expr, _ interp: Interpreter, optimized: Bool) {
         expr = e
         self.optimized = optimized
-        let compiler = BodyCompiler(interp, parameters: 0)
+        let compiler = BodyCompiler(interp, .expression(e), parameters: 0)
         compiler.optimized = optimized
         code = compiler.compile(e)
         layout = compiler.layout
@@ -188,7 +189,7 @@ public final class PreparedExpression {
 /// Reports the names an expression reads from outside it (`Expr.forEachFreeName`).
 private struct FreeNames: ScopeVisitor {
     let visit: (String) -> Void
-    mutating func read(_ name: String, at e: Expr, bound: [String], inFunction: Bool) {
+    mutating func read(_ name: String, at e: Expr, bound: Bound, inFunction: Bool) {
         if !bound.contains(name) { visit(name) }
     }
     mutating func sweeps(_ name: String) { visit(name) }
@@ -230,11 +231,10 @@ extension Expr {
         for x in inside { x.forEachClosure(lambda: lambda, localFn: localFn) }
     }
 
-    /// Every name read anywhere inside, lambdas and the bodies and defaults of local fns included:
-    /// what a closure made here may capture (an over-estimate is harmless).
-    func forEachName(_ visit: (String) -> Void) {
-        if case .name(let n) = kind { visit(n) }
-        for x in inside { x.forEachName(visit) }
+    /// Every name node anywhere inside, lambdas and the bodies and defaults of local fns included.
+    func forEachNameNode(_ visit: (Expr) -> Void) {
+        if case .name = kind { visit(self) }
+        for x in inside { x.forEachNameNode(visit) }
     }
 
     /// Every name read inside that is not bound there (by a parameter, a `let`, a local `fn` or
@@ -244,7 +244,7 @@ extension Expr {
     func forEachFreeName(bound: Set<String> = [], _ visit: (String) -> Void) {
         withoutActuallyEscaping(visit) { visit in
             var names = FreeNames(visit: visit)
-            Scopes.walk(self, Array(bound), inFunction: false, &names)
+            Scopes.walk(self, Bound(names: Array(bound), site: self), inFunction: false, &names)
         }
     }
 
@@ -304,9 +304,9 @@ extension Expr {
 }
 
 extension Stmt {
-    /// Every name read inside a block statement (see `Expr.forEachName`).
-    func forEachName(_ visit: (String) -> Void) {
-        for x in inside { x.forEachName(visit) }
+    /// Every name node inside a block statement (see `Expr.forEachNameNode`).
+    func forEachNameNode(_ visit: (Expr) -> Void) {
+        for x in inside { x.forEachNameNode(visit) }
     }
 
     /// The expressions a block statement holds: a value, or a local fn's defaults and body.
@@ -361,10 +361,14 @@ final class FrameLayout {
     var size = 0
 }
 
-/// Compiles expressions against the names in scope, each in a slot of the frame.
+/// Compiles expressions to closures. Which declaration each name is bound to is the binder's
+/// answer (`Resolution`); the compiler gives each declaration in scope a slot of the frame.
 final class BodyCompiler {
-    /// Names in scope, innermost last, with their slots.
-    var visible: [(String, Int)] = []
+    /// The declarations in scope, innermost last, with their slots.
+    var visible: [(Declaration, Int)] = []
+    /// Which declaration each name in the code being compiled is bound to (an inlined call's
+    /// body is compiled with its function's); nil when nothing in it is bound.
+    var resolution: Resolution?
     /// Slots that hold a box (`Value.box`): a local fn that calls itself, whose closure must
     /// capture it before it exists. They are read through the box, never as a plain slot.
     var boxes: Set<Int> = []
@@ -381,38 +385,55 @@ final class BodyCompiler {
     /// Resolves literals and known globals once, at compile time.
     unowned let interp: Interpreter
 
-    init(_ interp: Interpreter, parameters: Int) {
+    init(_ interp: Interpreter, _ resolution: Resolution?, parameters: Int) {
         self.interp = interp
+        self.resolution = resolution
         layout.size = parameters
     }
 
-    /// The slot a name is bound to here, if any.
-    private func binding(_ name: String) -> Int? { visible.last { $0.0 == name }?.1 }
+    /// The declaration a name (a `.name` node) is bound to; nil for a global, builtin or unit.
+    func declaration(_ e: Expr) -> Declaration? { resolution?.declaration(of: e) }
+    /// The slot a declaration has here, if any.
+    private func binding(_ d: Declaration) -> Int? { visible.last { $0.0 == d }?.1 }
+    private func binding(_ e: Expr) -> Int? { declaration(e).flatMap(binding) }
     /// The slot of a name bound here and read in place (not through a box).
-    func slot(_ name: String) -> Int? {
-        guard let i = binding(name), !boxes.contains(i) else { return nil }
+    func slot(_ e: Expr) -> Int? {
+        guard let i = binding(e), !boxes.contains(i) else { return nil }
         return i
     }
     /// The slot holding the box of a name bound here.
-    func boxSlot(_ name: String) -> Int? {
-        guard let i = binding(name), boxes.contains(i) else { return nil }
+    func boxSlot(_ e: Expr) -> Int? {
+        guard let i = binding(e), boxes.contains(i) else { return nil }
         return i
     }
     /// Whether a slot binds the name here (a plain one or a box).
-    func isBound(_ name: String) -> Bool { binding(name) != nil }
+    func isBound(_ e: Expr) -> Bool { binding(e) != nil }
+    /// The constant an inlined call's parameter named here stands for.
+    func constant(_ e: Expr) -> Quantity? { declaration(e).flatMap { constants[$0] } }
+    /// The global named here: the one an inlined call's parameter stands for, or the name itself
+    /// when it is free (nil when it is bound to a slot or a constant).
+    func globalName(_ e: Expr) -> String? {
+        guard case .name(let n) = e.kind else { return nil }
+        guard let d = declaration(e) else { return n }
+        if binding(d) != nil || constants[d] != nil { return nil }
+        return aliases[d] ?? n
+    }
 
     /// A name bound here rather than globally: a slot, or a parameter of an inlined call that is
     /// a constant or stands for a global (it may still hide a global of its own name).
-    func isLocal(_ name: String) -> Bool { isBound(name) || aliases[name] != nil || constants[name] != nil }
+    func isLocal(_ e: Expr) -> Bool {
+        guard let d = declaration(e) else { return false }
+        return binding(d) != nil || aliases[d] != nil || constants[d] != nil
+    }
 
     /// False while compiling the fallback of a tape, and for code that runs once.
     var tapesAllowed = true
 
     /// Parameters of an inlined call that read a global directly instead of a copy in a slot
-    /// (`hw = h100`, `eff = efficiency`): parameter name → global name.
-    var aliases: [String: String] = [:]
+    /// (`hw = h100`, `eff = efficiency`): parameter → global name.
+    var aliases: [Declaration: String] = [:]
     /// Parameters of an inlined call given (or defaulting to) a constant: `jevons: 1.4`, `fleet = 1000`.
-    var constants: [String: Quantity] = [:]
+    var constants: [Declaration: Quantity] = [:]
 
     /// The value of an expression known at compile time: literals, constant parameters and
     /// arithmetic on them (folded only when it succeeds; a failing one errs at run time).
@@ -422,8 +443,8 @@ final class BodyCompiler {
         case .quantity(let v, let u):
             if case .quantity(let q)? = try? interp.quantityLiteral(v, u, e.span) { return q }
             return nil
-        case .name(let n):
-            return isBound(n) ? nil : constants[n]
+        case .name:
+            return constant(e)
         case .unary("-", let x):
             guard var q = constantValue(x) else { return nil }
             q.value = -q.value
@@ -436,10 +457,10 @@ final class BodyCompiler {
         }
     }
 
-    private func newSlot(_ name: String, boxed: Bool = false) -> Int {
+    private func newSlot(_ d: Declaration, boxed: Bool = false) -> Int {
         let i = frameSize
         frameSize += 1
-        visible.append((name, i))
+        visible.append((d, i))
         if boxed { boxes.insert(i) }
         return i
     }
@@ -474,17 +495,17 @@ final class BodyCompiler {
             let value = Value.bool(b)
             return { _, _ in value }
         case .name(let name):
-            if let i = slot(name) { return { _, s in s[i] } }
-            if let i = boxSlot(name) {
+            if let i = slot(e) { return { _, s in s[i] } }
+            if let i = boxSlot(e) {
                 let span = e.span
                 return { interp, s throws(NapkinError) in try BodyCompiler.unbox(s[i], name, interp, span) }
             }
-            if let q = constants[name] {
+            if let q = constant(e) {
                 let value = Value.quantity(q)
                 return { _, _ in value }
             }
             let span = e.span
-            let n = aliases[name] ?? name
+            let n = globalName(e) ?? name
             // A global known now keeps its cell for the session (a later definition reuses it).
             if let cell = interp.globals[n]?.cell {
                 return { interp, _ throws(NapkinError) in
@@ -544,9 +565,9 @@ final class BodyCompiler {
             // else the sweep, compiled once for both, is made into a table and passed as usual
             // (compiling it again for the usual call doubled the work at every level of nested
             // reductions: 2ⁿ for n).
-            if let reducer = interp.streamedReducer(callee, args), !isLocal(reducer.rawValue),
+            if let reducer = interp.streamedReducer(callee, args), !isLocal(callee),
                case .sweep(let name, _, let range, let columns) = args[0].value.kind {
-                let sweep = compileSweep(name, range, columns, tapes: true)
+                let sweep = compileSweep(args[0].value, name, range, columns, tapes: true)
                 let reduce = sweep(reducer, e.span)
                 let call = compileCall(e, callee, args, argumentCode: [sweep(nil, args[0].value.span)])
                 return { interp, s throws(NapkinError) in
@@ -626,7 +647,7 @@ final class BodyCompiler {
         case .block(let stmts, let value):
             return compileBlock(stmts, value)
         case .sweep(let name, _, let range, let columns):
-            return compileSweep(name, range, columns, tapes: false)(nil, e.span)
+            return compileSweep(e, name, range, columns, tapes: false)(nil, e.span)
         }
     }
 
@@ -652,8 +673,9 @@ final class BodyCompiler {
             var slot: Int?, boxed = false
             let binding = st.blockBinding
             if case .fromOwnBody(let name)? = binding {
-                st.forEachName { boxed = boxed || $0 == name }
-                slot = newSlot(name, boxed: boxed)
+                let own = Declaration.statement(name, st)
+                st.forEachNameNode { boxed = boxed || declaration($0) == own }
+                slot = newSlot(own, boxed: boxed)
             }
             let code: Compiled
             switch st.kind {
@@ -673,7 +695,7 @@ final class BodyCompiler {
                 let span = st.span
                 code = { _, _ throws(NapkinError) in throw NapkinError(.parse, "not allowed inside a block", at: span) }
             }
-            if case .fromNextStatement(let name)? = binding { slot = newSlot(name) }
+            if case .fromNextStatement(let name)? = binding { slot = newSlot(.statement(name, st)) }
             guard let i = slot else {
                 steps = then(steps, code)
                 continue
@@ -701,33 +723,31 @@ final class BodyCompiler {
     /// known now and stay so.
     private func compileClosure(_ name: String, _ params: [Parameter], _ body: Expr, result: DeclaredType?,
                                 definition: Span) -> Compiled {
-        var read = Set<String>()
-        body.forEachName { read.insert($0) }
-        for p in params { p.defaultValue?.forEachName { read.insert($0) } }
-        let inner = BodyCompiler(interp, parameters: params.count)
+        let inner = BodyCompiler(interp, resolution, parameters: params.count)
         inner.inlining = inlining
         inner.optimized = optimized
         inner.lambdaNesting = lambdaNesting + 1
         var sources: [Int] = []
-        for n in read.sorted() {
-            if let i = binding(n) {
-                _ = inner.newSlot(n, boxed: boxes.contains(i))
+        for d in resolution?.captures(ofBody: body) ?? [] {
+            if let i = binding(d) {
+                _ = inner.newSlot(d, boxed: boxes.contains(i))
                 sources.append(i)
-            } else if let q = constants[n] {
-                inner.constants[n] = q
-            } else if let g = aliases[n] {
-                inner.aliases[n] = g
+            } else if let q = constants[d] {
+                inner.constants[d] = q
+            } else if let g = aliases[d] {
+                inner.aliases[d] = g
             }
         }
         let captured = inner.visible
+        let parameters = params.enumerated().map { Declaration.parameter($1.name, $0, of: body) }
         var defaults: [Compiled?] = []
         for (i, p) in params.enumerated() {
             guard let d = p.defaultValue else { defaults.append(nil); continue }
             // A default sees only the parameters before it.
-            inner.visible = captured + params[..<i].enumerated().map { ($1.name, $0) }
+            inner.visible = captured + parameters[..<i].enumerated().map { ($1, $0) }
             defaults.append(inner.compile(d))
         }
-        inner.visible = captured + params.enumerated().map { ($1.name, $0) }
+        inner.visible = captured + parameters.enumerated().map { ($1, $0) }
         let code = CompiledBody(body: inner.compile(body), defaults: defaults, frameSize: inner.frameSize)
         let declared = result != nil || params.contains { $0.declared != nil }
         return { interp, s throws(NapkinError) in
@@ -758,17 +778,17 @@ final class BodyCompiler {
             return { _, _ in q }
         case .quantity(let v, let u):
             if case .quantity(let q)? = try? interp.quantityLiteral(v, u, e.span) { return { _, _ in q } }
-        case .name(let name) where boxSlot(name) != nil:
+        case .name where boxSlot(e) != nil:
             break
         case .name(let name):
-            if let i = slot(name) {
+            if let i = slot(e) {
                 return { _, s throws(NapkinError) in
                     if case .quantity(let q) = s[i] { return q }
                     throw .carrying(s[i])
                 }
             }
             let span = e.span
-            let n = aliases[name] ?? name
+            let n = globalName(e) ?? name
             if let cell = interp.globals[n]?.cell {
                 return { interp, _ throws(NapkinError) in
                     if cell.defined, case .quantity(let q) = cell.read(interp) { return q }
@@ -846,9 +866,9 @@ final class BodyCompiler {
     /// A reader for `base.name` when `base` names a slot or a global (not a constant parameter
     /// or a box).
     func fieldReader(_ base: Expr, _ name: String) -> FieldReader? {
-        guard case .name(let n) = base.kind, constants[n] == nil, boxSlot(n) == nil else { return nil }
-        if let i = slot(n) { return FieldReader(slot: i, cell: nil, name: name) }
-        guard let cell = interp.globals[aliases[n] ?? n]?.cell else { return nil }
+        guard case .name = base.kind, constant(base) == nil, boxSlot(base) == nil else { return nil }
+        if let i = slot(base) { return FieldReader(slot: i, cell: nil, name: name) }
+        guard let n = globalName(base), let cell = interp.globals[n]?.cell else { return nil }
         return FieldReader(slot: nil, cell: cell, name: name)
     }
 
@@ -858,7 +878,7 @@ final class BodyCompiler {
         switch e.kind {
         case .number(let v): return .constant(Quantity(v))
         case .quantity(let v, let u): if case .quantity(let q)? = try? interp.quantityLiteral(v, u, e.span) { return .constant(q) }
-        case .name(let n): if let i = slot(n) { return .slot(i) }
+        case .name: if let i = slot(e) { return .slot(i) }
         default: break
         }
         return .code(compileNumeric(e))
@@ -882,8 +902,7 @@ final class BodyCompiler {
     /// labels and missing arguments are never inlined, so their errors come from `callValue`.
     private func compileInlineCall(_ e: Expr, _ callee: Expr, _ args: [CallArgument], otherwise generic: @escaping Compiled) -> Compiled? {
         // The callee is a global function, named directly or by a parameter standing for it.
-        guard case .name(let calleeName) = callee.kind, !isBound(calleeName), constants[calleeName] == nil,
-              case let n = aliases[calleeName] ?? calleeName, inlining.count < BodyCompiler.maxInlineDepth,
+        guard let n = globalName(callee), inlining.count < BodyCompiler.maxInlineDepth,
               let g = interp.globals[n], g.kind == .function, case .function(let f) = g.value,
               case .user(let params, let body, nil) = f.body, !inlining.contains(where: { $0 === f }),
               frameSize + params.count <= BodyCompiler.maxInlineFrame else { return nil }
@@ -906,14 +925,15 @@ final class BodyCompiler {
         let contract = f.contract
         let mayAlias = !body.makesClosure && !defaultExprs.contains { $0.makesClosure }
         let bodySweeps = body.containsSweep || defaultExprs.contains { $0.containsSweep }
-        var argAliases: [String: String] = [:], argConstants: [String: Quantity] = [:]
+        let declared = params.enumerated().map { Declaration.parameter($1.name, $0, of: body) }
+        var argAliases: [Declaration: String] = [:], argConstants: [Declaration: Quantity] = [:]
         var bind: Compiled = { _, _ in .nothing }
         var bound = 0, defaulted = 0
         for (k, a) in args.enumerated() {
-            let param = params[argSlots[k]].name
+            let param = declared[argSlots[k]]
             if mayAlias {
                 if let q = constantValue(a.value) { argConstants[param] = q; continue }
-                if case .name(let g) = a.value.kind, !isBound(g), case let target = aliases[g] ?? g,
+                if let target = globalName(a.value),
                    let global = interp.globals[target], global.kind != .knob || !bodySweeps {
                     argAliases[param] = target
                     continue
@@ -930,27 +950,28 @@ final class BodyCompiler {
             }
         }
         // The callee sees only its own parameters (a default, only the ones before it).
-        let callerScope = visible, callerAliases = aliases, callerConstants = constants
-        defer { visible = callerScope; aliases = callerAliases; constants = callerConstants }
+        let callerScope = visible, callerAliases = aliases, callerConstants = constants, callerResolution = resolution
+        defer { visible = callerScope; aliases = callerAliases; constants = callerConstants; resolution = callerResolution }
+        resolution = f.resolution
         inlining.append(f)
         defer { inlining.removeLast() }
         // A default that is a constant, or just a global's name, is used where the parameter is
         // read. That means the same unless the body moves that knob meanwhile (a sweep) or a
         // lambda would have to capture the parameter, so then it is copied as usual.
         var paramAliases = argAliases, paramConstants = argConstants
-        func inSlot(_ name: String) -> Bool { paramAliases[name] == nil && paramConstants[name] == nil }
+        func inSlot(_ d: Declaration) -> Bool { paramAliases[d] == nil && paramConstants[d] == nil }
         var defaults: Compiled = { _, _ in .nothing }
         for i in missing {
             // A default sees only the parameters before it, however they are bound.
-            let earlier = Set(params[..<i].map(\.name))
-            visible = params[..<i].enumerated().filter { inSlot($1.name) }.map { ($1.name, base + $0) }
+            let earlier = Set(declared[..<i])
+            visible = declared[..<i].enumerated().filter { inSlot($1) }.map { ($1, base + $0) }
             aliases = paramAliases.filter { earlier.contains($0.key) }
             constants = paramConstants.filter { earlier.contains($0.key) }
             if mayAlias {
-                if let q = constantValue(params[i].defaultValue!) { paramConstants[params[i].name] = q; continue }
-                if case .name(let g)? = params[i].defaultValue?.kind, !isBound(g), case let target = aliases[g] ?? g,
+                if let q = constantValue(params[i].defaultValue!) { paramConstants[declared[i]] = q; continue }
+                if let target = globalName(params[i].defaultValue!),
                    let global = interp.globals[target], global.kind != .knob || !bodySweeps {
-                    paramAliases[params[i].name] = target
+                    paramAliases[declared[i]] = target
                     continue
                 }
             }
@@ -963,17 +984,17 @@ final class BodyCompiler {
                 return .nothing
             }
         }
-        visible = params.enumerated().filter { inSlot($1.name) }.map { ($1.name, base + $0) }
+        visible = declared.enumerated().filter { inSlot($1) }.map { ($1, base + $0) }
         aliases = paramAliases
         constants = paramConstants
         var sources: [ParameterSource] = []
         if let contract {
-            for (i, p) in params.enumerated() {
-                if let q = paramConstants[p.name] {
+            for (i, p) in declared.enumerated() {
+                if let q = paramConstants[p] {
                     // A constant that does not fit is left to the generic call, which reports it.
                     if let check = contract.parameters[i], !check.accepts(.quantity(q)) { return nil }
                     sources.append(.constant(.quantity(q)))
-                } else if let target = paramAliases[p.name], let global = interp.globals[target] {
+                } else if let target = paramAliases[p], let global = interp.globals[target] {
                     sources.append(.global(global.cell))
                 } else {
                     sources.append(.slot(base + i))
@@ -1031,7 +1052,7 @@ final class BodyCompiler {
     /// the call is made as usual, with the list evaluated by the same code (compiling it twice
     /// would double the work at every `map` of a `map`: 2ⁿ for a chain of n).
     private func compileLambdaInPlace(_ e: Expr, _ callee: Expr, _ args: [CallArgument]) -> Compiled? {
-        guard case .name(let name) = callee.kind, name == "map" || name == "filter", !isLocal(name),
+        guard case .name(let name) = callee.kind, name == "map" || name == "filter", !isLocal(callee),
               lambdaNesting < BodyCompiler.maxLambdaInPlaceNesting,
               args.count == 2, args.allSatisfy({ $0.label == nil }),
               case .lambda(let params, let body) = args[1].value.kind, params.count == 1,
@@ -1039,7 +1060,7 @@ final class BodyCompiler {
         let items = compile(args[0].value)
         let generic = compileCall(e, callee, args, argumentCode: [items, compile(args[1].value)])
         let outer = visible.count
-        let slot = newSlot(params[0].name)
+        let slot = newSlot(.parameter(params[0].name, 0, of: body))
         lambdaNesting += 1
         let run = compile(body)
         lambdaNesting -= 1
@@ -1080,9 +1101,9 @@ final class BodyCompiler {
         let span = e.span
         var calleeIsLocal = false
         var known: (FunctionValue, CallShape)?
-        if case .name(let n) = callee.kind {
-            calleeIsLocal = isLocal(n)
-            if !isBound(n), constants[n] == nil, let g = interp.globals[aliases[n] ?? n], g.kind == .function,
+        if case .name = callee.kind {
+            calleeIsLocal = isLocal(callee)
+            if let n = globalName(callee), let g = interp.globals[n], g.kind == .function,
                case .function(let f) = g.value, case .user(let params, _, nil) = f.body,
                let shape = try? interp.callShape(f, params, args, span) {
                 known = (f, shape)
@@ -1128,14 +1149,14 @@ final class BodyCompiler {
     /// calls reads the knob. Which knob is bound here, and looked up again only if a name has
     /// been defined since (a REPL line may define the knob after the function that sweeps it).
     /// Compiled once, it runs as a table (no reducer) or into a reduction, with errors at `span`.
-    private func compileSweep(_ name: String, _ range: Expr, _ columns: [SweepColumn],
+    private func compileSweep(_ sweep: Expr, _ name: String, _ range: Expr, _ columns: [SweepColumn],
                               tapes: Bool) -> (_ reducer: SweepReducer?, _ span: Span) -> Compiled {
         var rangeParts = [range]
         if case .range(let lo, let hi, let step) = range.kind { rangeParts = [lo, hi] + (step.map { [$0] } ?? []) }
         let rangeCode = compileEach(rangeParts)
         let outer = visible.count
         defer { visible.removeSubrange(outer...) }
-        let slot = newSlot(name)
+        let slot = newSlot(.sweep(name, sweep))
         // A row is one chain of closures (no array of closures to walk per point, whose
         // contexts every core would retain).
         let row = compileRow(columns)

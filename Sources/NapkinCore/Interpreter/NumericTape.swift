@@ -253,32 +253,38 @@ extension BodyCompiler {
         /// (which may be a record whose fields are read). Outside calls (`env` nil) names mean
         /// what they mean to this compiler: slots, constant parameters, aliases, globals.
         enum Binding { case register((Bool, Int32)), global(String) }
+        /// Inside an inlined call: its function's resolution, and what each parameter is bound to.
+        typealias Env = (resolution: Resolution, parameters: [Declaration: Binding])
 
         func global(_ n: String) -> (Bool, Int32)? {
             guard let cell = interp.globals[n]?.cell else { return nil }
             keep.append(cell)
             return leaf(.global(Unmanaged.passUnretained(cell)))
         }
+        /// What a name means inside an inlined call (nil: a global, builtin or unit).
+        func parameter(_ x: Expr, _ env: Env) -> Binding? {
+            env.resolution.declaration(of: x).flatMap { env.parameters[$0] }
+        }
         /// The global a name stands for, if it is not bound to a register.
-        func globalName(_ n: String, _ env: [String: Binding]?) -> String? {
+        func globalName(_ x: Expr, _ env: Env?) -> String? {
+            guard case .name(let n) = x.kind else { return nil }
             if let env {
-                switch env[n] {
+                switch parameter(x, env) {
                 case .register?: return nil
                 case .global(let t)?: return t
-                case nil: return n
+                case nil: return env.resolution.declaration(of: x) == nil ? n : nil
                 }
             }
-            guard !isBound(n), constants[n] == nil else { return nil }
-            return aliases[n] ?? n
+            return self.globalName(x)
         }
-        func binding(_ x: Expr, _ env: [String: Binding]?) -> Binding? {
-            if case .name(let n) = x.kind {
-                if let env, let b = env[n] { return b }
-                if let t = globalName(n, env), interp.globals[t] != nil { return .global(t) }
+        func binding(_ x: Expr, _ env: Env?) -> Binding? {
+            if case .name = x.kind {
+                if let env, let b = parameter(x, env) { return b }
+                if let t = globalName(x, env), interp.globals[t] != nil { return .global(t) }
             }
             return visit(x, env).map { .register($0) }
         }
-        func visit(_ x: Expr, _ env: [String: Binding]?) -> (Bool, Int32)? {
+        func visit(_ x: Expr, _ env: Env?) -> (Bool, Int32)? {
             if leaves.count + kinds.count >= limit { return nil }
             if env == nil, let q = constantValue(x) { return leaf(.constant(q)) }
             switch x.kind {
@@ -287,14 +293,14 @@ extension BodyCompiler {
             case .quantity:
                 guard case .quantity(let v, let u) = x.kind, case .quantity(let q)? = try? interp.quantityLiteral(v, u, x.span) else { return nil }
                 return leaf(.constant(q))
-            case .name(let n):
-                if env == nil, let i = slot(n) { return leaf(.slot(i)) }
-                if case .register(let r)? = env?[n] { return r }
-                return globalName(n, env).flatMap(global)
+            case .name:
+                if env == nil, let i = slot(x) { return leaf(.slot(i)) }
+                if let env, case .register(let r)? = parameter(x, env) { return r }
+                return globalName(x, env).flatMap(global)
             case .field(let base, let name, _):
                 let reader: FieldReader?
                 if env != nil {
-                    guard case .name(let n) = base.kind, let t = globalName(n, env), let cell = interp.globals[t]?.cell else { return nil }
+                    guard let t = globalName(base, env), let cell = interp.globals[t]?.cell else { return nil }
                     reader = FieldReader(slot: nil, cell: cell, name: name)
                 } else {
                     reader = fieldReader(base, name)
@@ -325,8 +331,8 @@ extension BodyCompiler {
         /// A call of a global user function, by the rules of `compileInlineCall`: arguments are
         /// bound in the caller's scope, a default sees only the parameters before it, a function
         /// is never inlined into itself.
-        func inline(_ e: Expr, _ callee: Expr, _ args: [CallArgument], _ env: [String: Binding]?) -> (Bool, Int32)? {
-            guard case .name(let calleeName) = callee.kind, let target = globalName(calleeName, env),
+        func inline(_ e: Expr, _ callee: Expr, _ args: [CallArgument], _ env: Env?) -> (Bool, Int32)? {
+            guard let target = globalName(callee, env),
                   calls.count < BodyCompiler.maxInlineDepth, let g = interp.globals[target], g.kind == .function,
                   case .function(let f) = g.value, case .user(let params, let body, nil) = f.body, f.contractResolved,
                   !calls.contains(where: { $0 === f }), !inlining.contains(where: { $0 === f }) else { return nil }
@@ -341,13 +347,13 @@ extension BodyCompiler {
             calls.append(f)
             defer { calls.removeLast() }
             inlined.nesting = max(inlined.nesting, calls.count)
-            var callee: [String: Binding] = [:]
+            var callee: Env = (f.resolution, [:])
             for (i, p) in params.enumerated() {
                 if given[i] == nil {
                     guard let d = p.defaultValue, let b = binding(d, callee) else { return nil }
                     given[i] = b
                 }
-                callee[p.name] = given[i]
+                callee.parameters[.parameter(p.name, i, of: body)] = given[i]
             }
             if let contract = f.contract {
                 for (i, check) in contract.parameters.enumerated() {

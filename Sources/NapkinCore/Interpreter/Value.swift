@@ -108,24 +108,17 @@ public final class FunctionValue: @unchecked Sendable {
     /// The body and defaults as compiled code: a closure's are compiled with the code that makes
     /// it; a global function's on its first call (when the functions it calls are defined), by
     /// whichever thread gets there first (workers of a parallel sweep share it).
-    /// Published once through an atomic word holding a retained reference (0: not compiled yet).
-    /// Not Synchronization's `AtomicLazyReference`: generic across modules, it is not specialised
-    /// here, and every read looked up `Unmanaged<CompiledBody>`'s metadata (5% of a record-heavy
-    /// function's calls).
-    private let compiledBits: Atomic<UInt>
-    var compiled: CompiledBody? {
-        let bits = compiledBits.load(ordering: .acquiring)
-        guard bits != 0 else { return nil }
-        return Unmanaged<CompiledBody>.fromOpaque(UnsafeRawPointer(bitPattern: bits)!).takeUnretainedValue()
-    }
+    private let compiledOnce: PublishedOnce<CompiledBody>
+    var compiled: CompiledBody? { compiledOnce.value }
     /// Publishes `code` unless another thread got there first; returns the one published.
-    func publish(_ code: CompiledBody) -> CompiledBody {
-        let new = Unmanaged.passRetained(code)
-        let (stored, original) = compiledBits.compareExchange(expected: 0, desired: UInt(bitPattern: new.toOpaque()),
-                                                              ordering: .acquiringAndReleasing)
-        if stored { return code }
-        new.release()
-        return Unmanaged<CompiledBody>.fromOpaque(UnsafeRawPointer(bitPattern: original)!).takeUnretainedValue()
+    func publish(_ code: CompiledBody) -> CompiledBody { compiledOnce.publish(code) }
+    /// Which declaration each name in a user function's body and defaults is bound to, worked
+    /// out on first need (compiling it, or inlining it into a caller) and published like its body.
+    private let resolutionOnce = PublishedOnce<Resolution>()
+    var resolution: Resolution {
+        if let r = resolutionOnce.value { return r }
+        guard case .user(let params, let body, _) = body else { preconditionFailure("a builtin has no body to resolve") }
+        return resolutionOnce.publish(.function(params, body))
     }
     /// `-> Time`: the dimension the result must have.
     public let resultType: DeclaredType?
@@ -141,19 +134,13 @@ public final class FunctionValue: @unchecked Sendable {
         if case .user(let params, _, let closure) = body {
             paramNames = params.map(\.name)
             self.closure = closure
-            compiledBits = Atomic(closure.map { UInt(bitPattern: Unmanaged.passRetained($0.code).toOpaque()) } ?? 0)
+            compiledOnce = PublishedOnce(closure?.code)
         } else {
             paramNames = []
             closure = nil
-            compiledBits = Atomic(0)
+            compiledOnce = PublishedOnce()
         }
     }
-
-    deinit {
-        let bits = compiledBits.load(ordering: .acquiring)
-        if bits != 0 { Unmanaged<CompiledBody>.fromOpaque(UnsafeRawPointer(bitPattern: bits)!).release() }
-    }
-
 
     public var parameterNames: [String] {
         switch body {
