@@ -78,13 +78,13 @@ public final class Resolution: @unchecked Sendable {
     private let root: AnyObject
     private let reads: [ObjectIdentifier: Declaration]
     /// Per lambda and local fn (by its body): the declarations it reads from around it, which a
-    /// closure made from it captures, in a fixed order.
+    /// closure made from it captures, in the order first read.
     private let captures: [ObjectIdentifier: [Declaration]]
 
     private init(root: AnyObject, _ binder: Binder) {
         self.root = root
         reads = binder.reads
-        captures = binder.captures.mapValues { set in set.sorted { ($0.name, $0.kind.rawValue, $0.index) < ($1.name, $1.kind.rawValue, $1.index) } }
+        captures = binder.captures
     }
 
     /// The declaration a name read by `e` (a `.name` node) is bound to; nil when it is free.
@@ -141,7 +141,7 @@ extension Expr {
 /// Records, for each name read, the declaration it is bound to (`Resolution`).
 struct Binder: ScopeVisitor {
     var reads: [ObjectIdentifier: Declaration] = [:]
-    var captures: [ObjectIdentifier: Set<Declaration>] = [:]
+    var captures: [ObjectIdentifier: [Declaration]] = [:]
     /// The lambdas and local fns being walked, outermost first: each body, and how many
     /// declarations were bound where it is written.
     var closures: [(body: ObjectIdentifier, outside: Int)] = []
@@ -152,12 +152,11 @@ struct Binder: ScopeVisitor {
         guard d.kind != .global else { return }
         reads[ObjectIdentifier(e)] = d
         // Every closure around the read and inside the declaration captures it.
-        for c in closures where i < c.outside { captures[c.body, default: []].insert(d) }
+        for c in closures where i < c.outside && !(captures[c.body]?.contains(d) ?? false) { captures[c.body, default: []].append(d) }
     }
 
     mutating func enterClosure(body: Expr, outside bound: Bound) {
         closures.append((ObjectIdentifier(body), bound.declarations.count))
-        captures[ObjectIdentifier(body), default: []] = captures[ObjectIdentifier(body)] ?? []
     }
     mutating func leaveClosure() { closures.removeLast() }
 }
