@@ -411,12 +411,19 @@ final class BodyCompiler {
     /// The constant an inlined call's parameter named here stands for.
     func constant(_ e: Expr) -> Quantity? { declaration(e).flatMap { constants[$0] } }
     /// The global named here: the one an inlined call's parameter stands for, or the name itself
-    /// when it is free (nil when it is bound to a slot or a constant).
+    /// when it is free (nil when it is bound to a slot or a constant, or has no place here).
     func globalName(_ e: Expr) -> String? {
         guard case .name(let n) = e.kind else { return nil }
         guard let d = declaration(e) else { return n }
-        if binding(d) != nil || constants[d] != nil { return nil }
-        return aliases[d] ?? n
+        return aliases[d]
+    }
+
+    /// Code for a name the binder bound that this compiler gave no place: a bug between the
+    /// two, reported where it is read, never a global of the same name read instead.
+    private func unplaced(_ name: String, _ span: Span) -> Compiled {
+        { _, _ throws(NapkinError) in
+            throw NapkinError(.runtime, "internal error: '\(name)' is bound here but the compiled code has no place for it; please report this", at: span)
+        }
     }
 
     /// A name bound here rather than globally: a slot, or a parameter of an inlined call that is
@@ -505,7 +512,7 @@ final class BodyCompiler {
                 return { _, _ in value }
             }
             let span = e.span
-            let n = globalName(e) ?? name
+            guard let n = globalName(e) else { return unplaced(name, span) }
             // A global known now keeps its cell for the session (a later definition reuses it).
             if let cell = interp.globals[n]?.cell {
                 return { interp, _ throws(NapkinError) in
@@ -788,7 +795,10 @@ final class BodyCompiler {
                 }
             }
             let span = e.span
-            let n = globalName(e) ?? name
+            guard let n = globalName(e) else {
+                let code = unplaced(name, span)
+                return { interp, s throws(NapkinError) in try numeric(try code(interp, s)) }
+            }
             if let cell = interp.globals[n]?.cell {
                 return { interp, _ throws(NapkinError) in
                     if cell.defined, case .quantity(let q) = cell.read(interp) { return q }

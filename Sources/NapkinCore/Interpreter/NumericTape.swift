@@ -347,7 +347,8 @@ extension BodyCompiler {
             calls.append(f)
             defer { calls.removeLast() }
             inlined.nesting = max(inlined.nesting, calls.count)
-            var callee: Env = (f.resolution, [:])
+            guard let resolution = f.resolution else { return nil }
+            var callee: Env = (resolution, [:])
             for (i, p) in params.enumerated() {
                 if given[i] == nil {
                     guard let d = p.defaultValue, let b = binding(d, callee) else { return nil }

@@ -112,12 +112,14 @@ public final class FunctionValue: @unchecked Sendable {
     var compiled: CompiledBody? { compiledOnce.value }
     /// Publishes `code` unless another thread got there first; returns the one published.
     func publish(_ code: CompiledBody) -> CompiledBody { compiledOnce.publish(code) }
-    /// Which declaration each name in a user function's body and defaults is bound to, worked
+    /// Which declaration each name in a global function's body and defaults is bound to, worked
     /// out on first need (compiling it, or inlining it into a caller) and published like its body.
+    /// Nil for a builtin, and for a lambda or local fn: its body was resolved with the code that
+    /// made it, where the names it captures are bound (alone, they would read as globals).
     private let resolutionOnce = PublishedOnce<Resolution>()
-    var resolution: Resolution {
+    var resolution: Resolution? {
         if let r = resolutionOnce.value { return r }
-        guard case .user(let params, let body, _) = body else { preconditionFailure("a builtin has no body to resolve") }
+        guard case .user(let params, let body, nil) = body else { return nil }
         return resolutionOnce.publish(.function(params, body))
     }
     /// `-> Time`: the dimension the result must have.
