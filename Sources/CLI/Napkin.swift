@@ -110,7 +110,7 @@ struct Napkin: ParsableCommand {
           napkin search water
 
         Exit codes: 0 ok, 64 usage, 65 parse/name/dimension error, 70 runtime or
-        assertion failure.
+        assertion failure, 74 standard output could not be written (a full disk).
         """),
         version: napkinVersion,
         subcommands: [Run.self, Eval.self, Check.self, LedgerCommand.self, Info.self, List.self, Search.self],
@@ -129,7 +129,7 @@ struct Napkin: ParsableCommand {
         // output file) or given up (standard output), instead of the kernel ending the session.
         signal(SIGPIPE, SIG_IGN)
         let args = Array(CommandLine.arguments.dropFirst())
-        if let code = QuickStart.run(args) { Foundation.exit(code) }
+        if let code = QuickStart.run(args) { finish(code) }
         // The parser lays out help and usage errors at least `ParserWidth.narrowest` wide; the
         // command itself runs with the terminal's own width.
         let columns = ParserWidth.widen()
@@ -139,8 +139,22 @@ struct Napkin: ParsableCommand {
             try command.run()
         } catch {
             _ = ParserWidth.widen()
+            reportLostOutput()
             exit(withError: error)
         }
+        finish(0)
+    }
+
+    /// Ends the run with `code`; when standard output could not be written (a full disk, a
+    /// file-size limit), says so and ends with 74 (EX_IOERR) instead of a success: results
+    /// that were lost must not look delivered.
+    static func finish(_ code: Int32) -> Never {
+        reportLostOutput()
+        Foundation.exit(code == 0 && StandardStream.outputFailure != nil ? 74 : code)
+    }
+
+    static func reportLostOutput() {
+        if let why = StandardStream.outputFailure { StandardStream.error("napkin: cannot write standard output: \(why)\n") }
     }
 }
 

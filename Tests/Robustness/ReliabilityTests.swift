@@ -399,6 +399,32 @@ struct ReliabilityTests {
         #expect(r.err.contains("cannot write 'pp': the program reading that pipe stopped reading"), "\(r)")
     }
 
+    /// Standard output on a full disk or past a file-size limit lost every result and exited 0
+    /// (noticed in the tenth stop): a script could not tell. A reader that went away on purpose
+    /// (`| head -1`) asks for no more, and is no error.
+    @Test("results that cannot be written end the run with exit 74 and say why",
+          arguments: ["exec > /dev/full", "exec > out.txt; ulimit -f 1"])
+    func lostOutput(shell: String) throws {
+        let dir = try scratchDirectory("lostoutput")
+        let program = "let s = \"" + String(repeating: "a", count: 3_000) + "\"\ns\n1 + 1\n"
+        let r = try napkin(["-e", program], directory: dir, shell: "cd '\(dir.path)' && \(shell)")
+        #expect(!r.crashed && r.code == 74, "\(r)")
+        #expect(r.err.contains("napkin: cannot write standard output:"), "\(r)")
+        // The same through the argument parser's commands.
+        let c = try napkin(["check", Self.sample15, "--track", "tiny_pioneer"], directory: dir, shell: "cd '\(dir.path)' && \(shell)")
+        #expect(!c.crashed && c.code == 74, "\(c)")
+    }
+
+    @Test("a reader that takes the first byte and goes (| head -c 1) ends nothing in error")
+    func readerTakesWhatItWants() throws {
+        let dir = try scratchDirectory("headpipe")
+        let big = dir.appendingPathComponent("big.lab")
+        try ("let s = \"" + String(repeating: "a", count: 300_000) + "\"\ns\n1 + 1\n").write(to: big, atomically: true, encoding: .utf8)
+        let r = try napkin([big.path], directory: dir, shell: "cd '\(dir.path)' && mkfifo p && (head -c 1 p > /dev/null &) && exec > p")
+        #expect(!r.crashed && r.code == 0, "\(r)")
+        #expect(!r.err.contains("cannot write"), "\(r)")
+    }
+
     /// LINES is read as given when standard output is not a terminal: -2⁶³ overflowed the
     /// workbench's arithmetic (found in review).
     @Test("odd LINES and COLUMNS never overflow a mission's drawing", arguments: ["-9223372036854775808", "9223372036854775807", "0"])
