@@ -4,8 +4,8 @@ import Synchronization
 /// `fn`, a sweep's variable. Two bindings of the same name are two declarations, so whatever
 /// reads the binder's answer (the compiler, giving each declaration a slot) cannot mistake one
 /// for the other.
-public struct Declaration: Hashable, @unchecked Sendable {
-    public let name: String
+struct Declaration: Hashable, @unchecked Sendable {
+    let name: String
     /// What binds it.
     enum Kind: UInt8 {
         case parameter, statement, sweep
@@ -37,8 +37,8 @@ public struct Declaration: Hashable, @unchecked Sendable {
     }
 
     // The kind, site and index tell declarations apart; the name only says what they bind.
-    public static func == (a: Declaration, b: Declaration) -> Bool { a.site == b.site && a.index == b.index && a.kind == b.kind }
-    public func hash(into h: inout Hasher) {
+    static func == (a: Declaration, b: Declaration) -> Bool { a.site == b.site && a.index == b.index && a.kind == b.kind }
+    func hash(into h: inout Hasher) {
         h.combine(site)
         h.combine(index)
         h.combine(kind)
@@ -46,7 +46,7 @@ public struct Declaration: Hashable, @unchecked Sendable {
 }
 
 /// The names bound where a name is read, innermost last.
-public struct Bound {
+struct Bound {
     var declarations: [Declaration] = []
 
     /// Names given from outside (a walk that starts inside a function knows its parameters by
@@ -74,7 +74,7 @@ public struct Bound {
 /// compiled, since a REPL line may define it later). Worked out once, by the scoping rule
 /// (`Scopes.walk`), and never changed; it holds the code it describes, so the nodes' identities
 /// stay theirs for as long as it is kept.
-public final class Resolution: @unchecked Sendable {
+final class Resolution: @unchecked Sendable {
     private let root: AnyObject
     private let reads: [ObjectIdentifier: Declaration]
     /// Per lambda and local fn (by its body): the declarations it reads from around it, which a
