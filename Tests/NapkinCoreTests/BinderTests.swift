@@ -1,6 +1,14 @@
 import Testing
 @testable import NapkinCore
 
+extension Expr {
+    /// Every name node anywhere inside, lambdas and local fns included.
+    func forEachNameNode(_ visit: (Expr) -> Void) {
+        if case .name = kind { visit(self) }
+        for x in inside { x.forEachNameNode(visit) }
+    }
+}
+
 /// The binder tells each name read which declaration it is bound to; the compiler gives each
 /// declaration a slot and the dimension checker a shape, so neither decides scoping itself.
 @Suite("Binder")

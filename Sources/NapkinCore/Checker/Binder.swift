@@ -31,6 +31,10 @@ struct Declaration: Hashable, @unchecked Sendable {
     static func statement(_ name: String, _ s: Stmt, global: Bool = false) -> Declaration {
         Declaration(name: name, kind: global ? .global : .statement, site: ObjectIdentifier(s), index: 0)
     }
+    /// The parameters of the function or lambda whose body is `body`, in order.
+    static func parameters(_ params: [Parameter], of body: Expr) -> [Declaration] {
+        params.enumerated().map { .parameter($1.name, $0, of: body) }
+    }
     /// A sweep's variable.
     static func sweep(_ name: String, _ e: Expr) -> Declaration {
         Declaration(name: name, kind: .sweep, site: ObjectIdentifier(e), index: 0)
@@ -96,12 +100,8 @@ final class Resolution: @unchecked Sendable {
     /// A function's body and its parameters' defaults (a default sees the parameters before it).
     static func function(_ params: [Parameter], _ body: Expr) -> Resolution {
         var binder = Binder()
-        var bound = Bound()
-        for (i, p) in params.enumerated() {
-            if let d = p.defaultValue { Scopes.walk(d, bound, inFunction: true, &binder) }
-            bound.append(.parameter(p.name, i, of: body))
-        }
-        Scopes.walk(body, bound, inFunction: true, &binder)
+        let inner = Scopes.parameters(params, of: body, Bound(), &binder)
+        Scopes.walk(body, inner, inFunction: true, &binder)
         return Resolution(root: body, binder)
     }
 

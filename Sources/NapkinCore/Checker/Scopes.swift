@@ -125,7 +125,7 @@ enum Scopes {
     }
 
     /// Walks parameters' defaults (each sees the parameters before it); the names bound in the body.
-    private static func parameters<V: ScopeVisitor>(_ params: [Parameter], of body: Expr, _ bound: Bound, _ v: inout V) -> Bound {
+    static func parameters<V: ScopeVisitor>(_ params: [Parameter], of body: Expr, _ bound: Bound, _ v: inout V) -> Bound {
         var inner = bound
         for (i, p) in params.enumerated() {
             if let d = p.defaultValue { walk(d, inner, inFunction: true, &v) }

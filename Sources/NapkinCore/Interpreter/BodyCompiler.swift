@@ -113,7 +113,7 @@ extension Interpreter {
         guard case .user(let params, let body, _) = f.body else { preconditionFailure("a builtin has no compiled body") }
         let compiler = BodyCompiler(self, f.resolution, parameters: params.count)
         compiler.inlining = [f]
-        let declared = params.enumerated().map { Declaration.parameter($1.name, $0, of: body) }
+        let declared = Declaration.parameters(params, of: body)
         var defaults: [Compiled?] = []
         for (i, p) in params.enumerated() {
             guard let d = p.defaultValue else { defaults.append(nil); continue }
@@ -231,12 +231,6 @@ extension Expr {
         for x in inside { x.forEachClosure(lambda: lambda, localFn: localFn) }
     }
 
-    /// Every name node anywhere inside, lambdas and the bodies and defaults of local fns included.
-    func forEachNameNode(_ visit: (Expr) -> Void) {
-        if case .name = kind { visit(self) }
-        for x in inside { x.forEachNameNode(visit) }
-    }
-
     /// Every name read inside that is not bound there (by a parameter, a `let`, a local `fn` or
     /// a sweep; `Scopes` states the rule) nor in `bound`: the globals, builtins and units the
     /// expression may read. Every sweep's own name is reported too, whatever binds it: a sweep
@@ -304,11 +298,6 @@ extension Expr {
 }
 
 extension Stmt {
-    /// Every name node inside a block statement (see `Expr.forEachNameNode`).
-    func forEachNameNode(_ visit: (Expr) -> Void) {
-        for x in inside { x.forEachNameNode(visit) }
-    }
-
     /// The expressions a block statement holds: a value, or a local fn's defaults and body.
     var inside: [Expr] {
         switch kind {
@@ -679,9 +668,10 @@ final class BodyCompiler {
             // The slot a `let` or local fn binds, made where the rule says its name starts.
             var slot: Int?, boxed = false
             let binding = st.blockBinding
-            if case .fromOwnBody(let name)? = binding {
+            if case .fromOwnBody(let name)? = binding, case .function(_, _, _, _, let body, _) = st.kind {
+                // Boxed when it reads itself: the binder lists it among what it captures.
                 let own = Declaration.statement(name, st)
-                st.forEachNameNode { boxed = boxed || declaration($0) == own }
+                boxed = resolution?.captures(ofBody: body).contains(own) ?? false
                 slot = newSlot(own, boxed: boxed)
             }
             let code: Compiled
@@ -746,7 +736,7 @@ final class BodyCompiler {
             }
         }
         let captured = inner.visible
-        let parameters = params.enumerated().map { Declaration.parameter($1.name, $0, of: body) }
+        let parameters = Declaration.parameters(params, of: body)
         var defaults: [Compiled?] = []
         for (i, p) in params.enumerated() {
             guard let d = p.defaultValue else { defaults.append(nil); continue }
@@ -935,7 +925,7 @@ final class BodyCompiler {
         let contract = f.contract
         let mayAlias = !body.makesClosure && !defaultExprs.contains { $0.makesClosure }
         let bodySweeps = body.containsSweep || defaultExprs.contains { $0.containsSweep }
-        let declared = params.enumerated().map { Declaration.parameter($1.name, $0, of: body) }
+        let declared = Declaration.parameters(params, of: body)
         var argAliases: [Declaration: String] = [:], argConstants: [Declaration: Quantity] = [:]
         var bind: Compiled = { _, _ in .nothing }
         var bound = 0, defaulted = 0

@@ -269,11 +269,9 @@ extension BodyCompiler {
         func globalName(_ x: Expr, _ env: Env?) -> String? {
             guard case .name(let n) = x.kind else { return nil }
             if let env {
-                switch parameter(x, env) {
-                case .register?: return nil
-                case .global(let t)?: return t
-                case nil: return env.resolution.declaration(of: x) == nil ? n : nil
-                }
+                guard let d = env.resolution.declaration(of: x) else { return n }
+                if case .global(let t)? = env.parameters[d] { return t }
+                return nil
             }
             return self.globalName(x)
         }
