@@ -101,14 +101,11 @@ struct SessionStartTerminalTests {
             ("let c = celsius(-300)", "bad.lab:3:9"),                  // raised in the library, shown at the call
           ])
     func startFileWithAnError(_ bad: String, _ location: String) throws {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("napkin-start-bad-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: dir) }
-        let file = dir.appendingPathComponent("bad.lab")
+        let home = try ScratchHome("start-bad")
+        defer { home.remove() }
+        let file = home.dir.appendingPathComponent("bad.lab")
         try "let rack = 40 kW\nfn hours(e) = e / rack -> h\n\(bad)\nlet after = 7\n".write(to: file, atomically: true, encoding: .utf8)
-        let p = try PTYProcess(arguments: ["-i", file.path], environment: [
-            "NAPKIN_HISTORY": dir.appendingPathComponent("history").path, "HOME": dir.path, "NO_COLOR": "1",
-        ])
+        let p = try PTYProcess(arguments: ["-i", file.path], environment: home.environment)
         defer { p.close() }
         #expect(p.expect(location), "the error names file:line: \(p.tail)")
         #expect(p.expect("up to the error at line 3: hours, rack"), "\(p.tail)")
