@@ -166,6 +166,11 @@ enum MissionCLI {
                 if !finished { terminal.say("resume with: napkin run \(file) --resume \(ledgerPath)") }
                 return 0
             } catch let e as MissionError {
+                // Stopped before anything was recorded (a misspelt name, a track not in the
+                // mission): the ledger made for this run holds nothing, so it is not left behind.
+                if options.resume == nil, ledger.entries.isEmpty, (try? FileManager.default.attributesOfItem(atPath: ledgerPath)[.size] as? Int) == 0 {
+                    unlink(ledgerPath)
+                }
                 OutputSink.shared.flush()
                 StandardStream.error("error: " + Sanitized.text(e.description) + "\n")
                 return e.exitCode ?? e.napkin?.phase.exitCode ?? 70

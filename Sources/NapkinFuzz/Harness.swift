@@ -3,7 +3,7 @@ import NapkinCore
 import NapkinInstruments
 import NapkinLibrary
 
-/// One fuzz input through the whole pipeline: lexer → parser → name checker → interpreter →
+/// One fuzz input through the whole pipeline: lexer → parser → binder (names checked) → interpreter →
 /// value formatter → renderer (every figure as text and as SVG, every table as CSV/JSON/MD).
 ///
 /// Inputs are arbitrary bytes. A napkin error is the expected outcome for most of them; what

@@ -6,6 +6,8 @@ import NapkinCore
 /// judges goals with it, `:hint` and `napkin check` search with its distance.
 struct GoalJudge {
     let interp: Interpreter
+    /// The bound mission its goals are part of (`MissionRunner.program`).
+    let program: Program?
     /// False for a search, which reads only whether a goal holds and how far it is: the readings'
     /// text (formatted numbers, quoted source) would be built thousands of times and thrown away.
     var readings = true
@@ -34,7 +36,7 @@ struct GoalJudge {
     }
 
     func quantity(_ e: Expr) throws(NapkinError) -> Quantity? {
-        if case .quantity(let q) = try interp.evaluateRepeatedly(e) { return q }
+        if case .quantity(let q) = try interp.evaluateRepeatedly(e, in: program) { return q }
         return nil
     }
 
@@ -118,7 +120,7 @@ struct GoalJudge {
                 reading += isConstant(r) ? show(b) : "\(rt) = \(show(b))"
                 return Clause(holds: holds, distance: distance, reading: reading)
             }
-            let v = try interp.evaluateRepeatedly(e)
+            let v = try interp.evaluateRepeatedly(e, in: program)
             guard case .bool(let b) = v else {
                 throw NapkinError(.runtime, "a goal's condition must be true or false, but \(e.span.text) gave a \(v.typeName)", at: e.span)
             }

@@ -9,6 +9,7 @@ import NapkinCore
 struct GoalSearch {
     let workbench: Workbench
     let interp: Interpreter
+    let program: Program?
     let budget: Int
 
     struct Found {
@@ -50,7 +51,7 @@ struct GoalSearch {
     }
 
     private func search(_ goal: Goal, visited: [String: [String]]) -> Found? {
-        let judge = GoalJudge(interp: interp, readings: false)
+        let judge = GoalJudge(interp: interp, program: program, readings: false)
         let k = max(1, workbench.knobNames.count)
         let perKnob = max(3, min(64, Int(pow(Double(budget), 1 / Double(min(k, 3))))))
         let ax = MissionChecker.axes(workbench, interp, perKnob: perKnob)

@@ -64,7 +64,7 @@ struct MathPeek {
         let snap = interp.snapshot()
         defer { interp.restore(snap) }
         guard let stmts = try? session.parse(text, name: "<peek>"), stmts.count == 1, case .expr(let e) = stmts[0].kind,
-              let v = try? interp.execute(Stmt(.expr(e), e.span)) else { return nil }
+              let v = try? interp.execute(Stmt(.expr(e), e.span), in: stmts) else { return nil }
         if case .quantity(var q) = v { q.unit = nil; return interp.formatter.valueAndUnit(q) }
         if case .record(let r) = v, let i = r.keys.firstIndex(of: "name"), case .string(let s) = r.values[i] { return s }
         return try? interp.describeInline(v)

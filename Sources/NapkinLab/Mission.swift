@@ -174,3 +174,40 @@ public struct Reflect {
     public var choices: [(key: String, text: String)]?
     public var line: Int
 }
+
+extension Mission {
+    /// Every statement and expression of the mission as one track meets them, in order: its
+    /// shared code and the track's bindings, then each part's texts, code, locks, workbenches,
+    /// goals and reveals. `napkin check` checks them and a run binds them as one program.
+    public func allStatements(_ track: Track?) -> [Stmt] {
+        var out: [Stmt] = []
+        func e(_ x: Expr) { out.append(Stmt(.expr(x), x.span)) }
+        for item in setup {
+            switch item {
+            case .code(let s): out.append(s)
+            case .tracks: out += track?.bindings ?? []
+            }
+        }
+        for p in parts + [Part(id: "synthesis", title: "synthesis", minutes: nil, items: synthesis, line: 0)] {
+            for item in p.items {
+                switch item {
+                case .context(let x): e(x)
+                case .message(let a, let b): e(a); e(b)
+                case .code(let s): out.append(s)
+                case .lock(let l):
+                    e(l.prompt)
+                    if case .number(let r, let t) = l.kind { e(r); if case .within(let x) = t { e(x) } }
+                case .workbench(let w):
+                    out += w.statements
+                    w.instruments.forEach { e($0.expr) }
+                    w.goals.forEach { $0.expressions.forEach(e) }
+                case .goal(let g): g.expressions.forEach(e)
+                case .reveal(let r): e(r.answer); r.explanations.forEach { e($0.text) }
+                case .peek: break
+                case .reflect(let r): e(r.prompt)
+                }
+            }
+        }
+        return out
+    }
+}

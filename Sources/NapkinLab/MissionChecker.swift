@@ -166,37 +166,6 @@ public final class MissionChecker {
         }
     }
 
-    func allStatements(_ track: Track?) -> [Stmt] {
-        var out: [Stmt] = []
-        func e(_ x: Expr) { out.append(Stmt(.expr(x), x.span)) }
-        for item in mission.setup {
-            switch item {
-            case .code(let s): out.append(s)
-            case .tracks: out += track?.bindings ?? []
-            }
-        }
-        for p in mission.parts + [Part(id: "synthesis", title: "synthesis", minutes: nil, items: mission.synthesis, line: 0)] {
-            for item in p.items {
-                switch item {
-                case .context(let x): e(x)
-                case .message(let a, let b): e(a); e(b)
-                case .code(let s): out.append(s)
-                case .lock(let l):
-                    e(l.prompt)
-                    if case .number(let r, let t) = l.kind { e(r); if case .within(let x) = t { e(x) } }
-                case .workbench(let w):
-                    out += w.statements
-                    w.instruments.forEach { e($0.expr) }
-                    w.goals.forEach { $0.expressions.forEach(e) }
-                case .goal(let g): g.expressions.forEach(e)
-                case .reveal(let r): e(r.answer); r.explanations.forEach { e($0.text) }
-                case .peek: break
-                case .reflect(let r): e(r.prompt)
-                }
-            }
-        }
-        return out
-    }
 
     // MARK: Per track
 
@@ -214,24 +183,24 @@ public final class MissionChecker {
             report.failures.append("cannot start napkin: \(error.message)")
             return
         }
-        // Names first: a misspelt name anywhere is reported before anything runs.
-        var names = NameChecker(globals: session.interpreter.globals.keys, builtins: session.interpreter.builtinNames,
-                                units: session.unitNames, declaredUnits: session.interpreter.units.declaredUnitNames)
-        let statements = allStatements(mission.track(id))
-        do { try names.check(statements) } catch {
+        // The mission as this session's units read it: what is checked is what runs. Names
+        // first: a misspelt name anywhere is reported before anything runs.
+        let mission = parsedMission(session)
+        let program: Program
+        do { program = try session.bind(mission.allStatements(mission.track(id))) } catch {
             report.failures.append("track \(id), line \(error.span.map(line) ?? 0): \(error.message)\n" + error.render())
             return
         }
         // Dimensions next: a mismatch in any branch, taken or not with this track's settings.
-        let dimensionErrors = DimensionChecker(interpreter: session.interpreter).check(statements).map(\.presented)
+        let dimensionErrors = DimensionChecker(interpreter: session.interpreter).check(program).map(\.presented)
         for error in dimensionErrors {
             report.failures.append("track \(id), line \(error.span.map(line) ?? 0): \(error.message)\n" + error.render())
         }
         if !dimensionErrors.isEmpty { return }
-        let mission = parsedMission(session)
         let runner: MissionRunner
         do {
-            runner = try MissionRunner(mission: mission, session: session, ledger: Ledger(), io: SilentIO(), trackID: id == "default" ? nil : id)
+            runner = try MissionRunner(mission: mission, session: session, ledger: Ledger(), io: SilentIO(), trackID: id == "default" ? nil : id,
+                                       program: program)
         } catch {
             report.failures.append("track \(id): \(error.description)")
             return
@@ -291,7 +260,7 @@ public final class MissionChecker {
                             fail("instrument \(e.span.text) (line \(inst.line)) does not render: \(error.message)")
                             continue
                         }
-                        if !inst.isStatic, !w.knobNames.isEmpty, !respondsToKnobs(inst, w, interp, base: v) {
+                        if !inst.isStatic, !w.knobNames.isEmpty, !respondsToKnobs(inst, w, interp, runner.program, base: v) {
                             fail("instrument \(e.span.text) (line \(inst.line)) depends on no knob of this part (\(w.knobNames.joined(separator: ", "))): it never changes while the student explores; pass it a knob, or mark it 'static' if it is reference material")
                         }
                         if let start { interp.restore(start) }
@@ -346,7 +315,7 @@ public final class MissionChecker {
 
     /// A live instrument's text changes when some knob of its workbench moves (to either end of
     /// its range, or to another option). `base`: its value at the starting settings.
-    func respondsToKnobs(_ inst: Instrument, _ w: Workbench, _ interp: Interpreter, base: Value) -> Bool {
+    func respondsToKnobs(_ inst: Instrument, _ w: Workbench, _ interp: Interpreter, _ program: Program?, base: Value) -> Bool {
         /// What the student sees: a figure as drawn (in a default style, not the session's way
         /// of printing), anything else as printed.
         func seen(_ v: Value?) -> String? {
@@ -359,7 +328,7 @@ public final class MissionChecker {
         /// same, so figures are drawn only when their data changed (drawing them was most of
         /// this check's time); a change too small to draw does not count.
         func differs() -> Bool {
-            let now = try? interp.evaluateRepeatedly(inst.expr)
+            let now = try? interp.evaluateRepeatedly(inst.expr, in: program)
             if case .figure(let a) = base, case .figure(let b)? = now, a.payload == b.payload { return false }
             if baseSeen == nil { baseSeen = .some(seen(base)) }
             return seen(now) != baseSeen!
@@ -453,7 +422,7 @@ public final class MissionChecker {
     /// fewest moves found and a witness setting.
     func checkGoal(_ g: Goal, _ w: Workbench, _ runner: MissionRunner, _ fail: (String) -> Void, _ lines: inout [String]) -> Bool {
         let interp = runner.session.interpreter
-        let judge = GoalJudge(interp: interp)
+        let judge = GoalJudge(interp: interp, program: runner.program)
         let what = "goal \"\(g.text)\" (line \(g.line))"
         // A visited knob needs a finite list of settings; the walk starts at the starting one.
         var visited: [String: [String]] = [:]
@@ -478,7 +447,7 @@ public final class MissionChecker {
             fail("\(what) is unreachable within \(g.tries) tries: visiting every setting of \(g.visiting.joined(separator: " and ")) takes \(walk) moves")
             return false
         }
-        guard let found = GoalSearch(workbench: w, interp: interp, budget: searchBudget).fewestMoves(g, visited: visited) else {
+        guard let found = GoalSearch(workbench: w, interp: interp, program: runner.program, budget: searchBudget).fewestMoves(g, visited: visited) else {
             let ranges = MissionChecker.axes(w, interp, perKnob: 2).map { a -> String in
                 guard let info = interp.globals[a.name]?.knob else { return a.name }
                 if info.isChoice { return "\(a.name) \(info.options.map(\.name).joined(separator: "|"))" }

@@ -65,12 +65,18 @@ public final class MissionRunner {
     public private(set) var track: Track
     public internal(set) var summary = RunSummary()
     var interp: Interpreter { session.interpreter }
+    /// The track's code and texts bound as one program, every name checked before anything runs
+    /// (`Mission.allStatements`): statements, goals, instruments and texts compile from it.
+    public let program: Program
     /// Entries from before this run (a resumed ledger).
     let prior: [LedgerEntry]
     struct Stop: Error {}
 
     /// Sets up the track's world (shared code and the track's bindings) in `session`.
-    public init(mission: Mission, session: Session, ledger: Ledger, io: MissionIO, trackID: String?) throws(MissionError) {
+    /// `program`: the track already bound by `Session.bind(mission.allStatements(track))`
+    /// (`napkin check` binds it to check it first); bound here when nil.
+    public init(mission: Mission, session: Session, ledger: Ledger, io: MissionIO, trackID: String?,
+                program: Program? = nil) throws(MissionError) {
         self.mission = mission
         self.session = session
         self.ledger = ledger
@@ -109,6 +115,16 @@ public final class MissionRunner {
         } else {
             track = Track(id: "default", persona: "", bindings: [], line: 0)
         }
+        // A misspelt name anywhere in the track stops the run here, not in the middle of part 3.
+        if let program {
+            self.program = program
+        } else {
+            do throws(NapkinError) { self.program = try session.bind(mission.allStatements(track)) } catch {
+                let line = error.span.map { mission.file.location(of: $0.start).line } ?? 0
+                let which = mission.tracks.isEmpty ? "" : "track '\(track.id)', "
+                throw MissionError("\(which)line \(line): \(error.message)", napkin: error)
+            }
+        }
         let out = io
         interp.emit = { out.say($0) }
         session.onResult = { _ in }
@@ -131,13 +147,13 @@ public final class MissionRunner {
 
     @discardableResult
     func exec(_ s: Stmt, where what: String) throws(MissionError) -> Value? {
-        do { return try interp.execute(s) } catch {
+        do { return try interp.execute(s, in: program) } catch {
             throw MissionError("\(what), line \(location(s.span)): \(error.message)", napkin: error)
         }
     }
 
     func eval(_ e: Expr, where what: String) throws(MissionError) -> Value {
-        do { return try interp.evaluateRepeatedly(e) } catch {
+        do { return try interp.evaluateRepeatedly(e, in: program) } catch {
             throw MissionError("\(what), line \(location(e.span)): \(error.message)", napkin: error)
         }
     }
@@ -414,7 +430,7 @@ public final class MissionRunner {
         do {
             let stmts = try session.parse(source, name: "<answer>")
             guard stmts.count == 1, case .expr = stmts[0].kind else { return .failure("answer with one napkin value, like 4 or 2.5 GWh") }
-            guard case .quantity(let q) = try interp.execute(stmts[0]) ?? .nothing else { return .failure("the answer must be a number or a quantity") }
+            guard case .quantity(let q) = try interp.execute(stmts[0], in: stmts) ?? .nothing else { return .failure("the answer must be a number or a quantity") }
             return .success(q)
         } catch {
             return .failure(error.message)

@@ -99,7 +99,7 @@ public final class WorkbenchSession {
     var ledger: Ledger { runner.ledger }
     public var session: Session { runner.session }
     public var prompt: String { "\(part.id)> " }
-    var judge: GoalJudge { GoalJudge(interp: interp) }
+    var judge: GoalJudge { GoalJudge(interp: interp, program: runner.program) }
     var knobNames: [String] { workbench?.knobNames ?? [] }
 
     func currentKnobs() -> [String: String] {
@@ -248,7 +248,7 @@ public final class WorkbenchSession {
         // call `feed()`): a call of a function of its arguments alone is made once (CallMemo).
         interp.withCallMemo {
             for inst in workbench?.instruments ?? [] {
-                do throws(NapkinError) { values.append(.success(try interp.evaluateRepeatedly(inst.expr))) } catch {
+                do throws(NapkinError) { values.append(.success(try interp.evaluateRepeatedly(inst.expr, in: runner.program))) } catch {
                     values.append(.failure(NapkinError(error.phase, Sanitized.text("instrument \(inst.expr.span.text): \(error.message)"))))
                 }
             }
@@ -325,7 +325,7 @@ public final class WorkbenchSession {
             return io.say("no instrument is called '\(name)' (instruments: \(instrumentNames.joined(separator: ", ")))")
         }
         do {
-            let v = try interp.evaluateRepeatedly(inst.expr)
+            let v = try interp.evaluateRepeatedly(inst.expr, in: runner.program)
             if case .figure(let f) = v {
                 var s = io.style
                 s.digits = interp.digits
@@ -387,7 +387,7 @@ public final class WorkbenchSession {
 
     func showInstrumentsQuietly() {
         for (i, inst) in (workbench?.instruments ?? []).enumerated() {
-            if case .figure(let f)? = try? interp.evaluateRepeatedly(inst.expr) { lastFigures.append((instrumentNames[i], f)) }
+            if case .figure(let f)? = try? interp.evaluateRepeatedly(inst.expr, in: runner.program) { lastFigures.append((instrumentNames[i], f)) }
         }
     }
 
@@ -396,7 +396,7 @@ public final class WorkbenchSession {
     func readouts() -> String {
         var out: [String] = []
         for inst in workbench?.instruments ?? [] {
-            guard let v = try? interp.evaluateRepeatedly(inst.expr) else { continue }
+            guard let v = try? interp.evaluateRepeatedly(inst.expr, in: runner.program) else { continue }
             if case .figure = v { continue }
             if case .nothing = v { continue }
             if let s = try? interp.describeInline(v) { out.append("\(inst.expr.span.text) = \(s)") }
@@ -666,7 +666,7 @@ public final class WorkbenchSession {
         if let best {
             let gain = now.distance > 0 ? (1 - best.distance / now.distance) * 100 : 0
             advice = "\(best.advice): of all single moves, it closes the most of the gap (\(formatNumber(gain, digits: 2))% of it)."
-        } else if let found = GoalSearch(workbench: workbench ?? Workbench(statements: [], instruments: [], goals: [], line: 0), interp: interp, budget: 600).fewestMoves(g, visited: visits),
+        } else if let found = GoalSearch(workbench: workbench ?? Workbench(statements: [], instruments: [], goals: [], line: 0), interp: interp, program: runner.program, budget: 600).fewestMoves(g, visited: visits),
                   let first = found.settings.first {
             // No single step helps (a threshold, a yes/no): the checker's search from here names
             // the first knob of the nearest setting that meets the goal, and which way, not where.

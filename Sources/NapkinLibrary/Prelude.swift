@@ -124,7 +124,7 @@ public enum Prelude {
         let session = Session()
         for f in files {
             let file = SourceFile(name: "prelude/\(f.name)", text: f.source)
-            let program = try session.parse(file)
+            let program = try session.parse(file).statements
             parsed(file, program)
             try session.run(parsed: program)
         }

@@ -383,7 +383,7 @@ public final class REPL {
         interp.cancel.clear()
         let stmts = try session.parse(source, name: "<repl>")
         var result: Value?
-        for s in stmts { result = try interp.execute(s) }
+        for s in stmts { result = try interp.execute(s, in: stmts) }
         return result
     }
 

@@ -58,8 +58,9 @@ extension REPL {
         }
         var figures: [Figure] = []
         do {
-            for stmt in try session.parse(source, name: "<repl>") {
-                if case .figure(let f)? = try interp.execute(stmt) { figures.append(f) }
+            let program = try session.parse(source, name: "<repl>")
+            for stmt in program {
+                if case .figure(let f)? = try interp.execute(stmt, in: program) { figures.append(f) }
             }
         } catch {
             return  // the figure no longer draws (a name it used is gone): leave it

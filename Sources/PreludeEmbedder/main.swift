@@ -27,7 +27,7 @@ for path in inputs {
     let defines: [String], eager: Bool
     do {
         let file = SourceFile(name: "prelude/\(name)", text: text)
-        let program = try session.parse(file)
+        let program = try session.parse(file).statements
         try session.run(parsed: program)
         archive = try SyntaxArchive.encode(program, file: file)
         (defines, eager) = lazyIndex(program)

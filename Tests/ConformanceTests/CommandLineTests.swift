@@ -79,6 +79,29 @@ struct CommandLineTests {
         }
     }
 
+    @Test("napkin run: a misspelt name in a late part stops the run before anything is shown or recorded")
+    func runChecksNamesFirst() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("napkin-typo-\(getpid())")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        let lab = dir.appendingPathComponent("typo.lab"), ledger = dir.appendingPathComponent("typo.ledger.jsonl")
+        let demo = try String(contentsOf: repositoryRoot.appendingPathComponent("Samples/demos/jevons.lab"), encoding: .utf8)
+        // The reveal's explanation (line 23), met only after both locks and the workbench.
+        let typo = demo.replacingOccurrences(of: "≈ {jevons_factor(10, 1.4)}", with: "≈ {jevons_facter(10, 1.4)}")
+        #expect(typo != demo)
+        try typo.write(to: lab, atomically: true, encoding: .utf8)
+        let r = try runNapkin(["run", lab.path, "--ledger", ledger.path], stdin: "rises\n2\n:done\n")
+        #expect(r.code == 65, "\(r)")
+        #expect(r.err.contains("line 23: unknown name 'jevons_facter'") && r.err.contains("did you mean 'jevons_factor'"), "\(r.err)")
+        #expect(!r.out.contains("Prediction lock") && !r.out.contains("Part 1"), "\(r.out)")
+        #expect(!FileManager.default.fileExists(atPath: ledger.path), "an empty ledger was left behind")
+        // The demo as written runs.
+        try demo.write(to: lab, atomically: true, encoding: .utf8)
+        let ok = try runNapkin(["run", lab.path, "--ledger", ledger.path], stdin: "rises\n2\n")
+        #expect(ok.code == 0 && ok.out.contains("Prediction lock"), "\(ok)")
+        #expect(FileManager.default.fileExists(atPath: ledger.path))
+    }
+
     @Test("napkin check on a plain script: names and every dimension checked, nothing run")
     func checkScript() throws {
         let file = FileManager.default.temporaryDirectory.appendingPathComponent("napkin-script-\(getpid()).lab")

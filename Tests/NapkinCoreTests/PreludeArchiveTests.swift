@@ -53,7 +53,7 @@ struct PreludeArchiveTests {
         """
         let session = try Prelude.makeSession()
         let file = SourceFile(name: "every-node.lab", text: source)
-        let program = try session.parse(file)
+        let program = try session.parse(file).statements
         let bytes = try SyntaxArchive.encode(program, file: file)
         let names = UnitNames()
         let back = try SyntaxArchive.decode(bytes, file: file, units: names)

@@ -22,7 +22,7 @@ struct DimensionCheckTests {
     }
 
     /// The program parsed and name-checked in a prelude session, without running it.
-    func parsed(_ source: String, name: String, in session: Session) throws -> [Stmt] {
+    func parsed(_ source: String, name: String, in session: Session) throws -> Program {
         try session.parse(source, name: name)
     }
 
@@ -56,11 +56,10 @@ struct DimensionCheckTests {
         try onLargeStack {
             for file in files {
                 let m = try mission(try read(file), name: file)
-                let checker = MissionChecker(mission: m, makeSession: { () throws(NapkinError) -> Session in try Prelude.makeSession() })
                 for track in m.tracks.isEmpty ? [nil] : m.tracks.map(\.id) as [String?] {
                     let session = try Prelude.makeSession()
                     let dims = DimensionChecker(interpreter: session.interpreter)
-                    let found = dims.check(checker.allStatements(track.flatMap(m.track)))
+                    let found = dims.check(try session.bind(m.allStatements(track.flatMap(m.track))))
                     print("\(file), track \(track ?? "default"): \(dims.operatorsJudged) of \(dims.operatorsMet) additions, subtractions and comparisons judged")
                     if !found.isEmpty { problems.append("\(file), track \(track ?? "default"):\n\(described(found))") }
                 }
@@ -79,7 +78,7 @@ struct DimensionCheckTests {
             let session = try Prelude.makeSession()
             for file in files {
                 let source = try read(file)
-                // A program refused by the parser or the name checker never reaches this pass.
+                // A program refused by the parser or the binder (an unknown name) never reaches this pass.
                 guard let program = try? parsed(source, name: file, in: session) else { continue }
                 checked += 1
                 let lines = source.split(separator: "\n", omittingEmptySubsequences: false)

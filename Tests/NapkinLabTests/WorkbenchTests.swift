@@ -561,7 +561,7 @@ extension WorkbenchTests {
                       let goal = w.goals.first else { Issue.record("no goal"); return }
                 #expect(w.knobNames == names)
                 for st in w.statements { _ = try session.interpreter.execute(st) }
-                guard let found = GoalSearch(workbench: w, interp: session.interpreter, budget: 3000).fewestMoves(goal) else {
+                guard let found = GoalSearch(workbench: w, interp: session.interpreter, program: nil, budget: 3000).fewestMoves(goal) else {
                     Issue.record("not found"); return
                 }
                 #expect(found.moves == 3)
@@ -611,7 +611,7 @@ extension WorkbenchTests {
                 guard case .workbench(let w)? = m.parts.first?.items.first(where: { if case .workbench = $0 { return true } else { return false } }),
                       let goal = w.goals.first else { Issue.record("no goal"); return }
                 let interp = session.interpreter
-                let judge = GoalJudge(interp: interp, readings: false)
+                let judge = GoalJudge(interp: interp, program: nil, readings: false)
                 var met = 0
                 for a in stride(from: 0.0, through: 10, by: 0.5) {
                     for b in stride(from: 0.0, through: 10, by: 0.5) {

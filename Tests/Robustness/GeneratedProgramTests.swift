@@ -4,7 +4,7 @@ import NapkinInstruments
 import Testing
 
 /// Random valid programs from Grammar/napkin.ebnf (see ProgramGenerator): every one must parse
-/// and pass the name checker; running them must end in a result or a clean napkin error.
+/// and pass the binder's name check; running them must end in a result or a clean napkin error.
 @Suite("Grammar-driven generator")
 struct GeneratedProgramTests {
     static let programs = 400

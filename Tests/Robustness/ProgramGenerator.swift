@@ -8,7 +8,7 @@ import TestSupport
 /// honoured where they decide how a program parses: a comparison directly inside a sweep body is
 /// parenthesised, '.5' numbers appear only after an operator, lambdas only start an expression,
 /// newlines appear only where the grammar ignores them (after a binary operator) or separate
-/// statements, and every name is defined before it is used (so the name checker accepts every
+/// statements, and every name is defined before it is used (so the binder's name check accepts every
 /// program too). A light type discipline keeps most programs runnable; a small share are
 /// deliberately ill-typed, which must give a clean dimension or runtime error.
 struct ProgramGenerator {

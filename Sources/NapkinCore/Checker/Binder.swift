@@ -79,16 +79,30 @@ struct Bound {
 /// (`Scopes.walk`), and never changed; it holds the code it describes, so the nodes' identities
 /// stay theirs for as long as it is kept.
 final class Resolution: @unchecked Sendable {
-    private let root: AnyObject
+    private let root: Any
     private let reads: [ObjectIdentifier: Declaration]
+    /// The names read that are free (globals, builtins, units): with `reads`, every name it saw.
+    private let free: Set<ObjectIdentifier>
     /// Per lambda and local fn (by its body): the declarations it reads from around it, which a
     /// closure made from it captures, in the order first read.
     private let captures: [ObjectIdentifier: [Declaration]]
 
-    private init(root: AnyObject, _ binder: Binder) {
+    private init(root: Any, _ binder: Binder) {
         self.root = root
         reads = binder.reads
+        free = binder.free
         captures = binder.captures
+    }
+
+    /// Whether every name read in `e` was seen by this walk: `e` is part of the code it bound,
+    /// and its answer may be used for `e` (an expression parsed since, say from a knob's
+    /// description, is not, and is bound by itself).
+    func covers(_ e: Expr) -> Bool {
+        !e.anyNodeAnywhere {
+            guard case .name = $0.kind else { return false }
+            let id = ObjectIdentifier($0)
+            return reads[id] == nil && !free.contains(id)
+        }
     }
 
     /// The declaration a name read by `e` (a `.name` node) is bound to; nil when it is free.
@@ -105,12 +119,21 @@ final class Resolution: @unchecked Sendable {
         return Resolution(root: body, binder)
     }
 
-    /// A top-level statement, whatever it holds (a definition's body and defaults, a knob's
-    /// value and range).
-    static func statement(_ s: Stmt) -> Resolution {
+    /// A whole program, its names checked by `rules` as they are bound (one walk does both): the
+    /// session's `parse` and `run`, `napkin check` of a lab's track. Top-level definitions anywhere
+    /// in it are visible everywhere (functions may call ones defined further down). Nil when
+    /// nothing in it binds a name.
+    static func program(_ program: [Stmt], checking rules: NameRules) throws(NapkinError) -> Resolution? {
         var binder = Binder()
-        Scopes.walk(s, Bound(), inFunction: false, &binder)
-        return Resolution(root: s, binder)
+        binder.rules = rules
+        binder.rules!.define(program)
+        for s in program {
+            binder.rules!.bindBefore(s)
+            Scopes.walk(s, Bound(), inFunction: false, &binder)
+            binder.rules!.bindAfter(s)
+        }
+        if let first = binder.rules!.errors.first { throw first }
+        return binder.reads.isEmpty && binder.captures.isEmpty ? nil : Resolution(root: program, binder)
     }
 
     /// An expression outside any function (a top-level statement's value, a goal); nil when it
@@ -126,6 +149,11 @@ final class Resolution: @unchecked Sendable {
 }
 
 extension Expr {
+    /// Whether `test` holds for this node or any inside it, lambdas, blocks and sweeps included.
+    func anyNodeAnywhere(_ test: (Expr) -> Bool) -> Bool {
+        test(self) || inside.contains { $0.anyNodeAnywhere(test) }
+    }
+
     /// Whether anything inside binds a name (a lambda, a block, a sweep); if not, every name in
     /// it is free.
     var bindsNames: Bool {
@@ -138,18 +166,30 @@ extension Expr {
     }
 }
 
-/// Records, for each name read, the declaration it is bound to (`Resolution`).
+/// Records, for each name read, the declaration it is bound to (`Resolution`); when binding a
+/// program, also checks that every free name and every unit means something (`NameRules`).
 struct Binder: ScopeVisitor {
     var reads: [ObjectIdentifier: Declaration] = [:]
+    var free: Set<ObjectIdentifier> = []
     var captures: [ObjectIdentifier: [Declaration]] = [:]
     /// The lambdas and local fns being walked, outermost first: each body, and how many
     /// declarations were bound where it is written.
     var closures: [(body: ObjectIdentifier, outside: Int)] = []
+    /// What a program's names are checked against; nil for code checked before (the prelude,
+    /// checked when napkin is built) or by the program it came with.
+    var rules: NameRules?
 
     mutating func read(_ name: String, at e: Expr, bound: Bound, inFunction: Bool) {
-        guard let i = bound.declarations.lastIndex(where: { $0.name == name }) else { return }
+        guard let i = bound.declarations.lastIndex(where: { $0.name == name }) else {
+            free.insert(ObjectIdentifier(e))
+            rules?.free(name, at: e, bound: bound)
+            return
+        }
         let d = bound.declarations[i]
-        guard d.kind != .global else { return }
+        guard d.kind != .global else {
+            free.insert(ObjectIdentifier(e))
+            return
+        }
         reads[ObjectIdentifier(e)] = d
         // Every closure around the read and inside the declaration captures it.
         for c in closures where i < c.outside && !(captures[c.body]?.contains(d) ?? false) { captures[c.body, default: []].append(d) }
@@ -159,6 +199,28 @@ struct Binder: ScopeVisitor {
         closures.append((ObjectIdentifier(body), bound.declarations.count))
     }
     mutating func leaveClosure() { closures.removeLast() }
+
+    mutating func units(_ u: UnitExpr, literal: Bool, amount: Double?, bound: Bound, inFunction: Bool) {
+        rules?.units(u, literal: literal, amount: amount, bound: bound, inFunction: inFunction)
+    }
+    func isChoiceKnob(_ name: String) -> Bool { rules?.choiceKnobs.contains(name) ?? false }
+}
+
+/// A program as the binder leaves it: its statements, their names checked, and which declaration
+/// each name read in them is bound to. The interpreter compiles its statements, and the functions
+/// they define, from that one answer (`Interpreter.execute(_:in:)`).
+public struct Program: RandomAccessCollection {
+    public let statements: [Stmt]
+    let resolution: Resolution?
+
+    init(_ statements: [Stmt], _ resolution: Resolution?) {
+        self.statements = statements
+        self.resolution = resolution
+    }
+
+    public var startIndex: Int { statements.startIndex }
+    public var endIndex: Int { statements.endIndex }
+    public subscript(i: Int) -> Stmt { statements[i] }
 }
 
 /// An object published once to every thread (a function's resolution, its compiled body): an

@@ -136,19 +136,24 @@ public final class DimensionChecker {
     }
 
     /// The certain dimension errors of a program, in the order found.
-    public func check(_ program: [Stmt], scope: Scope = .everything) -> [NapkinError] {
-        buildGlobals(program)
+    public func check(_ program: Program, scope: Scope = .everything) -> [NapkinError] {
+        resolution = program.resolution
+        buildGlobals(program.statements)
         for s in program {
             switch s.kind {
             case .function(let n, _, let params, let result, let body, _):
                 // A top-level definition is checked on its own, with its declared dimensions.
-                checkDefinition(topLevel[ObjectIdentifier(body)] ?? FunctionRef(name: n, params: params, result: result, body: body, closure: nil))
+                checkDefinition(topLevel[ObjectIdentifier(body)] ?? FunctionRef(name: n, params: params, result: result, body: body, closure: nil,
+                                                                                resolution: resolution))
             default:
-                if scope == .everything { statement(s, Locals(.statement(s))) }
+                if scope == .everything { statement(s, Locals(resolution)) }
             }
         }
         return errors
     }
+
+    /// The binder's answer for the program being checked (nil: it binds nothing).
+    private var resolution: Resolution?
 
     // MARK: Globals
 
@@ -160,7 +165,7 @@ public final class DimensionChecker {
         var defined: Set<String> = []
         for s in program {
             guard case .function(let n, _, let params, let result, let body, _) = s.kind else { continue }
-            let f = FunctionRef(name: n, params: params, result: result, body: body, closure: nil)
+            let f = FunctionRef(name: n, params: params, result: result, body: body, closure: nil, resolution: resolution)
             topLevel[ObjectIdentifier(body)] = f
             // Defined twice: which one a call meets depends on when it runs.
             define(n, defined.insert(n).inserted ? .function(.user(f)) : .unknown)
@@ -168,7 +173,7 @@ public final class DimensionChecker {
         for s in program {
             switch s.kind {
             case .let(let n, _, let e, _):
-                define(n, eval(e, Locals(.expression(e))))
+                define(n, eval(e, Locals(resolution)))
             case .knob(let n, _, let v, let range, _):
                 define(n, knobShape(v, range))
             default: break
@@ -191,12 +196,12 @@ public final class DimensionChecker {
     func knobShape(_ value: Expr, _ range: Expr) -> Shape {
         switch range.kind {
         case .range:
-            if case .quantity(let d, _) = eval(value, Locals(.expression(value))) { return .quantity(d, zero: d.isNone) }
+            if case .quantity(let d, _) = eval(value, Locals(resolution)) { return .quantity(d, zero: d.isNone) }
             return .unknown
         case .record(let entries):
             var shape: Shape?
             for case .field(_, let e, _) in entries {
-                let s = eval(e, Locals(.expression(e)))
+                let s = eval(e, Locals(resolution))
                 shape = shape.map { join($0, s) } ?? s
             }
             return shape ?? .unknown

@@ -1,14 +1,13 @@
 /// napkin's scoping rule, stated once for the passes that read names before anything runs: the
-/// name checker (`NameChecker`) and the call memo's test of what a function can reach
-/// (`Expr.forEachFreeName`). A parameter binds from the parameter after it (a default sees the
-/// ones before), a block's `let` from the statement after it, a block's `fn` from its own body
-/// on (it may call itself), a sweep's name in its body; a function's or lambda's body runs
-/// later, when the whole program is defined. The binder (`Binder.swift`) walks the same way and
-/// tells each name read which declaration it is bound to; the compiler (`BodyCompiler`) reads
-/// that answer and gives each declaration a slot, so a closure reads what was bound where it is
-/// written (a later `let` is a new declaration). `DimensionChecker` binds the same way into its
-/// environments. Conformance cases and a property test (`closuresReadWhereWritten`) hold them
-/// to it.
+/// binder (`Binder.swift`, which checks a program's names as it binds them) and the call memo's
+/// test of what a function can reach (`Expr.forEachFreeName`). A parameter binds from the
+/// parameter after it (a default sees the ones before), a block's `let` from the statement after
+/// it, a block's `fn` from its own body on (it may call itself), a sweep's name in its body; a
+/// function's or lambda's body runs later, when the whole program is defined. The binder tells
+/// each name read which declaration it is bound to; the compiler (`BodyCompiler`) reads that
+/// answer and gives each declaration a slot, so a closure reads what was bound where it is
+/// written (a later `let` is a new declaration), and `DimensionChecker` a shape. Conformance
+/// cases and a property test (`closuresReadWhereWritten`) hold them to it.
 protocol ScopeVisitor {
     /// A name read as a value. `bound`: the names bound where it is read, innermost last;
     /// `inFunction`: inside a function's or lambda's body.

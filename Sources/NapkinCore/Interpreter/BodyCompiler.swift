@@ -128,8 +128,17 @@ extension Interpreter {
 
     /// Evaluates an expression outside any function (a top-level statement, a knob's range). Code
     /// that runs once is compiled plainly; a sweep is worth inlining calls and tapes for.
-    func evaluate(_ e: Expr) throws(NapkinError) -> Value {
-        try run(PreparedExpression(e, self, optimized: e.containsSweep))
+    /// Runs an expression once; `program`: the bound program it is part of (its names are then
+    /// not bound again).
+    func evaluate(_ e: Expr, in program: Program? = nil) throws(NapkinError) -> Value {
+        try run(PreparedExpression(e, self, optimized: e.containsSweep, resolution: Interpreter.resolution(of: e, in: program)))
+    }
+
+    /// The binder's answer for `e`: its program's, when `e` is part of it; else worked out now
+    /// (nil at once when nothing in `e` binds a name).
+    static func resolution(of e: Expr, in program: Program?) -> Resolution? {
+        if let r = program?.resolution, r.covers(e) { return r }
+        return .expression(e)
     }
 
     /// Runs an expression compiled with `prepare`.
@@ -147,7 +156,8 @@ extension Interpreter {
     /// instructions (372 k each), and optimising after four readings, when `napkin check` reads
     /// an instrument up to nine times to see it move, another 5% of the data lab's. A sweep is
     /// optimised at once.
-    public func evaluateRepeatedly(_ e: Expr) throws(NapkinError) -> Value {
+    /// `program`: the bound program `e` is part of, if any.
+    public func evaluateRepeatedly(_ e: Expr, in program: Program? = nil) throws(NapkinError) -> Value {
         let id = ObjectIdentifier(e), known = prepared[id]
         let p: PreparedExpression
         if let known, known.optimized || known.runs < Interpreter.plainRuns {
@@ -155,7 +165,7 @@ extension Interpreter {
         } else {
             // Compiled code stays right when knobs move and when a line redefines a function it
             // calls (it checks that its callee is the same).
-            p = PreparedExpression(e, self, optimized: known != nil || e.containsSweep)
+            p = PreparedExpression(e, self, optimized: known != nil || e.containsSweep, resolution: Interpreter.resolution(of: e, in: program))
             prepared[id] = p
         }
         p.runs += 1
@@ -176,10 +186,11 @@ public final class PreparedExpression {
     let optimized: Bool
     /// Times `evaluateRepeatedly` has run it.
     var runs = 0
-    init(_ e: Expr, _ interp: Interpreter, optimized: Bool) {
+    /// `resolution`: the binder's answer for `e`, or for the program it is part of.
+    init(_ e: Expr, _ interp: Interpreter, optimized: Bool, resolution: Resolution?) {
         expr = e
         self.optimized = optimized
-        let compiler = BodyCompiler(interp, .expression(e), parameters: 0)
+        let compiler = BodyCompiler(interp, resolution, parameters: 0)
         compiler.optimized = optimized
         code = compiler.compile(e)
         layout = compiler.layout

@@ -15,15 +15,15 @@ extension Interpreter {
         return false
     }
 
-    func defineChoiceKnob(_ name: String, _ nameSpan: Span, _ valueExpr: Expr, _ rangeExpr: Expr, _ doc: String?, _ span: Span) throws(NapkinError) {
+    func defineChoiceKnob(_ name: String, _ nameSpan: Span, _ valueExpr: Expr, _ rangeExpr: Expr, _ doc: String?, _ span: Span, in program: Program?) throws(NapkinError) {
         var options: [KnobOption] = []
         if case .record(let entries) = rangeExpr.kind {
             for entry in entries {
                 guard case .field(let opt, let e, _) = entry else { continue }
-                options.append(KnobOption(name: opt, value: try evaluate(e)))
+                options.append(KnobOption(name: opt, value: try evaluate(e, in: program)))
             }
         } else {
-            guard case .record(let r) = try evaluate(rangeExpr) else {
+            guard case .record(let r) = try evaluate(rangeExpr, in: program) else {
                 throw NapkinError(.runtime, "a knob takes a range LOW...HIGH, or options: [a, b] or a record of option: value", at: rangeExpr.span,
                                   notes: ["knob \(name) = 1 in 1...10 \"what it means\"", "knob \(name) = json in [csv, json, parquet] \"what it means\""])
             }

@@ -187,35 +187,38 @@ public final class Interpreter {
     // MARK: - Statements
 
     /// Runs one top-level statement; returns the value to show for an expression statement.
-    public func execute(_ stmt: Stmt) throws(NapkinError) -> Value? {
+    public func execute(_ stmt: Stmt, in program: Program? = nil) throws(NapkinError) -> Value? {
         callDepth = 0
         switch stmt.kind {
         case .expr(let e):
-            let v = try evaluate(e)
+            let v = try evaluate(e, in: program)
             if case .nothing = v { return nil }
             return v
         case .let(let name, _, let value, let doc):
-            let v = try evaluate(value)
+            let v = try evaluate(value, in: program)
             if let old = globals[name], old.kind == .knob {
                 throw NapkinError(.name, "'\(name)' is a knob; move it with '\(name) = …' instead of redefining it with let", at: stmt.span)
             }
             setGlobal(name, Global(value: v, kind: .value, knob: nil, definition: stmt.span, doc: doc))
             return nil
         case .function(let name, _, let params, let result, let body, let doc):
-            let f = FunctionValue(name: name, body: .user(params: params, body: body, closure: nil), definition: stmt.span, resultType: result)
+            // Its program's answer, when the statement is part of it; else bound on first need.
+            let given = program?.resolution.flatMap { r in stmt.inside.allSatisfy(r.covers) ? r : nil }
+            let f = FunctionValue(name: name, body: .user(params: params, body: body, closure: nil), definition: stmt.span, resultType: result,
+                                  resolution: given)
             _ = try contract(of: f)
             setGlobal(name, Global(value: .function(f), kind: .function, knob: nil, definition: stmt.span, doc: doc))
             return nil
         case .knob(let name, let nameSpan, let valueExpr, let rangeExpr, let doc) where isChoiceKnob(rangeExpr):
-            try defineChoiceKnob(name, nameSpan, valueExpr, rangeExpr, doc, stmt.span)
+            try defineChoiceKnob(name, nameSpan, valueExpr, rangeExpr, doc, stmt.span, in: program)
             return nil
         case .knob(let name, let nameSpan, let valueExpr, let rangeExpr, let doc):
-            let v = try quantity(try evaluate(valueExpr), valueExpr.span, "a knob's value")
+            let v = try quantity(try evaluate(valueExpr, in: program), valueExpr.span, "a knob's value")
             guard case .range(let loE, let hiE, let stepE) = rangeExpr.kind else {
                 throw NapkinError(.parse, "a knob's range is written LOW...HIGH", at: rangeExpr.span)
             }
-            let lo = try quantity(try evaluate(loE), loE.span, "a knob's low end")
-            let hi = try quantity(try evaluate(hiE), hiE.span, "a knob's high end")
+            let lo = try quantity(try evaluate(loE, in: program), loE.span, "a knob's low end")
+            let hi = try quantity(try evaluate(hiE, in: program), hiE.span, "a knob's high end")
             try sameDimension(lo, hi, rangeExpr.span, "the knob's range")
             try sameDimension(v, lo, valueExpr.span, "the knob's value and its range")
             guard lo.value <= hi.value else {
@@ -223,7 +226,7 @@ public final class Interpreter {
             }
             var info = KnobInfo(low: lo, high: hi, doc: doc)
             if let stepE {
-                let st = try quantity(try evaluate(stepE), stepE.span, "a knob's step")
+                let st = try quantity(try evaluate(stepE, in: program), stepE.span, "a knob's step")
                 try sameDimension(st, lo, stepE.span, "the knob's step and its range")
                 guard st.value > 0, st.value.isFinite else {
                     throw NapkinError(.runtime, "a knob's step must be above zero", at: stepE.span)
@@ -250,13 +253,13 @@ public final class Interpreter {
                 try selectOption(name, info, optionName(valueExpr, name, info), at: valueExpr.span)
                 return nil
             }
-            try moveKnob(name, g, info, try quantity(try evaluate(valueExpr), valueExpr.span, "a knob's value"), at: valueExpr.span)
+            try moveKnob(name, g, info, try quantity(try evaluate(valueExpr, in: program), valueExpr.span, "a knob's value"), at: valueExpr.span)
             return nil
         case .assert(let e):
-            try checkAssertion(try evaluate(e), e)
+            try checkAssertion(try evaluate(e, in: program), e)
             return nil
         case .digits(let e):
-            let q = try quantity(try evaluate(e), e.span, "digits")
+            let q = try quantity(try evaluate(e, in: program), e.span, "digits")
             guard q.dim.isNone, q.value == q.value.rounded(), q.value >= 1, q.value <= 17 else {
                 throw NapkinError(.runtime, "digits must be a whole number from 1 to 17", at: e.span)
             }
@@ -292,7 +295,7 @@ public final class Interpreter {
                 dim = d
             }
             if let valueExpr {
-                let q = try quantity(try evaluate(valueExpr), valueExpr.span, "a unit's value")
+                let q = try quantity(try evaluate(valueExpr, in: program), valueExpr.span, "a unit's value")
                 if dimName != nil, q.dim != dim {
                     throw NapkinError(.dimension, "unit \(names[0]) is declared as \(dimName!) but its value is \(units.describe(q.dim))", at: valueExpr.span)
                 }
@@ -313,7 +316,7 @@ public final class Interpreter {
         case .prefix(let name, let entries):
             var list: [(String, Double)] = []
             for (sym, e) in entries {
-                let q = try quantity(try evaluate(e), e.span, "a prefix factor")
+                let q = try quantity(try evaluate(e, in: program), e.span, "a prefix factor")
                 guard q.dim.isNone, q.value > 0 else { throw NapkinError(.runtime, "a prefix factor is a positive plain number", at: e.span) }
                 list.append((sym, q.value))
             }

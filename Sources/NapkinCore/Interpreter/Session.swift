@@ -22,24 +22,29 @@ public final class Session {
         self.unitNames = unitNames
     }
 
-    /// Parses and name-checks a whole program without running it.
-    public func parse(_ source: String, name: String) throws(NapkinError) -> [Stmt] {
+    /// Parses a whole program and binds its names, checking each (`Binder`), without running it.
+    public func parse(_ source: String, name: String) throws(NapkinError) -> Program {
         try parse(SourceFile(name: name, text: source))
     }
 
-    public func parse(_ file: SourceFile) throws(NapkinError) -> [Stmt] {
+    public func parse(_ file: SourceFile) throws(NapkinError) -> Program {
         try parseNoting(file).program
     }
 
     /// The program, and where a bound name was read as its value instead of a unit.
-    func parseNoting(_ file: SourceFile) throws(NapkinError) -> (program: [Stmt], readings: [(name: String, span: Span)]) {
+    func parseNoting(_ file: SourceFile) throws(NapkinError) -> (program: Program, readings: [(name: String, span: Span)]) {
         var parser = try Parser(file: file, units: unitNames, bound: Set(interpreter.globals.keys))
-        let program = try parser.program()
-        var checker = NameChecker(globals: interpreter.globals.keys, builtins: interpreter.builtinNames, units: unitNames,
-                                  declaredUnits: interpreter.units.declaredUnitNames, registry: interpreter.units)
-        checker.choiceKnobs = Set(interpreter.globals.filter { $0.value.knob?.isChoice == true }.map(\.key))
-        try checker.check(program)
-        return (program, parser.boundOverUnit)
+        let statements = try parser.program()
+        return (try bind(statements), parser.boundOverUnit)
+    }
+
+    /// Binds statements parsed elsewhere (a lab's) against this session, checking every name.
+    public func bind(_ statements: [Stmt]) throws(NapkinError) -> Program {
+        let rules = NameRules(globals: interpreter.globals.keys, builtins: interpreter.builtinNames, units: unitNames,
+                              declaredUnits: interpreter.units.declaredUnitNames,
+                              choiceKnobs: Set(interpreter.globals.filter { $0.value.knob?.isChoice == true }.map(\.key)),
+                              registry: interpreter.units)
+        return Program(statements, try Resolution.program(statements, checking: rules))
     }
 
     /// "'s' was read as your value s, not the unit s (second)".
@@ -65,7 +70,7 @@ public final class Session {
                 // Ctrl-C or --timeout while the last result was being shown or exported: stop here.
                 if interpreter.cancel.isSet { throw NapkinError(.cancelled, "cancelled", at: stmt.span) }
                 onStatement?(stmt)
-                if let v = try interpreter.execute(stmt) { onResult(v) }
+                if let v = try interpreter.execute(stmt, in: program) { onResult(v) }
                 if let onNote {
                     var said = Set<String>()
                     for r in readings where r.span.start >= stmt.span.start && r.span.end <= stmt.span.end && said.insert(r.name).inserted {
@@ -84,7 +89,8 @@ public final class Session {
     }
 
     /// Runs statements parsed and name-checked before (the prelude's archived syntax), without the
-    /// definitions' dimension check (the prelude's is the tests' job, not every start-up's).
+    /// definitions' dimension check (the prelude's is the tests' job, not every start-up's). Their
+    /// names are bound as each function is first compiled, so start-up binds nothing.
     public func run(parsed program: [Stmt]) throws(NapkinError) {
         for stmt in program {
             if interpreter.cancel.isSet { throw NapkinError(.cancelled, "cancelled", at: stmt.span) }

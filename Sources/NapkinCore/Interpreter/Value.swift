@@ -112,11 +112,13 @@ public final class FunctionValue: @unchecked Sendable {
     var compiled: CompiledBody? { compiledOnce.value }
     /// Publishes `code` unless another thread got there first; returns the one published.
     func publish(_ code: CompiledBody) -> CompiledBody { compiledOnce.publish(code) }
-    /// Which declaration each name in a global function's body and defaults is bound to, worked
-    /// out on first need (compiling it, or inlining it into a caller) and published like its body.
-    /// Nil for a builtin, and for a lambda or local fn: its body was resolved with the code that
-    /// made it, where the names it captures are bound (alone, they would read as globals).
-    private let resolutionOnce = PublishedOnce<Resolution>()
+    /// Which declaration each name in a global function's body and defaults is bound to: the
+    /// answer for the program that defined it, or, for one defined by code bound before (the
+    /// prelude), worked out on first need (compiling it, or inlining it into a caller) and
+    /// published like its body. Nil for a builtin, and for a lambda or local fn: its body was
+    /// resolved with the code that made it, where the names it captures are bound (alone, they
+    /// would read as globals).
+    private let resolutionOnce: PublishedOnce<Resolution>
     var resolution: Resolution? {
         if let r = resolutionOnce.value { return r }
         guard case .user(let params, let body, nil) = body else { return nil }
@@ -128,7 +130,8 @@ public final class FunctionValue: @unchecked Sendable {
     var contract: Contract?
     var contractResolved = false
 
-    public init(name: String, body: Body, definition: Span? = nil, resultType: DeclaredType? = nil) {
+    /// `resolution`: the binder's answer for the program whose statement defines it.
+    init(name: String, body: Body, definition: Span? = nil, resultType: DeclaredType? = nil, resolution: Resolution?) {
         self.name = name
         self.body = body
         self.definition = definition
@@ -142,6 +145,11 @@ public final class FunctionValue: @unchecked Sendable {
             closure = nil
             compiledOnce = PublishedOnce()
         }
+        resolutionOnce = PublishedOnce(closure == nil ? resolution : nil)
+    }
+
+    public convenience init(name: String, body: Body, definition: Span? = nil, resultType: DeclaredType? = nil) {
+        self.init(name: name, body: body, definition: definition, resultType: resultType, resolution: nil)
     }
 
     public var parameterNames: [String] {

@@ -1,41 +1,38 @@
-/// Resolves every name before anything runs, so a misspelt name in line 40 of a lab is
-/// reported (with a did-you-mean) before lines 1–39 have printed anything.
-public struct NameChecker: ScopeVisitor {
-    let globals: Set<String>
+/// What the binder checks while it binds a program (`Binder.program`): every name read is bound,
+/// a unit, a builtin or a global, and every unit written is a unit, so a misspelt name in line 40
+/// of a lab is reported (with a did-you-mean) before lines 1–39 have printed anything.
+struct NameRules {
     let units: UnitNames
-    let builtins: Set<String>
     var errors: [NapkinError] = []
     /// Names bound to values at the top so far (globals and the program's definitions): never units.
-    var values: Set<String> = []
+    var values: Set<String>
     /// Every top-level definition of the program, for a unit in a function body that a
     /// definition further down would shadow.
     var definedLater: Set<String> = []
     /// The program's top-level names, the session's globals and the builtins: names that
     /// read a value wherever they appear.
-    var known: Set<String> = []
-
+    var known: Set<String>
     /// Unit names as declared (no generated prefixes), for suggestions.
-    var declaredUnits: [String] = []
+    let declaredUnits: [String]
     /// Choice knobs (defined earlier, or in the program): `fmt = parquet` names an option, which
     /// the interpreter resolves against the knob's options.
-    public var choiceKnobs: Set<String> = []
-
+    var choiceKnobs: Set<String>
     /// Sizes and dimensions of units, so a suggestion can say it is 8× away (optional).
-    var registry: UnitRegistry?
+    let registry: UnitRegistry?
 
-    public init(globals: some Sequence<String>, builtins: some Sequence<String>, units: UnitNames, declaredUnits: [String] = [],
-                registry: UnitRegistry? = nil) {
-        self.registry = registry
-        self.declaredUnits = declaredUnits
-        self.globals = Set(globals)
-        self.builtins = Set(builtins)
+    init(globals: some Sequence<String>, builtins: some Sequence<String>, units: UnitNames, declaredUnits: [String],
+         choiceKnobs: Set<String>, registry: UnitRegistry?) {
+        values = Set(globals)
+        known = values.union(builtins)
         self.units = units
+        self.declaredUnits = declaredUnits
+        self.choiceKnobs = choiceKnobs
+        self.registry = registry
     }
 
-    /// Checks a program; top-level definitions anywhere in it are visible everywhere
-    /// (functions may call ones defined further down).
-    public mutating func check(_ program: [Stmt]) throws(NapkinError) {
-        var known = globals.union(builtins)
+    /// Takes in a program's top-level definitions: they are visible everywhere in it (functions
+    /// may call ones defined further down).
+    mutating func define(_ program: [Stmt]) {
         for s in program {
             switch s.kind {
             case .let(let n, _, _, _), .function(let n, _, _, _, _, _):
@@ -48,19 +45,18 @@ public struct NameChecker: ScopeVisitor {
             default: break
             }
         }
-        // Values are bound from their definition on, as the parser binds them: a let or knob
-        // after its statement, a fn from its own body.
-        values = globals
-        self.known = known
-        for s in program {
-            if case .function(let n, _, _, _, _, _) = s.kind { values.insert(n) }
-            Scopes.walk(s, Bound(), inFunction: false, &self)
-            switch s.kind {
-            case .let(let n, _, _, _), .knob(let n, _, _, _, _): values.insert(n)
-            default: break
-            }
+    }
+
+    /// Values are bound from their definition on, as the parser binds them: a fn from its own
+    /// body (before its statement is walked), a let or knob after its statement.
+    mutating func bindBefore(_ s: Stmt) {
+        if case .function(let n, _, _, _, _, _) = s.kind { values.insert(n) }
+    }
+    mutating func bindAfter(_ s: Stmt) {
+        switch s.kind {
+        case .let(let n, _, _, _), .knob(let n, _, _, _, _): values.insert(n)
+        default: break
         }
-        if let first = errors.first { throw first }
     }
 
     /// Every name in a unit expression must be a unit. In a literal (`2 n`), a name bound in
@@ -90,12 +86,11 @@ public struct NameChecker: ScopeVisitor {
         }
     }
 
-    mutating func read(_ n: String, at e: Expr, bound locals: Bound, inFunction: Bool) {
-        if locals.contains(n) || known.contains(n) || units.contains(n) { return }
+    /// A name read that the binder found no declaration for: a global, builtin or unit, or an error.
+    mutating func free(_ n: String, at e: Expr, bound locals: Bound) {
+        if known.contains(n) || units.contains(n) { return }
         let lower = n.lowercased()
         let candidates = Array(known) + locals.names + declaredUnits + units.names.filter { $0.lowercased() == lower }
         errors.append(NapkinError(.name, "unknown name \(quotedName(n))", at: e.span, notes: didYouMean(n, among: candidates)))
     }
-
-    func isChoiceKnob(_ name: String) -> Bool { choiceKnobs.contains(name) }
 }
