@@ -7,8 +7,11 @@ import NapkinInstruments
 /// used; instruments whose reading changed are redrawn after every move. The terminal drives it
 /// through the REPL's hooks, a script through `input`.
 public final class WorkbenchSession {
-    /// More tries than any student makes; a ledger's count above it is not one (see `replayPrior`).
-    static let maxTries = 1_000_000
+    /// A ledger's count above this is not one (see `replayPrior`): counting on from it could
+    /// overflow. No run reaches it: a try is a line, and at a billion lines a second a part would
+    /// take 146 years. (It was 1,000,000, which a scripted run could pass, leaving a ledger that
+    /// `--resume` refused.)
+    static let maxTries = Int.max / 2
     unowned let runner: MissionRunner
     public let part: Part
     public let workbench: Workbench?

@@ -331,6 +331,25 @@ struct WorkbenchTests {
         }
     }
 
+    /// A scripted run could once record more than 1,000,000 tries in a part, which `--resume`
+    /// then refused as a forged count: every count a run can reach resumes.
+    @Test("a ledger with more than a million tries in a part resumes and counts on")
+    func manyTriesResume() throws {
+        let first = Ledger()
+        _ = try runMission(Self.formats, "q: up\np> fmt = parquet\n", ledger: first)
+        // The same entries with the move's count as a long scripted run would leave it.
+        let many = Ledger()
+        for e in first.entries.prefix(while: { $0.type != "workbench_done" && $0.type != "goal" }) {
+            var fields = e.fields
+            if e.type == "move" { fields["try"] = "1234567" }
+            try many.commit(e.type, fields)
+        }
+        let (t, ledger, summary, _) = try runMission(Self.formats, "p> :flip hardware\np> :done\n", ledger: many)
+        #expect(t.contains("try 1234568: hardware = green"), "\(t)")
+        #expect(summary.goals.map(\.status) == ["met"], "\(summary.goals)")
+        #expect(ledger.entries.contains { $0.type == "move" && $0["try"] == "1234568" })
+    }
+
     @Test("--svg-dir writes every figure of the workbench during the mission, and :svg writes on demand")
     func svgDuringMission() throws {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("napkin-svg-\(UUID().uuidString)").path
