@@ -176,29 +176,33 @@ public struct Reflect {
 }
 
 extension Mission {
-    /// Every statement and expression of the mission as one track meets them, in order: its
-    /// shared code and the track's bindings, then each part's texts, code, locks, workbenches,
-    /// goals and reveals. `napkin check` checks them and a run binds them as one program.
-    public func allStatements(_ track: Track?) -> [Stmt] {
-        var out: [Stmt] = []
-        func e(_ x: Expr) { out.append(Stmt(.expr(x), x.span)) }
+    /// Every statement and expression of the mission as one track meets them, in order and by
+    /// part: first its shared code and the track's bindings, then for each part (and the
+    /// synthesis) its texts, code, locks, workbenches, goals and reveals. What a part defines is
+    /// forgotten when it ends, so each part is bound seeing the first and itself only
+    /// (`Session.bind(parts:)`): `napkin check` checks them so, and a run binds them so.
+    public func statementsByPart(_ track: Track?) -> [[Stmt]] {
+        var shared: [Stmt] = []
         for item in setup {
             switch item {
-            case .code(let s): out.append(s)
-            case .tracks: out += track?.bindings ?? []
+            case .code(let s): shared.append(s)
+            case .tracks: shared += track?.bindings ?? []
             }
         }
+        var out = [shared]
         for p in parts + [Part(id: "synthesis", title: "synthesis", minutes: nil, items: synthesis, line: 0)] {
+            var part: [Stmt] = []
+            func e(_ x: Expr) { part.append(Stmt(.expr(x), x.span)) }
             for item in p.items {
                 switch item {
                 case .context(let x): e(x)
                 case .message(let a, let b): e(a); e(b)
-                case .code(let s): out.append(s)
+                case .code(let s): part.append(s)
                 case .lock(let l):
                     e(l.prompt)
                     if case .number(let r, let t) = l.kind { e(r); if case .within(let x) = t { e(x) } }
                 case .workbench(let w):
-                    out += w.statements
+                    part += w.statements
                     w.instruments.forEach { e($0.expr) }
                     w.goals.forEach { $0.expressions.forEach(e) }
                 case .goal(let g): g.expressions.forEach(e)
@@ -207,6 +211,7 @@ extension Mission {
                 case .reflect(let r): e(r.prompt)
                 }
             }
+            out.append(part)
         }
         return out
     }

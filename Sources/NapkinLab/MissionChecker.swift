@@ -187,7 +187,7 @@ public final class MissionChecker {
         // first: a misspelt name anywhere is reported before anything runs.
         let mission = parsedMission(session)
         let program: Program
-        do { program = try session.bind(mission.allStatements(mission.track(id))) } catch {
+        do { program = try session.bind(parts: mission.statementsByPart(mission.track(id))) } catch {
             report.failures.append("track \(id), line \(error.span.map(line) ?? 0): \(error.message)\n" + error.render())
             return
         }

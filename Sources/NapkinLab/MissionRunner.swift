@@ -66,14 +66,14 @@ public final class MissionRunner {
     public internal(set) var summary = RunSummary()
     var interp: Interpreter { session.interpreter }
     /// The track's code and texts bound as one program, every name checked before anything runs
-    /// (`Mission.allStatements`): statements, goals, instruments and texts compile from it.
+    /// (`Mission.statementsByPart`): statements, goals, instruments and texts compile from it.
     public let program: Program
     /// Entries from before this run (a resumed ledger).
     let prior: [LedgerEntry]
     struct Stop: Error {}
 
     /// Sets up the track's world (shared code and the track's bindings) in `session`.
-    /// `program`: the track already bound by `Session.bind(mission.allStatements(track))`
+    /// `program`: the track already bound by `Session.bind(parts: mission.statementsByPart(track))`
     /// (`napkin check` binds it to check it first); bound here when nil.
     public init(mission: Mission, session: Session, ledger: Ledger, io: MissionIO, trackID: String?,
                 program: Program? = nil) throws(MissionError) {
@@ -119,7 +119,7 @@ public final class MissionRunner {
         if let program {
             self.program = program
         } else {
-            do throws(NapkinError) { self.program = try session.bind(mission.allStatements(track)) } catch {
+            do throws(NapkinError) { self.program = try session.bind(parts: mission.statementsByPart(track)) } catch {
                 let line = error.span.map { mission.file.location(of: $0.start).line } ?? 0
                 let which = mission.tracks.isEmpty ? "" : "track '\(track.id)', "
                 throw MissionError("\(which)line \(line): \(error.message)", napkin: error)
@@ -147,7 +147,7 @@ public final class MissionRunner {
 
     @discardableResult
     func exec(_ s: Stmt, where what: String) throws(MissionError) -> Value? {
-        do { return try interp.execute(s, in: program) } catch {
+        do { return try session.execute(s, in: program) } catch {
             throw MissionError("\(what), line \(location(s.span)): \(error.message)", napkin: error)
         }
     }

@@ -102,6 +102,59 @@ struct CommandLineTests {
         #expect(FileManager.default.fileExists(atPath: ledger.path))
     }
 
+    /// Found by review when `napkin run` began to check names first: a lab's own units were
+    /// unknown to the run's session (the lab is parsed in another), and a name a part defined
+    /// was held against the parts after it, which a run has forgotten it in.
+    @Test("a lab's own units and each part's own names: run, check on any cores and the workbench agree")
+    func labUnitsAndPartScopes() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("napkin-labunits-\(getpid())")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        let units = dir.appendingPathComponent("units.lab"), answers = dir.appendingPathComponent("units.answers")
+        try """
+        mission "units" minutes 5
+        unit widget = 3 kg
+        track a "A" {
+            let k = 2
+        }
+        track b "B" {
+            let k = 3
+        }
+        part one "p" minutes 5 {
+            context "k widgets weigh {k * 1 widget -> kg}"
+            workbench {
+                knob n = 2 in 1...10 "count"
+                n * k * 1 widget -> kg
+                goal "heavy" within 3 tries: n * k * 1 widget > 20 kg
+            }
+        }
+        """.write(to: units, atomically: true, encoding: .utf8)
+        try "one> 3 widget\none> n = 8\none> :done\n".write(to: answers, atomically: true, encoding: .utf8)
+        for cores in ["1", "2"] {
+            let r = try runNapkin(["check", "--all-tracks", "--cores", cores, units.path])
+            #expect(r.code == 0 && r.out.contains("ok: \(units.path) is valid"), "--cores \(cores): \(r)")
+        }
+        let run = try runNapkin(["run", "--no-color", units.path, "--track", "b", "--answers", answers.path,
+                                 "--ledger", dir.appendingPathComponent("u.jsonl").path])
+        #expect(run.code == 0, "\(run)")
+        #expect(run.out.contains("k widgets weigh 9 kg") && run.out.contains("3 widget [Mass]") && run.out.contains("Goal met"), "\(run.out)")
+        // A part's `let h` is forgotten when the part ends: the next part's `24 h` is the unit.
+        let shadow = dir.appendingPathComponent("shadow.lab")
+        try """
+        mission "shadow" minutes 5
+        part one "p" minutes 5 {
+            let h = 5
+            context "h is {h}"
+        }
+        part two "q" minutes 5 {
+            context "a day is {24 h -> min}"
+        }
+        """.write(to: shadow, atomically: true, encoding: .utf8)
+        #expect(try runNapkin(["check", shadow.path]).code == 0)
+        let r = try runNapkin(["run", "--no-color", shadow.path, "--ledger", dir.appendingPathComponent("s.jsonl").path])
+        #expect(r.code == 0 && r.out.contains("h is 5") && r.out.contains("a day is 1440 min"), "\(r)")
+    }
+
     @Test("napkin check on a plain script: names and every dimension checked, nothing run")
     func checkScript() throws {
         let file = FileManager.default.temporaryDirectory.appendingPathComponent("napkin-script-\(getpid()).lab")

@@ -59,7 +59,7 @@ struct DimensionCheckTests {
                 for track in m.tracks.isEmpty ? [nil] : m.tracks.map(\.id) as [String?] {
                     let session = try Prelude.makeSession()
                     let dims = DimensionChecker(interpreter: session.interpreter)
-                    let found = dims.check(try session.bind(m.allStatements(track.flatMap(m.track))))
+                    let found = dims.check(try session.bind(parts: m.statementsByPart(track.flatMap(m.track))))
                     print("\(file), track \(track ?? "default"): \(dims.operatorsJudged) of \(dims.operatorsMet) additions, subtractions and comparisons judged")
                     if !found.isEmpty { problems.append("\(file), track \(track ?? "default"):\n\(described(found))") }
                 }

@@ -124,16 +124,31 @@ final class Resolution: @unchecked Sendable {
     /// in it are visible everywhere (functions may call ones defined further down). Nil when
     /// nothing in it binds a name.
     static func program(_ program: [Stmt], checking rules: NameRules) throws(NapkinError) -> Resolution? {
+        try parts([program], checking: rules)
+    }
+
+    /// A program in parts, as a lab mission runs. Every name defined anywhere is known
+    /// everywhere (a shared function's default may name a knob that a part's workbench defines,
+    /// and it is called there). But values and units are bound part by part: the first part
+    /// (shared code and a track's bindings) for all, each other part for itself, since what a
+    /// part defines is forgotten when it ends (a part's `let h` does not make the next part's
+    /// `24 h` a value).
+    static func parts(_ parts: [[Stmt]], checking rules: NameRules) throws(NapkinError) -> Resolution? {
         var binder = Binder()
-        binder.rules = rules
-        binder.rules!.define(program)
-        for s in program {
-            binder.rules!.bindBefore(s)
-            Scopes.walk(s, Bound(), inFunction: false, &binder)
-            binder.rules!.bindAfter(s)
+        var everywhere = rules
+        for part in parts { everywhere.define(part) }
+        var shared: NameRules?
+        for (i, part) in parts.enumerated() {
+            binder.rules = shared ?? everywhere
+            for s in part {
+                binder.rules!.bindBefore(s)
+                Scopes.walk(s, Bound(), inFunction: false, &binder)
+                binder.rules!.bindAfter(s)
+            }
+            if let first = binder.rules!.errors.first { throw first }
+            if i == 0 { shared = binder.rules }
         }
-        if let first = binder.rules!.errors.first { throw first }
-        return binder.reads.isEmpty && binder.captures.isEmpty ? nil : Resolution(root: program, binder)
+        return binder.reads.isEmpty && binder.captures.isEmpty ? nil : Resolution(root: parts, binder)
     }
 
     /// An expression outside any function (a top-level statement's value, a goal); nil when it

@@ -2,7 +2,10 @@
 /// a unit, a builtin or a global, and every unit written is a unit, so a misspelt name in line 40
 /// of a lab is reported (with a did-you-mean) before lines 1–39 have printed anything.
 struct NameRules {
-    let units: UnitNames
+    /// The session's units, and those the program declares as it goes (a copy once it declares
+    /// one: a lab parsed in another session declares its units to this one only when it runs).
+    private(set) var units: UnitNames
+    private var ownsUnits = false
     var errors: [NapkinError] = []
     /// Names bound to values at the top so far (globals and the program's definitions): never units.
     var values: Set<String>
@@ -48,9 +51,24 @@ struct NameRules {
     }
 
     /// Values are bound from their definition on, as the parser binds them: a fn from its own
-    /// body (before its statement is walked), a let or knob after its statement.
+    /// body (before its statement is walked), a let or knob after its statement. Units and
+    /// prefix families are declared from their statement on, as the parser declares them.
     mutating func bindBefore(_ s: Stmt) {
-        if case .function(let n, _, _, _, _, _) = s.kind { values.insert(n) }
+        switch s.kind {
+        case .function(let n, _, _, _, _, _): values.insert(n)
+        case .unit(let names, _, _, let prefixes, _):
+            ownUnits()
+            units.declareUnit(names, prefixes: prefixes)
+        case .prefix(let name, let entries):
+            ownUnits()
+            units.declareFamily(name, symbols: entries.map(\.0))
+        default: break
+        }
+    }
+
+    private mutating func ownUnits() {
+        if !ownsUnits { units = units.copy() }
+        ownsUnits = true
     }
     mutating func bindAfter(_ s: Stmt) {
         switch s.kind {

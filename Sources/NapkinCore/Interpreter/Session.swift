@@ -38,13 +38,23 @@ public final class Session {
         return (try bind(statements), parser.boundOverUnit)
     }
 
-    /// Binds statements parsed elsewhere (a lab's) against this session, checking every name.
+    /// Binds statements parsed elsewhere against this session, checking every name.
     public func bind(_ statements: [Stmt]) throws(NapkinError) -> Program {
-        let rules = NameRules(globals: interpreter.globals.keys, builtins: interpreter.builtinNames, units: unitNames,
-                              declaredUnits: interpreter.units.declaredUnitNames,
-                              choiceKnobs: Set(interpreter.globals.filter { $0.value.knob?.isChoice == true }.map(\.key)),
-                              registry: interpreter.units)
-        return Program(statements, try Resolution.program(statements, checking: rules))
+        Program(statements, try Resolution.program(statements, checking: nameRules()))
+    }
+
+    /// Binds a lab's statements in parts (`Resolution.parts`): the first (shared code and the
+    /// track's bindings) is seen by all, each other part (a mission's part, the synthesis) by
+    /// itself only, as a run forgets what a part defined when it ends.
+    public func bind(parts: [[Stmt]]) throws(NapkinError) -> Program {
+        Program(parts.flatMap { $0 }, try Resolution.parts(parts, checking: nameRules()))
+    }
+
+    private func nameRules() -> NameRules {
+        NameRules(globals: interpreter.globals.keys, builtins: interpreter.builtinNames, units: unitNames,
+                  declaredUnits: interpreter.units.declaredUnitNames,
+                  choiceKnobs: Set(interpreter.globals.filter { $0.value.knob?.isChoice == true }.map(\.key)),
+                  registry: interpreter.units)
     }
 
     /// "'s' was read as your value s, not the unit s (second)".
@@ -86,6 +96,19 @@ public final class Session {
             }
             throw error
         }
+    }
+
+    /// Runs one statement of a program bound by `bind` (a lab's). A unit or prefix family it
+    /// declares is declared to this session's parser too, so that lines typed afterwards (a
+    /// student's in the workbench) read it: the lab was parsed in another session.
+    public func execute(_ stmt: Stmt, in program: Program) throws(NapkinError) -> Value? {
+        let v = try interpreter.execute(stmt, in: program)
+        switch stmt.kind {
+        case .unit(let names, _, _, let prefixes, _): unitNames.declareUnit(names, prefixes: prefixes)
+        case .prefix(let name, let entries): unitNames.declareFamily(name, symbols: entries.map(\.0))
+        default: break
+        }
+        return v
     }
 
     /// Runs statements parsed and name-checked before (the prelude's archived syntax), without the
