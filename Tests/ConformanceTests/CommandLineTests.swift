@@ -147,12 +147,29 @@ struct CommandLineTests {
             context "h is {h}"
         }
         part two "q" minutes 5 {
-            context "a day is {24 h -> min}"
+            fn day(p) = p * 24 h
+            context "a day is {24 h -> min}, {day(1 W) -> Wh} a watt"
         }
         """.write(to: shadow, atomically: true, encoding: .utf8)
         #expect(try runNapkin(["check", shadow.path]).code == 0)
         let r = try runNapkin(["run", "--no-color", shadow.path, "--ledger", dir.appendingPathComponent("s.jsonl").path])
-        #expect(r.code == 0 && r.out.contains("h is 5") && r.out.contains("a day is 1440 min"), "\(r)")
+        #expect(r.code == 0 && r.out.contains("h is 5") && r.out.contains("a day is 1440 min, 24 Wh a watt"), "\(r)")
+        // A unit a part declares is that part's: the next part cannot use it (the run would fail
+        // there), even when the shared code declares units of its own.
+        let leak = dir.appendingPathComponent("leak.lab")
+        try """
+        mission "leak" minutes 5
+        unit gadget = 1 kg
+        part one "p" minutes 5 {
+            unit widget = 3 kg
+            context "a widget is {1 widget -> kg}"
+        }
+        part two "q" minutes 5 {
+            context "two are {2 widget -> kg}"
+        }
+        """.write(to: leak, atomically: true, encoding: .utf8)
+        let refused = try runNapkin(["run", "--no-color", leak.path, "--ledger", dir.appendingPathComponent("l.jsonl").path])
+        #expect(refused.code == 65 && refused.err.contains("line 8: unknown unit 'widget'") && !refused.out.contains("Part 1"), "\(refused)")
     }
 
     @Test("napkin check on a plain script: names and every dimension checked, nothing run")

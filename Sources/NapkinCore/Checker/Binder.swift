@@ -131,15 +131,18 @@ final class Resolution: @unchecked Sendable {
     /// everywhere (a shared function's default may name a knob that a part's workbench defines,
     /// and it is called there). But values and units are bound part by part: the first part
     /// (shared code and a track's bindings) for all, each other part for itself, since what a
-    /// part defines is forgotten when it ends (a part's `let h` does not make the next part's
-    /// `24 h` a value).
+    /// part defines is forgotten when it ends (a part's `let h` makes neither the next part's
+    /// `24 h` nor a unit in its functions a value).
     static func parts(_ parts: [[Stmt]], checking rules: NameRules) throws(NapkinError) -> Resolution? {
         var binder = Binder()
         var everywhere = rules
-        for part in parts { everywhere.define(part) }
+        for part in parts { everywhere.know(part) }
         var shared: NameRules?
         for (i, part) in parts.enumerated() {
-            binder.rules = shared ?? everywhere
+            var r = shared ?? everywhere
+            r.beginPart()
+            r.defineLater(part)
+            binder.rules = r
             for s in part {
                 binder.rules!.bindBefore(s)
                 Scopes.walk(s, Bound(), inFunction: false, &binder)

@@ -34,21 +34,39 @@ struct NameRules {
     }
 
     /// Takes in a program's top-level definitions: they are visible everywhere in it (functions
-    /// may call ones defined further down).
+    /// may call ones defined further down), and a function body's unit of the same name is refused.
     mutating func define(_ program: [Stmt]) {
+        know(program)
+        defineLater(program)
+    }
+
+    /// The names `program` defines are known (not misspelt), and its choice knobs are choices.
+    mutating func know(_ program: [Stmt]) {
         for s in program {
             switch s.kind {
             case .let(let n, _, _, _), .function(let n, _, _, _, _, _):
                 known.insert(n)
-                definedLater.insert(n)
             case .knob(let n, _, _, let r, _):
                 known.insert(n)
-                definedLater.insert(n)
                 if case .range = r.kind {} else { choiceKnobs.insert(n) }
             default: break
             }
         }
     }
+
+    /// The names `program` defines will be values when its function bodies run.
+    mutating func defineLater(_ program: [Stmt]) {
+        for s in program {
+            switch s.kind {
+            case .let(let n, _, _, _), .function(let n, _, _, _, _, _), .knob(let n, _, _, _, _): definedLater.insert(n)
+            default: break
+            }
+        }
+    }
+
+    /// A part of a lab begins: units it declares are its own (the table is copied again on its
+    /// first declaration, not shared with the part before).
+    mutating func beginPart() { ownsUnits = false }
 
     /// Values are bound from their definition on, as the parser binds them: a fn from its own
     /// body (before its statement is walked), a let or knob after its statement. Units and
