@@ -246,6 +246,13 @@ public final class MissionChecker {
                     }
                 case .workbench(let w):
                     for s in w.statements { try runner.exec(s, where: whereP + " workbench") }
+                    // A description's {…} that does not fill in would be shown raw to the student.
+                    for s in w.statements {
+                        guard case .knob(let name, _, _, _, let doc?) = s.kind else { continue }
+                        do throws(MissionError) { _ = try runner.filledIn(doc) } catch {
+                            fail("knob '\(name)' (line \(line(s.span))): its description does not fill in: \(error.message)")
+                        }
+                    }
                     start = interp.snapshot()
                     for inst in w.instruments {
                         let e = inst.expr

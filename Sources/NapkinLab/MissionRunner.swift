@@ -189,9 +189,18 @@ public final class MissionRunner {
     /// A knob's description with its `{…}` filled in (as mission texts are); as written if it
     /// does not evaluate. Either way ready to show (control characters made visible).
     func interpolate(_ doc: String) -> String {
-        guard doc.contains("{"), let stmts = try? session.parse("\"" + doc + "\"", name: "<knob description>"),
-              stmts.count == 1, case .expr(let e) = stmts[0].kind, let s = try? text(e, where: "knob description") else { return Sanitized.text(doc) }
-        return s
+        (try? filledIn(doc)) ?? Sanitized.text(doc)
+    }
+
+    /// A knob's description with its `{…}` filled in, or why it cannot be (`napkin check` says so).
+    func filledIn(_ doc: String) throws(MissionError) -> String {
+        guard doc.contains("{") else { return Sanitized.text(doc) }
+        let stmts: Program
+        do { stmts = try session.parse("\"" + doc + "\"", name: "<knob description>") } catch {
+            throw MissionError(error.message, napkin: error)
+        }
+        guard stmts.count == 1, case .expr(let e) = stmts[0].kind else { throw MissionError("it is not one text") }
+        return try text(e, where: "its {…}")
     }
 
     /// Where `--svg-dir` puts the figures of the run (nil: none are written).

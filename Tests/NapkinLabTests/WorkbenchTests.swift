@@ -331,6 +331,18 @@ struct WorkbenchTests {
         }
     }
 
+    /// A description's `{…}` that does not fill in is shown raw to the student; check says so.
+    @Test("napkin check fails a knob description whose {…} does not fill in, and passes one that does")
+    func knobDescriptionsFillIn() throws {
+        let lab = Self.formats.replacingOccurrences(of: "\"hardware\"", with: "\"hardware ({nonexistant_name})\"")
+        #expect(lab != Self.formats)
+        let r = check(try mission(lab))
+        #expect(!r.ok && r.failures.contains { $0.contains("knob 'hardware' (line 10): its description does not fill in: unknown name 'nonexistant_name'") },
+                "\(r.failures)")
+        // The formats lab's own description, "serialisation: {fmt -> MB/s} now", fills in.
+        #expect(check(try mission(Self.formats)).ok)
+    }
+
     /// A scripted run could once record more than 1,000,000 tries in a part, which `--resume`
     /// then refused as a forged count: every count a run can reach resumes.
     @Test("a ledger with more than a million tries in a part resumes and counts on")
