@@ -150,11 +150,12 @@ enum MissionCLI {
             } else {
                 io = terminal
             }
-            terminal.say("ledger: \(ledgerPath)")
             do {
                 let session = try sessionFactory(runner)()
                 let mr = try MissionRunner(mission: mission, session: session, ledger: ledger, io: io,
                                            trackID: options.track ?? answers?.track)
+                // Said once the run has started: a lab refused before (a misspelt name) leaves no ledger.
+                terminal.say("ledger: \(ledgerPath)")
                 if let s = io as? ScriptedIO {
                     s.track = mr.track.id
                     s.style = terminal.style
