@@ -331,6 +331,33 @@ struct WorkbenchTests {
         }
     }
 
+    /// A goal read the lab's functions as the student left them: `fn shift(…) = 100 h` typed in
+    /// the workbench rewrote the model, and `:try` met the goal without a knob moved.
+    @Test("the workbench cannot redefine the lab's model or the library; the student's own names stay theirs")
+    func modelIsFixedInTheWorkbench() throws {
+        let lab = """
+        mission "fixed" minutes 5
+        let rate = 8 h
+        part p "Shifts" {
+            workbench {
+                knob n = 2 in 1...10 "shifts"
+                fn shift(k = n) = k * rate
+                shift() -> h
+                goal "long" within 3 tries: shift() > 40 h
+            }
+        }
+        """
+        let (t, _, summary, _) = try runMission(lab,
+            "p> fn shift(k = n) = 100 h\np> let rate = 50 h\np> fn h100() = 1\np> let mine = 2\np> let mine = 3\np> mine * 2\np> :try\np> :done\n",
+            width: 160)
+        #expect(t.contains("'shift' is part of this lab's model: the workbench cannot redefine it") && t.contains("fn my_shift(…) = …"), "\(t)")
+        #expect(t.contains("'rate' is part of this lab's model") && t.contains("let my_rate = …"), "\(t)")
+        #expect(t.contains("'h100' is part of this lab's model"), "\(t)")
+        #expect(t.contains("p> mine * 2\n6"), "\(t)")
+        // No knob moved, and the model is the lab's: the goal is not met.
+        #expect(summary.goals.map(\.status) == ["unmet"], "\(summary.goals)")
+    }
+
     /// A description's `{…}` that does not fill in is shown raw to the student; check says so.
     @Test("napkin check fails a knob description whose {…} does not fill in, and passes one that does")
     func knobDescriptionsFillIn() throws {

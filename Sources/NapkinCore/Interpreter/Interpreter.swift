@@ -9,6 +9,10 @@ public final class Interpreter {
     public internal(set) var globals: [String: Global] = [:]
     public internal(set) var globalOrder: [String] = []
     public var digits = 4
+    /// Names that `let` and `fn` may not redefine while set: a lab's model (and the library) while
+    /// a student works in its workbench, so a goal is met by moving knobs, not by rewriting the
+    /// functions it reads. Names defined since stay the student's to redefine.
+    public var fixedNames: Set<String>?
     public var limits = Limits()
     /// How many cores a sweep of sweeps may spread over (1: never spread).
     public var cores = Interpreter.defaultCores
@@ -186,6 +190,16 @@ public final class Interpreter {
 
     // MARK: - Statements
 
+    /// Refuses to redefine a fixed name (`fixedNames`).
+    func checkNotFixed(_ name: String, _ stmt: Stmt) throws(NapkinError) {
+        guard let fixedNames, fixedNames.contains(name) else { return }
+        var isFunction = false
+        if case .function = stmt.kind { isFunction = true }
+        throw NapkinError(.name, "'\(name)' is part of this lab's model: the workbench cannot redefine it", at: stmt.span,
+                          notes: ["a goal is met by moving the knobs; to try a formula of your own, give it another name: " +
+                                  (isFunction ? "fn my_\(name)(…) = …" : "let my_\(name) = …")])
+    }
+
     /// Runs one top-level statement; returns the value to show for an expression statement.
     public func execute(_ stmt: Stmt, in program: Program? = nil) throws(NapkinError) -> Value? {
         callDepth = 0
@@ -195,6 +209,7 @@ public final class Interpreter {
             if case .nothing = v { return nil }
             return v
         case .let(let name, _, let value, let doc):
+            try checkNotFixed(name, stmt)
             let v = try evaluate(value, in: program)
             if let old = globals[name], old.kind == .knob {
                 throw NapkinError(.name, "'\(name)' is a knob; move it with '\(name) = …' instead of redefining it with let", at: stmt.span)
@@ -202,6 +217,7 @@ public final class Interpreter {
             setGlobal(name, Global(value: v, kind: .value, knob: nil, definition: stmt.span, doc: doc))
             return nil
         case .function(let name, _, let params, let result, let body, let doc):
+            try checkNotFixed(name, stmt)
             // Its program's answer, when the statement is part of it; else bound on first need.
             let given = program?.resolution.flatMap { r in stmt.inside.allSatisfy(r.covers) ? r : nil }
             let f = FunctionValue(name: name, body: .user(params: params, body: body, closure: nil), definition: stmt.span, resultType: result,
