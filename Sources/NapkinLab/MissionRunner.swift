@@ -301,8 +301,9 @@ public final class MissionRunner {
                 for s in w.statements { try exec(s, where: whereP + " workbench") }
                 start = interp.snapshot()
                 let b = WorkbenchSession(runner: self, part: part, workbench: w)
-                // While the student works here, the model's definitions cannot be rewritten.
-                interp.fixedNames = Set(interp.globals.keys)
+                // While the student works here, the model's definitions cannot be rewritten (the
+                // REPL's `ans` and `_` follow each result, whenever they were first set).
+                interp.fixedNames = Set(interp.globals.keys).subtracting(["ans", "_"])
                 defer { interp.fixedNames = nil }
                 try b.checkVisits()
                 bench = b
