@@ -1,6 +1,7 @@
-/// What the binder checks while it binds a program (`Binder.program`): every name read is bound,
-/// a unit, a builtin or a global, and every unit written is a unit, so a misspelt name in line 40
-/// of a lab is reported (with a did-you-mean) before lines 1–39 have printed anything.
+/// What the binder checks while it binds a program (`Resolution.program`, `Resolution.parts`):
+/// every name read is bound, a unit, a builtin or a global, and every unit written is a unit, so
+/// a misspelt name in line 40 of a lab is reported (with a did-you-mean) before lines 1–39 have
+/// printed anything.
 struct NameRules {
     /// The session's units, and those the program declares as it goes (a copy once it declares
     /// one: a lab parsed in another session declares its units to this one only when it runs).
@@ -31,13 +32,6 @@ struct NameRules {
         self.declaredUnits = declaredUnits
         self.choiceKnobs = choiceKnobs
         self.registry = registry
-    }
-
-    /// Takes in a program's top-level definitions: they are visible everywhere in it (functions
-    /// may call ones defined further down), and a function body's unit of the same name is refused.
-    mutating func define(_ program: [Stmt]) {
-        know(program)
-        defineLater(program)
     }
 
     /// The names `program` defines are known (not misspelt), and its choice knobs are choices.
@@ -74,20 +68,15 @@ struct NameRules {
     mutating func bindBefore(_ s: Stmt) {
         switch s.kind {
         case .function(let n, _, _, _, _, _): values.insert(n)
-        case .unit(let names, _, _, let prefixes, _):
-            ownUnits()
-            units.declareUnit(names, prefixes: prefixes)
-        case .prefix(let name, let entries):
-            ownUnits()
-            units.declareFamily(name, symbols: entries.map(\.0))
+        case .unit, .prefix:
+            // The session's table is copied before the program's first declaration changes it.
+            if !ownsUnits { units = units.copy() }
+            ownsUnits = true
+            units.declare(s)
         default: break
         }
     }
 
-    private mutating func ownUnits() {
-        if !ownsUnits { units = units.copy() }
-        ownsUnits = true
-    }
     mutating func bindAfter(_ s: Stmt) {
         switch s.kind {
         case .let(let n, _, _, _), .knob(let n, _, _, _, _): values.insert(n)

@@ -103,11 +103,7 @@ public final class Session {
     /// student's in the workbench) read it: the lab was parsed in another session.
     public func execute(_ stmt: Stmt, in program: Program) throws(NapkinError) -> Value? {
         let v = try interpreter.execute(stmt, in: program)
-        switch stmt.kind {
-        case .unit(let names, _, _, let prefixes, _): unitNames.declareUnit(names, prefixes: prefixes)
-        case .prefix(let name, let entries): unitNames.declareFamily(name, symbols: entries.map(\.0))
-        default: break
-        }
+        unitNames.declare(stmt)
         return v
     }
 

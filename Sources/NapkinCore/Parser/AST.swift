@@ -143,6 +143,16 @@ public final class UnitNames: @unchecked Sendable {
 
     public func declareFamily(_ name: String, symbols: [String]) { families[name] = symbols }
 
+    /// Declares what a `unit` or `prefix` statement declares (as the parser did when it read it),
+    /// for a statement parsed against another table; any other statement declares nothing.
+    public func declare(_ s: Stmt) {
+        switch s.kind {
+        case .unit(let names, _, _, let prefixes, _): declareUnit(names, prefixes: prefixes)
+        case .prefix(let name, let entries): declareFamily(name, symbols: entries.map(\.0))
+        default: break
+        }
+    }
+
     /// Adds `names`; the first name also gets every prefix of the listed families.
     public func declareUnit(_ unitNames: [String], prefixes: [String]) {
         for n in unitNames { names.insert(n) }
