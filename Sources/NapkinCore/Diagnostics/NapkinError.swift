@@ -1,3 +1,5 @@
+import Foundation
+
 /// The phase that found a problem. It decides the exit code and heads the message.
 public enum Phase: String, Sendable {
     case parse, name, dimension, runtime, assertion, limit, cancelled
@@ -129,42 +131,148 @@ extension String {
 
 /// Edit distance for did-you-mean suggestions.
 public func editDistance(_ a: String, _ b: String) -> Int {
-    let a = Array(a.lowercased()), b = Array(b.lowercased())
-    if a.isEmpty { return b.count }
-    if b.isEmpty { return a.count }
-    // Optimal string alignment: a swap of two neighbouring letters (alpah → alpha) costs 1.
-    var before = [Int](repeating: 0, count: b.count + 1)
-    var prev = Array(0...b.count), cur = [Int](repeating: 0, count: b.count + 1)
-    for i in 1...a.count {
-        cur[0] = i
-        for j in 1...b.count {
-            cur[j] = min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1))
-            if i > 1, j > 1, a[i - 1] == b[j - 2], a[i - 2] == b[j - 1] { cur[j] = min(cur[j], before[j - 2] + 1) }
+    osaDistance(Array(a.lowercased()), Array(b.lowercased()), atMost: Int.max - 1)
+}
+
+/// Optimal string alignment distance: a swap of two neighbouring letters (alpah → alpha) costs 1.
+/// Stops as soon as it must exceed `bound` and then gives `bound + 1`: a row of the table never
+/// has a smaller least entry than both rows before it, so once two rows in a row are past the
+/// bound, so is the answer.
+func osaDistance<Letter: Equatable>(_ a: [Letter], _ b: [Letter], atMost bound: Int) -> Int {
+    if a.isEmpty { return min(b.count, bound + 1) }
+    if b.isEmpty { return min(a.count, bound + 1) }
+    let width = b.count + 1
+    // Three rows of the table (two back, the last, this one) in one allocation, on the stack when small.
+    return withUnsafeTemporaryAllocation(of: Int.self, capacity: 3 * width) { rows in
+        var before = rows.baseAddress!, prev = before + width, cur = prev + width
+        for j in 0..<width { prev[j] = j }
+        var previousRowPast = false
+        for i in 1...a.count {
+            cur[0] = i
+            var least = i
+            for j in 1...b.count {
+                var d = min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1))
+                if i > 1, j > 1, a[i - 1] == b[j - 2], a[i - 2] == b[j - 1] { d = min(d, before[j - 2] + 1) }
+                cur[j] = d
+                least = min(least, d)
+            }
+            if least > bound {
+                if previousRowPast { return bound + 1 }
+                previousRowPast = true
+            } else {
+                previousRowPast = false
+            }
+            (before, prev, cur) = (prev, cur, before)
         }
-        before = prev
-        swap(&prev, &cur)
+        return min(prev[b.count], bound + 1)
     }
-    return prev[b.count]
+}
+
+/// A lowered name's letters as numbers, when each letter is one Unicode scalar in its composed
+/// form (nil otherwise): two letters are equal as Characters exactly when their composed forms
+/// are (the Kelvin sign is a K), and comparing numbers is what makes a did-you-mean over
+/// thousands of names cheap.
+func letterCodes(_ letters: [Character]) -> [UInt32]? {
+    var codes: [UInt32] = []
+    codes.reserveCapacity(letters.count)
+    for c in letters {
+        if let ascii = c.asciiValue {
+            codes.append(UInt32(ascii))
+            continue
+        }
+        let composed = String(c).precomposedStringWithCanonicalMapping.unicodeScalars
+        guard composed.count == 1, let s = composed.first else { return nil }
+        codes.append(s.value)
+    }
+    return codes
+}
+
+/// Which letters a name has, as bits (a letter's number modulo 64). Each letter of one name that
+/// the other lacks costs an edit, so when more of its bits than the distance allowed are
+/// missing from the other's, the two are too far apart to compare letter by letter.
+func letterBits(_ codes: [UInt32]) -> UInt64 {
+    codes.reduce(0) { $0 | (1 << UInt64($1 & 63)) }
+}
+
+/// Whether two names' letter bits alone show them further apart than `bound` edits.
+func lettersTooFar(_ a: UInt64, _ b: UInt64, _ bound: Int) -> Bool {
+    (a & ~b).nonzeroBitCount > bound || (b & ~a).nonzeroBitCount > bound
+}
+
+/// The distance of two lowered names, on their letters' numbers when both have them.
+func loweredDistance(_ a: [Character], _ aCodes: [UInt32]?, _ b: [Character], _ bCodes: [UInt32]?, atMost bound: Int) -> Int {
+    if let aCodes, let bCodes { return osaDistance(aCodes, bCodes, atMost: bound) }
+    return osaDistance(a, b, atMost: bound)
+}
+
+/// How far a did-you-mean looks: short names only get near misses, or every one-letter unit
+/// would be suggested.
+private func suggestionDistance(length: Int) -> Int { length <= 2 ? 0 : length <= 5 ? 1 : 2 }
+
+/// The suggestions found, closest first (then by name), at most `limit`; a name that differs only
+/// in letter case is the answer on its own (kwh → kWh).
+private func ranked(_ scored: [(Int, String)], limit: Int) -> [String] {
+    var scored = scored.sorted { $0.0 != $1.0 ? $0.0 < $1.0 : $0.1 < $1.1 }
+    if let best = scored.first, best.0 == 0 { scored = scored.filter { $0.0 == 0 } }
+    var seen = Set<String>()
+    return scored.compactMap { seen.insert($0.1).inserted ? $0.1 : nil }.prefix(limit).map { $0 }
 }
 
 /// The closest few names to `name`, for "did you mean …?".
 public func suggestions(for name: String, among candidates: some Sequence<String>, limit: Int = 3) -> [String] {
-    // Short names only get near misses, or every one-letter unit would be suggested.
     // Counted once: a name of a million characters was counted again for every candidate.
     let length = name.count
-    let maxDistance = length <= 2 ? 0 : length <= 5 ? 1 : 2
+    let maxDistance = suggestionDistance(length: length)
+    let lower = Array(name.lowercased()), codes = letterCodes(lower)
     var scored: [(Int, String)] = []
     for c in candidates {
         let n = c.count
         if n > length + maxDistance || n + maxDistance < length { continue }
-        let d = editDistance(name, c)
-        if d <= maxDistance || (d <= 1 && c.lowercased() == name.lowercased()) { scored.append((d, c)) }
+        let other = Array(c.lowercased())
+        let d = loweredDistance(lower, codes, other, letterCodes(other), atMost: maxDistance)
+        if d <= maxDistance { scored.append((d, c)) }
     }
-    scored.sort { $0.0 != $1.0 ? $0.0 < $1.0 : $0.1 < $1.1 }
-    // A name that differs only in letter case is the answer on its own (kwh → kWh).
-    if let best = scored.first, best.0 == 0 { scored = scored.filter { $0.0 == 0 } }
-    var seen = Set<String>()
-    return scored.compactMap { seen.insert($0.1).inserted ? $0.1 : nil }.prefix(limit).map { $0 }
+    return ranked(scored, limit: limit)
+}
+
+/// Names made ready for many did-you-mean questions: each lowered once and filed by its length,
+/// so a question reads only the names of about its own length. The same answers as
+/// `suggestions(for:among:)`; a script's start asked one for every word it has (its own names,
+/// the words of its comments) and spent four fifths of its time lowering the same names again.
+public struct NearNames: Sendable {
+    private var byLength: [Int: [(name: String, lower: [Character], codes: [UInt32]?, bits: UInt64)]] = [:]
+
+    public init(_ names: some Sequence<String>) {
+        for n in names {
+            let lower = Array(n.lowercased()), codes = letterCodes(lower)
+            byLength[n.count, default: []].append((n, lower, codes, codes.map(letterBits) ?? 0))
+        }
+    }
+
+    /// The closest few names to `name`, as `suggestions(for:among:limit:)` gives them.
+    public func suggestions(for name: String, limit: Int = 3) -> [String] {
+        ranked(scored(name, first: false), limit: limit)
+    }
+
+    /// Whether any name is close enough to `name` to be suggested for it.
+    public func hasSuggestion(for name: String) -> Bool { !scored(name, first: true).isEmpty }
+
+    private func scored(_ name: String, first: Bool) -> [(Int, String)] {
+        let length = name.count
+        let maxDistance = suggestionDistance(length: length)
+        let lower = Array(name.lowercased()), codes = letterCodes(lower), bits = codes.map(letterBits)
+        var out: [(Int, String)] = []
+        for n in max(0, length - maxDistance)...(length + maxDistance) {
+            for c in byLength[n] ?? [] {
+                if let bits, c.codes != nil, lettersTooFar(bits, c.bits, maxDistance) { continue }
+                let d = loweredDistance(lower, codes, c.lower, c.codes, atMost: maxDistance)
+                guard d <= maxDistance else { continue }
+                out.append((d, c.name))
+                if first { return out }
+            }
+        }
+        return out
+    }
 }
 
 /// A name as an error message quotes it: a very long one (a pasted megabyte) cut to its first
