@@ -8,33 +8,43 @@ enum HelpText {
     /// The width the argument parser prints help at (COLUMNS, else the terminal's, else 80),
     /// kept to at most 80 columns, which reads better than a line across a wide screen; less
     /// one, since the parser breaks a line that fills the width.
-    static var width: Int {
+    static let width: Int = {
         let columns = Int(ProcessInfo.processInfo.environment["COLUMNS"] ?? "").flatMap { $0 > 0 ? $0 : nil }
         var ws = winsize()
         let reported = ioctl(STDOUT_FILENO, UInt(TIOCGWINSZ), &ws) == 0 && ws.ws_col > 0 ? Int(ws.ws_col) : nil
         return max(20, min(80, columns ?? reported ?? 80)) - 1
-    }
+    }()
 
     /// `text`'s paragraphs (separated by a blank line) rewrapped to `width`; a line that starts
     /// with two spaces (an example, a command to copy) is kept as it is. A paragraph does not end
     /// with one word alone on its last line when a slightly narrower wrap avoids it.
     static func fitted(_ text: String, width: Int = HelpText.width) -> String {
-        var out: [String] = [], paragraph: [String] = []
+        var out: [String] = [], paragraph: [Substring] = []
         func flush() {
             guard !paragraph.isEmpty else { return }
             out.append(wrapped(paragraph.joined(separator: " "), width: width))
             paragraph = []
         }
-        for line in text.components(separatedBy: "\n") {
-            if line.trimmingCharacters(in: .whitespaces).isEmpty || line.hasPrefix("  ") {
+        for line in textLines(text) {
+            let words = trimmed(line)
+            if words.isEmpty || line.hasPrefix("  ") {
                 flush()
-                out += example(line, width: width)
+                out += example(String(line), width: width)
             } else {
-                paragraph.append(line.trimmingCharacters(in: .whitespaces))
+                paragraph.append(words)
             }
         }
         flush()
         return out.joined(separator: "\n")
+    }
+
+    /// `line` without the spaces and tabs around it (Foundation's `.whitespaces`), read scalar by
+    /// scalar: every command's help is fitted when napkin starts, help asked for or not.
+    static func trimmed(_ line: Substring) -> Substring {
+        func isSpace(_ u: Unicode.Scalar) -> Bool { u == "\t" || u.properties.generalCategory == .spaceSeparator }
+        let scalars = line.unicodeScalars
+        guard let first = scalars.firstIndex(where: { !isSpace($0) }), let last = scalars.lastIndex(where: { !isSpace($0) }) else { return "" }
+        return Substring(scalars[first...last])
     }
 
     /// An example line as written; one too wide for `width` that has a comment after a gap

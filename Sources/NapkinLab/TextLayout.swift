@@ -9,7 +9,7 @@ import NapkinInstruments
 func wrap(_ s: String, width: Int = 78, indent: String = "") -> String {
     var out: [String] = []
     let indentWidth = terminalColumns(indent)
-    for para in s.components(separatedBy: "\n") {
+    for para in textLines(s) {
         var line = indent, used = indentWidth
         for word in para.split(separator: " ", omittingEmptySubsequences: true) {
             let w = terminalColumns(String(word))
@@ -31,8 +31,8 @@ func wrap(_ s: String, width: Int = 78, indent: String = "") -> String {
 /// indentation. Coloured lines and drawn ones (a table's rows and rules, a plot's dots) are left
 /// alone: reflowing them would collapse the spaces that align their columns.
 public func wrapLongLines(_ text: String, width: Int) -> String {
-    text.components(separatedBy: "\n").map { line -> String in
-        guard terminalColumns(line) > width, !line.contains("\u{1B}"), !isDrawn(line) else { return line }
+    textLines(text).map { line -> String in
+        guard terminalColumns(String(line)) > width, !line.unicodeScalars.contains("\u{1B}"), !isDrawn(line) else { return String(line) }
         let indent = String(line.prefix { $0 == " " })
         let body = String(line.dropFirst(indent.count))
         // A line that opens with a mark (◎ ✓ ✗ → …) continues under its text.
@@ -43,8 +43,19 @@ public func wrapLongLines(_ text: String, width: Int) -> String {
     }.joined(separator: "\n")
 }
 
+/// `text`'s lines, split at every line feed (one after a carriage return too, as Foundation's
+/// `components(separatedBy:)` did, which cost more than the wrapping).
+public func textLines(_ text: String) -> [Substring] {
+    text.unicodeScalars.split(separator: "\n", omittingEmptySubsequences: false).map { Substring($0) }
+}
+
 /// A line of a drawing: a table's or a frame's verticals and joints (│ ┼ ┤ ┌ …) or braille dots.
 /// Horizontal rules alone (a part's `── title ──` heading) are text and may wrap.
-private func isDrawn(_ line: String) -> Bool {
-    line.unicodeScalars.contains { "│┃┼┤├┬┴┌┐└┘".unicodeScalars.contains($0) || (0x2800...0x28FF).contains($0.value) }
+private func isDrawn(_ line: Substring) -> Bool {
+    line.unicodeScalars.contains { u in
+        switch u.value {
+        case 0x2502, 0x2503, 0x253C, 0x2524, 0x251C, 0x252C, 0x2534, 0x250C, 0x2510, 0x2514, 0x2518, 0x2800...0x28FF: return true
+        default: return false
+        }
+    }
 }
