@@ -227,7 +227,22 @@ struct Check: ParsableCommand {
     }
 
     func run() throws {
-        let code: Int32 = Session.onLargeStack {
+        let code = CheckRequest(files: files, answers: answers, track: track, settings: options.settings).run()
+        if code != 0 { throw ExitCode(code) }
+    }
+}
+
+/// What `napkin check` does once its arguments are read: by the argument parser, or for the plain
+/// forms (`napkin check FILE… [--all-tracks]`) by `QuickStart`, which skips the parser's start-up.
+struct CheckRequest {
+    var files: [String]
+    var answers: String?
+    var track: String?
+    var settings = RunSettings()
+
+    /// The exit code: the highest of the files'.
+    func run() -> Int32 {
+        Session.onLargeStack {
             var codes: [(file: String, code: Int32)] = []
             for file in files {
                 if files.count > 1, !codes.isEmpty { MissionCLI.say() }
@@ -239,12 +254,11 @@ struct Check: ParsableCommand {
             MissionCLI.say("\nchecked \(codes.count) files: \(valid) valid" + (bad.isEmpty ? "" : ", \(bad.count) failed (\(bad.map { Sanitized.line($0.file) }.joined(separator: ", ")))"))
             return bad.map(\.code).max() ?? 0
         }
-        if code != 0 { throw ExitCode(code) }
     }
 
     /// One file (a mission, or a plain script): 0 valid, 1 invalid, 64 unreadable, 65 does not parse.
     func checkOne(_ file: String) -> Int32 {
-        let runner = Runner(options: options.settings)
+        let runner = Runner(options: settings)
         guard let text = MissionCLI.readText(file) else { MissionCLI.fail("cannot read '\(file)'"); return 64 }
         guard MissionParser.isMission(text) else { return checkScript(file, text, runner) }
         guard let (mission, _) = MissionCLI.load(file, runner) else { return 65 }
@@ -277,7 +291,7 @@ struct Check: ParsableCommand {
     }
 }
 
-extension Check {
+extension CheckRequest {
     /// A plain script (no mission header): its names and dimensions, checked without running
     /// it. 0 valid, 1 a certain dimension error or an unknown name, 65 it does not parse.
     func checkScript(_ file: String, _ text: String, _ runner: Runner) -> Int32 {

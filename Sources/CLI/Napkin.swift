@@ -118,8 +118,9 @@ struct Napkin: ParsableCommand {
         defaultSubcommand: Run.self
     )
 
-    /// The plain forms (`napkin -e EXPR`, `napkin FILE`, `napkin`) start without the argument
-    /// parser, whose reflection costs about 2 ms on every start; everything else goes through it.
+    /// The plain forms (`napkin -e EXPR`, `napkin FILE`, `napkin`, `napkin check FILE…`) start
+    /// without the argument parser, whose reflection costs about 4 ms on every start; everything
+    /// else goes through it.
     static func main() {
         // Past a file-size limit (`ulimit -f`) a write fails (EFBIG) rather than the kernel
         // ending the process with SIGXFSZ: output is then given up quietly and a ledger that
@@ -172,11 +173,23 @@ enum QuickStart {
             code = runner.runFile(file)
         } else if args.isEmpty, isatty(STDIN_FILENO) == 1 {
             code = runner.interactive()
+        } else if let files = plainCheck(args) {
+            code = CheckRequest(files: files).run()
         } else {
             return nil
         }
         FileHandle.standardOutput.synchronizeFile()
         return code
+    }
+
+    /// The files of `napkin check FILE… [--all-tracks]` (every track is the default), when that is
+    /// all the arguments say; nil for anything the parser must read (another option, help, no file).
+    static func plainCheck(_ args: [String]) -> [String]? {
+        guard args.first == "check" else { return nil }
+        var rest = Array(args.dropFirst())
+        if let i = rest.firstIndex(of: "--all-tracks") { rest.remove(at: i) }
+        guard !rest.isEmpty, rest.allSatisfy({ !$0.hasPrefix("-") && !words.contains($0) }) else { return nil }
+        return rest
     }
 }
 
