@@ -45,7 +45,9 @@ enum MissionCLI {
     }
 
     /// Parses a mission file with the library's units; prints the error and returns nil on failure.
-    static func load(_ path: String, _ runner: Runner) -> (Mission, Int32)? {
+    /// The session whose units read it comes too, unused: the run (or the check's first track)
+    /// starts in it rather than loading the library a second time.
+    static func load(_ path: String, _ runner: Runner) -> (Mission, Session)? {
         guard let text = readText(path) else {
             fail("cannot read '\(path)'")
             return nil
@@ -56,8 +58,11 @@ enum MissionCLI {
             return nil
         case .success(let s):
             do {
-                let m = try MissionParser.parse(SourceFile(name: path, text: text), units: s.unitNames)
-                return (m, 0)
+                // Read with a copy of the session's unit names: parsing declares the lab's own units,
+                // and the session must stay as made (its run checks that a unit is used only after
+                // the line that declares it).
+                let m = try MissionParser.parse(SourceFile(name: path, text: text), units: s.unitNames.copy())
+                return (m, s)
             } catch {
                 runner.report(error)
                 return nil
@@ -65,12 +70,30 @@ enum MissionCLI {
         }
     }
 
-    static func sessionFactory(_ runner: Runner, quiet: Bool = false) -> () throws(NapkinError) -> Session {
+    /// Sessions for a mission's tracks, made with the runner's settings; `first` (the one its
+    /// mission was loaded with) is handed out first. Safe to call from several threads.
+    static func sessionFactory(_ runner: Runner, quiet: Bool = false, first: Session? = nil) -> () throws(NapkinError) -> Session {
+        let spare = SpareSession(first)
         return { () throws(NapkinError) -> Session in
+            if let s = spare.take() { return s }
             switch runner.makeSession(quiet: quiet) {
             case .success(let s): return s
             case .failure(let e): throw e
             }
+        }
+    }
+
+    /// A session made already, taken by the first thread to ask.
+    private final class SpareSession: @unchecked Sendable {
+        private let lock = NSLock()
+        private var session: Session?
+        init(_ session: Session?) { self.session = session }
+        func take() -> Session? {
+            lock.lock()
+            defer { lock.unlock() }
+            let s = session
+            session = nil
+            return s
         }
     }
 
@@ -95,7 +118,7 @@ enum MissionCLI {
                 if file == nil { fail("cannot tell which mission '\(resume)' belongs to; give the .lab file too") ; return 64 }
             }
             guard let file else { fail("give the mission's .lab file"); return 64 }
-            guard let (mission, _) = load(file, runner) else { return 65 }
+            guard let (mission, loaded) = load(file, runner) else { return 65 }
             let ledgerPath: String
             if let r = options.resume {
                 guard FileManager.default.fileExists(atPath: r) else { fail("no ledger at '\(r)'"); return 64 }
@@ -151,7 +174,7 @@ enum MissionCLI {
                 io = terminal
             }
             do {
-                let session = try sessionFactory(runner)()
+                let session = loaded
                 let mr = try MissionRunner(mission: mission, session: session, ledger: ledger, io: io,
                                            trackID: options.track ?? answers?.track)
                 // Said once the run has started: a lab refused before (a misspelt name) leaves no ledger.
@@ -261,7 +284,7 @@ struct CheckRequest {
         let runner = Runner(options: settings)
         guard let text = MissionCLI.readText(file) else { MissionCLI.fail("cannot read '\(file)'"); return 64 }
         guard MissionParser.isMission(text) else { return checkScript(file, text, runner) }
-        guard let (mission, _) = MissionCLI.load(file, runner) else { return 65 }
+        guard let (mission, loaded) = MissionCLI.load(file, runner) else { return 65 }
         var answers: Answers?
         if let a = self.answers {
             guard let text = MissionCLI.readText(a) else { MissionCLI.fail("cannot read '\(a)'"); return 64 }
@@ -269,7 +292,7 @@ struct CheckRequest {
         }
         // Loading the mission showed what the libraries print; the checker's sessions (one per
         // core) do not show it again.
-        let checker = MissionChecker(mission: mission, makeSession: MissionCLI.sessionFactory(runner, quiet: true))
+        let checker = MissionChecker(mission: mission, makeSession: MissionCLI.sessionFactory(runner, quiet: true, first: loaded))
         checker.cores = runner.options.cores
         // How a line was read (a bound name over a unit), per track in track order.
         checker.onNote = { note in
