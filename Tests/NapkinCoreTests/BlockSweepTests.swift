@@ -215,4 +215,30 @@ struct BlockSweepTests {
         try session.run("fn sum(t) = len(t) * 100", name: "<test>")
         #expect(run(session, "f()", full: false) == "300")
     }
+
+    /// A block's min or max is found eight rows at a time (`SweepReduction.firstBest`); it must
+    /// keep the row a row-by-row scan keeps: the first of equal bests, +0 or -0 as that row has
+    /// it, a NaN never taken and never replaced.
+    @Test("a block's best row is the one a row-by-row scan keeps")
+    func blockBestRow() {
+        var r = SplitMix64(state: 11)
+        let pool: [Double] = [0, -0.0, 1, -1, 2.5, .nan, 3, -7, 1e300, -1e300, 0.1]
+        for _ in 0..<20000 {
+            let n = 1 + r.below(40)
+            let values = UnsafeMutablePointer<Double>.allocate(capacity: n)
+            defer { values.deallocate() }
+            // Some arrays of zeros of both signs and a few others, where which zero is kept shows.
+            let zeros = r.chance(0.3)
+            for i in 0..<n { values[i] = zeros ? r.pick([0, -0.0, 0, -0.0, 1, .nan]) : r.chance(0.7) ? r.pick(pool) : Double(r.below(9)) - 4 }
+            let from = r.below(n + 1)
+            let start = r.pick(pool)
+            for least in [true, false] {
+                var m = start, k: Int?
+                for i in from..<n where least ? values[i] < m : values[i] > m { m = values[i]; k = i }
+                let (fm, fk) = SweepReduction.firstBest(values, from: from, n, beyond: start, least: least)
+                #expect(fk == k && fm.bitPattern == m.bitPattern,
+                        "\((0..<n).map { values[$0] }) from \(from) beyond \(start) least \(least): \(fm) at \(String(describing: fk)), a scan keeps \(m) at \(String(describing: k))")
+            }
+        }
+    }
 }
