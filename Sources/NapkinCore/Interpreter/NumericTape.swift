@@ -637,7 +637,10 @@ extension NumericTape {
             switch (a, b) {
             case (.vector(let p), .vector(let q)): for i in 0..<n { count &+= bad(p[i], q[i]) }
             case (.vector(let p), .scalar(let y)): for i in 0..<n { count &+= bad(p[i], y) }
-            case (.scalar(let x), .vector(let q)): for i in 0..<n { count &+= bad(x, q[i]) }
+            case (.scalar(let x), .vector(let q)):
+                // A positive base takes any exponent (`x ^ (1 + b / 1000)` swept over b).
+                if x > 0 { return true }
+                for i in 0..<n { count &+= bad(x, q[i]) }
             case (.scalar(let x), .scalar(let y)): count = bad(x, y)
             }
             return count == 0
