@@ -43,10 +43,11 @@ public func wrapLongLines(_ text: String, width: Int) -> String {
     }.joined(separator: "\n")
 }
 
-/// `text`'s lines, split at every line feed (one after a carriage return too, as Foundation's
-/// `components(separatedBy:)` did, which cost more than the wrapping).
+/// `text`'s lines, split at every line feed Character (a CR-LF pair is one Character and stays
+/// in its line, as Foundation's `components(separatedBy: "\n")` left it here), without
+/// Foundation's bridging, which cost more than the wrapping.
 public func textLines(_ text: String) -> [Substring] {
-    text.unicodeScalars.split(separator: "\n", omittingEmptySubsequences: false).map { Substring($0) }
+    text.split(separator: "\n", omittingEmptySubsequences: false)
 }
 
 /// A line of a drawing: a table's or a frame's verticals and joints (│ ┼ ┤ ┌ …) or braille dots.

@@ -37,9 +37,10 @@ struct SuggestionTests {
 
     /// Letters that test the shortcuts: ASCII in both cases, letters whose composed and
     /// decomposed forms are one Character (é), signs equal to a letter (the Kelvin sign is K,
-    /// the ångström sign is Å), Greek, and letters whose numbers share bits modulo 64.
+    /// the ångström sign is Å), Greek, letters whose numbers share bits modulo 64, and a carriage
+    /// return that joins a line feed after it into one Character.
     static let letters: [String] = ["a", "b", "c", "e", "h", "k", "K", "w", "W", "_", "1", "2", "é", "e\u{301}",
-                                    "\u{212A}", "\u{212B}", "Å", "å", "µ", "μ", "Ω", "\u{2126}", "ω", "A", "!", "a\u{300}"]
+                                    "\u{212A}", "\u{212B}", "Å", "å", "µ", "μ", "Ω", "\u{2126}", "ω", "A", "!", "a\u{300}", "\r", "\n"]
 
     static func name(_ rng: inout SplitMix64, length: Int) -> String {
         String((0..<length).map { _ in rng.pick(letters) }.joined())

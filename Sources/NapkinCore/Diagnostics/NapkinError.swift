@@ -176,8 +176,9 @@ func letterCodes(_ letters: [Character]) -> [UInt32]? {
     var codes: [UInt32] = []
     codes.reserveCapacity(letters.count)
     for c in letters {
-        if let ascii = c.asciiValue {
-            codes.append(UInt32(ascii))
+        // One ASCII scalar (not `asciiValue`, which is a line feed's for a CR-LF pair too).
+        if c.utf8.count == 1, let byte = c.utf8.first {
+            codes.append(UInt32(byte))
             continue
         }
         let composed = String(c).precomposedStringWithCanonicalMapping.unicodeScalars
@@ -199,10 +200,58 @@ func lettersTooFar(_ a: UInt64, _ b: UInt64, _ bound: Int) -> Bool {
     (a & ~b).nonzeroBitCount > bound || (b & ~a).nonzeroBitCount > bound
 }
 
-/// The distance of two lowered names, on their letters' numbers when both have them.
-func loweredDistance(_ a: [Character], _ aCodes: [UInt32]?, _ b: [Character], _ bCodes: [UInt32]?, atMost bound: Int) -> Int {
-    if let aCodes, let bCodes { return osaDistance(aCodes, bCodes, atMost: bound) }
-    return osaDistance(a, b, atMost: bound)
+/// A name made ready to compare: lowered, its letters as numbers when each is one scalar
+/// (an ASCII name's straight from its bytes), and which letters it has.
+struct LoweredName: Sendable {
+    let name: String
+    /// Its length in Characters.
+    let count: Int
+    let codes: [UInt32]?
+    let bits: UInt64
+
+    /// A name's length in Characters: its bytes when it is ASCII (and has no CR-LF pair).
+    static func length(_ name: String) -> Int {
+        name.utf8.allSatisfy { $0 < 0x80 && $0 != 13 } ? name.utf8.count : name.count
+    }
+
+    init(_ name: String) {
+        self.name = name
+        if let ascii = LoweredName.asciiCodes(name) {
+            codes = ascii
+            count = ascii.count
+        } else {
+            codes = letterCodes(Array(name.lowercased()))
+            count = name.count
+        }
+        bits = codes.map(letterBits) ?? 0
+    }
+
+    /// An ASCII name's lowered letters, one per byte (a carriage return could join the line feed
+    /// after it into one Character: such a name takes the general way).
+    static func asciiCodes(_ name: String) -> [UInt32]? {
+        var codes: [UInt32] = []
+        codes.reserveCapacity(name.utf8.count)
+        for b in name.utf8 {
+            guard b < 0x80, b != 13 else { return nil }
+            codes.append(UInt32(b >= 65 && b <= 90 ? b + 32 : b))
+        }
+        return codes
+    }
+
+    /// The distance to `other`, stopping past `bound`: on letters' numbers when both have them,
+    /// else on lowered Characters (letters of several scalars; seldom).
+    func distance(to other: LoweredName, atMost bound: Int) -> Int {
+        if let a = codes, let b = other.codes { return osaDistance(a, b, atMost: bound) }
+        return osaDistance(Array(name.lowercased()), Array(other.name.lowercased()), atMost: bound)
+    }
+
+    /// Whether `other` is within `bound` edits of this name, with the cheap tests first.
+    func within(_ bound: Int, of other: LoweredName) -> Int? {
+        if abs(count - other.count) > bound { return nil }
+        if codes != nil, other.codes != nil, lettersTooFar(bits, other.bits, bound) { return nil }
+        let d = distance(to: other, atMost: bound)
+        return d <= bound ? d : nil
+    }
 }
 
 /// How far a did-you-mean looks: short names only get near misses, or every one-letter unit
@@ -220,33 +269,34 @@ private func ranked(_ scored: [(Int, String)], limit: Int) -> [String] {
 
 /// The closest few names to `name`, for "did you mean …?".
 public func suggestions(for name: String, among candidates: some Sequence<String>, limit: Int = 3) -> [String] {
-    // Counted once: a name of a million characters was counted again for every candidate.
-    let length = name.count
+    // Counted once: a name of a million characters was counted again for every candidate. It is
+    // lowered only when some candidate is about as long.
+    let length = LoweredName.length(name)
     let maxDistance = suggestionDistance(length: length)
-    let lower = Array(name.lowercased()), codes = letterCodes(lower)
+    var word: LoweredName?
     var scored: [(Int, String)] = []
-    for c in candidates {
-        let n = c.count
-        if n > length + maxDistance || n + maxDistance < length { continue }
-        let other = Array(c.lowercased())
-        let d = loweredDistance(lower, codes, other, letterCodes(other), atMost: maxDistance)
-        if d <= maxDistance { scored.append((d, c)) }
+    for c in candidates where abs(LoweredName.length(c) - length) <= maxDistance {
+        let w = word ?? LoweredName(name)
+        word = w
+        if let d = w.within(maxDistance, of: LoweredName(c)) { scored.append((d, c)) }
     }
     return ranked(scored, limit: limit)
 }
 
-/// Names made ready for many did-you-mean questions: each lowered once and filed by its length,
-/// so a question reads only the names of about its own length. The same answers as
-/// `suggestions(for:among:)`; a script's start asked one for every word it has (its own names,
-/// the words of its comments) and spent four fifths of its time lowering the same names again.
-public struct NearNames: Sendable {
-    private var byLength: [Int: [(name: String, lower: [Character], codes: [UInt32]?, bits: UInt64)]] = [:]
+/// Names made ready for many did-you-mean questions: filed by length, so a question reads only
+/// the names of about its own length, and each length's names lowered once, when first asked
+/// about. The same answers as `suggestions(for:among:)`; a script's start asked one for every
+/// word it has (its own names, the words of its comments) and spent four fifths of its time
+/// lowering the same names again. Safe to ask from several threads.
+public final class NearNames: @unchecked Sendable {
+    private let byLength: [Int: [String]]
+    private var lowered: [Int: [LoweredName]] = [:]
+    private let lock = NSLock()
 
     public init(_ names: some Sequence<String>) {
-        for n in names {
-            let lower = Array(n.lowercased()), codes = letterCodes(lower)
-            byLength[n.count, default: []].append((n, lower, codes, codes.map(letterBits) ?? 0))
-        }
+        var byLength: [Int: [String]] = [:]
+        for n in names { byLength[LoweredName.length(n), default: []].append(n) }
+        self.byLength = byLength
     }
 
     /// The closest few names to `name`, as `suggestions(for:among:limit:)` gives them.
@@ -257,16 +307,26 @@ public struct NearNames: Sendable {
     /// Whether any name is close enough to `name` to be suggested for it.
     public func hasSuggestion(for name: String) -> Bool { !scored(name, first: true).isEmpty }
 
+    private func names(ofLength n: Int) -> [LoweredName] {
+        lock.lock()
+        defer { lock.unlock() }
+        if let made = lowered[n] { return made }
+        let made = (byLength[n] ?? []).map(LoweredName.init)
+        lowered[n] = made
+        return made
+    }
+
     private func scored(_ name: String, first: Bool) -> [(Int, String)] {
-        let length = name.count
+        let length = LoweredName.length(name)
         let maxDistance = suggestionDistance(length: length)
-        let lower = Array(name.lowercased()), codes = letterCodes(lower), bits = codes.map(letterBits)
+        let lengths = max(0, length - maxDistance)...(length + maxDistance)
+        // A word no name is about as long as (a sentence of a comment) is not lowered at all.
+        guard lengths.contains(where: { byLength[$0] != nil }) else { return [] }
+        let word = LoweredName(name)
         var out: [(Int, String)] = []
-        for n in max(0, length - maxDistance)...(length + maxDistance) {
-            for c in byLength[n] ?? [] {
-                if let bits, c.codes != nil, lettersTooFar(bits, c.bits, maxDistance) { continue }
-                let d = loweredDistance(lower, codes, c.lower, c.codes, atMost: maxDistance)
-                guard d <= maxDistance else { continue }
+        for n in lengths where byLength[n] != nil {
+            for c in names(ofLength: n) {
+                guard let d = word.within(maxDistance, of: c) else { continue }
                 out.append((d, c.name))
                 if first { return out }
             }
