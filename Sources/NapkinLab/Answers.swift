@@ -22,7 +22,7 @@ public struct Answers {
 
     public init(text: String) throws {
         var section: String?
-        for (i, raw) in text.components(separatedBy: "\n").enumerated() {
+        for (i, raw) in sourceLines(text).enumerated() {
             let n = i + 1
             let line = raw.trimmingCharacters(in: .whitespaces)
             if line.isEmpty || line.hasPrefix("#") { continue }

@@ -12,7 +12,7 @@ public struct MissionParser {
 
     /// True when `source` is a mission script: its first word (after comments) is `mission`.
     public static func isMission(_ source: String) -> Bool {
-        for raw in source.split(separator: "\n", omittingEmptySubsequences: false) {
+        for raw in sourceLines(source) {
             let line = raw.trimmingCharacters(in: .whitespaces)
             if line.isEmpty || line.hasPrefix("#") { continue }
             return line.hasPrefix("mission ") || line.hasPrefix("mission\t") || line == "mission"

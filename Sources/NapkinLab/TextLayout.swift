@@ -50,6 +50,15 @@ public func textLines(_ text: String) -> [Substring] {
     text.split(separator: "\n", omittingEmptySubsequences: false)
 }
 
+/// A file's lines as its author wrote them: split at every line feed, a carriage return before
+/// it dropped, so a lab or answers file saved with Windows line endings reads as any other.
+/// (Splitting a String at "\n" does not split a CR-LF pair, which is one Character.)
+public func sourceLines(_ text: String) -> [Substring] {
+    text.unicodeScalars.split(separator: "\n", omittingEmptySubsequences: false).map { line in
+        line.last == "\r" ? Substring(line.dropLast()) : Substring(line)
+    }
+}
+
 /// A line of a drawing: a table's or a frame's verticals and joints (│ ┼ ┤ ┌ …) or braille dots.
 /// Horizontal rules alone (a part's `── title ──` heading) are text and may wrap.
 private func isDrawn(_ line: Substring) -> Bool {

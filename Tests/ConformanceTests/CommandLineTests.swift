@@ -121,6 +121,30 @@ struct CommandLineTests {
         #expect(FileManager.default.fileExists(atPath: ledger.path))
     }
 
+    /// Found by review: a lab or answers file saved with Windows line endings (CR-LF) was not
+    /// seen as a mission (checked as a script, it failed to parse), and its answers read as one.
+    @Test("a lab and its answers saved with CR-LF line endings run and check as with LF")
+    func windowsLineEndings() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("napkin-crlf-\(getpid())")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let root = repositoryRoot.path
+        func crlf(_ path: String, _ name: String) throws -> String {
+            let text = try String(contentsOfFile: root + "/" + path, encoding: .utf8)
+            let copy = dir.appendingPathComponent(name)
+            try text.replacingOccurrences(of: "\n", with: "\r\n").write(to: copy, atomically: true, encoding: .utf8)
+            return copy.path
+        }
+        let lab = try crlf("Samples/04_data_engr.lab", "data.lab"), answers = try crlf("Samples/answers/04_data_engr.answers", "data.answers")
+        let windows = try runNapkin(["check", lab, "--answers", answers, "--track", "edge_guardian"])
+        let unix = try runNapkin(["check", root + "/Samples/04_data_engr.lab", "--answers", root + "/Samples/answers/04_data_engr.answers",
+                                  "--track", "edge_guardian"])
+        #expect(windows.code == 0, "\(windows)")
+        func body(_ out: String) -> [String] { out.split(separator: "\n").dropFirst().dropLast().map(String.init) }
+        #expect(body(windows.out) == body(unix.out) && body(windows.out).contains { $0.contains("scripted run: ") }, "\(windows.out)")
+        #expect(!windows.out.contains("␍") && !windows.err.contains("␍"))
+    }
+
     /// Found by review when `napkin run` began to check names first: a lab's own units were
     /// unknown to the run's session (the lab is parsed in another), and a name a part defined
     /// was held against the parts after it, which a run has forgotten it in.
