@@ -62,6 +62,9 @@ enum MissionCLI {
                 // and the session must stay as made (its run checks that a unit is used only after
                 // the line that declares it).
                 let m = try MissionParser.parse(SourceFile(name: path, text: text), units: s.unitNames.copy())
+                // What the libraries (--lib) printed, before anything of the mission: a run's
+                // terminal writes past this buffer, which nothing flushed after a run that ended well.
+                OutputSink.shared.flush()
                 return (m, s)
             } catch {
                 runner.report(error)

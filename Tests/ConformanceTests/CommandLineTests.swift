@@ -96,6 +96,14 @@ struct CommandLineTests {
             let many = try runNapkin(["check", "--lib", dir.appendingPathComponent("lib").path, "--cores", "4", lab.path])
             #expect(many.code == one.code && many.out == one.out && many.err == one.err, "\(many)")
         }
+        // A run shows it once too, before the mission (found by review: a run that ended well
+        // never showed it).
+        let ledger = dir.appendingPathComponent("run.ledger.jsonl")
+        let run = try runNapkin(["run", "--lib", dir.appendingPathComponent("lib").path, lab.path, "--track", "t1", "--ledger", ledger.path],
+                                stdin: "k = 9\n:try\n:done\n")
+        #expect(run.code == 0, "\(run)")
+        #expect(run.out.components(separatedBy: "lib line 300\n").count == 2, "\(run.out)")
+        #expect((run.out.range(of: "lib line 300")?.lowerBound).map { $0 < run.out.range(of: "ledger:")!.lowerBound } ?? false, "\(run.out)")
     }
 
     @Test("napkin run: a misspelt name in a late part stops the run before anything is shown or recorded")
