@@ -251,7 +251,7 @@ public struct MissionParser {
                 let locks: [Lock] = out.compactMap { if case .lock(let l) = $0 { return l } else { return nil } }
                 guard let lock = locks.first(where: { $0.id == lockID }) else {
                     throw error("reveal '\(lockID)': no lock of that name earlier in this part", at: idTok,
-                                notes: suggestions(for: lockID, among: locks.map(\.id)).map { "did you mean '\($0)'?" })
+                                notes: suggestions(for: lockID, among: locks.map(\.id)).map { "did you mean \(quotedName($0))?" })
                 }
                 _ = lock
                 guard isOp("=") else { throw error("expected '=' after 'reveal \(lockID)', then the napkin expression that computes the answer") }
@@ -407,7 +407,7 @@ public struct MissionParser {
         guard let wb else { throw error("'visiting' names a knob of the part's workbench, but this part has none", at: first) }
         for (knob, t) in pendingVisits where !wb.knobNames.contains(knob) {
             throw error("'\(knob)' is not a knob of this part's workbench (knobs: \(wb.knobNames.joined(separator: ", ")))", at: t,
-                        notes: suggestions(for: knob, among: wb.knobNames).map { "did you mean '\($0)'?" })
+                        notes: suggestions(for: knob, among: wb.knobNames).map { "did you mean \(quotedName($0))?" })
         }
     }
 

@@ -88,4 +88,14 @@ struct SuggestionTests {
         #expect(editDistance("alpah", "alpha") == 1)
         #expect(editDistance("\u{212A}Wh", "kwh") == 0, "the Kelvin sign is a K")
     }
+
+    /// Found by review: a suggestion was quoted in full, however long (a pasted 100,000-letter
+    /// name filled the terminal); it is cut as the misspelt name is.
+    @Test("a very long suggestion is quoted cut, as the name it stands for")
+    func longSuggestionIsCut() {
+        let long = String(repeating: "a", count: 100_000)
+        let note = didYouMean(String(repeating: "a", count: 99_999) + "b", among: [long, "b"])
+        #expect(note.count == 1 && note[0].count < 120 && note[0].contains("(100000 characters)"), "\(note.map { $0.prefix(200) })")
+        #expect(didYouMean("pue_industr", among: ["pue_industry"]) == ["did you mean 'pue_industry'?"])
+    }
 }

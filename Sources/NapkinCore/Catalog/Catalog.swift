@@ -114,8 +114,8 @@ public final class Catalog {
         if !found {
             var candidates = Array(interp.globals.keys) + interp.builtinNames + units.unitOrder
             candidates += Array(units.dimensionsByName.keys)
-            let hint = suggestions(for: name, among: candidates.filter { !$0.hasPrefix("__") }).map { "'\($0)'" }
-            failure("nothing is called '\(name)'" + (hint.isEmpty ? "" : " — did you mean \(hint.joined(separator: ", "))?"))
+            let hint = suggestions(for: name, among: candidates.filter { !$0.hasPrefix("__") }).map(quotedName)
+            failure("nothing is called \(quotedName(name))" + (hint.isEmpty ? "" : " — did you mean \(hint.joined(separator: ", "))?"))
         }
     }
 

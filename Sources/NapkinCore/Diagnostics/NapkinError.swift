@@ -131,40 +131,50 @@ extension String {
 
 /// Edit distance for did-you-mean suggestions.
 public func editDistance(_ a: String, _ b: String) -> Int {
-    osaDistance(Array(a.lowercased()), Array(b.lowercased()), atMost: Int.max - 1)
+    osaDistance(Array(a.lowercased()), Array(b.lowercased()), atMost: Int.max)
 }
 
 /// Optimal string alignment distance: a swap of two neighbouring letters (alpah → alpha) costs 1.
-/// Stops as soon as it must exceed `bound` and then gives `bound + 1`: a row of the table never
-/// has a smaller least entry than both rows before it, so once two rows in a row are past the
-/// bound, so is the answer.
+/// Gives `bound + 1` for anything further. Only the band of the table within `bound` of its
+/// diagonal is worked out (a cell further off is at least that far), and the work stops once two
+/// rows in a row are past the bound (a row never has a smaller least entry than both rows before
+/// it): two long names cost their length times the bound, not their lengths multiplied.
 func osaDistance<Letter: Equatable>(_ a: [Letter], _ b: [Letter], atMost bound: Int) -> Int {
-    if a.isEmpty { return min(b.count, bound + 1) }
-    if b.isEmpty { return min(a.count, bound + 1) }
+    // No distance exceeds the longer length: a bound past it changes nothing.
+    let bound = min(bound, max(a.count, b.count))
+    let past = bound + 1
+    if a.isEmpty { return min(b.count, past) }
+    if b.isEmpty { return min(a.count, past) }
+    if abs(a.count - b.count) > bound { return past }
     let width = b.count + 1
-    // Three rows of the table (two back, the last, this one) in one allocation, on the stack when small.
+    // Three rows of the table (two back, the last, this one) in one allocation, on the stack when
+    // small; a cell outside the band holds `past`.
     return withUnsafeTemporaryAllocation(of: Int.self, capacity: 3 * width) { rows in
         var before = rows.baseAddress!, prev = before + width, cur = prev + width
-        for j in 0..<width { prev[j] = j }
+        rows.initialize(repeating: past)
+        for j in 0...min(b.count, bound) { prev[j] = j }
         var previousRowPast = false
         for i in 1...a.count {
-            cur[0] = i
-            var least = i
-            for j in 1...b.count {
+            let lo = max(1, i - bound), hi = min(b.count, i + bound)
+            cur[lo - 1] = lo == 1 ? min(i, past) : past
+            if hi < b.count { cur[hi + 1] = past }
+            var least = cur[lo - 1]
+            for j in lo...hi {
                 var d = min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1))
                 if i > 1, j > 1, a[i - 1] == b[j - 2], a[i - 2] == b[j - 1] { d = min(d, before[j - 2] + 1) }
+                d = min(d, past)
                 cur[j] = d
                 least = min(least, d)
             }
             if least > bound {
-                if previousRowPast { return bound + 1 }
+                if previousRowPast { return past }
                 previousRowPast = true
             } else {
                 previousRowPast = false
             }
             (before, prev, cur) = (prev, cur, before)
         }
-        return min(prev[b.count], bound + 1)
+        return min(prev[b.count], past)
     }
 }
 
@@ -347,7 +357,7 @@ public func quotedName(_ name: String) -> String {
 public func didYouMean(_ name: String, among candidates: some Sequence<String>) -> [String] {
     let s = suggestions(for: name, among: candidates)
     if s.isEmpty { return [] }
-    return ["did you mean " + s.map { "'\($0)'" }.joined(separator: " or ") + "?"]
+    return ["did you mean " + s.map(quotedName).joined(separator: " or ") + "?"]
 }
 
 extension NapkinError {
