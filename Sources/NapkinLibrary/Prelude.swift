@@ -55,24 +55,11 @@ public enum Prelude {
         return session
     }
 
-    /// Each file's names, made ready for the did-you-mean question above when it is first asked
-    /// of that file: a script asks it of every word it has (its own names, the words of its
-    /// comments), which cost a lecturer's session file four fifths of its start when each asked
-    /// `suggestions(for:among:)` afresh; files loaded already are never asked.
-    private static let nearNames = FileNearNames()
-
-    private final class FileNearNames: @unchecked Sendable {
-        private let lock = NSLock()
-        private var made = [NearNames?](repeating: nil, count: EmbeddedPrelude.files.count)
-        subscript(_ i: Int) -> NearNames {
-            lock.lock()
-            defer { lock.unlock() }
-            if let n = made[i] { return n }
-            let n = NearNames(EmbeddedPrelude.files[i].defines)
-            made[i] = n
-            return n
-        }
-    }
+    /// Each file's names, made ready for the did-you-mean question above (filed by length when
+    /// the file is first asked about, a length's names lowered when it is): a script asks it of
+    /// every word it has (its own names, the words of its comments), which cost a lecturer's
+    /// session file four fifths of its start when each asked `suggestions(for:among:)` afresh.
+    private static let nearNames = EmbeddedPrelude.files.map { NearNames($0.defines) }
 
     /// The later (not eager) file defining each name: where a word of a one-shot run points.
     private static let definingFile: [String: Int] = {

@@ -293,21 +293,18 @@ public func suggestions(for name: String, among candidates: some Sequence<String
     return ranked(scored, limit: limit)
 }
 
-/// Names made ready for many did-you-mean questions: filed by length, so a question reads only
-/// the names of about its own length, and each length's names lowered once, when first asked
-/// about. The same answers as `suggestions(for:among:)`; a script's start asked one for every
-/// word it has (its own names, the words of its comments) and spent four fifths of its time
-/// lowering the same names again. Safe to ask from several threads.
+/// Names made ready for many did-you-mean questions: filed by length when first asked about, so
+/// a question reads only the names of about its own length, and each length's names lowered
+/// once, when first asked about. The same answers as `suggestions(for:among:)`; a script's start
+/// asked one for every word it has (its own names, the words of its comments) and spent four
+/// fifths of its time lowering the same names again. Safe to ask from several threads.
 public final class NearNames: @unchecked Sendable {
-    private let byLength: [Int: [String]]
+    private let names: [String]
+    private var byLength: [Int: [String]]?
     private var lowered: [Int: [LoweredName]] = [:]
     private let lock = NSLock()
 
-    public init(_ names: some Sequence<String>) {
-        var byLength: [Int: [String]] = [:]
-        for n in names { byLength[LoweredName.length(n), default: []].append(n) }
-        self.byLength = byLength
-    }
+    public init(_ names: [String]) { self.names = names }
 
     /// The closest few names to `name`, as `suggestions(for:among:limit:)` gives them.
     public func suggestions(for name: String, limit: Int = 3) -> [String] {
@@ -317,25 +314,37 @@ public final class NearNames: @unchecked Sendable {
     /// Whether any name is close enough to `name` to be suggested for it.
     public func hasSuggestion(for name: String) -> Bool { !scored(name, first: true).isEmpty }
 
-    private func names(ofLength n: Int) -> [LoweredName] {
+    /// The lengths the names have.
+    private func lengths() -> [Int: [String]] {
+        lock.lock()
+        defer { lock.unlock() }
+        if let byLength { return byLength }
+        var filed: [Int: [String]] = [:]
+        for n in names { filed[LoweredName.length(n), default: []].append(n) }
+        byLength = filed
+        return filed
+    }
+
+    private func names(ofLength n: Int, in filed: [Int: [String]]) -> [LoweredName] {
         lock.lock()
         defer { lock.unlock() }
         if let made = lowered[n] { return made }
-        let made = (byLength[n] ?? []).map(LoweredName.init)
+        let made = (filed[n] ?? []).map(LoweredName.init)
         lowered[n] = made
         return made
     }
 
     private func scored(_ name: String, first: Bool) -> [(Int, String)] {
+        let filed = lengths()
         let length = LoweredName.length(name)
         let maxDistance = suggestionDistance(length: length)
-        let lengths = max(0, length - maxDistance)...(length + maxDistance)
+        let near = max(0, length - maxDistance)...(length + maxDistance)
         // A word no name is about as long as (a sentence of a comment) is not lowered at all.
-        guard lengths.contains(where: { byLength[$0] != nil }) else { return [] }
+        guard near.contains(where: { filed[$0] != nil }) else { return [] }
         let word = LoweredName(name)
         var out: [(Int, String)] = []
-        for n in lengths where byLength[n] != nil {
-            for c in names(ofLength: n) {
+        for n in near where filed[n] != nil {
+            for c in names(ofLength: n, in: filed) {
                 guard let d = word.within(maxDistance, of: c) else { continue }
                 out.append((d, c.name))
                 if first { return out }
