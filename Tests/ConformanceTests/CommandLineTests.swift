@@ -25,6 +25,14 @@ func runNapkin(_ args: [String], stdin: String? = nil, environment: [String: Str
 }
 
 
+/// A new folder for a test's files, named after it and this process (removing it is the test's).
+func scratchFolder(_ name: String) throws -> URL {
+    let dir = FileManager.default.temporaryDirectory.appendingPathComponent("napkin-\(name)-\(getpid())")
+    try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+    return dir
+}
+
+
 @Suite("Command line")
 struct CommandLineTests {
     @Test("napkin check takes several files: each checked, a summary, non-zero when any fails")
@@ -108,9 +116,8 @@ struct CommandLineTests {
 
     @Test("napkin run: a misspelt name in a late part stops the run before anything is shown or recorded")
     func runChecksNamesFirst() throws {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("napkin-typo-\(getpid())")
+        let dir = try scratchFolder("typo")
         defer { try? FileManager.default.removeItem(at: dir) }
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         let lab = dir.appendingPathComponent("typo.lab"), ledger = dir.appendingPathComponent("typo.ledger.jsonl")
         let demo = try String(contentsOf: repositoryRoot.appendingPathComponent("Samples/demos/jevons.lab"), encoding: .utf8)
         // The reveal's explanation (line 23), met only after both locks and the workbench.
@@ -133,8 +140,7 @@ struct CommandLineTests {
     /// seen as a mission (checked as a script, it failed to parse), and its answers read as one.
     @Test("a lab and its answers saved with CR-LF line endings run and check as with LF")
     func windowsLineEndings() throws {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("napkin-crlf-\(getpid())")
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        let dir = try scratchFolder("crlf")
         defer { try? FileManager.default.removeItem(at: dir) }
         let root = repositoryRoot.path
         func crlf(_ path: String, _ name: String) throws -> String {
@@ -158,9 +164,8 @@ struct CommandLineTests {
     /// was held against the parts after it, which a run has forgotten it in.
     @Test("a lab's own units and each part's own names: run, check on any cores and the workbench agree")
     func labUnitsAndPartScopes() throws {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("napkin-labunits-\(getpid())")
+        let dir = try scratchFolder("labunits")
         defer { try? FileManager.default.removeItem(at: dir) }
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         let units = dir.appendingPathComponent("units.lab"), answers = dir.appendingPathComponent("units.answers")
         try """
         mission "units" minutes 5
@@ -297,8 +302,7 @@ struct CommandLineTests {
 
     @Test("a file with a shebang line runs, from any folder")
     func shebang() throws {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("napkin-shebang-\(getpid())")
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        let dir = try scratchFolder("shebang")
         let file = dir.appendingPathComponent("hello.lab")
         try "#!/usr/bin/env napkin\n1 kWh -> MJ\n".write(to: file, atomically: true, encoding: .utf8)
         chmod(file.path, 0o755)
@@ -310,8 +314,7 @@ struct CommandLineTests {
 
     @Test("malformed input files are reported, not crashed on")
     func malformedFiles() throws {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("napkin-bad-\(getpid())")
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        let dir = try scratchFolder("bad")
         let bad = dir.appendingPathComponent("bad.lab")
         try Data([0x31, 0x20, 0xFF, 0xFE, 0x0A]).write(to: bad)
         let r = try runNapkin(["run", bad.path])
